@@ -1,0 +1,122 @@
+"""Vietnam's borderlines: land border per neighbour, segments, and the coastline.
+
+The land border with each neighbour is the shared edge of the OpenStreetMap
+100 m country polygons (``countries`` layer): the part of Vietnam's outline
+that lies within ``tolerance_m`` of the neighbour's polygon.  Natural Earth
+lines are kept for display only: being generalised for 1:10M they measure
+15-25 % short.  Lengths are geodesic (WGS84).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import LineString, MultiLineString
+from shapely.ops import linemerge
+
+from .errors import ValidationError
+from .geodesy import geodesic_length_m, split_coords_every_m, to_degrees, to_metres
+from .schema import NEIGHBOURS, STORAGE_CRS
+
+BORDERLINE_SOURCE = "shared edge of OpenStreetMap 100 m country polygons (countries layer)"
+
+
+def _country(countries: gpd.GeoDataFrame, iso: str) -> shapely.Geometry:
+    match = countries.loc[countries["iso_a3"] == iso, "geometry"]
+    if match.empty:
+        raise ValidationError([f"layer 'countries': no record with iso_a3 = {iso!r}; the layer must hold Vietnam and its neighbours"])
+    return shapely.union_all(match.values)
+
+
+def _oriented_parts(geom: shapely.Geometry) -> list[LineString]:
+    """Line parts, each running west to east (or north to south if mostly N-S), ordered likewise."""
+    merged = linemerge(geom) if geom.geom_type in ("MultiLineString", "GeometryCollection") else geom
+    parts = list(getattr(merged, "geoms", [merged]))
+    parts = [p for p in parts if p.geom_type == "LineString" and p.length > 0]
+    out = []
+    for p in parts:
+        (x0, y0), (x1, y1) = p.coords[0], p.coords[-1]
+        mostly_ns = abs(y1 - y0) > abs(x1 - x0)
+        if (mostly_ns and y1 > y0) or (not mostly_ns and x1 < x0):
+            p = LineString(p.coords[::-1])
+        out.append(p)
+    return sorted(out, key=lambda p: (-p.coords[0][1], p.coords[0][0]))
+
+
+def borderlines(countries: gpd.GeoDataFrame, *, tolerance_m: float = 200.0) -> gpd.GeoDataFrame:
+    """Vietnam's land border with each neighbour.
+
+    Parameters
+    ----------
+    countries
+        Country polygons with ``iso_a3`` (the ``countries`` layer).
+    tolerance_m
+        How far from the neighbour's polygon a stretch of Vietnam's outline may
+        lie and still count as shared (absorbs slivers between the polygons).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per neighbour (``border`` = LAO, CHN, KHM) with ``length_km``
+        (geodesic), ``n_parts`` and ``source``; index ``border``.
+    """
+    vnm_deg = _country(countries, "VNM")
+    near = shapely.box(*vnm_deg.bounds).buffer(0.5)
+    vnm = to_metres(vnm_deg).boundary
+    rows = []
+    for iso in NEIGHBOURS:
+        neighbour = to_metres(_country(countries, iso).intersection(near))
+        outline = vnm.intersection(shapely.box(*neighbour.bounds).buffer(2 * tolerance_m))
+        shared = outline.intersection(neighbour.buffer(tolerance_m, quad_segs=2))
+        parts = [to_degrees(p) for p in _oriented_parts(shared)]
+        geom = MultiLineString(parts)
+        rows.append({"border": iso, "length_km": geodesic_length_m(geom) / 1000.0, "n_parts": len(parts), "source": BORDERLINE_SOURCE, "geometry": geom})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=STORAGE_CRS).set_index("border", drop=False)
+
+
+def segment_borders(lines: gpd.GeoDataFrame, *, segment_length_km: float = 5.0) -> gpd.GeoDataFrame:
+    """Split each borderline into stretches of about ``segment_length_km``.
+
+    Segment ids are stable for the same input: ``{border}-{part:02d}-{seq:04d}``,
+    parts ordered from the north-west, segments in line direction.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``segment_id``, ``border``, ``part``, ``seq``, ``length_m``, geometry.
+    """
+    if not segment_length_km > 0:
+        raise ValueError(f"segment_length_km must be > 0, got {segment_length_km!r}")
+    rows = []
+    for border, geom in zip(lines["border"], lines.geometry, strict=True):
+        for part_no, part in enumerate(getattr(geom, "geoms", [geom])):
+            for seq, coords in enumerate(split_coords_every_m(np.asarray(part.coords), segment_length_km * 1000.0)):
+                seg = LineString(coords)
+                rows.append({"segment_id": f"{border}-{part_no:02d}-{seq:04d}", "border": border, "part": part_no, "seq": seq, "length_m": geodesic_length_m(seg), "geometry": seg})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=STORAGE_CRS)
+
+
+def vietnam_coastline(coastline: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, *, within_m: float = 1000.0) -> gpd.GeoDataFrame:
+    """Vietnam's coastline: the coastline layer within ``within_m`` of Vietnam's land.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Two rows, ``scope`` = ``"all"`` (mainland and islands) and ``"mainland"``
+        (the largest land polygon only), each with ``length_km``.
+    """
+    vnm = to_metres(_country(countries, "VNM"))
+    polys = sorted(getattr(vnm, "geoms", [vnm]), key=lambda g: -g.area)
+    coast = to_metres(shapely.union_all(coastline.geometry.values))
+    rows = []
+    for scope, land in (("all", vnm), ("mainland", polys[0])):
+        geom = to_degrees(coast.intersection(land.buffer(within_m)))
+        rows.append({"scope": scope, "length_km": geodesic_length_m(geom) / 1000.0, "geometry": geom})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=STORAGE_CRS).set_index("scope", drop=False)
+
+
+def border_summary(lines: gpd.GeoDataFrame) -> pd.Series:
+    """Border length in km per neighbour (a Series indexed by border code)."""
+    return lines.set_index("border")["length_km"]

@@ -1,0 +1,236 @@
+"""Gate positioning: put every gate on its own border.
+
+Most gate coordinates in the shipped table are coarse (district or town
+centres, ``coord_precision_m`` 2,000-60,000).  A gate sits on the border, so
+:func:`snap_gates` moves each one onto its own borderline:
+
+1. ``road_crossing`` - for a coarse gate (precision > ``fine_precision_m``),
+   the nearest place where a road meets that border (crosses it, or ends
+   within ``road_reach_m`` of it) within the gate's stated precision;
+2. ``nearest_border`` - otherwise the nearest point of that border.
+
+The original coordinate, the method, the distance moved and a new precision
+estimate are kept.  A gate whose original point lies farther from its border
+than its own stated precision is flagged ``snap_plausible = False``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import Point
+
+from .geodesy import distance_m, to_degrees, to_metres
+from .schema import STORAGE_CRS
+
+log = logging.getLogger(__name__)
+
+#: Gates at least this precise already mark the gate itself.
+FINE_PRECISION_M = 1000.0
+#: Precision credited to a position taken from a road/border crossing.
+ROAD_CROSSING_PRECISION_M = 1000.0
+#: How far behind the borderline a gate's facilities may stand (the Tay Trang
+#: post is 2.4 km from the OSM line); a point within its stated precision or
+#: this set-back of its border is plausible.
+GATE_SETBACK_M = 2500.0
+#: Gates sharing an original coordinate at least this coarse (a district or
+#: town centre several km from the gate) cannot be told apart on the border;
+#: finer shared points (Lao Cai road and rail gates, one town) are legitimate.
+SHARED_ORIGIN_MIN_PRECISION_M = 8000.0
+#: Lower bound of any precision estimate (borderline generalisation is 100 m,
+#: road geometry ~700 m between vertices).
+MIN_PRECISION_M = 500.0
+
+
+def road_border_contacts(roads: gpd.GeoDataFrame, lines: gpd.GeoDataFrame, *, road_reach_m: float = 1000.0) -> gpd.GeoDataFrame:
+    """Places where a road meets a land border.
+
+    A contact is a point where a road line crosses the borderline, or the
+    point of the border nearest to a road end lying within ``road_reach_m``
+    of it (roads mapped on one side only stop at the border).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``border``, ``road_id``, ``kind`` (``crossing`` or ``road_end``), point geometry.
+    """
+    rows = []
+    roads_m = gpd.GeoSeries([to_metres(g) for g in roads.geometry], crs=None)
+    tree = shapely.STRtree(roads_m.values)
+    for border, geom in zip(lines["border"], lines.geometry, strict=True):
+        line_m = to_metres(geom)
+        near = tree.query(line_m, predicate="dwithin", distance=road_reach_m)
+        for i in near:
+            road = roads_m.iloc[i]
+            road_id = roads["road_id"].iloc[i]
+            cross = road.intersection(line_m)
+            for pt in shapely.get_parts(shapely.get_parts(cross)):
+                if pt.is_empty:
+                    continue
+                if pt.geom_type == "Point":
+                    rows.append({"border": border, "road_id": road_id, "kind": "crossing", "geometry": pt})
+                elif pt.geom_type == "LineString":  # road running along the border
+                    rows.append({"border": border, "road_id": road_id, "kind": "crossing", "geometry": pt.interpolate(0.5, normalized=True)})
+            for part in shapely.get_parts(road):
+                for end in (Point(part.coords[0]), Point(part.coords[-1])):
+                    if 0 < end.distance(line_m) <= road_reach_m:
+                        rows.append({"border": border, "road_id": road_id, "kind": "road_end", "geometry": line_m.interpolate(line_m.project(end))})
+    if not rows:
+        return gpd.GeoDataFrame({"border": [], "road_id": [], "kind": []}, geometry=[], crs=STORAGE_CRS)
+    out = gpd.GeoDataFrame(rows, geometry="geometry")
+    out["geometry"] = [to_degrees(g) for g in out.geometry]
+    return out.set_crs(STORAGE_CRS)
+
+
+def _nearest_on(line_m: shapely.Geometry, pt_m: Point) -> Point:
+    return line_m.interpolate(line_m.project(pt_m))
+
+
+def snap_point_to_border(lon: float, lat: float, line: shapely.Geometry) -> tuple[float, float, float]:
+    """Nearest point of ``line`` to (lon, lat): returns (lon, lat, geodesic distance in m)."""
+    pt = to_degrees(_nearest_on(to_metres(line), to_metres(Point(lon, lat))))
+    return pt.x, pt.y, float(distance_m(lon, lat, pt.x, pt.y))
+
+
+def snap_gates(
+    gates: gpd.GeoDataFrame,
+    lines: gpd.GeoDataFrame,
+    contacts: gpd.GeoDataFrame,
+    *,
+    fine_precision_m: float = FINE_PRECISION_M,
+) -> gpd.GeoDataFrame:
+    """Move every gate onto its own border and say how.
+
+    Parameters
+    ----------
+    gates
+        The ``gates`` layer (``id``, ``border``, ``coord_precision_m``, optional
+        ``counterpart_lat`` / ``counterpart_lon``).
+    lines
+        Borderlines from :func:`borderwatch.borders.borderlines`.
+    contacts
+        Road/border contacts from :func:`road_border_contacts`.
+    fine_precision_m
+        Gates at least this precise are only projected onto the line.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The gates with the snapped point as geometry and the columns
+        ``orig_lon``, ``orig_lat``, ``orig_precision_m``, ``border_distance_m``
+        (original point to its border), ``snap_method``, ``snap_distance_m``,
+        ``coord_precision_m`` (new estimate), ``snap_plausible``, ``snap_note``,
+        and for gates with a counterpart position ``counterpart_snap_lon``,
+        ``counterpart_snap_lat``, ``counterpart_snap_distance_m``.
+    """
+    out = gates.copy()
+    line_by_border = {b: to_metres(g) for b, g in zip(lines["border"], lines.geometry, strict=True)}
+    contact_xy = {b: shapely.get_coordinates(grp.geometry.values) for b, grp in contacts.groupby("border")}
+    rec: dict[str, list] = {k: [] for k in ["orig_lon", "orig_lat", "orig_precision_m", "border_distance_m", "snap_method", "snap_distance_m", "new_precision_m", "snap_plausible", "snap_note", "geometry"]}
+    for _, gate in gates.iterrows():
+        lon, lat = gate.geometry.x, gate.geometry.y
+        prec = float(gate["coord_precision_m"])
+        line_m = line_by_border[gate["border"]]
+        pt_m = to_metres(Point(lon, lat))
+        nearest_m = _nearest_on(line_m, pt_m)
+        nearest = to_degrees(nearest_m)
+        d_border = float(distance_m(lon, lat, nearest.x, nearest.y))
+        method, target, new_prec, note = "nearest_border", nearest, max(prec, MIN_PRECISION_M), ""
+        if prec > fine_precision_m:
+            new_prec = max(MIN_PRECISION_M, float(np.sqrt(max(prec**2 - d_border**2, 0.0))))
+            cands = contact_xy.get(gate["border"], np.empty((0, 2)))
+            if len(cands):
+                d = distance_m(lon, lat, cands[:, 0], cands[:, 1])
+                inside = np.flatnonzero(d <= prec)
+                if len(inside):
+                    best = inside[np.argmin(d[inside])]
+                    target = Point(cands[best])
+                    spread = distance_m(target.x, target.y, cands[inside, 0], cands[inside, 1])
+                    method, new_prec = "road_crossing", max(ROAD_CROSSING_PRECISION_M, float(spread.max()))
+                    if len(inside) > 1:
+                        note = f"{len(inside)} road contacts within stated precision; nearest taken"
+        plausible = d_border <= max(prec, GATE_SETBACK_M)
+        if not plausible:
+            note = _join(note, f"original point is {d_border / 1000:.1f} km from the {gate['border']} border, beyond its stated precision {prec / 1000:.1f} km")
+        moved = float(distance_m(lon, lat, target.x, target.y))
+        for k, v in zip(rec, [lon, lat, prec, d_border, method, moved, new_prec, plausible, note, target], strict=True):
+            rec[k].append(v)
+    for k in ["orig_lon", "orig_lat", "orig_precision_m", "border_distance_m", "snap_method", "snap_distance_m", "snap_plausible", "snap_note"]:
+        out[k] = rec[k]
+    out["coord_precision_m"] = rec["new_precision_m"]
+    out = out.set_geometry(gpd.GeoSeries(rec["geometry"], index=out.index, crs=STORAGE_CRS))
+    _flag_shared_origins(out)
+    _snap_counterparts(out, line_by_border)
+    for _, g in out[~out["snap_plausible"]].iterrows():
+        log.warning("gate %s (%s): %s", g["id"], g["name"], g["snap_note"])
+    return out
+
+
+def _join(note: str, more: str) -> str:
+    return f"{note}; {more}" if note else more
+
+
+def _flag_shared_origins(out: gpd.GeoDataFrame) -> None:
+    """Coarse gates that share one original coordinate cannot be told apart: flag them."""
+    coarse = out[out["orig_precision_m"] >= SHARED_ORIGIN_MIN_PRECISION_M]
+    for _, group in coarse.groupby([coarse["orig_lon"].round(6), coarse["orig_lat"].round(6)]):
+        if len(group) < 2:
+            continue
+        for i in group.index:
+            others = ", ".join(g for g in group["id"] if g != out.at[i, "id"])
+            out.at[i, "snap_plausible"] = False
+            out.at[i, "snap_note"] = _join(out.at[i, "snap_note"], f"same original coordinate as {others}; its place on the border cannot be told apart")
+
+
+def _snap_counterparts(out: gpd.GeoDataFrame, line_by_border: dict[str, shapely.Geometry]) -> None:
+    cols = {"counterpart_snap_lon": [], "counterpart_snap_lat": [], "counterpart_snap_distance_m": []}
+    has = {"counterpart_lat", "counterpart_lon"} <= set(out.columns)
+    for _, gate in out.iterrows():
+        clat = pd.to_numeric(gate.get("counterpart_lat"), errors="coerce") if has else np.nan
+        clon = pd.to_numeric(gate.get("counterpart_lon"), errors="coerce") if has else np.nan
+        if np.isfinite(clat) and np.isfinite(clon):
+            pt = to_degrees(_nearest_on(line_by_border[gate["border"]], to_metres(Point(clon, clat))))
+            vals = [pt.x, pt.y, float(distance_m(clon, clat, pt.x, pt.y))]
+        else:
+            vals = [np.nan, np.nan, np.nan]
+        for k, v in zip(cols, vals, strict=True):
+            cols[k].append(v)
+    for k, v in cols.items():
+        out[k] = v
+
+
+def snap_summary(snapped: gpd.GeoDataFrame) -> dict[str, object]:
+    """Counts and distances of a :func:`snap_gates` result (distances in km)."""
+    moved = snapped["snap_distance_m"] / 1000.0
+    cp = snapped["counterpart_snap_distance_m"].dropna() / 1000.0
+    return {
+        "gates_snapped": int(len(snapped)),
+        "by_method": {str(k): int(v) for k, v in snapped["snap_method"].value_counts().sort_index().items()},
+        "snap_distance_km": {"median": round(float(moved.median()), 3), "max": round(float(moved.max()), 3)},
+        "implausible": sorted(snapped.loc[~snapped["snap_plausible"], "id"].tolist()),
+        "counterparts_snapped": int(len(cp)),
+        "counterpart_snap_distance_km": {"median": round(float(cp.median()), 3), "max": round(float(cp.max()), 3)} if len(cp) else None,
+    }
+
+
+def place_gates(region, *, lines: gpd.GeoDataFrame | None = None, road_reach_m: float = 1000.0) -> gpd.GeoDataFrame:
+    """Snap the region's gates onto their borders (see :func:`snap_gates`).
+
+    Parameters
+    ----------
+    region
+        A :class:`~borderwatch.io.Region`.
+    lines
+        Borderlines, if already computed.
+    road_reach_m
+        See :func:`road_border_contacts`.
+    """
+    from .borders import borderlines
+
+    lines = borderlines(region.countries) if lines is None else lines
+    contacts = road_border_contacts(region.roads, lines, road_reach_m=road_reach_m)
+    return snap_gates(region.gates, lines, contacts)

@@ -1,0 +1,350 @@
+"""Read, validate and write borderwatch layers; the :class:`Region` container.
+
+Every layer is stored and exchanged in EPSG:4326.  A layer can come from the
+shipped ``data/`` folder or from a user file (GeoPackage, GeoJSON, shapefile, or
+CSV with lat/lon columns); either way it is validated against its schema in
+:mod:`borderwatch.schema` and all problems are reported together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import rasterio
+import rasterio.errors
+import rasterio.warp
+from affine import Affine
+
+from .errors import CRSError, DataFileError, OutputExistsError, ValidationError
+from .schema import SCHEMAS, STORAGE_CRS, validate_layer
+
+log = logging.getLogger(__name__)
+
+#: Where each layer lives inside a data folder (the shipped ``data/`` layout).
+LAYER_FILES: dict[str, str] = {
+    "countries": "boundaries/countries_osm100m.geojson",
+    "countries_display": "boundaries/countries_ne10m.geojson",
+    "boundary_lines": "boundaries/boundary_lines_ne10m.geojson",
+    "coastline": "boundaries/coastline_ne10m.geojson",
+    "provinces": "boundaries/provinces.geojson",
+    "places": "boundaries/populated_places.geojson",
+    "roads": "roads/roads.geojson",
+    "rivers": "rivers/rivers.geojson",
+    "lakes": "rivers/lakes.geojson",
+    "world_ports": "ports/world_ports.geojson",
+    "gates": "gates/border_gates.csv",
+    "blos": "gates/blo_sites.csv",
+    "seaports": "gates/seaports.csv",
+    "wharfs": "gates/mekong_wharfs.csv",
+    "tripoints": "gates/tripoints.csv",
+}
+DEM_FILE = "terrain/dem_etopo5_5arcmin.tif"
+LAT_NAMES = ("lat", "latitude", "y")
+LON_NAMES = ("lon", "lng", "longitude", "x")
+
+
+def shipped_data_dir() -> Path:
+    """Return the folder of the data shipped with borderwatch.
+
+    Returns
+    -------
+    Path
+        ``BORDERWATCH_DATA`` if set, else the repository's ``data/`` folder.
+    """
+    env = os.environ.get("BORDERWATCH_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass
+class Terrain:
+    """A DEM on a regular lon/lat grid (EPSG:4326).
+
+    Attributes
+    ----------
+    elevation_m
+        2-D float array, rows north to south; sea cells are negative (bathymetry).
+    transform
+        Affine transform from (col, row) to (lon, lat) of the cell's upper-left corner.
+    crs
+        Always ``"EPSG:4326"`` after loading (other CRSs are reprojected).
+    path
+        File it came from.
+    """
+
+    elevation_m: np.ndarray
+    transform: Affine
+    crs: str
+    path: Path
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, cols) of the grid."""
+        return self.elevation_m.shape
+
+    def cell_centres(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return (lon, lat) arrays of every cell centre, shaped like the grid."""
+        rows, cols = np.indices(self.shape)
+        lon, lat = self.transform * (cols + 0.5, rows + 0.5)
+        return np.asarray(lon), np.asarray(lat)
+
+
+@dataclass
+class Region:
+    """Every layer borderwatch models, as GeoDataFrames in EPSG:4326, plus the DEM.
+
+    Attributes
+    ----------
+    layers
+        Layer name -> GeoDataFrame (see :data:`LAYER_FILES` for the names).
+    terrain
+        The DEM.
+    sources
+        Layer name -> file path it was read from.
+    """
+
+    layers: dict[str, gpd.GeoDataFrame]
+    terrain: Terrain
+    sources: dict[str, Path] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> gpd.GeoDataFrame:
+        layers = self.__dict__.get("layers", {})
+        if name in layers:
+            return layers[name]
+        raise AttributeError(f"Region has no layer {name!r}; layers: {', '.join(layers)}")
+
+    def manifest(self) -> dict[str, dict[str, str]]:
+        """Return provenance of every input: path and SHA-256 of each file."""
+        files = dict(self.sources)
+        files["dem"] = self.terrain.path
+        return {name: {"path": str(p), "sha256": file_sha256(p)} for name, p in files.items()}
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 hex digest of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _read_csv_points(path: Path, layer: str) -> gpd.GeoDataFrame:
+    try:
+        df = pd.read_csv(path, dtype={"id": str})
+    except pd.errors.EmptyDataError as exc:
+        raise DataFileError(f"layer {layer!r}: file {str(path)!r} is empty; give a CSV with a header and lat/lon columns") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"layer {layer!r}: file {str(path)!r} is not a readable CSV ({exc}); save it as UTF-8 CSV") from exc
+    lower = {c.lower(): c for c in df.columns}
+    lat = next((lower[n] for n in LAT_NAMES if n in lower), None)
+    lon = next((lower[n] for n in LON_NAMES if n in lower), None)
+    if lat is None or lon is None:
+        raise ValidationError(
+            [f"layer {layer!r}: CSV {str(path)!r} has no lat/lon columns (looked for {'/'.join(LAT_NAMES)} and {'/'.join(LON_NAMES)}); add them in degrees WGS84"]
+        )
+    la = pd.to_numeric(df[lat], errors="coerce")
+    lo = pd.to_numeric(df[lon], errors="coerce")
+    geoms = gpd.points_from_xy(lo, la)
+    has = la.notna() & lo.notna()
+    geoms = [g if ok else None for g, ok in zip(geoms, has, strict=True)]
+    return gpd.GeoDataFrame(df, geometry=geoms, crs=STORAGE_CRS)
+
+
+def read_layer(path: str | Path, layer: str, *, validate: bool = True) -> gpd.GeoDataFrame:
+    """Read one layer from a file, reproject it to EPSG:4326 and validate it.
+
+    Parameters
+    ----------
+    path
+        GeoPackage, GeoJSON, shapefile or CSV (with lat/lon columns, taken as WGS84).
+    layer
+        Layer name (a key of :data:`borderwatch.schema.SCHEMAS`).
+    validate
+        Raise :class:`ValidationError` listing every problem (default).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The layer in EPSG:4326.
+
+    Raises
+    ------
+    DataFileError
+        The file is missing, empty or unreadable.
+    CRSError
+        The file has no CRS.
+    ValidationError
+        Records break the schema.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataFileError(f"layer {layer!r}: file {str(path)!r} does not exist; check the path or --data folder")
+    if path.stat().st_size == 0:
+        raise DataFileError(f"layer {layer!r}: file {str(path)!r} is empty; give a file with at least one feature")
+    if path.suffix.lower() in (".csv", ".txt"):
+        gdf = _read_csv_points(path, layer)
+    else:
+        try:
+            gdf = gpd.read_file(path)
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
+            raise DataFileError(f"layer {layer!r}: cannot read {str(path)!r} ({exc}); give a GeoPackage, GeoJSON or CSV file") from exc
+    if gdf.crs is None:
+        raise CRSError(f"layer {layer!r}: file {str(path)!r} has no CRS; assign one (e.g. EPSG:4326) before loading")
+    if not gdf.crs.equals(STORAGE_CRS):
+        log.info("reprojecting layer %s from %s to %s", layer, gdf.crs.to_string(), STORAGE_CRS)
+        gdf = gdf.to_crs(STORAGE_CRS)
+    if validate:
+        problems = validate_layer(gdf, SCHEMAS[layer])
+        if problems:
+            raise ValidationError([f"{p} [file {path.name}]" for p in problems])
+    return gdf
+
+
+def read_terrain(path: str | Path) -> Terrain:
+    """Read a single-band DEM GeoTIFF, reprojecting it to EPSG:4326 if needed.
+
+    Raises
+    ------
+    DataFileError
+        The file is missing or not a readable raster.
+    CRSError
+        The raster has no CRS.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataFileError(f"DEM file {str(path)!r} does not exist; check the path or --data folder")
+    try:
+        with rasterio.open(path) as src:
+            if src.crs is None:
+                raise CRSError(f"DEM {str(path)!r} has no CRS; set one (e.g. gdal_edit.py -a_srs EPSG:4326)")
+            band = src.read(1, masked=True).astype("float64").filled(np.nan)
+            transform, crs = src.transform, src.crs
+    except rasterio.errors.RasterioIOError as exc:
+        raise DataFileError(f"DEM {str(path)!r} is not a readable raster ({exc}); give a GeoTIFF") from exc
+    if not crs.to_string() == STORAGE_CRS:
+        log.info("reprojecting DEM from %s to %s", crs.to_string(), STORAGE_CRS)
+        dst_transform, width, height = rasterio.warp.calculate_default_transform(crs, STORAGE_CRS, band.shape[1], band.shape[0], *rasterio.transform.array_bounds(band.shape[0], band.shape[1], transform))
+        out = np.full((height, width), np.nan)
+        rasterio.warp.reproject(band, out, src_transform=transform, src_crs=crs, dst_transform=dst_transform, dst_crs=STORAGE_CRS, src_nodata=np.nan, dst_nodata=np.nan)
+        band, transform = out, dst_transform
+    return Terrain(elevation_m=band, transform=transform, crs=STORAGE_CRS, path=path)
+
+
+def load_region(data_dir: str | Path | None = None, *, dem: str | Path | None = None, **layer_overrides: str | Path | gpd.GeoDataFrame) -> Region:
+    """Load and validate every layer of the region.
+
+    Parameters
+    ----------
+    data_dir
+        Folder with the ``data/`` layout; default: the shipped data.
+    dem
+        Replacement DEM GeoTIFF.
+    **layer_overrides
+        Replace any layer by name (``gates=``, ``roads=`` ...) with a file path
+        or a GeoDataFrame.
+
+    Returns
+    -------
+    Region
+
+    Raises
+    ------
+    ValidationError
+        With every problem of every layer, one per line.
+    """
+    base = Path(data_dir) if data_dir is not None else shipped_data_dir()
+    unknown = set(layer_overrides) - set(LAYER_FILES)
+    if unknown:
+        raise ValidationError([f"unknown layer override {name!r}; layers are: {', '.join(LAYER_FILES)}" for name in sorted(unknown)])
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    sources: dict[str, Path] = {}
+    problems: list[str] = []
+    for name, rel in LAYER_FILES.items():
+        given = layer_overrides.get(name)
+        try:
+            if isinstance(given, gpd.GeoDataFrame):
+                if given.crs is None:
+                    raise CRSError(f"layer {name!r}: GeoDataFrame has no CRS; call .set_crs('EPSG:4326') first")
+                gdf = given.to_crs(STORAGE_CRS)
+                found = validate_layer(gdf, SCHEMAS[name])
+                if found:
+                    raise ValidationError(found)
+            else:
+                path = Path(given) if given is not None else base / rel
+                gdf = read_layer(path, name)
+                sources[name] = path
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+            continue
+        except (DataFileError, CRSError) as exc:
+            problems.append(str(exc))
+            continue
+        layers[name] = gdf
+    try:
+        terrain = read_terrain(Path(dem) if dem is not None else base / DEM_FILE)
+    except (DataFileError, CRSError) as exc:
+        problems.append(str(exc))
+        terrain = None
+    if problems:
+        raise ValidationError(problems)
+    region = Region(layers=layers, terrain=terrain, sources=sources)
+    problems = cross_layer_problems(region)
+    if problems:
+        raise ValidationError(problems)
+    return region
+
+
+def cross_layer_problems(region: Region) -> list[str]:
+    """Problems that involve two layers (e.g. a BLO naming a gate that does not exist)."""
+    gate_ids = set(region.gates["id"])
+    problems = []
+    for _, blo in region.blos.iterrows():
+        gid = blo["associated_gate_id"]
+        if isinstance(gid, str) and gid and gid not in gate_ids:
+            problems.append(f"layer 'blos' record {blo['id']!r}: column 'associated_gate_id' = {gid!r} is not a gate id; use an id from layer 'gates'")
+    return problems
+
+
+@contextmanager
+def atomic_path(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
+
+    Raises
+    ------
+    OutputExistsError
+        ``path`` exists and ``overwrite`` is false.
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise OutputExistsError(f"output {str(path)!r} exists; pass --overwrite (overwrite=True) to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    tmp_path.unlink()
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_atomic(path: str | Path, writer: Callable[[Path], None], *, overwrite: bool = False) -> Path:
+    """Call ``writer(tmp_path)`` and move the result onto ``path`` atomically."""
+    with atomic_path(path, overwrite=overwrite) as tmp:
+        writer(tmp)
+    return Path(path)

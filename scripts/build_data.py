@@ -1,0 +1,220 @@
+"""Build the shipped ``data/`` folder from the raw regional geodata.
+
+Run by developers, not at run time::
+
+    python scripts/build_data.py --raw ../shared/data-raw --out data
+
+Every output is a plain copy or a documented, deterministic transformation of a
+raw file (column selection and renaming, merging the Vietnamese, Lao and
+Cambodian province layers, merging better gate positions).  The outputs are
+committed; nothing in the package reads the raw folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+EXTRA_POSITION_SKIP = "CORROBORATION ONLY"
+
+
+def _write_geojson(gdf: gpd.GeoDataFrame, path: Path) -> None:
+    path.unlink(missing_ok=True)
+    gdf.to_file(path, driver="GeoJSON", COORDINATE_PRECISION=7)
+    print(f"wrote {path} ({len(gdf)} features)")
+
+
+def build_boundaries(raw: Path, out: Path) -> None:
+    osm = gpd.read_file(raw / "osm_countries_land_100m_geomaps.geojson")
+    osm["source"] = "OpenStreetMap via @geo-maps/countries-land-100m@0.6.0 (ODbL 1.0)"
+    _write_geojson(osm[["iso_a3", "source", "geometry"]], out / "countries_osm100m.geojson")
+
+    ne = gpd.read_file(raw / "ne10m_admin0_countries_worldatlas.geojson")
+    ne["source"] = "Natural Earth 1:10m admin-0 v4.1.0 via world-atlas@2.0.2 (public domain)"
+    _write_geojson(ne[["iso_a3", "name", "source", "geometry"]], out / "countries_ne10m.geojson")
+
+    lines = gpd.read_file(raw / "ne10m_admin0_boundary_lines_land.geojson")
+    lines["source"] = "Natural Earth 1:10m admin-0 boundary lines (land) v4.0.0 (public domain)"
+    _write_geojson(
+        lines[["name", "adm0_a3_l", "adm0_a3_r", "source", "geometry"]],
+        out / "boundary_lines_ne10m.geojson",
+    )
+
+    coast = gpd.read_file(raw / "ne10m_coastline.geojson")
+    coast["source"] = "Natural Earth 1:10m coastline v4.0.0 (public domain)"
+    _write_geojson(coast[["scalerank", "source", "geometry"]], out / "coastline_ne10m.geojson")
+
+    vnm = gpd.read_file(raw / "admin1_vnm_odm.geojson")
+    vnm = vnm.assign(
+        province_id="VNM-" + vnm["gid"].astype(int).astype(str).str.zfill(2),
+        source="Open Development Mekong / Dept. of Survey and Mapping (CC BY-SA 4.0)",
+    )
+    lao = gpd.read_file(raw / "admin1_lao_geoboundaries.geojson")
+    lao = lao.assign(
+        province_id=lao["shapeISO"].fillna(lao["shapeID"]),
+        name=lao["shapeName"],
+        iso_a3="LAO",
+        source="geoBoundaries gbOpen LAO ADM1, OpenStreetMap (ODbL 1.0)",
+    )
+    khm = gpd.read_file(raw / "admin1_khm_geoboundaries.geojson")
+    khm = khm.assign(
+        province_id=khm["shapeISO"].fillna(khm["shapeID"]),
+        name=khm["shapeName"],
+        iso_a3="KHM",
+        source="geoBoundaries gbOpen KHM ADM1, OpenStreetMap (ODbL 1.0)",
+    )
+    cols = ["province_id", "name", "iso_a3", "source", "geometry"]
+    prov = pd.concat([vnm[cols], lao[cols], khm[cols]], ignore_index=True)
+    prov = gpd.GeoDataFrame(prov, geometry="geometry", crs="EPSG:4326")
+    dup = prov["province_id"].duplicated(keep=False)
+    prov.loc[dup, "province_id"] = prov.loc[dup, "province_id"] + "-" + prov.loc[dup].groupby("province_id").cumcount().astype(str)
+    _write_geojson(prov, out / "provinces.geojson")
+
+    places = gpd.read_file(raw / "ne10m_populated_places.geojson")
+    places = gpd.GeoDataFrame(
+        {
+            "place_id": ["NE-" + str(i) for i in range(len(places))],
+            "name": places["NAMEASCII"],
+            "name_local": places["NAME"],
+            "iso_a3": places["ADM0_A3"],
+            "adm1": places["ADM1NAME"],
+            "scalerank": places["SCALERANK"],
+            "pop_max": places["POP_MAX"] if "POP_MAX" in places else None,
+            "source": "Natural Earth 1:10m populated places v4.0.0 (public domain)",
+            "coord_precision_m": 2000.0,
+        },
+        geometry=places.geometry,
+        crs="EPSG:4326",
+    )
+    _write_geojson(places, out / "populated_places.geojson")
+
+
+def build_roads(raw: Path, out: Path) -> None:
+    lao = gpd.read_file(raw / "roads_lao_osm2014_primary_secondary.geojson")
+    lao = gpd.GeoDataFrame(
+        {
+            "road_id": "LAO-OSM-" + lao["osm_id"].astype(str),
+            "country": "LAO",
+            "road_class": lao["highway"],
+            "ref": lao["ref"],
+            "name": lao["name_en"].fillna(lao["name"]),
+            "source": "OpenStreetMap 2014 extract via syldor/syldor.github.io (ODbL 1.0)",
+        },
+        geometry=lao.geometry,
+        crs="EPSG:4326",
+    )
+    vnm = gpd.read_file(raw / "roads_vnm_national_legocity.geojson")
+    vn_class = {"Quốc Gia": "national", "Asean": "asean", "Cấp Tỉnh": "provincial", "Cấp Huyện": "district"}
+    vnm = gpd.GeoDataFrame(
+        {
+            "road_id": "VNM-GT-" + vnm["gid"].astype(int).astype(str),
+            "country": "VNM",
+            "road_class": vnm["cap_duong"].map(vn_class),
+            "ref": vnm["ma"],
+            "name": vnm["ten"],
+            "source": "CTU-SematX/LegoCity giaothong layer (CC BY-SA 4.0 stated; upstream unverified)",
+        },
+        geometry=vnm.geometry,
+        crs="EPSG:4326",
+    )
+    roads = pd.concat([lao, vnm], ignore_index=True)
+    roads = gpd.GeoDataFrame(roads, geometry="geometry", crs="EPSG:4326")
+    dup = roads["road_id"].duplicated(keep=False)
+    roads.loc[dup, "road_id"] = roads.loc[dup, "road_id"] + "-" + roads.loc[dup].groupby("road_id").cumcount().astype(str)
+    _write_geojson(roads, out / "roads.geojson")
+
+
+def build_rivers(raw: Path, out: Path) -> None:
+    rivers = gpd.read_file(raw / "ne10m_rivers_lake_centerlines.geojson")
+    rivers = gpd.GeoDataFrame(
+        {
+            "river_id": ["NE-RIV-" + str(i) for i in range(len(rivers))],
+            "name": rivers["name"],
+            "featurecla": rivers["featurecla"],
+            "scalerank": rivers["scalerank"],
+            "source": "Natural Earth 1:10m rivers and lake centerlines v4.0.0 (public domain)",
+        },
+        geometry=rivers.geometry,
+        crs="EPSG:4326",
+    )
+    _write_geojson(rivers, out / "rivers.geojson")
+    lakes = gpd.read_file(raw / "ne10m_lakes.geojson")
+    lakes["source"] = "Natural Earth 1:10m lakes v4.0.0 (public domain)"
+    _write_geojson(lakes[["name", "source", "geometry"]], out / "lakes.geojson")
+
+
+def build_ports(raw: Path, out: Path) -> None:
+    wpi = gpd.read_file(raw / "wpi_ports_nga_pub150.geojson")
+    wpi = wpi.assign(
+        port_id="WPI-" + wpi["world_port_index_number"].astype(int).astype(str),
+        name=wpi["main_port_name"],
+        source="NGA World Port Index (Pub. 150), public domain",
+        coord_precision_m=2000.0,
+    )
+    cols = ["port_id", "name", "country_code", "un_locode", "harbor_size", "harbor_type", "source", "coord_precision_m", "geometry"]
+    _write_geojson(wpi[cols], out / "world_ports.geojson")
+
+
+def merge_gate_positions(gates: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
+    """Use the better GeoNames positions, keeping the table's own coordinate beside them."""
+    gates = gates.copy()
+    gates["table_lat"] = gates["lat"]
+    gates["table_lon"] = gates["lon"]
+    gates["table_coord_source"] = gates["coord_source"]
+    gates["table_coord_precision_m"] = gates["coord_precision_m"]
+    gates["position_source"] = "border_gates.csv"
+    gates["source_record_id"] = ""
+    usable = extra[~extra["notes"].fillna("").str.contains(EXTRA_POSITION_SKIP)]
+    idx = gates.set_index("id").index
+    missing = set(usable["id"]) - set(idx)
+    if missing:
+        raise SystemExit(f"gate_positions_extra.csv names unknown gate ids {sorted(missing)}")
+    for _, row in usable.iterrows():
+        i = gates.index[gates["id"] == row["id"]][0]
+        gates.loc[i, ["lat", "lon"]] = [row["lat"], row["lon"]]
+        gates.loc[i, "coord_source"] = f"{row['source']}; {row['notes']}"
+        gates.loc[i, "coord_precision_m"] = row["coord_precision_m"]
+        gates.loc[i, "position_source"] = "gate_positions_extra.csv"
+        gates.loc[i, "source_record_id"] = row["source_record_id"]
+    print(f"merged {len(usable)} better gate positions ({len(extra) - len(usable)} corroboration-only rows kept out)")
+    return gates
+
+
+def build_gates(raw: Path, out: Path) -> None:
+    gates = pd.read_csv(raw / "gates" / "border_gates.csv")
+    extra = pd.read_csv(raw / "gates" / "gate_positions_extra.csv")
+    gates = merge_gate_positions(gates, extra)
+    gates["source"] = "borderwatch raw gate tables (see data/gates/README.md; class_source codes)"
+    gates.to_csv(out / "border_gates.csv", index=False)
+    print(f"wrote {out / 'border_gates.csv'} ({len(gates)} rows)")
+    for name in ["blo_sites.csv", "seaports.csv", "mekong_wharfs.csv", "tripoints.csv"]:
+        table = pd.read_csv(raw / "gates" / name)
+        if "source" not in table.columns:
+            table["source"] = table["coord_source"]
+        table.to_csv(out / name, index=False)
+        print(f"wrote {out / name} ({len(table)} rows)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--raw", type=Path, default=Path(__file__).resolve().parents[1] / ".." / "shared" / "data-raw")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "data")
+    args = parser.parse_args()
+    raw, out = args.raw.resolve(), args.out.resolve()
+    for sub in ["boundaries", "gates", "roads", "rivers", "terrain", "ports"]:
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    build_boundaries(raw, out / "boundaries")
+    build_roads(raw, out / "roads")
+    build_rivers(raw, out / "rivers")
+    build_ports(raw, out / "ports")
+    build_gates(raw, out / "gates")
+    shutil.copyfile(raw / "dem_etopo5_5arcmin.tif", out / "terrain" / "dem_etopo5_5arcmin.tif")
+    print(f"wrote {out / 'terrain' / 'dem_etopo5_5arcmin.tif'}")
+
+
+if __name__ == "__main__":
+    main()
