@@ -97,7 +97,7 @@ class Terrain:
     def cell_centres(self) -> tuple[np.ndarray, np.ndarray]:
         """Return (lon, lat) arrays of every cell centre, shaped like the grid."""
         rows, cols = np.indices(self.shape)
-        lon, lat = self.transform * (cols + 0.5, rows + 0.5)
+        lon, lat = self.transform @ (cols + 0.5, rows + 0.5)
         return np.asarray(lon), np.asarray(lat)
 
 

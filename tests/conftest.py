@@ -1,0 +1,57 @@
+"""Shared fixtures: the shipped region, and throw-away data folders with one file replaced."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from borderwatch.io import DEM_FILE, LAYER_FILES, load_region, shipped_data_dir
+
+DATA = shipped_data_dir()
+
+
+@pytest.fixture(scope="session")
+def region():
+    """The shipped region, loaded once."""
+    return load_region()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path):
+    """Factory: a data folder linking every shipped file, with some files replaced.
+
+    ``data_dir({"gates/border_gates.csv": "text"})`` writes that text instead of
+    linking the shipped file; a value of ``None`` removes the file.
+    """
+
+    def make(replace: dict[str, str | bytes | None] | None = None) -> Path:
+        root = tmp_path / "data"
+        replace = replace or {}
+        for rel in [*LAYER_FILES.values(), DEM_FILE]:
+            dst = root / rel
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            if rel in replace:
+                content = replace[rel]
+                if isinstance(content, bytes):
+                    dst.write_bytes(content)
+                elif isinstance(content, str):
+                    dst.write_text(content, encoding="utf-8")
+            else:
+                os.symlink(DATA / rel, dst)
+        return root
+
+    return make
+
+
+@pytest.fixture
+def gates_csv() -> str:
+    """The shipped gate table as text."""
+    return (DATA / LAYER_FILES["gates"]).read_text(encoding="utf-8")
+
+
+def copy_tree(src: Path, dst: Path) -> None:
+    """Copy a folder (used by tests that edit files in place)."""
+    shutil.copytree(src, dst)

@@ -1,0 +1,69 @@
+"""The command line: exit codes, messages, JSON keys."""
+
+import json
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from borderwatch.cli import main
+from borderwatch.io import LAYER_FILES
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_validate_shipped_data():
+    result = run("validate")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("valid: 15 layers")
+
+
+def test_validate_lists_all_problems_and_exits_1(data_dir, gates_csv):
+    bad = gates_csv.replace("VN-CHN-003,Bac Phong Sinh,Bắc Phong Sinh,primary", "VN-CHN-003,Bac Phong Sinh,Bắc Phong Sinh,tertiary", 1)
+    bad = bad.replace("VN-CHN-004,", "VN-CHN-001,", 1)
+    root = data_dir({LAYER_FILES["gates"]: bad})
+    result = run("validate", "--data", str(root))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "record 'VN-CHN-003': column 'class' = 'tertiary' is not one of international, primary, secondary" in result.output
+    assert "duplicate id 'VN-CHN-001'" in result.output
+
+
+def test_missing_column_and_bad_coordinates_exit_1(data_dir, gates_csv):
+    header, *rows = gates_csv.splitlines(keepends=True)
+    no_border = header.replace(",border,", ",border_code,", 1)
+    result = run("validate", "--data", str(data_dir({LAYER_FILES["gates"]: no_border + "".join(rows)})))
+    assert result.exit_code == 1 and "missing required column 'border'" in result.output
+
+
+def test_info_json_keys_and_values():
+    result = run("info", "--json")
+    assert result.exit_code == 0, result.output
+    facts = json.loads(result.stdout)
+    for key in ["gates", "published_gates", "blo_count", "seaport_count", "border_length_km", "coastline_km", "gates_snapped", "snap_distance_km"]:
+        assert key in facts, key
+    assert facts["published_gates"]["CHN"] == {"international": 5, "primary": 3, "secondary": 42}
+    assert facts["blo_count"] == 15 and facts["seaport_count"] == 21
+    assert set(facts["border_length_km"]) == {"LAO", "CHN", "KHM"}
+    assert facts["border_length_km"]["LAO"] > facts["border_length_km"]["CHN"] > facts["border_length_km"]["KHM"] > 1000
+    assert facts["gates_snapped"] == 87
+    assert 0 < facts["snap_distance_km"]["median"] <= facts["snap_distance_km"]["max"]
+
+
+def test_info_text_shows_published_counts():
+    result = run("info")
+    assert result.exit_code == 0
+    assert "published total stated as 40, class counts add to 50" in result.output
+
+
+def test_python_dash_m_entry_point():
+    proc = subprocess.run([sys.executable, "-m", "borderwatch", "--version"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0 and proc.stdout.startswith("borderwatch, version")
+
+
+def test_bad_data_dir_is_one_message_no_traceback(tmp_path):
+    result = run("validate", "--data", str(tmp_path))
+    assert result.exit_code == 1
+    assert "does not exist" in result.output and "Traceback" not in result.output
