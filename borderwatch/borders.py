@@ -120,3 +120,37 @@ def vietnam_coastline(coastline: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, 
 def border_summary(lines: gpd.GeoDataFrame) -> pd.Series:
     """Border length in km per neighbour (a Series indexed by border code)."""
     return lines.set_index("border")["length_km"]
+
+
+def tripoint(countries: gpd.GeoDataFrame, isos: tuple[str, str, str], *, tolerance_m: float = 1000.0) -> shapely.Point:
+    """The point where three countries meet, from their polygons.
+
+    Parameters
+    ----------
+    countries
+        Country polygons with ``iso_a3``.
+    isos
+        The three ISO codes, e.g. ``("LAO", "THA", "MMR")`` for the Golden Triangle.
+    tolerance_m
+        How close the three outlines must come (absorbs gaps between polygons).
+
+    Returns
+    -------
+    shapely.Point
+        EPSG:4326 lon/lat.
+
+    Raises
+    ------
+    ValidationError
+        The three polygons do not meet within the tolerance.
+    """
+    polys = [_country(countries, iso) for iso in isos]
+    common = shapely.box(*polys[0].bounds)
+    for p in polys[1:]:
+        common = common.intersection(shapely.box(*p.bounds))
+    window = common.buffer(0.05)
+    a, b, c = (to_metres(p.intersection(window)) for p in polys)
+    meet = a.boundary.intersection(b.buffer(tolerance_m)).intersection(c.buffer(tolerance_m))
+    if meet.is_empty:
+        raise ValidationError([f"layer 'countries': {', '.join(isos)} do not meet within {tolerance_m:.0f} m; check the country polygons"])
+    return to_degrees(meet.centroid)

@@ -1,0 +1,122 @@
+"""The terrain lattice: off-road movement on the DEM grid.
+
+Every land cell of the DEM is a node; each is joined to its 8 neighbours.  The
+travel speed follows Tobler's hiking function of the slope between the two
+cell centres, scaled by a load factor; the lattice path is lengthened by a
+detour factor because real tracks wind.  Sea cells (no country polygon at the
+cell centre) are impassable on land and form the sea lattice used to draw sea
+legs.  Lengths are geodesic between cell centres.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import rasterio.features
+
+from ..geodesy import distance_m
+from ..io import Terrain
+
+#: (row, col) steps to the 8 neighbours.
+NEIGHBOUR_STEPS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+
+
+@dataclass
+class CountryGrid:
+    """Country of every DEM cell centre.
+
+    Attributes
+    ----------
+    code
+        2-D int array: index into ``iso`` or -1 for sea.
+    iso
+        ISO alpha-3 codes, in index order.
+    """
+
+    code: np.ndarray
+    iso: list[str]
+
+    def iso_of(self, flat: np.ndarray) -> np.ndarray:
+        """ISO codes of flat cell indices ('' for sea)."""
+        lookup = np.array([*self.iso, ""], dtype=object)
+        return lookup[self.code.ravel()[flat]]
+
+
+def country_grid(terrain: Terrain, countries: gpd.GeoDataFrame) -> CountryGrid:
+    """Rasterise the country polygons onto the DEM grid (cell-centre rule)."""
+    iso = list(countries["iso_a3"])
+    shapes = ((geom, i) for i, geom in enumerate(countries.geometry))
+    code = rasterio.features.rasterize(shapes, out_shape=terrain.shape, transform=terrain.transform, fill=-1, dtype="int32")
+    return CountryGrid(code=code, iso=iso)
+
+
+def tobler_speed_kmh(slope: np.ndarray, *, peak_speed_kmh: float = 6.0, load_factor: float = 1.0) -> np.ndarray:
+    """Tobler's hiking function: ``peak * exp(-3.5 |slope + 0.05|)`` times ``load_factor``.
+
+    Parameters
+    ----------
+    slope
+        Rise over run (dimensionless, signed: positive uphill).
+    """
+    return peak_speed_kmh * load_factor * np.exp(-3.5 * np.abs(np.asarray(slope) + 0.05))
+
+
+def grid_adjacency(terrain: Terrain, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Directed 8-neighbour pairs between cells where ``mask`` is true.
+
+    Returns
+    -------
+    src, dst, length_m
+        Flat cell indices and the geodesic distance between cell centres.
+    """
+    nrows, ncols = mask.shape
+    lon, lat = terrain.cell_centres()
+    src_parts, dst_parts = [], []
+    for dr, dc in NEIGHBOUR_STEPS:
+        r0, r1 = max(0, -dr), nrows - max(0, dr)
+        c0, c1 = max(0, -dc), ncols - max(0, dc)
+        a = mask[r0:r1, c0:c1] & mask[r0 + dr : r1 + dr, c0 + dc : c1 + dc]
+        rr, cc = np.nonzero(a)
+        rr, cc = rr + r0, cc + c0
+        src_parts.append(rr * ncols + cc)
+        dst_parts.append((rr + dr) * ncols + (cc + dc))
+    src = np.concatenate(src_parts)
+    dst = np.concatenate(dst_parts)
+    flon, flat_ = lon.ravel(), lat.ravel()
+    return src, dst, distance_m(flon[src], flat_[src], flon[dst], flat_[dst])
+
+
+def offroad_edges(terrain: Terrain, grid: CountryGrid, offroad: dict) -> dict[str, np.ndarray]:
+    """Off-road lattice edges over land cells with their time and exposure.
+
+    Parameters
+    ----------
+    terrain, grid
+        The DEM and its country grid.
+    offroad
+        The ``[offroad]`` table of a cost profile.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``src``, ``dst`` (flat cell indices), ``length_m``, ``time_h``,
+        ``exposure``, ``slope``, ``src_iso``, ``dst_iso``.
+    """
+    land = grid.code >= 0
+    src, dst, length_m = grid_adjacency(terrain, land)
+    elev = np.nan_to_num(terrain.elevation_m, nan=0.0).clip(min=0.0).ravel()
+    slope = (elev[dst] - elev[src]) / length_m
+    speed = tobler_speed_kmh(slope, peak_speed_kmh=offroad["peak_speed_kmh"], load_factor=offroad["load_factor"])
+    km = length_m / 1000.0 * offroad["detour_factor"]
+    return {
+        "src": src,
+        "dst": dst,
+        "length_m": length_m * offroad["detour_factor"],
+        "time_h": km / speed,
+        "exposure": np.minimum(1.0, km * offroad["exposure_per_km"]),
+        "slope": slope,
+        "src_iso": grid.iso_of(src),
+        "dst_iso": grid.iso_of(dst),
+    }
