@@ -7,6 +7,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
+from .analysis.routes import explain_route, k_routes, least_cost_routes
 from .borders import borderlines, segment_borders, vietnam_coastline
 from .errors import (
     BorderwatchError,
@@ -20,33 +21,48 @@ from .errors import (
 )
 from .gates import place_gates, road_border_contacts, snap_gates
 from .info import region_info
-from .io import Region, load_region, read_layer, read_terrain
+from .io import Region, load_region, read_layer, read_osmnx_roads, read_terrain, write_table
+from .network.arrays import GraphArrays
+from .network.build import build_route_graph, graph_summary
+from .network.graphio import load_graph, save_graph
+from .network.profile import load_profile
 from .reconcile import blo_reconciliation, gate_reconciliation
 from .schema import GateClass, validate_layer
 
 __all__ = [
-    "__version__",
     "BorderwatchError",
     "CRSError",
     "DataFileError",
     "GateClass",
+    "GraphArrays",
     "NoRouteError",
     "OutputExistsError",
     "ProfileError",
     "Region",
     "UnknownNameError",
     "ValidationError",
+    "__version__",
     "blo_reconciliation",
     "borderlines",
+    "build_route_graph",
+    "explain_route",
     "gate_reconciliation",
+    "graph_summary",
+    "k_routes",
+    "least_cost_routes",
+    "load_graph",
+    "load_profile",
     "load_region",
     "place_gates",
     "read_layer",
+    "read_osmnx_roads",
     "read_terrain",
     "region_info",
     "road_border_contacts",
+    "save_graph",
     "segment_borders",
     "snap_gates",
     "validate_layer",
     "vietnam_coastline",
+    "write_table",
 ]

@@ -94,7 +94,16 @@ def segment_borders(lines: gpd.GeoDataFrame, *, segment_length_km: float = 5.0) 
         for part_no, part in enumerate(getattr(geom, "geoms", [geom])):
             for seq, coords in enumerate(split_coords_every_m(np.asarray(part.coords), segment_length_km * 1000.0)):
                 seg = LineString(coords)
-                rows.append({"segment_id": f"{border}-{part_no:02d}-{seq:04d}", "border": border, "part": part_no, "seq": seq, "length_m": geodesic_length_m(seg), "geometry": seg})
+                rows.append(
+                    {
+                        "segment_id": f"{border}-{part_no:02d}-{seq:04d}",
+                        "border": border,
+                        "part": part_no,
+                        "seq": seq,
+                        "length_m": geodesic_length_m(seg),
+                        "geometry": seg,
+                    }
+                )
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=STORAGE_CRS)
 
 

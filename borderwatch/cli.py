@@ -38,6 +38,8 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             _fail(str(exc))
         except BorderwatchError as exc:
             _fail(str(exc))
+        except ValueError as exc:  # bad option values reaching the library
+            _fail(str(exc))
 
     return wrapper
 
@@ -84,3 +86,110 @@ def info(data_dir: Path | None, as_json: bool) -> None:
 
     facts = region_info(load_region(data_dir))
     click.echo(json.dumps(facts, indent=2, ensure_ascii=False) if as_json else format_info(facts))
+
+
+profile_option = click.option(
+    "--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help="TOML cost profile overriding any subset of the defaults."
+)
+roads_option = click.option(
+    "--roads",
+    "roads_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Replace the road layer: GeoPackage/GeoJSON lines or an OSMnx GraphML file.",
+)
+
+
+def _route_graph(data_dir: Path | None, profile_path: Path | None, roads_path: Path | None):
+    from .io import load_region
+    from .network.build import build_route_graph
+    from .network.profile import load_profile
+
+    profile = load_profile(profile_path)
+    overrides = {"roads": roads_path} if roads_path else {}
+    return build_route_graph(load_region(data_dir, **overrides), profile=profile)
+
+
+@main.command("build-network")
+@data_option
+@profile_option
+@roads_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Save the graph (.gpkg or .graphml).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
+@handle_errors
+def build_network(data_dir: Path | None, profile_path: Path | None, roads_path: Path | None, as_json: bool, out: Path | None, overwrite: bool) -> None:
+    """Build the route graph; print nodes and edges by mode, components and build time."""
+    from .network.build import graph_summary
+    from .network.graphio import save_graph
+
+    if out is not None and out.exists() and not overwrite:
+        _fail(f"output {str(out)!r} exists; pass --overwrite to replace it")
+    G = _route_graph(data_dir, profile_path, roads_path)
+    summary = graph_summary(G)
+    if out is not None:
+        save_graph(G, out, overwrite=overwrite)
+        summary["saved_to"] = str(out)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+        return
+    click.echo(f"route graph: {summary['nodes']:,} nodes, {summary['edges']:,} edges, built in {summary['build_s']} s")
+    for mode, n in summary["edges_by_mode"].items():
+        click.echo(f"  {mode:<10}{n:>10,} edges")
+    click.echo(f"components: {summary['weakly_connected_components']} weak, {summary['strongly_connected_components']} strong")
+    rc = summary["road_components"]
+    click.echo(
+        f"roads: {summary['road_snapped_ends']} dangling ends snapped, {summary['road_border_cuts']} border cuts, {rc['components']} road components (largest {rc['largest_nodes']} nodes)"
+    )
+    if out is not None:
+        click.echo(f"saved {out}")
+
+
+@main.command()
+@click.option("--to", "targets", multiple=True, required=True, help="Destination name (repeatable); an unknown name lists the valid ones.")
+@click.option("--k", "k", type=click.IntRange(min=1), default=1, show_default=True, help="Routes per destination.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write routes (.geojson, .gpkg or .csv).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
+@click.option(
+    "--graph",
+    "graph_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Route on a saved graph (.gpkg/.graphml with a 'cost' edge attribute) instead of building one.",
+)
+@click.option("--origin", default=None, help="Origin node id (default: the Golden Triangle).")
+@data_option
+@profile_option
+@roads_option
+@handle_errors
+def routes(
+    targets: tuple[str, ...],
+    k: int,
+    out: Path | None,
+    overwrite: bool,
+    graph_path: Path | None,
+    origin: str | None,
+    data_dir: Path | None,
+    profile_path: Path | None,
+    roads_path: Path | None,
+) -> None:
+    """Least-cost (and k diverse) routes from the origin, explained."""
+    from .analysis.routes import k_routes
+    from .io import write_table
+    from .network.graphio import load_graph
+
+    if out is not None and out.exists() and not overwrite:
+        _fail(f"output {str(out)!r} exists; pass --overwrite to replace it")
+    if graph_path is not None:
+        G = load_graph(graph_path)
+        if origin is None and "origin" not in G.graph:
+            _fail("this graph names no origin; pass --origin NODE_ID")
+    else:
+        G = _route_graph(data_dir, profile_path, roads_path)
+    result = k_routes(G, origin=origin, destinations=list(targets), k=k)
+    for _, r in result.iterrows():
+        crossing = r["crossings"] or "no border crossing"
+        click.echo(f"{r['destination']} #{r['rank']}: {r['length_km']:,.1f} km, {r['time_h']:,.1f} h, cost {r['cost']:,.2f} | {crossing} | {r['modes']}")
+    if out is not None:
+        write_table(result, out, overwrite=overwrite)
+        click.echo(f"wrote {len(result)} routes to {out}")

@@ -130,7 +130,21 @@ def snap_gates(
     out = gates.copy()
     line_by_border = {b: to_metres(g) for b, g in zip(lines["border"], lines.geometry, strict=True)}
     contact_xy = {b: shapely.get_coordinates(grp.geometry.values) for b, grp in contacts.groupby("border")}
-    rec: dict[str, list] = {k: [] for k in ["orig_lon", "orig_lat", "orig_precision_m", "border_distance_m", "snap_method", "snap_distance_m", "new_precision_m", "snap_plausible", "snap_note", "geometry"]}
+    rec: dict[str, list] = {
+        k: []
+        for k in [
+            "orig_lon",
+            "orig_lat",
+            "orig_precision_m",
+            "border_distance_m",
+            "snap_method",
+            "snap_distance_m",
+            "new_precision_m",
+            "snap_plausible",
+            "snap_note",
+            "geometry",
+        ]
+    }
     for _, gate in gates.iterrows():
         lon, lat = gate.geometry.x, gate.geometry.y
         prec = float(gate["coord_precision_m"])
@@ -208,11 +222,11 @@ def snap_summary(snapped: gpd.GeoDataFrame) -> dict[str, object]:
     moved = snapped["snap_distance_m"] / 1000.0
     cp = snapped["counterpart_snap_distance_m"].dropna() / 1000.0
     return {
-        "gates_snapped": int(len(snapped)),
+        "gates_snapped": len(snapped),
         "by_method": {str(k): int(v) for k, v in snapped["snap_method"].value_counts().sort_index().items()},
         "snap_distance_km": {"median": round(float(moved.median()), 3), "max": round(float(moved.max()), 3)},
         "implausible": sorted(snapped.loc[~snapped["snap_plausible"], "id"].tolist()),
-        "counterparts_snapped": int(len(cp)),
+        "counterparts_snapped": len(cp),
         "counterpart_snap_distance_km": {"median": round(float(cp.median()), 3), "max": round(float(cp.max()), 3)} if len(cp) else None,
     }
 

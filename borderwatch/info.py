@@ -35,17 +35,17 @@ def region_info(region: Region) -> dict[str, Any]:
     blo_rec = blo_reconciliation(region.blos)
     seaports_located = int(region.seaports.geometry.notna().sum())
     return {
-        "layers": {name: int(len(gdf)) for name, gdf in region.layers.items()},
+        "layers": {name: len(gdf) for name, gdf in region.layers.items()},
         "gates": gate_counts(region.gates),
         "published_gates": PUBLISHED_GATES,
         "published_gate_totals_stated": PUBLISHED_GATE_TOTALS_STATED,
         "gate_reconciliation": gate_reconciliation(region.gates).to_dict(orient="records"),
         "published_source": PUBLISHED_SOURCE,
-        "blo_count": int(len(region.blos)),
+        "blo_count": len(region.blos),
         "published_blo_count": sum(len(v) for v in PUBLISHED_BLOS.values()),
         "published_blos_missing": blo_rec.loc[blo_rec["published_name"].ne("") & ~blo_rec["in_data"], "published_name"].tolist(),
         "blos_not_published": blo_rec.loc[blo_rec["published_name"].eq(""), "blo_id"].tolist(),
-        "seaport_count": int(len(region.seaports)),
+        "seaport_count": len(region.seaports),
         "seaports_located": seaports_located,
         "published_seaport_count": PUBLISHED_SEAPORTS,
         "border_length_km": {b: round(float(v), 1) for b, v in lines["length_km"].items()},
@@ -76,11 +76,15 @@ def format_info(info: dict[str, Any]) -> str:
         out.append(f"  {b:<7}{cells[0]:>15}{cells[1]:>11}{cells[2]:>12}{total:>11}{note}")
     out.append("")
     missing = ", ".join(info["published_blos_missing"]) or "none"
-    out.append(f"BLOs: {info['blo_count']} in data, {info['published_blo_count']} published (missing from data: {missing}; not in the published list: {', '.join(info['blos_not_published']) or 'none'})")
+    out.append(
+        f"BLOs: {info['blo_count']} in data, {info['published_blo_count']} published (missing from data: {missing}; not in the published list: {', '.join(info['blos_not_published']) or 'none'})"
+    )
     out.append(f"Seaports: {info['seaport_count']} in data ({info['seaports_located']} with coordinates), {info['published_seaport_count']} published")
     out.append("")
     out.append("Land border length (geodesic, OSM 100 m polygons): " + ", ".join(f"{b} {v:,.1f} km" for b, v in info["border_length_km"].items()))
-    out.append(f"Coastline (NE 1:10m within 1 km of Vietnam): {info['coastline_km']:,.1f} km, mainland {info['coastline_mainland_km']:,.1f} km (published {info['published_coastline_km']:,.0f} km)")
+    out.append(
+        f"Coastline (NE 1:10m within 1 km of Vietnam): {info['coastline_km']:,.1f} km, mainland {info['coastline_mainland_km']:,.1f} km (published {info['published_coastline_km']:,.0f} km)"
+    )
     out.append("")
     d = info["snap_distance_km"]
     methods = ", ".join(f"{k} {v}" for k, v in info["snap_methods"].items())

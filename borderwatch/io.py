@@ -153,7 +153,9 @@ def _read_csv_points(path: Path, layer: str) -> gpd.GeoDataFrame:
     lon = next((lower[n] for n in LON_NAMES if n in lower), None)
     if lat is None or lon is None:
         raise ValidationError(
-            [f"layer {layer!r}: CSV {str(path)!r} has no lat/lon columns (looked for {'/'.join(LAT_NAMES)} and {'/'.join(LON_NAMES)}); add them in degrees WGS84"]
+            [
+                f"layer {layer!r}: CSV {str(path)!r} has no lat/lon columns (looked for {'/'.join(LAT_NAMES)} and {'/'.join(LON_NAMES)}); add them in degrees WGS84"
+            ]
         )
     la = pd.to_numeric(df[lat], errors="coerce")
     lo = pd.to_numeric(df[lon], errors="coerce")
@@ -196,6 +198,8 @@ def read_layer(path: str | Path, layer: str, *, validate: bool = True) -> gpd.Ge
         raise DataFileError(f"layer {layer!r}: file {str(path)!r} is empty; give a file with at least one feature")
     if path.suffix.lower() in (".csv", ".txt"):
         gdf = _read_csv_points(path, layer)
+    elif path.suffix.lower() == ".graphml" and layer == "roads":
+        gdf = read_osmnx_roads(path)
     else:
         try:
             gdf = gpd.read_file(path)
@@ -236,9 +240,13 @@ def read_terrain(path: str | Path) -> Terrain:
         raise DataFileError(f"DEM {str(path)!r} is not a readable raster ({exc}); give a GeoTIFF") from exc
     if not crs.to_string() == STORAGE_CRS:
         log.info("reprojecting DEM from %s to %s", crs.to_string(), STORAGE_CRS)
-        dst_transform, width, height = rasterio.warp.calculate_default_transform(crs, STORAGE_CRS, band.shape[1], band.shape[0], *rasterio.transform.array_bounds(band.shape[0], band.shape[1], transform))
+        dst_transform, width, height = rasterio.warp.calculate_default_transform(
+            crs, STORAGE_CRS, band.shape[1], band.shape[0], *rasterio.transform.array_bounds(band.shape[0], band.shape[1], transform)
+        )
         out = np.full((height, width), np.nan)
-        rasterio.warp.reproject(band, out, src_transform=transform, src_crs=crs, dst_transform=dst_transform, dst_crs=STORAGE_CRS, src_nodata=np.nan, dst_nodata=np.nan)
+        rasterio.warp.reproject(
+            band, out, src_transform=transform, src_crs=crs, dst_transform=dst_transform, dst_crs=STORAGE_CRS, src_nodata=np.nan, dst_nodata=np.nan
+        )
         band, transform = out, dst_transform
     return Terrain(elevation_m=band, transform=transform, crs=STORAGE_CRS, path=path)
 
@@ -348,3 +356,83 @@ def write_atomic(path: str | Path, writer: Callable[[Path], None], *, overwrite:
     with atomic_path(path, overwrite=overwrite) as tmp:
         writer(tmp)
     return Path(path)
+
+
+def read_osmnx_roads(path: str | Path) -> gpd.GeoDataFrame:
+    """Road lines from an OSMnx GraphML file (``ox.save_graphml`` output).
+
+    Each edge becomes a road line: its ``geometry`` (WKT) if present, else a
+    straight line between its nodes' ``x``/``y``; ``road_class`` is the OSM
+    ``highway`` tag (the first, if OSMnx merged several); both directions of a
+    two-way street are kept once.
+
+    Raises
+    ------
+    DataFileError
+        The file is not readable GraphML or its nodes lack x/y.
+    """
+    import networkx as nx
+    import shapely
+
+    path = Path(path)
+    try:
+        G = nx.read_graphml(path, node_type=str, force_multigraph=True)
+    except Exception as exc:  # malformed XML raises several types
+        raise DataFileError(f"layer 'roads': {str(path)!r} is not readable GraphML ({exc})") from exc
+    rows, geoms, seen = [], [], set()
+    for u, v, k, d in G.edges(keys=True, data=True):
+        pair = (min(u, v), max(u, v), d.get("osmid", k))
+        if pair in seen:
+            continue
+        seen.add(pair)
+        wkt = d.get("geometry")
+        if wkt:
+            geom = shapely.from_wkt(wkt)
+        else:
+            try:
+                a, b = G.nodes[u], G.nodes[v]
+                geom = shapely.LineString([(float(a["x"]), float(a["y"])), (float(b["x"]), float(b["y"]))])
+            except KeyError as exc:
+                raise DataFileError(f"layer 'roads': node {u!r} or {v!r} in {str(path)!r} has no x/y; save the graph with OSMnx (unprojected)") from exc
+        highway = str(d.get("highway", "unclassified"))
+        if highway.startswith("["):
+            highway = highway.strip("[]").split(",")[0].strip(" '\"")
+        rows.append(
+            {
+                "road_id": f"OSMNX-{u}-{v}-{k}",
+                "country": str(d.get("country", "unknown")),
+                "road_class": highway,
+                "ref": d.get("ref", ""),
+                "name": d.get("name", ""),
+                "source": f"OSMnx GraphML {path.name} (OpenStreetMap, ODbL 1.0)",
+            }
+        )
+        geoms.append(geom)
+    if not rows:
+        raise DataFileError(f"layer 'roads': {str(path)!r} has no edges")
+    crs = G.graph.get("crs", STORAGE_CRS)
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs=crs)
+
+
+def write_table(gdf: gpd.GeoDataFrame, path: str | Path, *, overwrite: bool = False, layer: str | None = None) -> Path:
+    """Write a result table atomically; the format follows the suffix.
+
+    ``.geojson`` and ``.gpkg`` keep geometries; ``.csv`` writes geometry as WKT.
+
+    Raises
+    ------
+    OutputExistsError
+        ``path`` exists and ``overwrite`` is false.
+    ValueError
+        Unsupported suffix.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".geojson":
+        return write_atomic(path, lambda tmp: gdf.to_file(tmp, driver="GeoJSON"), overwrite=overwrite)
+    if suffix == ".gpkg":
+        return write_atomic(path, lambda tmp: gdf.to_file(tmp, driver="GPKG", layer=layer or path.stem), overwrite=overwrite)
+    if suffix == ".csv":
+        frame = pd.DataFrame(gdf.drop(columns="geometry")).assign(geometry_wkt=gdf.geometry.to_wkt()) if "geometry" in gdf else pd.DataFrame(gdf)
+        return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False), overwrite=overwrite)
+    raise ValueError(f"cannot write {suffix!r}; use .geojson, .gpkg or .csv")

@@ -73,7 +73,9 @@ def blo_reconciliation(blos: gpd.GeoDataFrame) -> pd.DataFrame:
             hit = blos[(blos["border"] == border) & (blos["name"].str.casefold() == name.casefold())]
             blo_id = hit["id"].iloc[0] if len(hit) else ""
             matched.update(hit["id"])
-            rows.append({"border": border, "published_name": name, "in_data": bool(len(hit)), "blo_id": blo_id, "data_name": hit["name"].iloc[0] if len(hit) else ""})
+            rows.append(
+                {"border": border, "published_name": name, "in_data": bool(len(hit)), "blo_id": blo_id, "data_name": hit["name"].iloc[0] if len(hit) else ""}
+            )
     for _, blo in blos[~blos["id"].isin(matched)].iterrows():
         rows.append({"border": blo["border"], "published_name": "", "in_data": True, "blo_id": blo["id"], "data_name": blo["name"]})
     return pd.DataFrame(rows)

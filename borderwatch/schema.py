@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import geopandas as gpd
 import numpy as np
@@ -24,7 +24,7 @@ BOUNDS_SLACK_DEG = 1e-6
 STORAGE_CRS = "EPSG:4326"
 
 
-class GateClass(str, Enum):
+class GateClass(StrEnum):
     """Legal class of a Vietnamese border gate (an informal crossing is not a gate)."""
 
     INTERNATIONAL = "international"
@@ -32,7 +32,7 @@ class GateClass(str, Enum):
     SECONDARY = "secondary"
 
 
-class Neighbour(str, Enum):
+class Neighbour(StrEnum):
     """Vietnam's land neighbours, by ISO 3166 alpha-3 code."""
 
     LAO = "LAO"
@@ -91,7 +91,9 @@ SCHEMAS: dict[str, LayerSchema] = {
         LayerSchema("roads", "line", "road_id", {"road_id": "str", "country": "str", "road_class": "str", "source": "str"}),
         LayerSchema("rivers", "line", "river_id", {"river_id": "str", "source": "str"}),
         LayerSchema("lakes", "polygon", None, {"source": "str"}),
-        LayerSchema("world_ports", "point", "port_id", {"port_id": "str", "name": "str", "country_code": "str", **_POINT_PROVENANCE}, positive=("coord_precision_m",)),
+        LayerSchema(
+            "world_ports", "point", "port_id", {"port_id": "str", "name": "str", "country_code": "str", **_POINT_PROVENANCE}, positive=("coord_precision_m",)
+        ),
         LayerSchema(
             "gates",
             "point",
@@ -109,9 +111,30 @@ SCHEMAS: dict[str, LayerSchema] = {
             positive=("coord_precision_m",),
             coords_optional=True,
         ),
-        LayerSchema("seaports", "point", "id", {"id": "str", "name": "str", "coord_source": "str", **_POINT_PROVENANCE}, positive=("coord_precision_m",), coords_optional=True),
-        LayerSchema("wharfs", "point", "id", {"id": "str", "name": "str", "country": "str", "coord_source": "str"}, positive=("coord_precision_m",), coords_optional=True),
-        LayerSchema("tripoints", "point", "id", {"id": "str", "name": "str", "countries": "str", "coord_source": "str"}, positive=("coord_precision_m",), coords_optional=True),
+        LayerSchema(
+            "seaports",
+            "point",
+            "id",
+            {"id": "str", "name": "str", "coord_source": "str", **_POINT_PROVENANCE},
+            positive=("coord_precision_m",),
+            coords_optional=True,
+        ),
+        LayerSchema(
+            "wharfs",
+            "point",
+            "id",
+            {"id": "str", "name": "str", "country": "str", "coord_source": "str"},
+            positive=("coord_precision_m",),
+            coords_optional=True,
+        ),
+        LayerSchema(
+            "tripoints",
+            "point",
+            "id",
+            {"id": "str", "name": "str", "countries": "str", "coord_source": "str"},
+            positive=("coord_precision_m",),
+            coords_optional=True,
+        ),
     ]
 }
 

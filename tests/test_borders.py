@@ -1,5 +1,7 @@
 """Borderlines from shared polygon edges, segmentation, coastline."""
 
+import itertools
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -55,8 +57,8 @@ def test_split_coords_every_m_keeps_total_length():
     coords = np.array([[105.0, 15.0], [105.0, 15.3], [105.2, 15.3]])
     pieces = split_coords_every_m(coords, 10000)
     lengths = [LineString(p).length for p in pieces]
-    assert len(pieces) == int(np.ceil(sum(float(distance_m(a[0], a[1], b[0], b[1])) for a, b in zip(coords[:-1], coords[1:], strict=True)) / 10000))
-    assert all(np.allclose(a[-1], b[0]) for a, b in zip(pieces[:-1], pieces[1:], strict=True))
+    assert len(pieces) == int(np.ceil(sum(float(distance_m(a[0], a[1], b[0], b[1])) for a, b in itertools.pairwise(coords)) / 10000))
+    assert all(np.allclose(a[-1], b[0]) for a, b in itertools.pairwise(pieces))
     assert all(x > 0 for x in lengths)
 
 

@@ -7,8 +7,8 @@ import rasterio
 from rasterio.transform import from_origin
 
 from borderwatch import CRSError, DataFileError, ValidationError, load_region, read_layer, read_terrain
-from borderwatch.io import DEM_FILE, LAYER_FILES, atomic_path, shipped_data_dir
 from borderwatch.errors import OutputExistsError
+from borderwatch.io import DEM_FILE, LAYER_FILES, atomic_path, shipped_data_dir
 
 
 def test_shipped_region_has_every_layer_in_epsg4326(region):
@@ -111,7 +111,9 @@ def test_unreadable_dem(data_dir):
 def test_dem_in_another_crs_is_reprojected(tmp_path):
     path = tmp_path / "dem_utm.tif"
     data = np.arange(100, dtype="float32").reshape(10, 10)
-    with rasterio.open(path, "w", driver="GTiff", width=10, height=10, count=1, dtype="float32", crs="EPSG:32648", transform=from_origin(500000, 2000000, 1000, 1000)) as dst:
+    with rasterio.open(
+        path, "w", driver="GTiff", width=10, height=10, count=1, dtype="float32", crs="EPSG:32648", transform=from_origin(500000, 2000000, 1000, 1000)
+    ) as dst:
         dst.write(data, 1)
     terrain = read_terrain(path)
     assert terrain.crs == "EPSG:4326"

@@ -8,6 +8,7 @@ Shortest paths run on :class:`~borderwatch.network.arrays.GraphArrays`.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
@@ -72,7 +73,7 @@ def resolve_node(G: nx.MultiDiGraph, name: Hashable, *, what: str = "destination
 
 
 def _edges_of(G: nx.MultiDiGraph, nodes: Sequence[Hashable], weight: str) -> list[dict[str, Any]]:
-    return [cheapest_edge(G, u, v, weight=weight)[1] for u, v in zip(nodes[:-1], nodes[1:], strict=True)]
+    return [cheapest_edge(G, u, v, weight=weight)[1] for u, v in itertools.pairwise(nodes)]
 
 
 def explain_route(G: nx.MultiDiGraph, nodes: Sequence[Hashable], *, weight: str = "cost") -> dict[str, Any]:
@@ -246,7 +247,7 @@ def k_routes(
         explained = []
         for path in found:
             info = explain_route(G, path, weight=weight)
-            pairs = list(zip(path[:-1], path[1:], strict=True))
+            pairs = list(itertools.pairwise(path))
             info["overlap_with_best"] = sum(p in best_pairs for p in pairs) / max(1, len(pairs))
             explained.append(info)
         explained.sort(key=lambda r: r["cost"])
@@ -257,7 +258,7 @@ def k_routes(
 
 def _penalise(arrays: GraphArrays, path: Sequence[Hashable], penalty: float):
     m = arrays.matrix.copy()
-    for u, v in zip(path[:-1], path[1:], strict=True):
+    for u, v in itertools.pairwise(path):
         i, j = arrays.index[u], arrays.index[v]
         lo, hi = m.indptr[i], m.indptr[i + 1]
         pos = lo + int(np.flatnonzero(m.indices[lo:hi] == j)[0])

@@ -29,7 +29,6 @@ from typing import Any
 import geopandas as gpd
 import networkx as nx
 import numpy as np
-
 import shapely
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString
@@ -76,8 +75,19 @@ class _Builder:
     def cost(self, time_h: float, exposure: float) -> float:
         return float(max(self.floor, time_h + self.weight * exposure))
 
-    def edge(self, u: str, v: str, *, mode: str, length_m: float, time_h: float, exposure: float, geometry: LineString, source: str, both: bool = False, **attrs: Any) -> None:
-        data = {"mode": mode, "length_m": float(length_m), "time_h": float(time_h), "exposure": float(exposure), "cost": self.cost(time_h, exposure), "geometry": geometry, "source": source, **attrs}
+    def edge(
+        self, u: str, v: str, *, mode: str, length_m: float, time_h: float, exposure: float, geometry: LineString, source: str, both: bool = False, **attrs: Any
+    ) -> None:
+        data = {
+            "mode": mode,
+            "length_m": float(length_m),
+            "time_h": float(time_h),
+            "exposure": float(exposure),
+            "cost": self.cost(time_h, exposure),
+            "geometry": geometry,
+            "source": source,
+            **attrs,
+        }
         self.edges.append((u, v, data))
         if both:
             self.edges.append((v, u, {**data, "geometry": LineString(list(geometry.coords)[::-1])}))
@@ -88,7 +98,18 @@ class _Builder:
         length = float(distance_m(a["x"], a["y"], b["x"], b["y"]))
         c = self.profile["connector"]
         km = length / 1000.0
-        self.edge(u, v, mode="connector", length_m=length, time_h=km / c["speed_kmh"], exposure=min(1.0, km * c["exposure_per_km"]), geometry=LineString([(a["x"], a["y"]), (b["x"], b["y"])]), source=source, both=both, **attrs)
+        self.edge(
+            u,
+            v,
+            mode="connector",
+            length_m=length,
+            time_h=km / c["speed_kmh"],
+            exposure=min(1.0, km * c["exposure_per_km"]),
+            geometry=LineString([(a["x"], a["y"]), (b["x"], b["y"])]),
+            source=source,
+            both=both,
+            **attrs,
+        )
         return length
 
 
@@ -155,7 +176,15 @@ def build_route_graph(region: Region, *, profile: dict[str, Any] | str | Path | 
     _add_offroad(b, terrain, grid, flon, flat_)
 
     # --- roads and rivers ------------------------------------------------
-    roads = node_lines(region.roads, id_column="road_id", class_column="road_class", locator=locator, border=border, prefix="road", snap_tolerance_m=prof["road"]["snap_tolerance_m"])
+    roads = node_lines(
+        region.roads,
+        id_column="road_id",
+        class_column="road_class",
+        locator=locator,
+        border=border,
+        prefix="road",
+        snap_tolerance_m=prof["road"]["snap_tolerance_m"],
+    )
     _add_lines(b, roads, mode="road", source_of=dict(zip(region.roads["road_id"], region.roads["source"], strict=True)))
     stats["road_snapped_ends"] = roads.snapped_ends
     stats["road_border_cuts"] = roads.border_cuts
@@ -164,7 +193,15 @@ def build_route_graph(region: Region, *, profile: dict[str, Any] | str | Path | 
     rivers_in = region.rivers[region.rivers["name"].isin(navigable)]
     rivers = None
     if len(rivers_in):
-        rivers = node_lines(rivers_in.assign(name=rivers_in["name"].astype(str)), id_column="river_id", class_column="name", locator=locator, border=border, prefix="river", split_every_m=prof["river"]["landing_spacing_km"] * 1000.0)
+        rivers = node_lines(
+            rivers_in.assign(name=rivers_in["name"].astype(str)),
+            id_column="river_id",
+            class_column="name",
+            locator=locator,
+            border=border,
+            prefix="river",
+            split_every_m=prof["river"]["landing_spacing_km"] * 1000.0,
+        )
         _add_lines(b, rivers, mode="river", source_of=dict(zip(region.rivers["river_id"], region.rivers["source"], strict=True)))
 
     # --- connectors: roads and river landings to the lattice ------------
@@ -233,12 +270,22 @@ def _add_offroad(b: _Builder, terrain, grid, flon: np.ndarray, flat_: np.ndarray
         s, d = e["src_iso"][k], e["dst_iso"][k]
         t, x = e["time_h"][k], e["exposure"][k]
         extra: dict[str, Any] = {}
-        if s != d and (s == "VNM" and d in neighbours or d == "VNM" and s in neighbours):
+        if s != d and ((s == "VNM" and d in neighbours) or (d == "VNM" and s in neighbours)):
             t, x = t + informal["delay_h"], min(1.0, x + informal["exposure"])
             extra = {"crossing": "informal", "border": d if s == "VNM" else s}
             if s == "VNM" and d == "CHN":
                 china_cells.append(k)
-        b.edge(_cell(int(e["src"][k])), _cell(int(e["dst"][k])), mode="offroad", length_m=e["length_m"][k], time_h=t, exposure=x, geometry=geoms[k], source="terrain lattice (DEM ETOPO5, Tobler)", **extra)
+        b.edge(
+            _cell(int(e["src"][k])),
+            _cell(int(e["dst"][k])),
+            mode="offroad",
+            length_m=e["length_m"][k],
+            time_h=t,
+            exposure=x,
+            geometry=geoms[k],
+            source="terrain lattice (DEM ETOPO5, Tobler)",
+            **extra,
+        )
     # leaving Vietnam into China off-road reaches the China-border destination
     for k in china_cells:
         u, _, data = b.edges[first + k]
@@ -257,7 +304,19 @@ def _add_lines(b: _Builder, noded, *, mode: str, source_of: dict[str, str]) -> N
             rate = prof["road"]["exposure_per_km"]
         else:
             speed, rate = prof["river"]["speed_kmh"], prof["river"]["exposure_per_km"]
-        b.edge(u, v, mode=mode, length_m=length, time_h=km / speed, exposure=min(1.0, km * rate), geometry=geom, source=source_of.get(line_id, ""), both=True, line_id=line_id, line_class=cls)
+        b.edge(
+            u,
+            v,
+            mode=mode,
+            length_m=length,
+            time_h=km / speed,
+            exposure=min(1.0, km * rate),
+            geometry=geom,
+            source=source_of.get(line_id, ""),
+            both=True,
+            line_id=line_id,
+            line_class=cls,
+        )
 
 
 def _components(pieces: gpd.GeoDataFrame) -> dict[str, int]:
@@ -280,9 +339,30 @@ def _add_gates(b: _Builder, gates: gpd.GeoDataFrame, roads, rivers, cells: _Cell
         for country, nid in sides.items():
             b.node(nid, x, y, "gate", country, **attrs)
         geom = LineString([(x, y), (x, y)])
-        b.edge(sides["VNM"], sides[g["border"]], mode="gate", length_m=0.0, time_h=params["delay_h"], exposure=params["exposure"], geometry=geom, source=str(g.get("source", "")), both=True, **attrs)
+        b.edge(
+            sides["VNM"],
+            sides[g["border"]],
+            mode="gate",
+            length_m=0.0,
+            time_h=params["delay_h"],
+            exposure=params["exposure"],
+            geometry=geom,
+            source=str(g.get("source", "")),
+            both=True,
+            **attrs,
+        )
         if g["border"] == "CHN":
-            b.edge(sides["VNM"], CHINA_NODE, mode="gate", length_m=0.0, time_h=params["delay_h"], exposure=params["exposure"], geometry=geom, source=str(g.get("source", "")), **attrs)
+            b.edge(
+                sides["VNM"],
+                CHINA_NODE,
+                mode="gate",
+                length_m=0.0,
+                time_h=params["delay_h"],
+                exposure=params["exposure"],
+                geometry=geom,
+                source=str(g.get("source", "")),
+                **attrs,
+            )
         mode = str(g.get("mode", ""))
         for country, nid in sides.items():
             linked = 0
@@ -299,7 +379,9 @@ def _add_gates(b: _Builder, gates: gpd.GeoDataFrame, roads, rivers, cells: _Cell
                 linked += 1
             if not linked:
                 unreached.append(f"{g['id']}:{country}")
-                log.warning("gate %s (%s): no road, river or lattice node within %.0f km on the %s side; it cannot be used", g["id"], g["name"], link / 1000, country)
+                log.warning(
+                    "gate %s (%s): no road, river or lattice node within %.0f km on the %s side; it cannot be used", g["id"], g["name"], link / 1000, country
+                )
     return unreached
 
 
@@ -321,7 +403,17 @@ def _add_sea(b: _Builder, terrain, grid, ports: gpd.GeoDataFrame, world_ports: g
         km = leg.length_m / 1000.0
         coastal = leg.destination.startswith("port:")
         dwell = sea["coastal_dwell_h"] if coastal else sea["port_dwell_h"]
-        b.edge(leg.origin, leg.destination, mode="sea", length_m=leg.length_m, time_h=dwell + km / sea["speed_kmh"], exposure=sea["exposure"], geometry=leg.geometry, source="sea path over ETOPO5 sea cells; ports NGA WPI / borderwatch seaports", sea_leg="coastal" if coastal else "export")
+        b.edge(
+            leg.origin,
+            leg.destination,
+            mode="sea",
+            length_m=leg.length_m,
+            time_h=dwell + km / sea["speed_kmh"],
+            exposure=sea["exposure"],
+            geometry=leg.geometry,
+            source="sea path over ETOPO5 sea cells; ports NGA WPI / borderwatch seaports",
+            sea_leg="coastal" if coastal else "export",
+        )
     return sum(leg.origin != leg.destination for leg in legs)
 
 
@@ -348,7 +440,14 @@ def _add_destinations(b: _Builder, region: Region, prof: dict[str, Any], roads, 
         out["export"] = EXPORT_NODE
     chn = [g for g in b.nodes.values() if g["kind"] == "gate" and g.get("border") == "CHN"]
     if chn:
-        b.node(CHINA_NODE, float(np.mean([g["x"] for g in chn])), float(np.mean([g["y"] for g in chn])), "destination", "CHN", name="China border (leaving Vietnam into China)")
+        b.node(
+            CHINA_NODE,
+            float(np.mean([g["x"] for g in chn])),
+            float(np.mean([g["y"] for g in chn])),
+            "destination",
+            "CHN",
+            name="China border (leaving Vietnam into China)",
+        )
         out["China border"] = CHINA_NODE
     for _, port in ports.iterrows():
         out[f"{port['id']} {port['name']}"] = f"port:{port['id']}"
@@ -373,6 +472,3 @@ def graph_summary(G: nx.MultiDiGraph) -> dict[str, Any]:
         "gates_unreached": build.get("gates_unreached", []),
         "build_s": build.get("build_s"),
     }
-
-
-

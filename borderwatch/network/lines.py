@@ -12,6 +12,7 @@ geometries are EPSG:4326 and lengths geodesic.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -176,7 +177,7 @@ def node_lines(
             d.extend(np.arange(split_every_m, length, split_every_m))
         cut = np.unique(np.round([x for x in d if END_EPS_M < x < length - END_EPS_M], 3))
         bounds = [0.0, *cut, length]
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        for a, b in itertools.pairwise(bounds):
             if b - a > END_EPS_M:
                 piece_geoms.append(substring(line, a, b))
                 piece_src.append(i)
@@ -236,4 +237,3 @@ def nearest_nodes(nodes: pd.DataFrame, lon: float, lat: float, *, country: str |
 def border_union(lines: gpd.GeoDataFrame) -> shapely.Geometry:
     """All land borderlines as one geometry (EPSG:4326)."""
     return shapely.union_all(lines.geometry.values)
-

@@ -19,7 +19,17 @@ from ..errors import ProfileError
 #: Keys whose values are probabilities-like exposures in [0, 1].
 _EXPOSURE_KEYS = {"exposure"}
 #: Keys that must be > 0.
-_POSITIVE_KEYS = {"peak_speed_kmh", "load_factor", "detour_factor", "speed_kmh", "default_speed_kmh", "landing_spacing_km", "max_km", "min_edge_cost_h", "snap_tolerance_m"}
+_POSITIVE_KEYS = {
+    "peak_speed_kmh",
+    "load_factor",
+    "detour_factor",
+    "speed_kmh",
+    "default_speed_kmh",
+    "landing_spacing_km",
+    "max_km",
+    "min_edge_cost_h",
+    "snap_tolerance_m",
+}
 #: Keys that must be >= 0.
 _NON_NEGATIVE_KEYS = {"exposure_weight_h", "delay_h", "exposure_per_km", "port_dwell_h", "coastal_dwell_h"}
 #: Tables whose keys are open (a user may add names).

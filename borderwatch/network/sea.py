@@ -31,7 +31,9 @@ class SeaLeg:
     length_m: float
 
 
-def sea_legs(terrain: Terrain, grid: CountryGrid, origins: dict[str, tuple[float, float]], destinations: dict[str, tuple[float, float]], *, max_attach_m: float = 60000.0) -> list[SeaLeg]:
+def sea_legs(
+    terrain: Terrain, grid: CountryGrid, origins: dict[str, tuple[float, float]], destinations: dict[str, tuple[float, float]], *, max_attach_m: float = 60000.0
+) -> list[SeaLeg]:
     """Shortest sea paths from every origin port to every destination port.
 
     Parameters
