@@ -55,3 +55,11 @@ def gates_csv() -> str:
 def copy_tree(src: Path, dst: Path) -> None:
     """Copy a folder (used by tests that edit files in place)."""
     shutil.copytree(src, dst)
+
+
+@pytest.fixture(scope="session")
+def route_graph(region):
+    """The route graph of the shipped data with the default profile, built once."""
+    from borderwatch import build_route_graph
+
+    return build_route_graph(region)

@@ -61,7 +61,7 @@ class GraphArrays:
             rows[k], cols[k], vals[k] = index[u], index[v], w
         if m and (not np.isfinite(vals).all() or vals.min() < 0):
             bad = int(np.flatnonzero(~np.isfinite(vals) | (vals < 0))[0])
-            raise ValueError(f"edge {nodes[rows[bad]]!r} -> {nodes[cols[bad]]!r} has {weight!r} = {vals[bad]!r}; weights must be finite and >= 0")
+            raise ValueError(f"edge {nodes[rows[bad]]!r} -> {nodes[cols[bad]]!r} has {weight!r} = {float(vals[bad])!r}; weights must be finite and >= 0")
         if not G.is_directed():
             rows, cols, vals = np.concatenate([rows, cols]), np.concatenate([cols, rows]), np.concatenate([vals, vals])
         return cls(nodes, index, _min_csr(rows, cols, vals, len(nodes)), weight)

@@ -1,0 +1,104 @@
+"""The route graph of the shipped real data: modes, barrier, origin, routes."""
+
+import json
+import logging
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+
+from borderwatch import GraphArrays, build_route_graph, graph_summary, k_routes, least_cost_routes, load_profile
+from borderwatch.cli import main
+from borderwatch.geodesy import distance_m
+from borderwatch.network.build import MODES
+
+pytestmark = pytest.mark.slow
+REQUIRED = ("mode", "length_m", "time_h", "exposure", "cost", "geometry", "source")
+
+
+def test_all_six_modes_and_required_attributes(route_graph):
+    summary = graph_summary(route_graph)
+    assert set(summary["edges_by_mode"]) == set(MODES)
+    assert all(n > 0 for n in summary["edges_by_mode"].values()), summary["edges_by_mode"]
+    for u, v, d in route_graph.edges(data=True):
+        missing = [a for a in REQUIRED if a not in d]
+        assert not missing, (u, v, missing)
+        assert d["cost"] > 0 and d["length_m"] >= 0 and 0 <= d["exposure"] <= 1
+        if d["mode"] == "gate":
+            assert d["gate_id"] and d["gate_class"] in ("international", "primary", "secondary")
+    assert route_graph.graph["crs"] == "EPSG:4326"
+
+
+def test_the_land_border_is_a_barrier(route_graph):
+    """Only gate edges and informal off-road edges join Vietnam to a neighbour."""
+    nodes = route_graph.nodes
+    for u, v, d in route_graph.edges(data=True):
+        cu, cv = nodes[u]["country"], nodes[v]["country"]
+        pair = {cu, cv}
+        if cu and cv and cu != cv and "VNM" in pair and pair & {"LAO", "CHN", "KHM"}:
+            assert d["mode"] == "gate" or (d["mode"] == "offroad" and d["crossing"] == "informal"), (u, v, d["mode"])
+
+
+def test_golden_triangle_is_computed_from_the_boundaries(route_graph):
+    o = route_graph.nodes[route_graph.graph["origin"]]
+    # Sop Ruak, the Ruak-Mekong confluence, is at about 20.35 N 100.08 E
+    assert float(distance_m(o["x"], o["y"], 100.083, 20.353)) < 5000
+
+
+def test_route_to_hanoi_enters_vietnam_from_laos(route_graph):
+    (r,) = least_cost_routes(route_graph, destinations=["Hanoi"]).itertuples()
+    assert r.entry_border == "LAO"
+    assert r.entry_crossing.startswith("VN-LAO-") or r.entry_crossing == "informal"
+    assert 500 < r.length_km < 2000
+    assert r.cost == pytest.approx(r.cost_time_h + r.cost_exposure_h, rel=1e-6)
+
+
+def test_routes_to_hcmc_and_every_seaport_exist(route_graph, region):
+    routes = least_cost_routes(route_graph)
+    names = set(routes["destination"])
+    assert "Ho Chi Minh City" in names and "export" in names and "China border" in names
+    located = region.seaports[region.seaports.geometry.notna()]
+    assert {f"port:{i}" for i in located["id"]} <= set(routes["destination_node"])
+    assert (routes["length_km"] > 0).all()
+    # Phu Quoc is an island: its route ends with a coastal sea leg
+    phu_quoc = routes[routes["destination_node"] == "port:SP-16"].iloc[0]
+    assert phu_quoc["modes"].endswith("sea")
+    # the China-border destination is reached by leaving Vietnam into China
+    china = routes[routes["destination"] == "China border"].iloc[0]
+    assert china["crossings"].split("; ")[-1].endswith("CHN)") or "informal CHN" in china["crossings"]
+
+
+def test_k_routes_on_the_shipped_graph_differ(route_graph):
+    routes = k_routes(route_graph, destinations=["Hanoi"], k=3)
+    assert list(routes["rank"]) == [1, 2, 3]
+    assert routes["cost"].is_monotonic_increasing
+    assert (routes["overlap_with_best"].iloc[1:] < 0.9).all()
+
+
+def test_array_routing_agrees_with_networkx_on_the_shipped_graph(route_graph):
+    arrays = GraphArrays.from_graph(route_graph)
+    origin = route_graph.graph["origin"]
+    target = route_graph.graph["destinations"]["Da Nang"]
+    _, cost = arrays.path(origin, target)
+    assert cost == pytest.approx(nx.dijkstra_path_length(route_graph, origin, target, weight="cost"), rel=1e-9)
+
+
+def test_informal_crossing_cost_changes_the_routes(region):
+    cheap = build_route_graph(region, profile=load_profile(informal_crossing={"delay_h": 0.0, "exposure": 0.0}, gate_link={"max_km": 0.001}))
+    (r,) = least_cost_routes(cheap, destinations=["Hanoi"]).itertuples()
+    assert r.entry_crossing == "informal"
+
+
+def test_unreached_gates_are_warned_about(region, caplog):
+    with caplog.at_level(logging.WARNING, logger="borderwatch.network.build"):
+        G = build_route_graph(region, profile=load_profile(gate_link={"max_km": 0.001}))
+    assert "gate VN-LAO-016 (Cau Treo): no road, river or lattice node within 0 km on the VNM side" in caplog.text
+    assert "VN-LAO-016:VNM" in G.graph["build"]["gates_unreached"]
+
+
+def test_build_network_json_cli():
+    result = CliRunner().invoke(main, ["-q", "build-network", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert set(summary["edges_by_mode"]) == set(MODES) and min(summary["edges_by_mode"].values()) > 0
+    assert summary["build_s"] > 0 and summary["weakly_connected_components"] >= 1

@@ -1,0 +1,140 @@
+"""Shortest paths on the array view agree with networkx; k diverse routes; no-route errors."""
+
+import itertools
+import random
+
+import networkx as nx
+import numpy as np
+import pytest
+from shapely.geometry import LineString
+
+from borderwatch import GraphArrays, NoRouteError, k_routes, least_cost_routes
+from borderwatch.errors import UnknownNameError
+
+
+def random_multidigraph(seed: int, n: int = 30, m: int = 120) -> nx.MultiDiGraph:
+    rng = random.Random(seed)
+    G = nx.MultiDiGraph()
+    G.add_nodes_from(range(n))
+    for _ in range(m):
+        u, v = rng.randrange(n), rng.randrange(n)
+        if u != v:
+            # some zero-cost edges and parallel edges on purpose
+            G.add_edge(u, v, cost=rng.choice([0.0, rng.uniform(0.1, 10)]))
+    return G
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_array_dijkstra_matches_networkx(seed):
+    G = random_multidigraph(seed)
+    arrays = GraphArrays.from_graph(G)
+    dist, _ = arrays.dijkstra(list(G.nodes))
+    for s in G.nodes:
+        expected = nx.single_source_dijkstra_path_length(G, s, weight="cost")
+        for t in G.nodes:
+            got = dist[arrays.index[s], arrays.index[t]]
+            if t in expected:
+                assert got == pytest.approx(expected[t], abs=1e-12)
+            else:
+                assert np.isinf(got)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_array_paths_have_networkx_cost(seed):
+    G = random_multidigraph(seed, n=40, m=200)
+    arrays = GraphArrays.from_graph(G)
+    for t in list(G.nodes)[1:10]:
+        try:
+            expected = nx.dijkstra_path_length(G, 0, t, weight="cost")
+        except nx.NetworkXNoPath:
+            with pytest.raises(NoRouteError):
+                arrays.path(0, t)
+            continue
+        path, cost = arrays.path(0, t)
+        assert cost == pytest.approx(expected)
+        walked = sum(min(d["cost"] for d in G[u][v].values()) for u, v in itertools.pairwise(path))
+        assert walked == pytest.approx(expected)
+
+
+def test_undirected_graph_view():
+    G = nx.Graph()
+    G.add_edge("a", "b", cost=1.0)
+    G.add_edge("b", "c", cost=2.0)
+    assert GraphArrays.from_graph(G).path("c", "a") == (["c", "b", "a"], 3.0)
+
+
+def test_bad_weights_are_rejected():
+    G = nx.DiGraph()
+    G.add_edge("a", "b", cost=-1.0)
+    with pytest.raises(ValueError, match=r"'a' -> 'b' has 'cost' = -1\.0"):
+        GraphArrays.from_graph(G)
+    G = nx.DiGraph()
+    G.add_edge("a", "b")
+    with pytest.raises(ValueError, match="has no 'cost' attribute"):
+        GraphArrays.from_graph(G)
+
+
+def two_way_graph() -> nx.MultiDiGraph:
+    """Origin O reaches D by a cheap northern road through gate G1, or a dearer southern one through G2."""
+    G = nx.MultiDiGraph(origin="O", destinations={"Delta": "D"}, profile={"cost": {"exposure_weight_h": 10.0}})
+    pts = {"O": (0, 0), "N": (1, 1), "S": (1, -1), "D": (2, 0)}
+    for n, (x, y) in pts.items():
+        G.add_node(n, x=x, y=y)
+
+    def add(u, v, time_h, exposure, **extra):
+        G.add_edge(
+            u,
+            v,
+            mode=extra.pop("mode", "road"),
+            length_m=1000.0,
+            time_h=time_h,
+            exposure=exposure,
+            cost=time_h + 10 * exposure,
+            geometry=LineString([pts[u], pts[v]]),
+            **extra,
+        )
+
+    add("O", "N", 1.0, 0.0)
+    add("N", "D", 1.0, 0.1, mode="gate", gate_id="G1", gate_class="primary", border="LAO", crossing="gate")
+    add("O", "S", 1.5, 0.0)
+    add("S", "D", 1.5, 0.0, mode="offroad", crossing="informal", border="LAO")
+    return G
+
+
+def test_least_cost_route_is_explained():
+    routes = least_cost_routes(two_way_graph())
+    (r,) = routes.itertuples()
+    assert r.destination == "Delta" and r.rank == 1
+    assert r.cost == pytest.approx(3.0) and r.cost_time_h == pytest.approx(2.0) and r.cost_exposure_h == pytest.approx(1.0)
+    assert r.entry_crossing == "G1" and r.entry_gate_class == "primary" and r.entry_border == "LAO"
+    assert r.crossings == "G1 (primary, LAO)"
+    assert r.modes == "road > gate"
+    assert r.length_km == pytest.approx(2.0)
+    assert list(r.geometry.coords) == [(0, 0), (1, 1), (2, 0)]
+
+
+def test_k_routes_are_genuinely_different_and_ranked_by_true_cost():
+    routes = k_routes(two_way_graph(), destinations="Delta", k=3)
+    assert list(routes["rank"]) == [1, 2]  # only two different routes exist
+    second = routes.iloc[1]
+    assert second["cost"] == pytest.approx(3.0)  # a tie: 1.5 + 1.5 h, no exposure
+    assert second["entry_crossing"] == "informal" and second["crossings"].startswith("informal LAO at")
+    assert second["overlap_with_best"] == 0.0
+
+
+def test_no_route_error_names_origin_and_destination():
+    G = two_way_graph()
+    G.add_node("Island", x=5, y=5)
+    with pytest.raises(NoRouteError, match="no route from 'O' to 'Island'") as err:
+        least_cost_routes(G, destinations=["Island"])
+    assert isinstance(err.value, nx.NetworkXNoPath)
+
+
+def test_unknown_destination_lists_valid_names():
+    with pytest.raises(UnknownNameError, match="unknown destination 'Atlantis'; valid names: Delta"):
+        least_cost_routes(two_way_graph(), destinations=["Atlantis"])
+
+
+def test_k_must_be_positive():
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        k_routes(two_way_graph(), k=0)
