@@ -16,7 +16,9 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 report: $(STAMP)
 	$(BIN)/borderwatch validate
-	$(BIN)/borderwatch info
+	$(BIN)/borderwatch -q info
+	$(BIN)/borderwatch -q build-network
+	$(BIN)/borderwatch -q routes --to Hanoi --to "Ho Chi Minh City" --to export --to "China border" --k 3 --out out/routes.geojson --overwrite
 
 test: $(STAMP)
 	$(BIN)/ruff check borderwatch tests scripts benchmarks

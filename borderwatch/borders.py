@@ -27,7 +27,7 @@ def _country(countries: gpd.GeoDataFrame, iso: str) -> shapely.Geometry:
     match = countries.loc[countries["iso_a3"] == iso, "geometry"]
     if match.empty:
         raise ValidationError([f"layer 'countries': no record with iso_a3 = {iso!r}; the layer must hold Vietnam and its neighbours"])
-    return shapely.union_all(match.values)
+    return match.iloc[0] if len(match) == 1 else shapely.union_all(match.values)
 
 
 def _oriented_parts(geom: shapely.Geometry) -> list[LineString]:

@@ -102,3 +102,11 @@ def test_build_network_json_cli():
     summary = json.loads(result.stdout)
     assert set(summary["edges_by_mode"]) == set(MODES) and min(summary["edges_by_mode"].values()) > 0
     assert summary["build_s"] > 0 and summary["weakly_connected_components"] >= 1
+
+
+def test_china_border_routes_transit_vietnam(route_graph):
+    """Routes to the China-border sink enter Vietnam from Laos or Cambodia, never from China."""
+    routes = k_routes(route_graph, destinations=["China border"], k=3)
+    assert len(routes) == 3
+    assert (routes["entry_border"] != "CHN").all()
+    assert routes["crossings"].str.contains(r"CHN\)$|informal CHN").all()

@@ -204,6 +204,10 @@ def k_routes(
 ) -> gpd.GeoDataFrame:
     """Up to ``k`` genuinely different routes per destination (penalty method).
 
+    A destination node with a ``no_entry_from`` attribute (the China-border
+    sink: traffic transiting Vietnam to China) is routed without the edges
+    that enter Vietnam from that country.
+
     After each route is found, the weight of every edge it used is multiplied
     by ``1 + penalty`` and the search is repeated, so the next route avoids
     reusing edges where a reasonable alternative exists.  Identical repeats
@@ -233,9 +237,14 @@ def k_routes(
     dist, pred = base.dijkstra([src])
     for name, node in targets:
         found: list[list[Hashable]] = []
-        path, _ = base.path_from(dist[0], pred[0], src, node)
+        barred = G.nodes[node].get("no_entry_from")
+        if barred:
+            current = base.with_weights(_bar_entry(G, base, barred))
+            path, _ = current.path(src, node)
+        else:
+            current = base
+            path, _ = base.path_from(dist[0], pred[0], src, node)
         found.append(path)
-        current = base
         tries = 0
         while len(found) < k and tries < 3 * k:
             tries += 1
@@ -254,6 +263,15 @@ def k_routes(
         for rank, info in enumerate(explained, start=1):
             rows.append({"origin": str(src), "destination": name, "destination_node": str(node), "rank": rank, **info})
     return _frame(rows)
+
+
+def _bar_entry(G: nx.MultiDiGraph, arrays: GraphArrays, country: str):
+    """Weights with every edge from ``country`` into Vietnam removed (set to infinity)."""
+    iso = np.array([G.nodes[n].get("country", "") for n in arrays.nodes], dtype=object)
+    m = arrays.matrix.copy()
+    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+    m.data[(iso[rows] == country) & (iso[m.indices] == "VNM")] = np.inf
+    return m
 
 
 def _penalise(arrays: GraphArrays, path: Sequence[Hashable], penalty: float):

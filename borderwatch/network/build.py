@@ -440,6 +440,7 @@ def _add_destinations(b: _Builder, region: Region, prof: dict[str, Any], roads, 
         out["export"] = EXPORT_NODE
     chn = [g for g in b.nodes.values() if g["kind"] == "gate" and g.get("border") == "CHN"]
     if chn:
+        # traffic transiting Vietnam to China: routes to this sink may not enter Vietnam from China
         b.node(
             CHINA_NODE,
             float(np.mean([g["x"] for g in chn])),
@@ -447,6 +448,7 @@ def _add_destinations(b: _Builder, region: Region, prof: dict[str, Any], roads, 
             "destination",
             "CHN",
             name="China border (leaving Vietnam into China)",
+            no_entry_from="CHN",
         )
         out["China border"] = CHINA_NODE
     for _, port in ports.iterrows():
