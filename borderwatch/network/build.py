@@ -338,31 +338,18 @@ def _add_gates(b: _Builder, gates: gpd.GeoDataFrame, roads, rivers, cells: _Cell
         attrs = {"gate_id": g["id"], "gate_class": cls, "gate_name": g["name"], "border": g["border"], "crossing": "gate"}
         for country, nid in sides.items():
             b.node(nid, x, y, "gate", country, **attrs)
-        geom = LineString([(x, y), (x, y)])
-        b.edge(
-            sides["VNM"],
-            sides[g["border"]],
-            mode="gate",
-            length_m=0.0,
-            time_h=params["delay_h"],
-            exposure=params["exposure"],
-            geometry=geom,
-            source=str(g.get("source", "")),
-            both=True,
+        crossing = {
+            "mode": "gate",
+            "length_m": 0.0,
+            "time_h": params["delay_h"],
+            "exposure": params["exposure"],
+            "geometry": LineString([(x, y), (x, y)]),
+            "source": str(g.get("source", "")),
             **attrs,
-        )
-        if g["border"] == "CHN":
-            b.edge(
-                sides["VNM"],
-                CHINA_NODE,
-                mode="gate",
-                length_m=0.0,
-                time_h=params["delay_h"],
-                exposure=params["exposure"],
-                geometry=geom,
-                source=str(g.get("source", "")),
-                **attrs,
-            )
+        }
+        b.edge(sides["VNM"], sides[g["border"]], both=True, **crossing)
+        if g["border"] == "CHN":  # leaving Vietnam through a China gate reaches the China-border sink
+            b.edge(sides["VNM"], CHINA_NODE, **crossing)
         mode = str(g.get("mode", ""))
         for country, nid in sides.items():
             linked = 0
