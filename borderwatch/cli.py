@@ -59,7 +59,9 @@ data_option = click.option(
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
 def main(verbose: int, quiet: bool) -> None:
     """borderwatch: cross-border trafficking routes, gates and BLOs around Vietnam."""
-    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    # on a terminal, long steps report progress (INFO); in scripts only warnings unless -v
+    base = 1 if sys.stderr.isatty() else 0
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(base + verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 

@@ -67,3 +67,67 @@ def test_bad_data_dir_is_one_message_no_traceback(tmp_path):
     result = run("validate", "--data", str(tmp_path))
     assert result.exit_code == 1
     assert "does not exist" in result.output and "Traceback" not in result.output
+
+
+def _gates_row_edit(gates_csv: str, gate_id: str, column: str, value: str) -> str:
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(gates_csv)))
+    for row in rows:
+        if row["id"] == gate_id:
+            row[column] = value
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def test_nan_and_out_of_region_coordinates_exit_1(data_dir, gates_csv):
+    bad = _gates_row_edit(gates_csv, "VN-LAO-016", "lat", "")
+    bad = _gates_row_edit(bad, "VN-KHM-011", "lon", "11.05")  # lat typed into lon
+    result = run("validate", "--data", str(data_dir({LAYER_FILES["gates"]: bad})))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "record 'VN-LAO-016': has no coordinates (lat/lon are empty or NaN)" in result.output
+    assert "record 'VN-KHM-011': lon 11.05" in result.output and "outside the region" in result.output
+
+
+def test_invalid_polygon_exits_1(data_dir):
+    bowtie = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"province_id": "VNM-99", "name": "Bowtie", "iso_a3": "VNM", "source": "test"},
+                "geometry": {"type": "Polygon", "coordinates": [[[105, 10], [106, 11], [106, 10], [105, 11], [105, 10]]]},
+            }
+        ],
+    }
+    result = run("validate", "--data", str(data_dir({LAYER_FILES["provinces"]: json.dumps(bowtie)})))
+    assert result.exit_code == 1
+    assert "layer 'provinces' record 'VNM-99': invalid polygon (Self-intersection" in result.output
+
+
+def test_unreadable_dem_and_empty_layer_exit_1(data_dir):
+    from borderwatch.io import DEM_FILE
+
+    result = run("validate", "--data", str(data_dir({DEM_FILE: b"GIF89a not a tiff", LAYER_FILES["seaports"]: ""})))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "is not a readable raster" in result.output and "layer 'seaports'" in result.output and "is empty" in result.output
+
+
+def test_user_roads_without_crs_exit_1(tmp_path, region):
+    shp = tmp_path / "roads.shp"
+    region.roads.iloc[:3].set_crs(None, allow_override=True).to_file(shp)
+    result = run("build-network", "--roads", str(shp))
+    assert result.exit_code == 1
+    assert "layer 'roads'" in result.output and "has no CRS" in result.output and "Traceback" not in result.output
+
+
+def test_existing_output_is_not_replaced_without_overwrite(tmp_path):
+    out = tmp_path / "g.gpkg"
+    out.write_text("keep me")
+    result = run("build-network", "--out", str(out))
+    assert result.exit_code == 1 and "exists; pass --overwrite" in result.output
+    assert out.read_text() == "keep me"

@@ -110,3 +110,20 @@ def test_china_border_routes_transit_vietnam(route_graph):
     assert len(routes) == 3
     assert (routes["entry_border"] != "CHN").all()
     assert routes["crossings"].str.contains(r"CHN\)$|informal CHN").all()
+
+
+def test_user_road_network_from_osmnx_graphml(tmp_path, region):
+    """A user's OSMnx GraphML replaces the shipped roads; routing still reaches Hanoi."""
+    from borderwatch import load_region
+
+    G = nx.MultiDiGraph(crs="epsg:4326")
+    G.add_node(1, x=105.70, y=21.05)
+    G.add_node(2, x=105.85, y=21.03)
+    G.add_edge(1, 2, osmid=7, highway="trunk", geometry="LINESTRING (105.7 21.05, 105.78 21.04, 105.85 21.03)")
+    G.add_edge(2, 1, osmid=7, highway="trunk", geometry="LINESTRING (105.85 21.03, 105.78 21.04, 105.7 21.05)")
+    path = tmp_path / "hanoi.graphml"
+    nx.write_graphml(G, path)
+    user = build_route_graph(load_region(roads=path))
+    assert graph_summary(user)["edges_by_mode"]["road"] == 2
+    (r,) = least_cost_routes(user, destinations=["Hanoi"]).itertuples()
+    assert r.modes.endswith("road > connector") or "offroad" in r.modes

@@ -164,6 +164,7 @@ def build_route_graph(region: Region, *, profile: dict[str, Any] | str | Path | 
     stats: dict[str, Any] = {}
 
     # --- terrain lattice -------------------------------------------------
+    log.info("building terrain lattice from the DEM (%d x %d cells)", *region.terrain.shape)
     terrain = region.terrain
     grid = country_grid(terrain, region.countries)
     lon, lat = terrain.cell_centres()
@@ -176,6 +177,7 @@ def build_route_graph(region: Region, *, profile: dict[str, Any] | str | Path | 
     _add_offroad(b, terrain, grid, flon, flat_)
 
     # --- roads and rivers ------------------------------------------------
+    log.info("noding %d road lines and cutting them at the border", len(region.roads))
     roads = node_lines(
         region.roads,
         id_column="road_id",
@@ -219,9 +221,11 @@ def build_route_graph(region: Region, *, profile: dict[str, Any] | str | Path | 
                 b.connector(nid, rid)
 
     # --- gates -----------------------------------------------------------
+    log.info("linking %d gates", len(gates))
     stats["gates_unreached"] = _add_gates(b, gates, roads, rivers, cells)
 
     # --- seaports and sea legs ------------------------------------------
+    log.info("routing sea legs over sea cells")
     ports = region.seaports[region.seaports.geometry.notna()]
     for _, port in ports.iterrows():
         pid = b.node(f"port:{port['id']}", port.geometry.x, port.geometry.y, "seaport", "VNM", name=port["name"], port_id=port["id"])
@@ -245,6 +249,7 @@ def build_route_graph(region: Region, *, profile: dict[str, Any] | str | Path | 
     destinations = _add_destinations(b, region, prof, roads, cells, ports)
 
     # --- assemble -------------------------------------------------------
+    log.info("assembling the graph (%d nodes, %d edges)", len(b.nodes), len(b.edges))
     G = nx.MultiDiGraph(crs=STORAGE_CRS, profile=prof, origin=ORIGIN_NODE, destinations=destinations, demand=dict(prof["demand"]))
     G.add_nodes_from(b.nodes.items())
     G.add_edges_from(b.edges)
