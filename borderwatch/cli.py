@@ -102,14 +102,13 @@ roads_option = click.option(
 )
 
 
-def _route_graph(data_dir: Path | None, profile_path: Path | None, roads_path: Path | None):
+def _region_and_profile(data_dir: Path | None, profile_path: Path | None, roads_path: Path | None):
     from .io import load_region
-    from .network.build import build_route_graph
     from .network.profile import load_profile
 
     profile = load_profile(profile_path)
     overrides = {"roads": roads_path} if roads_path else {}
-    return build_route_graph(load_region(data_dir, **overrides), profile=profile)
+    return load_region(data_dir, **overrides), profile
 
 
 @main.command("build-network")
@@ -122,12 +121,13 @@ def _route_graph(data_dir: Path | None, profile_path: Path | None, roads_path: P
 @handle_errors
 def build_network(data_dir: Path | None, profile_path: Path | None, roads_path: Path | None, as_json: bool, out: Path | None, overwrite: bool) -> None:
     """Build the route graph; print nodes and edges by mode, components and build time."""
-    from .network.build import graph_summary
+    from .network.build import build_route_graph, graph_summary
     from .network.graphio import save_graph
 
     if out is not None and out.exists() and not overwrite:
         _fail(f"output {str(out)!r} exists; pass --overwrite to replace it")
-    G = _route_graph(data_dir, profile_path, roads_path)
+    region, profile = _region_and_profile(data_dir, profile_path, roads_path)
+    G = build_route_graph(region, profile=profile)
     summary = graph_summary(G)
     if out is not None:
         save_graph(G, out, overwrite=overwrite)
@@ -176,8 +176,9 @@ def routes(
     roads_path: Path | None,
 ) -> None:
     """Least-cost (and k diverse) routes from the origin, explained."""
-    from .analysis.routes import k_routes
+    from .analysis.routes import k_routes, match_name, unknown_name
     from .io import write_table
+    from .network.build import build_route_graph, planned_destinations
     from .network.graphio import load_graph
 
     if out is not None and out.exists() and not overwrite:
@@ -187,7 +188,12 @@ def routes(
         if origin is None and "origin" not in G.graph:
             _fail("this graph names no origin; pass --origin NODE_ID")
     else:
-        G = _route_graph(data_dir, profile_path, roads_path)
+        region, profile = _region_and_profile(data_dir, profile_path, roads_path)
+        planned = planned_destinations(region, profile)
+        for target in targets:  # fail fast, before the graph is built
+            if match_name(planned, target) is None:
+                raise unknown_name(planned, target)
+        G = build_route_graph(region, profile=profile)
     result = k_routes(G, origin=origin, destinations=list(targets), k=k)
     for _, r in result.iterrows():
         crossing = r["crossings"] or "no border crossing"

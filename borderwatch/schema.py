@@ -243,7 +243,11 @@ def _geometry_problems(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[str]:
         if gdf.crs is not None and gdf.crs.to_epsg() == 4326:
             bx0, by0, bx1, by1 = geom.bounds
             if bx0 < minx - slack or by0 < miny - slack or bx1 > maxx + slack or by1 > maxy + slack:
-                where = f"lon {float(coords[0, 0])!r}, lat {float(coords[0, 1])!r}" if schema.geometry == "point" else f"bounds {tuple(round(b, 4) for b in geom.bounds)!r}"
+                where = (
+                    f"lon {float(coords[0, 0])!r}, lat {float(coords[0, 1])!r}"
+                    if schema.geometry == "point"
+                    else f"bounds {tuple(round(b, 4) for b in geom.bounds)!r}"
+                )
                 problems.append(
                     f"layer {layer!r} {label}: {where} is outside the region lon {minx}-{maxx} E, lat {miny}-{maxy} N; check the coordinates (lat/lon swapped?)"
                 )

@@ -131,3 +131,9 @@ def test_existing_output_is_not_replaced_without_overwrite(tmp_path):
     result = run("build-network", "--out", str(out))
     assert result.exit_code == 1 and "exists; pass --overwrite" in result.output
     assert out.read_text() == "keep me"
+
+
+def test_routes_unknown_name_fails_before_building_and_lists_names():
+    result = run("routes", "--to", "Atlantis")
+    assert result.exit_code == 1
+    assert "unknown destination 'Atlantis'; valid names: Hanoi; Ho Chi Minh City; Haiphong; Da Nang; export; China border; SP-01 Cat Lai" in result.output

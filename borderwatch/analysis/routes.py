@@ -50,6 +50,21 @@ def destination_names(G: nx.MultiDiGraph) -> dict[str, Hashable]:
     return dict(G.graph.get("destinations", {}))
 
 
+def match_name(names: dict[str, Hashable], name: Hashable) -> tuple[str, Hashable] | None:
+    """Find ``name`` among display names, their first word (``SP-01``) or node ids, ignoring case."""
+    key = str(name).casefold()
+    for display, node in names.items():
+        if key in (display.casefold(), display.split(" ")[0].casefold(), str(node).casefold()):
+            return display, node
+    return None
+
+
+def unknown_name(names: dict[str, Hashable], name: Hashable, *, what: str = "destination") -> UnknownNameError:
+    """The error for a name that :func:`match_name` did not find, listing the valid names."""
+    valid = "; ".join(names) if names else "any node id of the graph"
+    return UnknownNameError(f"unknown {what} {str(name)!r}; valid names: {valid}")
+
+
 def resolve_node(G: nx.MultiDiGraph, name: Hashable, *, what: str = "destination") -> tuple[str, Hashable]:
     """Turn a destination name, seaport id or node id into (display name, node id).
 
@@ -62,14 +77,12 @@ def resolve_node(G: nx.MultiDiGraph, name: Hashable, *, what: str = "destination
         Nothing matches; the message lists the valid names.
     """
     names = destination_names(G)
-    key = str(name).casefold()
-    for display, node in names.items():
-        if key in (display.casefold(), display.split(" ")[0].casefold(), str(node).casefold()):
-            return display, node
+    found = match_name(names, name)
+    if found is not None:
+        return found
     if name in G:
         return str(name), name
-    valid = "; ".join(names) if names else "any node id of the graph"
-    raise UnknownNameError(f"unknown {what} {str(name)!r}; valid names: {valid}")
+    raise unknown_name(names, name, what=what)
 
 
 def _edges_of(G: nx.MultiDiGraph, nodes: Sequence[Hashable], weight: str) -> list[dict[str, Any]]:

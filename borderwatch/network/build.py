@@ -246,7 +246,7 @@ def build_route_graph(region: Region, *, profile: dict[str, Any] | str | Path | 
     for nodes in [roads.nodes] + ([rivers.nodes] if rivers is not None else []):
         for nid, _ in nearest_nodes(nodes, gt.x, gt.y, max_m=max_conn):
             b.connector(ORIGIN_NODE, nid, both=False)
-    destinations = _add_destinations(b, region, prof, roads, cells, ports)
+    destinations = _add_destinations(b, region, prof, roads, cells)
 
     # --- assemble -------------------------------------------------------
     log.info("assembling the graph (%d nodes, %d edges)", len(b.nodes), len(b.edges))
@@ -409,27 +409,40 @@ def _add_sea(b: _Builder, terrain, grid, ports: gpd.GeoDataFrame, world_ports: g
     return sum(leg.origin != leg.destination for leg in legs)
 
 
-def _add_destinations(b: _Builder, region: Region, prof: dict[str, Any], roads, cells: _CellIndex, ports: gpd.GeoDataFrame) -> dict[str, str]:
+def planned_destinations(region: Region, profile: dict[str, Any]) -> dict[str, str]:
+    """Names of the destinations a route graph of ``region`` and ``profile`` offers.
+
+    Returns
+    -------
+    dict
+        Display name -> node id, in order: the profile's ``[demand]`` cities,
+        ``export``, ``China border``, then every placed seaport as ``"SP-01 Cat Lai ..."``.
+    """
+    out = {name: f"dest:{slug(name)}" for name in profile["demand"] if name not in SPECIAL_DESTINATIONS}
+    out.update(SPECIAL_DESTINATIONS)
+    ports = region.seaports[region.seaports.geometry.notna()]
+    out.update({f"{pid} {name}": f"port:{pid}" for pid, name in zip(ports["id"], ports["name"], strict=True)})
+    return out
+
+
+def _add_destinations(b: _Builder, region: Region, prof: dict[str, Any], roads, cells: _CellIndex) -> dict[str, str]:
     max_conn = prof["connector"]["max_km"] * 1000.0
     places = region.places[region.places["iso_a3"] == "VNM"]
-    out: dict[str, str] = {}
-    for name in prof["demand"]:
-        if name in SPECIAL_DESTINATIONS:
+    planned = planned_destinations(region, prof)
+    for name, nid in planned.items():
+        if not nid.startswith("dest:") or nid in SPECIAL_DESTINATIONS.values():
             continue
         hit = places[places["name"].str.casefold() == name.casefold()]
         if hit.empty:
             valid = ", ".join(sorted(places["name"]))
             raise ProfileError(f"demand destination {name!r} is not a Vietnamese place in layer 'places'; use one of: {valid}")
         pt = hit.geometry.iloc[0]
-        nid = b.node(f"dest:{slug(name)}", pt.x, pt.y, "destination", "VNM", name=name)
+        b.node(nid, pt.x, pt.y, "destination", "VNM", name=name)
         f = cells.nearest(pt.x, pt.y, "VNM", max_conn)
         if f is not None:
             b.connector(_cell(f), nid, both=False)
         for rid, _ in nearest_nodes(roads.nodes, pt.x, pt.y, country="VNM", max_m=max_conn):
             b.connector(rid, nid, both=False)
-        out[name] = nid
-    if EXPORT_NODE in b.nodes:
-        out["export"] = EXPORT_NODE
     chn = [g for g in b.nodes.values() if g["kind"] == "gate" and g.get("border") == "CHN"]
     if chn:
         # traffic transiting Vietnam to China: routes to this sink may not enter Vietnam from China
@@ -442,10 +455,7 @@ def _add_destinations(b: _Builder, region: Region, prof: dict[str, Any], roads, 
             name="China border (leaving Vietnam into China)",
             no_entry_from="CHN",
         )
-        out["China border"] = CHINA_NODE
-    for _, port in ports.iterrows():
-        out[f"{port['id']} {port['name']}"] = f"port:{port['id']}"
-    return out
+    return {name: nid for name, nid in planned.items() if nid in b.nodes}
 
 
 def graph_summary(G: nx.MultiDiGraph) -> dict[str, Any]:
