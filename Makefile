@@ -17,6 +17,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 report: $(STAMP)
 	$(BIN)/borderwatch validate
 	$(BIN)/borderwatch -q info
+	$(BIN)/borderwatch -q gates --out out/gates_snapped.csv --overwrite > /dev/null
 	$(BIN)/borderwatch -q build-network
 	$(BIN)/borderwatch -q routes --to Hanoi --to "Ho Chi Minh City" --to export --to "China border" --k 3 --out out/routes.geojson --overwrite
 

@@ -201,3 +201,27 @@ def routes(
     if out is not None:
         write_table(result, out, overwrite=overwrite)
         click.echo(f"wrote {len(result)} routes to {out}")
+
+
+@main.command()
+@data_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the snapped gates (.geojson, .gpkg or .csv).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
+@handle_errors
+def gates(data_dir: Path | None, out: Path | None, overwrite: bool) -> None:
+    """Snap every gate onto its border; print, per gate, method, distance moved and flags."""
+    from .gates import place_gates
+    from .io import load_region, write_table
+
+    if out is not None and out.exists() and not overwrite:
+        _fail(f"output {str(out)!r} exists; pass --overwrite to replace it")
+    snapped = place_gates(load_region(data_dir))
+    click.echo(f"{'id':<11}{'class':<14}{'method':<15}{'moved km':>9}{'prec km':>9}{'new km':>8}  flag")
+    for _, g in snapped.iterrows():
+        flag = "" if g["snap_plausible"] else "IMPLAUSIBLE: " + g["snap_note"]
+        click.echo(
+            f"{g['id']:<11}{g['class']:<14}{g['snap_method']:<15}{g['snap_distance_m'] / 1000:>9.2f}{g['orig_precision_m'] / 1000:>9.1f}{g['coord_precision_m'] / 1000:>8.1f}  {flag}"
+        )
+    if out is not None:
+        write_table(snapped, out, overwrite=overwrite)
+        click.echo(f"wrote {len(snapped)} gates to {out}")

@@ -137,3 +137,16 @@ def test_routes_unknown_name_fails_before_building_and_lists_names():
     result = run("routes", "--to", "Atlantis")
     assert result.exit_code == 1
     assert "unknown destination 'Atlantis'; valid names: Hanoi; Ho Chi Minh City; Haiphong; Da Nang; export; China border; SP-01 Cat Lai" in result.output
+
+
+def test_gates_command_reports_each_gate_and_writes_a_table(tmp_path):
+    out = tmp_path / "gates.csv"
+    result = run("-q", "gates", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:3] == ["id", "class", "method"]
+    assert sum(line.startswith("VN-") for line in lines) == 87
+    assert any(line.startswith("VN-CHN-005") and "IMPLAUSIBLE: " in line for line in lines)
+    header = out.read_text(encoding="utf-8").splitlines()[0].split(",")
+    for col in ("id", "orig_lon", "orig_lat", "snap_method", "snap_distance_m", "coord_precision_m", "snap_plausible", "geometry_wkt"):
+        assert col in header
