@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from shapely.geometry import LineString, MultiLineString
 from shapely.ops import linemerge
@@ -124,11 +123,6 @@ def vietnam_coastline(coastline: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, 
         geom = to_degrees(coast.intersection(land.buffer(within_m)))
         rows.append({"scope": scope, "length_km": geodesic_length_m(geom) / 1000.0, "geometry": geom})
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=STORAGE_CRS).set_index("scope", drop=False)
-
-
-def border_summary(lines: gpd.GeoDataFrame) -> pd.Series:
-    """Border length in km per neighbour (a Series indexed by border code)."""
-    return lines.set_index("border")["length_km"]
 
 
 def tripoint(countries: gpd.GeoDataFrame, isos: tuple[str, str, str], *, tolerance_m: float = 1000.0) -> shapely.Point:

@@ -90,12 +90,6 @@ def _nearest_on(line_m: shapely.Geometry, pt_m: Point) -> Point:
     return line_m.interpolate(line_m.project(pt_m))
 
 
-def snap_point_to_border(lon: float, lat: float, line: shapely.Geometry) -> tuple[float, float, float]:
-    """Nearest point of ``line`` to (lon, lat): returns (lon, lat, geodesic distance in m)."""
-    pt = to_degrees(_nearest_on(to_metres(line), to_metres(Point(lon, lat))))
-    return pt.x, pt.y, float(distance_m(lon, lat, pt.x, pt.y))
-
-
 def snap_gates(
     gates: gpd.GeoDataFrame,
     lines: gpd.GeoDataFrame,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -50,11 +49,6 @@ def data_dir(tmp_path: Path):
 def gates_csv() -> str:
     """The shipped gate table as text."""
     return (DATA / LAYER_FILES["gates"]).read_text(encoding="utf-8")
-
-
-def copy_tree(src: Path, dst: Path) -> None:
-    """Copy a folder (used by tests that edit files in place)."""
-    shutil.copytree(src, dst)
 
 
 @pytest.fixture(scope="session")
