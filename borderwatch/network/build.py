@@ -30,16 +30,15 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import shapely
-from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
 from ..borders import borderlines, tripoint
 from ..errors import ProfileError
 from ..gates import place_gates
-from ..geodesy import distance_m, lonlat_to_metres
+from ..geodesy import distance_m
 from ..io import Region
 from ..schema import NEIGHBOURS, STORAGE_CRS
-from .lines import CountryLocator, border_union, nearest_nodes, node_lines
+from .lines import CountryLocator, PointIndex, border_union, node_lines
 from .profile import load_profile
 from .sea import sea_legs
 from .terrain import country_grid, offroad_edges
@@ -113,22 +112,20 @@ class _Builder:
         return length
 
 
-class _CellIndex:
-    """Nearest land cell of a given country."""
+def _link(b: _Builder, index: PointIndex, nid: str, lon: float, lat: float, *, country: str | None, max_m: float, direction: str = "both") -> bool:
+    """Connector between ``nid`` and the nearest indexed node (of ``country``) within ``max_m``.
 
-    def __init__(self, lon: np.ndarray, lat: np.ndarray, iso: np.ndarray, flat: np.ndarray) -> None:
-        self.trees: dict[str, tuple[cKDTree, np.ndarray]] = {}
-        xy = lonlat_to_metres(lon, lat)
-        for code in np.unique(iso):
-            sel = iso == code
-            self.trees[code] = (cKDTree(xy[sel]), flat[sel])
-
-    def nearest(self, lon: float, lat: float, country: str, max_m: float) -> int | None:
-        if country not in self.trees:
-            return None
-        tree, flat = self.trees[country]
-        d, i = tree.query(lonlat_to_metres(np.array([lon]), np.array([lat]))[0])
-        return int(flat[i]) if d <= max_m else None
+    ``direction``: ``"both"``, ``"out"`` (nid -> node) or ``"in"`` (node -> nid).
+    Returns whether a node was found.
+    """
+    hit = index.nearest(lon, lat, country=country, max_m=max_m)
+    if hit is None:
+        return False
+    if direction == "in":
+        b.connector(hit[0], nid, both=False)
+    else:
+        b.connector(nid, hit[0], both=direction == "both")
+    return True
 
 
 def _cell(flat: int) -> str:
@@ -173,7 +170,7 @@ def build_route_graph(region: Region, *, profile: dict[str, Any] | str | Path | 
     land_iso = grid.iso_of(land)
     for f, iso in zip(land, land_iso, strict=True):
         b.node(_cell(int(f)), flon[f], flat_[f], "cell", iso)
-    cells = _CellIndex(flon[land], flat_[land], land_iso, land)
+    cells = PointIndex([_cell(int(f)) for f in land], flon[land], flat_[land], land_iso)
     _add_offroad(b, terrain, grid, flon, flat_)
 
     # --- roads and rivers ------------------------------------------------
@@ -208,45 +205,37 @@ def build_route_graph(region: Region, *, profile: dict[str, Any] | str | Path | 
 
     # --- connectors: roads and river landings to the lattice ------------
     max_conn = prof["connector"]["max_km"] * 1000.0
+    road_index = PointIndex.of_nodes(roads.nodes)
+    river_index = PointIndex.of_nodes(rivers.nodes) if rivers is not None else None
     for nid, row in roads.nodes.iterrows():
-        f = cells.nearest(row["lon"], row["lat"], row["country"], max_conn)
-        if f is not None:
-            b.connector(nid, _cell(f))
+        _link(b, cells, nid, row["lon"], row["lat"], country=row["country"], max_m=max_conn)
     if rivers is not None:
         for nid, row in rivers.nodes.iterrows():
-            f = cells.nearest(row["lon"], row["lat"], row["country"], max_conn)
-            if f is not None:
-                b.connector(nid, _cell(f))
-            for rid, _ in nearest_nodes(roads.nodes, row["lon"], row["lat"], country=row["country"], max_m=max_conn / 5):
-                b.connector(nid, rid)
+            _link(b, cells, nid, row["lon"], row["lat"], country=row["country"], max_m=max_conn)
+            _link(b, road_index, nid, row["lon"], row["lat"], country=row["country"], max_m=max_conn / 5)
 
     # --- gates -----------------------------------------------------------
     log.info("linking %d gates", len(gates))
-    stats["gates_unreached"] = _add_gates(b, gates, roads, rivers, cells)
+    stats["gates_unreached"] = _add_gates(b, gates, road_index, river_index, cells)
 
     # --- seaports and sea legs ------------------------------------------
     log.info("routing sea legs over sea cells")
     ports = region.seaports[region.seaports.geometry.notna()]
     for _, port in ports.iterrows():
         pid = b.node(f"port:{port['id']}", port.geometry.x, port.geometry.y, "seaport", "VNM", name=port["name"], port_id=port["id"])
-        f = cells.nearest(port.geometry.x, port.geometry.y, "VNM", max_conn)
-        if f is not None:
-            b.connector(pid, _cell(f))
-        for rid, _ in nearest_nodes(roads.nodes, port.geometry.x, port.geometry.y, country="VNM", max_m=max_conn):
-            b.connector(pid, rid)
+        for index in (cells, road_index):
+            _link(b, index, pid, port.geometry.x, port.geometry.y, country="VNM", max_m=max_conn)
     stats["sea_legs"] = _add_sea(b, terrain, grid, ports, region.world_ports)
 
     # --- origin and destinations ----------------------------------------
     gt = tripoint(region.countries, ("LAO", "THA", "MMR"))
     b.node(ORIGIN_NODE, gt.x, gt.y, "origin", "", name="Golden Triangle (LAO-THA-MMR tri-point)")
     for iso in ("LAO", "THA", "MMR"):
-        f = cells.nearest(gt.x, gt.y, iso, max_conn)
-        if f is not None:
-            b.connector(ORIGIN_NODE, _cell(f), both=False)
-    for nodes in [roads.nodes] + ([rivers.nodes] if rivers is not None else []):
-        for nid, _ in nearest_nodes(nodes, gt.x, gt.y, max_m=max_conn):
-            b.connector(ORIGIN_NODE, nid, both=False)
-    destinations = _add_destinations(b, region, prof, roads, cells)
+        _link(b, cells, ORIGIN_NODE, gt.x, gt.y, country=iso, max_m=max_conn, direction="out")
+    for index in (road_index, river_index):
+        if index is not None:
+            _link(b, index, ORIGIN_NODE, gt.x, gt.y, country=None, max_m=max_conn, direction="out")
+    destinations = _add_destinations(b, region, prof, road_index, cells)
 
     # --- assemble -------------------------------------------------------
     log.info("assembling the graph (%d nodes, %d edges)", len(b.nodes), len(b.edges))
@@ -331,7 +320,7 @@ def _components(pieces: gpd.GeoDataFrame) -> dict[str, int]:
     return {"components": len(sizes), "largest_nodes": sizes[0] if sizes else 0, "nodes_outside_largest_two": sum(sizes[2:])}
 
 
-def _add_gates(b: _Builder, gates: gpd.GeoDataFrame, roads, rivers, cells: _CellIndex) -> list[str]:
+def _add_gates(b: _Builder, gates: gpd.GeoDataFrame, roads: PointIndex, rivers: PointIndex | None, cells: PointIndex) -> list[str]:
     prof = b.profile
     link = prof["gate_link"]["max_km"] * 1000.0
     unreached = []
@@ -357,18 +346,8 @@ def _add_gates(b: _Builder, gates: gpd.GeoDataFrame, roads, rivers, cells: _Cell
             b.edge(sides["VNM"], CHINA_NODE, **crossing)
         mode = str(g.get("mode", ""))
         for country, nid in sides.items():
-            linked = 0
-            for rid, _ in nearest_nodes(roads.nodes, x, y, country=country, max_m=link):
-                b.connector(nid, rid)
-                linked += 1
-            if rivers is not None and "river" in mode:
-                for rid, _ in nearest_nodes(rivers.nodes, x, y, country=country, max_m=link):
-                    b.connector(nid, rid)
-                    linked += 1
-            f = cells.nearest(x, y, country, link)
-            if f is not None:
-                b.connector(nid, _cell(f))
-                linked += 1
+            indexes = [roads, *([rivers] if rivers is not None and "river" in mode else []), cells]
+            linked = sum(_link(b, index, nid, x, y, country=country, max_m=link) for index in indexes)
             if not linked:
                 unreached.append(f"{g['id']}:{country}")
                 log.warning(
@@ -425,7 +404,7 @@ def planned_destinations(region: Region, profile: dict[str, Any]) -> dict[str, s
     return out
 
 
-def _add_destinations(b: _Builder, region: Region, prof: dict[str, Any], roads, cells: _CellIndex) -> dict[str, str]:
+def _add_destinations(b: _Builder, region: Region, prof: dict[str, Any], roads: PointIndex, cells: PointIndex) -> dict[str, str]:
     max_conn = prof["connector"]["max_km"] * 1000.0
     places = region.places[region.places["iso_a3"] == "VNM"]
     planned = planned_destinations(region, prof)
@@ -438,11 +417,8 @@ def _add_destinations(b: _Builder, region: Region, prof: dict[str, Any], roads, 
             raise ProfileError(f"demand destination {name!r} is not a Vietnamese place in layer 'places'; use one of: {valid}")
         pt = hit.geometry.iloc[0]
         b.node(nid, pt.x, pt.y, "destination", "VNM", name=name)
-        f = cells.nearest(pt.x, pt.y, "VNM", max_conn)
-        if f is not None:
-            b.connector(_cell(f), nid, both=False)
-        for rid, _ in nearest_nodes(roads.nodes, pt.x, pt.y, country="VNM", max_m=max_conn):
-            b.connector(rid, nid, both=False)
+        for index in (cells, roads):
+            _link(b, index, nid, pt.x, pt.y, country="VNM", max_m=max_conn, direction="in")
     chn = [g for g in b.nodes.values() if g["kind"] == "gate" and g.get("border") == "CHN"]
     if chn:
         # traffic transiting Vietnam to China: routes to this sink may not enter Vietnam from China
