@@ -17,7 +17,8 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import BorderwatchError, ValidationError
+from .errors import BorderwatchError
+from .io import check_output
 
 log = logging.getLogger("borderwatch")
 
@@ -34,11 +35,7 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except ValidationError as exc:
-            _fail(str(exc))
-        except BorderwatchError as exc:
-            _fail(str(exc))
-        except ValueError as exc:  # bad option values reaching the library
+        except (BorderwatchError, ValueError) as exc:  # ValueError: bad option values reaching the library
             _fail(str(exc))
 
     return wrapper
@@ -124,8 +121,8 @@ def build_network(data_dir: Path | None, profile_path: Path | None, roads_path: 
     from .network.build import build_route_graph, graph_summary
     from .network.graphio import save_graph
 
-    if out is not None and out.exists() and not overwrite:
-        _fail(f"output {str(out)!r} exists; pass --overwrite to replace it")
+    if out is not None:
+        check_output(out, overwrite=overwrite)
     region, profile = _region_and_profile(data_dir, profile_path, roads_path)
     G = build_route_graph(region, profile=profile)
     summary = graph_summary(G)
@@ -181,8 +178,8 @@ def routes(
     from .network.build import build_route_graph, planned_destinations
     from .network.graphio import load_graph
 
-    if out is not None and out.exists() and not overwrite:
-        _fail(f"output {str(out)!r} exists; pass --overwrite to replace it")
+    if out is not None:
+        check_output(out, overwrite=overwrite)
     if graph_path is not None:
         G = load_graph(graph_path)
         if origin is None and "origin" not in G.graph:
@@ -213,8 +210,8 @@ def gates(data_dir: Path | None, out: Path | None, overwrite: bool) -> None:
     from .gates import place_gates
     from .io import load_region, write_table
 
-    if out is not None and out.exists() and not overwrite:
-        _fail(f"output {str(out)!r} exists; pass --overwrite to replace it")
+    if out is not None:
+        check_output(out, overwrite=overwrite)
     snapped = place_gates(load_region(data_dir))
     click.echo(f"{'id':<11}{'class':<14}{'method':<15}{'moved km':>9}{'prec km':>9}{'new km':>8}  flag")
     for _, g in snapped.iterrows():
