@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import pandas as pd
 import pyogrio
 import rasterio
 import rasterio.errors
 import rasterio.warp
+import shapely
 from affine import Affine
 
 from .errors import CRSError, DataFileError, OutputExistsError, ValidationError
@@ -368,6 +370,35 @@ def write_atomic(path: str | Path, writer: Callable[[Path], None], *, overwrite:
     return Path(path)
 
 
+def read_graphml(path: Path, *, what: str) -> nx.MultiDiGraph:
+    """Read a GraphML file as a multigraph (node ids as str).
+
+    Raises
+    ------
+    DataFileError
+        Not readable GraphML; the message starts with ``what``.
+    """
+    try:
+        return nx.read_graphml(path, node_type=str, force_multigraph=True)
+    except Exception as exc:  # networkx raises several types for malformed XML
+        raise DataFileError(f"{what} {str(path)!r} is not readable GraphML ({exc})") from exc
+
+
+def edge_line(G: nx.Graph, u: str, v: str, data: dict) -> shapely.Geometry | None:
+    """A GraphML edge's line: its ``geometry`` (a geometry or WKT text), else a
+    straight line between its nodes' ``x``/``y``; ``None`` if it has neither."""
+    geom = data.get("geometry")
+    if isinstance(geom, shapely.Geometry):
+        return geom
+    if isinstance(geom, str) and geom:
+        return shapely.from_wkt(geom)
+    try:
+        a, b = G.nodes[u], G.nodes[v]
+        return shapely.LineString([(float(a["x"]), float(a["y"])), (float(b["x"]), float(b["y"]))])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def read_osmnx_roads(path: str | Path) -> gpd.GeoDataFrame:
     """Road lines from an OSMnx GraphML file (``ox.save_graphml`` output).
 
@@ -381,29 +412,17 @@ def read_osmnx_roads(path: str | Path) -> gpd.GeoDataFrame:
     DataFileError
         The file is not readable GraphML or its nodes lack x/y.
     """
-    import networkx as nx
-    import shapely
-
     path = Path(path)
-    try:
-        G = nx.read_graphml(path, node_type=str, force_multigraph=True)
-    except Exception as exc:  # malformed XML raises several types
-        raise DataFileError(f"layer 'roads': {str(path)!r} is not readable GraphML ({exc})") from exc
+    G = read_graphml(path, what="layer 'roads':")
     rows, geoms, seen = [], [], set()
     for u, v, k, d in G.edges(keys=True, data=True):
         pair = (min(u, v), max(u, v), d.get("osmid", k))
         if pair in seen:
             continue
         seen.add(pair)
-        wkt = d.get("geometry")
-        if wkt:
-            geom = shapely.from_wkt(wkt)
-        else:
-            try:
-                a, b = G.nodes[u], G.nodes[v]
-                geom = shapely.LineString([(float(a["x"]), float(a["y"])), (float(b["x"]), float(b["y"]))])
-            except KeyError as exc:
-                raise DataFileError(f"layer 'roads': node {u!r} or {v!r} in {str(path)!r} has no x/y; save the graph with OSMnx (unprojected)") from exc
+        geom = edge_line(G, u, v, d)
+        if geom is None:
+            raise DataFileError(f"layer 'roads': node {u!r} or {v!r} in {str(path)!r} has no x/y; save the graph with OSMnx (unprojected)")
         highway = str(d.get("highway", "unclassified"))
         if highway.startswith("["):
             highway = highway.strip("[]").split(",")[0].strip(" '\"")

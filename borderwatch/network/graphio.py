@@ -19,10 +19,9 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
-from shapely.geometry import Point
 
 from ..errors import DataFileError, ValidationError
-from ..io import write_atomic
+from ..io import edge_line, read_graphml, write_atomic
 from ..schema import STORAGE_CRS
 
 _RESERVED = {"u", "v", "key", "node_id", "geometry"}
@@ -175,38 +174,24 @@ def _isna(v: Any) -> bool:
 
 
 def _load_graphml(path: Path) -> nx.MultiDiGraph:
-    try:
-        raw = nx.read_graphml(path, node_type=str, force_multigraph=True)
-    except Exception as exc:  # networkx raises several types for malformed XML
-        raise DataFileError(f"graph file {str(path)!r} is not readable GraphML ({exc})") from exc
+    raw = read_graphml(path, what="graph file")
     G = nx.MultiDiGraph(raw) if not raw.is_directed() else raw
     if "attributes_json" in G.graph:
         G.graph.update(json.loads(G.graph.pop("attributes_json")))
-    for _, _, d in G.edges(data=True):
-        g = d.get("geometry")
-        if isinstance(g, str) and g:
-            d["geometry"] = shapely.from_wkt(g)
+    for _, d in G.nodes(data=True):
+        for c in ("x", "y"):
+            if isinstance(d.get(c), str):
+                d[c] = float(d[c])
+    for u, v, d in G.edges(data=True):
+        geom = edge_line(G, u, v, d)
+        if geom is None:
+            d.pop("geometry", None)
+        else:
+            d["geometry"] = geom
         for numeric in ("cost", "length_m", "time_h", "exposure", "length"):
             if isinstance(d.get(numeric), str):
                 try:
                     d[numeric] = float(d[numeric])
                 except ValueError:
                     pass
-    for _, d in G.nodes(data=True):
-        for c in ("x", "y"):
-            if isinstance(d.get(c), str):
-                d[c] = float(d[c])
-    _fill_missing_geometry(G)
     return G
-
-
-def _fill_missing_geometry(G: nx.MultiDiGraph) -> None:
-    """Straight lines for edges without geometry when both nodes have x/y."""
-    for u, v, d in G.edges(data=True):
-        if isinstance(d.get("geometry"), shapely.Geometry):
-            continue
-        a, b = G.nodes[u], G.nodes[v]
-        if all(isinstance(n.get(c), float | int) for n in (a, b) for c in ("x", "y")):
-            d["geometry"] = shapely.LineString([Point(a["x"], a["y"]), Point(b["x"], b["y"])])
-        else:
-            d.pop("geometry", None)
