@@ -59,7 +59,7 @@ def road_border_contacts(roads: gpd.GeoDataFrame, lines: gpd.GeoDataFrame, *, ro
         ``border``, ``road_id``, ``kind`` (``crossing`` or ``road_end``), point geometry.
     """
     rows = []
-    roads_m = gpd.GeoSeries([to_metres(g) for g in roads.geometry], crs=None)
+    roads_m = gpd.GeoSeries(to_metres(roads.geometry.values), crs=None)
     tree = shapely.STRtree(roads_m.values)
     for border, geom in zip(lines["border"], lines.geometry, strict=True):
         line_m = to_metres(geom)
@@ -82,7 +82,7 @@ def road_border_contacts(roads: gpd.GeoDataFrame, lines: gpd.GeoDataFrame, *, ro
     if not rows:
         return gpd.GeoDataFrame({"border": [], "road_id": [], "kind": []}, geometry=[], crs=STORAGE_CRS)
     out = gpd.GeoDataFrame(rows, geometry="geometry")
-    out["geometry"] = [to_degrees(g) for g in out.geometry]
+    out["geometry"] = to_degrees(out.geometry.values)
     return out.set_crs(STORAGE_CRS)
 
 

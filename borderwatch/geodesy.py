@@ -57,13 +57,13 @@ def distance_m(lon1: np.ndarray | float, lat1: np.ndarray | float, lon2: np.ndar
     return np.asarray(dist)
 
 
-def to_metres(geom: BaseGeometry) -> BaseGeometry:
-    """Project a geometry from EPSG:4326 to :data:`REGION_CRS`."""
+def to_metres(geom: BaseGeometry | np.ndarray) -> BaseGeometry | np.ndarray:
+    """Project a geometry, or an array of them in one call, from EPSG:4326 to :data:`REGION_CRS`."""
     return shapely.transform(geom, lambda xy: np.column_stack(_TO_M.transform(xy[:, 0], xy[:, 1])))
 
 
-def to_degrees(geom: BaseGeometry) -> BaseGeometry:
-    """Project a geometry from :data:`REGION_CRS` back to EPSG:4326."""
+def to_degrees(geom: BaseGeometry | np.ndarray) -> BaseGeometry | np.ndarray:
+    """Project a geometry, or an array of them in one call, from :data:`REGION_CRS` back to EPSG:4326."""
     return shapely.transform(geom, lambda xy: np.column_stack(_TO_DEG.transform(xy[:, 0], xy[:, 1])))
 
 

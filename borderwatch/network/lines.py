@@ -23,7 +23,7 @@ import shapely
 from scipy.spatial import cKDTree
 from shapely.ops import substring
 
-from ..geodesy import REGION_CRS, geodesic_lengths_m, lonlat_to_metres
+from ..geodesy import geodesic_lengths_m, lonlat_to_metres, to_degrees, to_metres
 from ..schema import STORAGE_CRS
 
 #: Split points closer than this to a line end (m) are ignored.
@@ -78,10 +78,6 @@ class NodedLines:
     border_cuts: int
 
 
-def _metres(geoms: np.ndarray) -> np.ndarray:
-    return gpd.GeoSeries(geoms, crs=STORAGE_CRS).to_crs(REGION_CRS).values
-
-
 def _points_of(geom: shapely.Geometry) -> list[shapely.Point]:
     out = []
     for part in shapely.get_parts(geom):
@@ -126,7 +122,7 @@ def node_lines(
     """
     parts = lines[[id_column, class_column, "geometry"]].explode(index_parts=False, ignore_index=True)
     parts = parts[~parts.geometry.is_empty & (shapely.get_num_coordinates(parts.geometry.values) >= 2)].reset_index(drop=True)
-    geoms = list(_metres(parts.geometry.values))
+    geoms = list(to_metres(parts.geometry.values))
     n = len(geoms)
     splits: list[list[shapely.Point]] = [[] for _ in range(n)]
     tree = shapely.STRtree(geoms)
@@ -163,7 +159,7 @@ def node_lines(
                 geoms[i] = shapely.LineString(coords)
 
     # 3. cuts at the land border
-    border_m = _metres(np.array([border], dtype=object))[0]
+    border_m = to_metres(border)
     cuts = 0
     for i in tree.query(border_m, predicate="intersects"):
         pts = _points_of(geoms[i].intersection(border_m))
@@ -187,7 +183,7 @@ def node_lines(
     src = np.asarray(piece_src)
 
     # 5. back to degrees, countries, nodes, lengths
-    deg = gpd.GeoSeries(piece_geoms, crs=REGION_CRS).to_crs(STORAGE_CRS).values
+    deg = to_degrees(piece_geoms)
     mids = shapely.line_interpolate_point(deg, 0.5, normalized=True)
     country = locator.locate(mids)
     starts = shapely.get_point(piece_geoms, 0)
