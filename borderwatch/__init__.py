@@ -13,20 +13,27 @@ from .errors import (
     BorderwatchError,
     CRSError,
     DataFileError,
+    GraphContractError,
     NoRouteError,
+    OutputError,
     OutputExistsError,
+    ParameterError,
     ProfileError,
     UnknownNameError,
     ValidationError,
 )
 from .gates import place_gates, road_border_contacts, snap_gates
 from .info import region_info
-from .io import Region, load_region, read_layer, read_osmnx_roads, read_terrain, write_table
 from .network.arrays import GraphArrays
-from .network.build import build_route_graph, graph_summary
-from .network.graphio import load_graph, save_graph
-from .network.profile import load_profile
+from .network.build import build_route_graph
+from .network.contract import GraphMeta, graph_meta, validate_route_graph
+from .network.graphio import load_graph, read_osmnx_roads, save_graph
+from .network.profile import Profile, edge_cost, load_profile
+from .network.summary import graph_summary
+from .output import write_table
+from .readers import load_region, read_layer, read_terrain
 from .reconcile import blo_reconciliation, gate_reconciliation
+from .region import Region
 from .schema import GateClass, validate_layer
 
 __all__ = [
@@ -35,8 +42,13 @@ __all__ = [
     "DataFileError",
     "GateClass",
     "GraphArrays",
+    "GraphContractError",
+    "GraphMeta",
     "NoRouteError",
+    "OutputError",
     "OutputExistsError",
+    "ParameterError",
+    "Profile",
     "ProfileError",
     "Region",
     "UnknownNameError",
@@ -45,8 +57,10 @@ __all__ = [
     "blo_reconciliation",
     "borderlines",
     "build_route_graph",
+    "edge_cost",
     "explain_route",
     "gate_reconciliation",
+    "graph_meta",
     "graph_summary",
     "k_routes",
     "least_cost_routes",
@@ -63,6 +77,7 @@ __all__ = [
     "segment_borders",
     "snap_gates",
     "validate_layer",
+    "validate_route_graph",
     "vietnam_coastline",
     "write_table",
 ]

@@ -55,3 +55,15 @@ class UnknownNameError(BorderwatchError, KeyError):
 
 class OutputExistsError(BorderwatchError, FileExistsError):
     """An output file exists and ``overwrite`` was not requested."""
+
+
+class ParameterError(BorderwatchError, ValueError):
+    """An argument or option has an impossible value (``k=0``, an unknown output format ...)."""
+
+
+class OutputError(BorderwatchError, OSError):
+    """An output cannot be written (folder not writable, not creatable)."""
+
+
+class GraphContractError(ValidationError):
+    """A graph breaks the route-graph contract (missing attributes, bad weights or metadata)."""

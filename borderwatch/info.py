@@ -6,7 +6,6 @@ from typing import Any
 
 from .borders import borderlines, vietnam_coastline
 from .gates import place_gates, snap_summary
-from .io import Region
 from .reconcile import (
     PUBLISHED_BLOS,
     PUBLISHED_COASTLINE_KM,
@@ -18,6 +17,7 @@ from .reconcile import (
     gate_counts,
     gate_reconciliation,
 )
+from .region import Region
 
 
 def region_info(region: Region) -> dict[str, Any]:
@@ -60,37 +60,3 @@ def region_info(region: Region) -> dict[str, Any]:
         "counterparts_snapped": snap["counterparts_snapped"],
         "counterpart_snap_distance_km": snap["counterpart_snap_distance_km"],
     }
-
-
-def format_info(info: dict[str, Any]) -> str:
-    """Human-readable text of :func:`region_info`."""
-    out = ["Layers: " + ", ".join(f"{k} {v}" for k, v in info["layers"].items()), ""]
-    out.append(f"Gates per border and class: data / published ({info['published_source']})")
-    out.append(f"  {'border':<7}{'international':>15}{'primary':>11}{'secondary':>12}{'total':>11}")
-    for b, counts in info["gates"].items():
-        pub = info["published_gates"][b]
-        cells = [f"{counts[c]:>3} / {pub[c]:<3}" for c in ("international", "primary", "secondary")]
-        total = f"{sum(counts.values()):>3} / {sum(pub.values()):<3}"
-        stated = info["published_gate_totals_stated"][b]
-        note = f"  (published total stated as {stated}, class counts add to {sum(pub.values())})" if stated != sum(pub.values()) else ""
-        out.append(f"  {b:<7}{cells[0]:>15}{cells[1]:>11}{cells[2]:>12}{total:>11}{note}")
-    out.append("")
-    missing = ", ".join(info["published_blos_missing"]) or "none"
-    out.append(
-        f"BLOs: {info['blo_count']} in data, {info['published_blo_count']} published (missing from data: {missing}; not in the published list: {', '.join(info['blos_not_published']) or 'none'})"
-    )
-    out.append(f"Seaports: {info['seaport_count']} in data ({info['seaports_located']} with coordinates), {info['published_seaport_count']} published")
-    out.append("")
-    out.append("Land border length (geodesic, OSM 100 m polygons): " + ", ".join(f"{b} {v:,.1f} km" for b, v in info["border_length_km"].items()))
-    out.append(
-        f"Coastline (NE 1:10m within 1 km of Vietnam): {info['coastline_km']:,.1f} km, mainland {info['coastline_mainland_km']:,.1f} km (published {info['published_coastline_km']:,.0f} km)"
-    )
-    out.append("")
-    d = info["snap_distance_km"]
-    methods = ", ".join(f"{k} {v}" for k, v in info["snap_methods"].items())
-    out.append(f"Gates snapped to their border: {info['gates_snapped']} ({methods}); moved median {d['median']:.2f} km, max {d['max']:.2f} km")
-    out.append(f"Gates that cannot be placed plausibly: {', '.join(info['gates_implausible']) or 'none'}")
-    if info["counterpart_snap_distance_km"]:
-        c = info["counterpart_snap_distance_km"]
-        out.append(f"Counterpart gates snapped: {info['counterparts_snapped']} (moved median {c['median']:.2f} km, max {c['max']:.2f} km)")
-    return "\n".join(out)

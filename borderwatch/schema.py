@@ -62,7 +62,7 @@ class LayerSchema:
     allowed
         For some columns, the set of allowed values.
     positive
-        Numeric columns that must be > 0 where present.
+        Numeric columns that must be > 0 where present (required or not).
     coords_optional
         Point layers whose records may lack coordinates (e.g. wharfs whose
         position no source gave); such records get an empty geometry.
@@ -157,6 +157,14 @@ def _is_missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or (isinstance(value, str) and not value.strip())
 
 
+def _number_problem(value: object, *, positive: bool) -> str | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "is not a number; give a number"
+    return "must be > 0" if positive and not number > 0 else None
+
+
 def validate_layer(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[str]:
     """Return every schema problem of ``gdf`` (an empty list when it is valid).
 
@@ -193,18 +201,24 @@ def validate_layer(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[str]:
                 problems.append(f"layer {layer!r} {_record_label(gdf, schema, pos)}: column {col!r} is empty; give a value")
                 continue
             if kind in ("float", "int"):
-                try:
-                    number = float(value)
-                except (TypeError, ValueError):
-                    problems.append(f"layer {layer!r} {_record_label(gdf, schema, pos)}: column {col!r} = {value!r} is not a number; give a number")
+                problem = _number_problem(value, positive=col in schema.positive)
+                if problem:
+                    problems.append(f"layer {layer!r} {_record_label(gdf, schema, pos)}: column {col!r} = {value!r} {problem}")
                     continue
-                if col in schema.positive and not number > 0:
-                    problems.append(f"layer {layer!r} {_record_label(gdf, schema, pos)}: column {col!r} = {value!r} must be > 0")
             allowed = schema.allowed.get(col)
             if allowed is not None and value not in allowed:
                 problems.append(
                     f"layer {layer!r} {_record_label(gdf, schema, pos)}: column {col!r} = {value!r} is not one of {', '.join(allowed)}; use one of them"
                 )
+
+    # columns that must be > 0 where present, whether required or optional (e.g. a wharf's precision)
+    for col in schema.positive:
+        if col in schema.columns or col not in gdf.columns:
+            continue  # required columns were checked above
+        for pos, value in enumerate(gdf[col]):
+            problem = None if _is_missing(value) else _number_problem(value, positive=True)
+            if problem:
+                problems.append(f"layer {layer!r} {_record_label(gdf, schema, pos)}: column {col!r} = {value!r} {problem}")
 
     idc = schema.id_column
     if idc and idc in gdf.columns:

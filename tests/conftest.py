@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from borderwatch.io import DEM_FILE, LAYER_FILES, load_region, shipped_data_dir
+from borderwatch.readers import DEM_FILE, LAYER_FILES, load_region, shipped_data_dir
 
 DATA = shipped_data_dir()
 

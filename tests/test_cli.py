@@ -7,7 +7,7 @@ import sys
 from click.testing import CliRunner
 
 from borderwatch.cli import main
-from borderwatch.io import LAYER_FILES
+from borderwatch.readers import LAYER_FILES
 
 
 def run(*args):
@@ -110,7 +110,7 @@ def test_invalid_polygon_exits_1(data_dir):
 
 
 def test_unreadable_dem_and_empty_layer_exit_1(data_dir):
-    from borderwatch.io import DEM_FILE
+    from borderwatch.readers import DEM_FILE
 
     result = run("validate", "--data", str(data_dir({DEM_FILE: b"GIF89a not a tiff", LAYER_FILES["seaports"]: ""})))
     assert result.exit_code == 1 and "Traceback" not in result.output

@@ -8,7 +8,8 @@ from rasterio.transform import from_origin
 
 from borderwatch import CRSError, DataFileError, ValidationError, load_region, read_layer, read_terrain
 from borderwatch.errors import OutputExistsError
-from borderwatch.io import DEM_FILE, LAYER_FILES, atomic_path, shipped_data_dir
+from borderwatch.output import atomic_path
+from borderwatch.readers import DEM_FILE, LAYER_FILES, shipped_data_dir
 
 
 def test_shipped_region_has_every_layer_in_epsg4326(region):

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from borderwatch import GraphArrays, build_route_graph, graph_summary, k_routes, least_cost_routes, load_profile
 from borderwatch.cli import main
 from borderwatch.geodesy import distance_m
-from borderwatch.network.build import MODES
+from borderwatch.network.contract import MODES
 
 pytestmark = pytest.mark.slow
 REQUIRED = ("mode", "length_m", "time_h", "exposure", "cost", "geometry", "source")
@@ -90,7 +90,7 @@ def test_informal_crossing_cost_changes_the_routes(region):
 
 
 def test_unreached_gates_are_warned_about(region, caplog):
-    with caplog.at_level(logging.WARNING, logger="borderwatch.network.build"):
+    with caplog.at_level(logging.WARNING, logger="borderwatch.network.gates"):
         G = build_route_graph(region, profile=load_profile(gate_link={"max_km": 0.001}))
     assert "gate VN-LAO-016 (Cau Treo): no road, river or lattice node within 0 km on the VNM side" in caplog.text
     assert "VN-LAO-016:VNM" in G.graph["build"]["gates_unreached"]

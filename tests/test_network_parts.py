@@ -11,8 +11,8 @@ from shapely.geometry import LineString, box
 
 from borderwatch import ProfileError, ValidationError, load_graph, load_profile, read_osmnx_roads, save_graph
 from borderwatch.cli import main
-from borderwatch.network.lines import CountryLocator, node_lines
-from borderwatch.network.terrain import tobler_speed_kmh
+from borderwatch.network.noding import CountryLocator, node_lines
+from borderwatch.network.lattice import tobler_speed_kmh
 
 from .test_routing import two_way_graph
 
@@ -39,8 +39,8 @@ def test_profile_errors_are_listed_together(tmp_path):
     with pytest.raises(ProfileError) as err:
         load_profile(f)
     text = str(err.value)
-    assert "'gate.primary.exposure' = 1.5 is an exposure and must lie in [0, 1]" in text
-    assert "'offroad.peak_speed_kmh' = -2 must be > 0" in text
+    assert "bad.toml: key 'gate.primary.exposure' must be <= 1, got 1.5" in text
+    assert "bad.toml: key 'offroad.peak_speed_kmh' must be > 0, got -2" in text
     assert "unknown key 'offroad.wings'" in text
     bad_toml = tmp_path / "broken.toml"
     bad_toml.write_text("[gate\n")
@@ -53,7 +53,7 @@ def test_cli_rejects_bad_profile_with_exit_1(tmp_path):
     f.write_text("[road]\nspeed_kmh = { national = -5.0 }\n")
     result = CliRunner().invoke(main, ["build-network", "--profile", str(f)])
     assert result.exit_code == 1
-    assert "'road.speed_kmh.national' = -5.0 must be > 0" in result.output and "Traceback" not in result.output
+    assert "key 'road.speed_kmh.national' must be > 0, got -5.0" in result.output and "Traceback" not in result.output
 
 
 # --- Tobler's hiking function -------------------------------------------------
@@ -154,15 +154,15 @@ def test_graphml_without_cost_is_rejected(tmp_path):
     G.add_edge("a", "b", weight=1.0)
     path = tmp_path / "nocost.graphml"
     nx.write_graphml(G, path)
-    with pytest.raises(ValidationError, match="edge 'a' -> 'b' has cost = None"):
+    with pytest.raises(ValidationError, match="edge 'a' -> 'b' has no 'cost'"):
         load_graph(path)
     result = CliRunner().invoke(main, ["routes", "--graph", str(path), "--origin", "a", "--to", "b"])
-    assert result.exit_code == 1 and "every edge needs a finite 'cost'" in result.output
+    assert result.exit_code == 1 and "edge 'a' -> 'b' has no 'cost'; every edge needs a finite number 'cost' >= 0" in result.output
 
 
 def test_unreachable_destination_exits_1(tmp_path):
     G = two_way_graph()
-    G.add_node("Island", x=9, y=9)
+    G.add_node("Island", x=9, y=9, kind="cell", country="VNM")
     path = save_graph(G, tmp_path / "g.graphml")
     result = CliRunner().invoke(main, ["routes", "--graph", str(path), "--to", "Island"])
     assert result.exit_code == 1 and "no route from 'O' to 'Island'" in result.output

@@ -78,8 +78,9 @@ def two_way_graph() -> nx.MultiDiGraph:
     """Origin O reaches D by a cheap northern road through gate G1, or a dearer southern one through G2."""
     G = nx.MultiDiGraph(origin="O", destinations={"Delta": "D"}, profile={"cost": {"exposure_weight_h": 10.0}})
     pts = {"O": (0, 0), "N": (1, 1), "S": (1, -1), "D": (2, 0)}
+    country = {"O": "LAO", "N": "LAO", "S": "LAO", "D": "VNM"}
     for n, (x, y) in pts.items():
-        G.add_node(n, x=x, y=y)
+        G.add_node(n, x=x, y=y, kind="cell", country=country[n])
 
     def add(u, v, time_h, exposure, **extra):
         G.add_edge(
@@ -91,6 +92,7 @@ def two_way_graph() -> nx.MultiDiGraph:
             exposure=exposure,
             cost=time_h + 10 * exposure,
             geometry=LineString([pts[u], pts[v]]),
+            source="test",
             **extra,
         )
 
@@ -124,7 +126,7 @@ def test_k_routes_are_genuinely_different_and_ranked_by_true_cost():
 
 def test_no_route_error_names_origin_and_destination():
     G = two_way_graph()
-    G.add_node("Island", x=5, y=5)
+    G.add_node("Island", x=5, y=5, kind="cell", country="VNM")
     with pytest.raises(NoRouteError, match="no route from 'O' to 'Island'") as err:
         least_cost_routes(G, destinations=["Island"])
     assert isinstance(err.value, nx.NetworkXNoPath)

@@ -8,7 +8,6 @@ Shortest paths run on :class:`~borderwatch.network.arrays.GraphArrays`.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
@@ -17,8 +16,10 @@ import networkx as nx
 import numpy as np
 from shapely.geometry import LineString
 
-from ..errors import UnknownNameError
-from ..network.arrays import GraphArrays, cheapest_edge
+from ..errors import ParameterError, UnknownNameError
+from ..network.arrays import GraphArrays
+from ..network.contract import graph_meta, validate_route_graph
+from ..network.endpoints import match_name, unknown_name
 from ..schema import STORAGE_CRS
 
 ROUTE_COLUMNS = [
@@ -50,21 +51,6 @@ def destination_names(G: nx.MultiDiGraph) -> dict[str, Hashable]:
     return dict(G.graph.get("destinations", {}))
 
 
-def match_name(names: dict[str, Hashable], name: Hashable) -> tuple[str, Hashable] | None:
-    """Find ``name`` among display names, their first word (``SP-01``) or node ids, ignoring case."""
-    key = str(name).casefold()
-    for display, node in names.items():
-        if key in (display.casefold(), display.split(" ")[0].casefold(), str(node).casefold()):
-            return display, node
-    return None
-
-
-def unknown_name(names: dict[str, Hashable], name: Hashable, *, what: str = "destination") -> UnknownNameError:
-    """The error for a name that :func:`match_name` did not find, listing the valid names."""
-    valid = "; ".join(names) if names else "any node id of the graph"
-    return UnknownNameError(f"unknown {what} {str(name)!r}; valid names: {valid}")
-
-
 def resolve_node(G: nx.MultiDiGraph, name: Hashable, *, what: str = "destination") -> tuple[str, Hashable]:
     """Turn a destination name, seaport id or node id into (display name, node id).
 
@@ -85,31 +71,56 @@ def resolve_node(G: nx.MultiDiGraph, name: Hashable, *, what: str = "destination
     raise unknown_name(names, name, what=what)
 
 
-def _edges_of(G: nx.MultiDiGraph, nodes: Sequence[Hashable], weight: str) -> list[dict[str, Any]]:
-    return [cheapest_edge(G, u, v, weight=weight)[1] for u, v in itertools.pairwise(nodes)]
-
-
 def explain_route(G: nx.MultiDiGraph, nodes: Sequence[Hashable], *, weight: str = "cost") -> dict[str, Any]:
-    """Length, time, cost parts, border crossings, modes and geometry of a node path."""
-    edges = _edges_of(G, nodes, weight)
-    w = G.graph.get("profile", {}).get("cost", {}).get("exposure_weight_h", 0.0)
+    """Length, time, cost parts, border crossings, modes and geometry of a node path.
+
+    Each step uses the cheapest parallel edge by ``weight``.
+
+    Parameters
+    ----------
+    G
+        The graph.
+    nodes
+        Node ids in path order.
+    weight
+        Edge attribute the path minimised.
+
+    Returns
+    -------
+    dict
+        The route columns of :data:`ROUTE_COLUMNS` from ``length_km`` to
+        ``geometry``.  ``cost_time_h`` and ``cost_exposure_h`` split the cost
+        by the graph's profile; on a graph without a profile they are NaN
+        (the split is unknown).
+    """
+    arrays = GraphArrays.from_graph(G, weight=weight)
+    return _explain(G, arrays, arrays.edges_between(nodes), exposure_weight_h=_exposure_weight(G))
+
+
+def _exposure_weight(G: nx.MultiDiGraph) -> float | None:
+    profile = graph_meta(G).profile
+    return profile["cost"]["exposure_weight_h"] if profile is not None else None
+
+
+def _explain(G: nx.MultiDiGraph, arrays: GraphArrays, edges: np.ndarray, *, exposure_weight_h: float | None) -> dict[str, Any]:
+    data = [G.edges[arrays.edge_id(e)] if G.is_multigraph() else G.edges[arrays.edge_id(e)[:2]] for e in edges]
+    w = exposure_weight_h
     crossings = []
-    for e in edges:
+    for e in data:
         kind = e.get("crossing")
         if kind == "gate" and e.get("gate_id"):
             crossings.append({"crossing": e["gate_id"], "gate_class": e.get("gate_class", ""), "border": e.get("border", ""), "geometry": e.get("geometry")})
         elif kind == "informal":
             crossings.append({"crossing": "informal", "gate_class": "", "border": e.get("border", ""), "geometry": e.get("geometry")})
     modes: list[str] = []
-    for e in edges:
+    for e in data:
         m = e.get("mode", "edge")
         if not modes or modes[-1] != m:
             modes.append(m)
     coords: list[tuple[float, float]] = []
-    for e in edges:
+    for e in data:
         g = e.get("geometry")
-        pts = list(g.coords) if g is not None else []
-        for p in pts:
+        for p in list(g.coords) if g is not None else []:
             if not coords or coords[-1] != p:
                 coords.append(p)
     if len(coords) == 1:
@@ -117,16 +128,17 @@ def explain_route(G: nx.MultiDiGraph, nodes: Sequence[Hashable], *, weight: str 
     first = crossings[0] if crossings else None
     entry_pt = first["geometry"].interpolate(0.5, normalized=True) if first and first["geometry"] is not None else None
 
-    def total(attr: str) -> float:
-        return float(sum(e.get(attr, 0.0) or 0.0 for e in edges))
+    def total(values: np.ndarray) -> float:
+        return float(np.nansum(values[edges]))
 
+    time_h = total(arrays.time_h)
     return {
-        "length_km": total("length_m") / 1000.0,
-        "time_h": total("time_h"),
-        "exposure": total("exposure"),
-        "cost": total(weight),
-        "cost_time_h": total("time_h"),
-        "cost_exposure_h": w * total("exposure"),
+        "length_km": total(arrays.length_m) / 1000.0,
+        "time_h": time_h,
+        "exposure": total(arrays.exposure),
+        "cost": total(arrays.cost),
+        "cost_time_h": time_h if w is not None else np.nan,
+        "cost_exposure_h": w * total(arrays.exposure) if w is not None else np.nan,
         "entry_crossing": first["crossing"] if first else "",
         "entry_gate_class": first["gate_class"] if first else "",
         "entry_border": first["border"] if first else "",
@@ -240,58 +252,33 @@ def k_routes(
         Columns :data:`ROUTE_COLUMNS`, ranked by true cost per destination.
     """
     if k < 1:
-        raise ValueError(f"k must be >= 1, got {k!r}")
-    if penalty <= 0:
-        raise ValueError(f"penalty must be > 0, got {penalty!r}")
+        raise ParameterError(f"k must be >= 1, got {k!r}")
+    if not penalty > 0:
+        raise ParameterError(f"penalty must be > 0, got {penalty!r}")
+    validate_route_graph(G, weight=weight)
     src = _origin(G, origin)
     targets = _targets(G, destinations)
     base = arrays if arrays is not None else GraphArrays.from_graph(G, weight=weight)
+    w = _exposure_weight(G)
     rows: list[dict[str, Any]] = []
-    dist, pred = base.dijkstra([src])
     for name, node in targets:
-        found: list[list[Hashable]] = []
-        barred = G.nodes[node].get("no_entry_from")
-        if barred:
-            current = base.with_weights(_bar_entry(G, base, barred))
-            path, _ = current.path(src, node)
-        else:
-            current = base
-            path, _ = base.path_from(dist[0], pred[0], src, node)
-        found.append(path)
+        current = base.for_destination(node)
+        edges, _ = current.path_edges(src, node)
+        found = [edges]
         tries = 0
         while len(found) < k and tries < 3 * k:
             tries += 1
-            current = current.with_weights(_penalise(current, found[-1], penalty))
-            path, _ = current.path(src, node)
-            if path not in found:
-                found.append(path)
-        best_pairs = set(zip(found[0][:-1], found[0][1:], strict=True))
+            current = current.scaled(current.parallel(found[-1]), 1.0 + penalty)
+            edges, _ = current.path_edges(src, node)
+            if not any(np.array_equal(edges, f) for f in found):
+                found.append(edges)
+        best = set(found[0].tolist())
         explained = []
-        for path in found:
-            info = explain_route(G, path, weight=weight)
-            pairs = list(itertools.pairwise(path))
-            info["overlap_with_best"] = sum(p in best_pairs for p in pairs) / max(1, len(pairs))
+        for edges in found:
+            info = _explain(G, base, edges, exposure_weight_h=w)
+            info["overlap_with_best"] = sum(e in best for e in edges.tolist()) / max(1, len(edges))
             explained.append(info)
         explained.sort(key=lambda r: r["cost"])
         for rank, info in enumerate(explained, start=1):
             rows.append({"origin": str(src), "destination": name, "destination_node": str(node), "rank": rank, **info})
     return _frame(rows)
-
-
-def _bar_entry(G: nx.MultiDiGraph, arrays: GraphArrays, country: str):
-    """Weights with every edge from ``country`` into Vietnam removed (set to infinity)."""
-    iso = np.array([G.nodes[n].get("country", "") for n in arrays.nodes], dtype=object)
-    m = arrays.matrix.copy()
-    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
-    m.data[(iso[rows] == country) & (iso[m.indices] == "VNM")] = np.inf
-    return m
-
-
-def _penalise(arrays: GraphArrays, path: Sequence[Hashable], penalty: float):
-    m = arrays.matrix.copy()
-    for u, v in itertools.pairwise(path):
-        i, j = arrays.index[u], arrays.index[v]
-        lo, hi = m.indptr[i], m.indptr[i + 1]
-        pos = lo + int(np.flatnonzero(m.indices[lo:hi] == j)[0])
-        m.data[pos] *= 1.0 + penalty
-    return m

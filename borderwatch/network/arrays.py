@@ -1,14 +1,30 @@
-"""A compact array view of a route graph for heavy shortest-path kernels.
+"""The edge-aware array engine under every analysis.
 
-networkx is the graph users see; Dijkstra from one or many sources runs on a
-``scipy.sparse`` CSR matrix of the cheapest parallel edge per node pair
-(``scipy.sparse.csgraph.dijkstra``, O(E log V) per source in compiled code).
-Results agree with ``networkx.dijkstra_path`` on the same weights (tested).
+networkx is the graph users see; heavy kernels run on :class:`GraphArrays`, a
+compact view of a (multi)graph:
+
+- every edge of the graph, in ``G.edges`` order, as aligned arrays: its nodes
+  (``edge_u``, ``edge_v`` as matrix rows), key, ``time_h``, ``exposure``,
+  ``length_m``, ``mode``, ``gate_id``, ``crossing``, ``border`` and the cost in
+  force (``cost``; ``inf`` means removed);
+- per node: ``node_kind`` and ``node_country``;
+- a ``scipy.sparse`` CSR matrix of the cheapest edge in force per ordered node
+  pair, with ``entry_edge`` giving, for every matrix entry, the edge it came
+  from, so any shortest path traces back to its edges and gates.
+
+Views are cheap and never touch networkx: :meth:`~GraphArrays.without`,
+:meth:`~GraphArrays.scaled` and :meth:`~GraphArrays.replaced` change the cost
+of chosen edges, :meth:`~GraphArrays.reweighted` recomputes every cost from
+``time_h`` and ``exposure`` (e.g. with :func:`~borderwatch.network.profile.edge_cost`
+and other weights), and :meth:`~GraphArrays.for_destination` applies the
+graph's rules.  Dijkstra runs in compiled code (``scipy.sparse.csgraph``,
+O(E log V) per source); results agree with networkx (tested).
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+import dataclasses
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -16,75 +32,360 @@ import numpy as np
 import scipy.sparse
 import scipy.sparse.csgraph
 
-from ..errors import NoRouteError, UnknownNameError
+from ..errors import GraphContractError, NoRouteError, ParameterError, UnknownNameError
+
+#: Edge attributes copied into aligned float arrays (NaN where an edge lacks one).
+FLOAT_ATTRIBUTES = ("time_h", "exposure", "length_m")
+#: Edge attributes copied into aligned string arrays ("" where an edge lacks one).
+TEXT_ATTRIBUTES = ("mode", "gate_id", "crossing", "border")
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class GraphArrays:
-    """CSR view of a (multi)graph's cheapest edge per ordered node pair.
+    """Edge-aware CSR view of a (multi)graph (see the module docstring).
 
     Attributes
     ----------
     nodes
         Node ids in matrix order.
     index
-        Node id -> row.
-    matrix
-        ``scipy.sparse.csr_matrix`` of edge weights.
+        Node id -> matrix row.
+    node_kind, node_country
+        Per-node ``kind`` and ``country`` ("" where missing).
+    edge_u, edge_v
+        Matrix rows of every edge's tail and head.
+    edge_key
+        Every edge's key (0 for a simple graph).
+    time_h, exposure, length_m
+        Per-edge floats (NaN where the graph has none).
+    mode, gate_id, crossing, border
+        Per-edge text ("" where the graph has none).
+    cost
+        Per-edge cost in force; ``inf`` marks a removed edge.
     weight
-        Edge attribute used.
+        The edge attribute the base costs came from.
+    matrix
+        CSR matrix of the cheapest edge in force per ordered node pair.
+    entry_edge
+        For every entry of ``matrix.data``, the index of its edge.
+    rules
+        Graph rule ``no_entry_from``: destination node -> barred country.
     """
 
     nodes: list[Hashable]
     index: dict[Hashable, int]
-    matrix: scipy.sparse.csr_matrix
+    node_kind: np.ndarray
+    node_country: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_key: np.ndarray
+    time_h: np.ndarray
+    exposure: np.ndarray
+    length_m: np.ndarray
+    mode: np.ndarray
+    gate_id: np.ndarray
+    crossing: np.ndarray
+    border: np.ndarray
+    cost: np.ndarray
     weight: str
+    matrix: scipy.sparse.csr_matrix
+    entry_edge: np.ndarray
+    rules: dict[Hashable, str]
 
+    # ------------------------------------------------------------------ build
     @classmethod
     def from_graph(cls, G: nx.Graph, *, weight: str = "cost") -> GraphArrays:
-        """Build the view; parallel edges collapse to the cheapest.
+        """Build the view of a graph.
+
+        An undirected graph gives two directed edges per edge (both with the
+        edge's key).
+
+        Parameters
+        ----------
+        G
+            Any networkx graph whose edges carry ``weight``.
+        weight
+            Edge attribute used as the base cost.
+
+        Returns
+        -------
+        GraphArrays
 
         Raises
         ------
-        ValueError
+        GraphContractError
             An edge lacks ``weight`` or has a negative or non-finite one.
         """
         nodes = list(G.nodes)
         index = {n: i for i, n in enumerate(nodes)}
-        m = G.number_of_edges()
-        rows = np.empty(m, dtype=np.int64)
-        cols = np.empty(m, dtype=np.int64)
-        vals = np.empty(m, dtype=np.float64)
-        for k, (u, v, w) in enumerate(G.edges(data=weight)):
-            if w is None:
-                raise ValueError(f"edge {u!r} -> {v!r} has no {weight!r} attribute; every edge needs one")
-            rows[k], cols[k], vals[k] = index[u], index[v], w
-        if m and (not np.isfinite(vals).all() or vals.min() < 0):
-            bad = int(np.flatnonzero(~np.isfinite(vals) | (vals < 0))[0])
-            raise ValueError(f"edge {nodes[rows[bad]]!r} -> {nodes[cols[bad]]!r} has {weight!r} = {float(vals[bad])!r}; weights must be finite and >= 0")
+        triples = G.edges(keys=True, data=True) if G.is_multigraph() else ((u, v, 0, d) for u, v, d in G.edges(data=True))
+        u_list, v_list, keys, datas = [], [], [], []
+        for u, v, k, d in triples:
+            u_list.append(index[u])
+            v_list.append(index[v])
+            keys.append(k)
+            datas.append(d)
+        cost = np.array([d.get(weight, np.nan) for d in datas], dtype=float) if datas else np.empty(0)
+        bad = np.flatnonzero(~np.isfinite(cost) | (cost < 0))
+        if len(bad):
+            d = datas[bad[0]]
+            what = f"has no {weight!r} attribute" if weight not in d else f"has {weight!r} = {d[weight]!r}"
+            raise GraphContractError(
+                [f"edge {nodes[u_list[bad[0]]]!r} -> {nodes[v_list[bad[0]]]!r} {what}; every edge needs a finite {weight!r} >= 0 ({len(bad)} such edges)"]
+            )
+        floats = {a: np.array([d.get(a, np.nan) for d in datas], dtype=float) for a in FLOAT_ATTRIBUTES}
+        texts = {a: np.array([str(d.get(a) or "") for d in datas], dtype=object) for a in TEXT_ATTRIBUTES}
+        eu, ev = np.array(u_list, dtype=np.int64), np.array(v_list, dtype=np.int64)
+        ekey = np.empty(len(keys), dtype=object)
+        ekey[:] = keys
         if not G.is_directed():
-            rows, cols, vals = np.concatenate([rows, cols]), np.concatenate([cols, rows]), np.concatenate([vals, vals])
-        return cls(nodes, index, _min_csr(rows, cols, vals, len(nodes)), weight)
+            eu, ev = np.concatenate([eu, ev]), np.concatenate([ev, eu])
+            ekey, cost = np.concatenate([ekey, ekey]), np.concatenate([cost, cost])
+            floats = {a: np.concatenate([x, x]) for a, x in floats.items()}
+            texts = {a: np.concatenate([x, x]) for a, x in texts.items()}
+        matrix, entry = _collapse(eu, ev, cost, len(nodes))
+        return cls(
+            nodes=nodes,
+            index=index,
+            node_kind=np.array([str(k or "") for _, k in G.nodes(data="kind")], dtype=object),
+            node_country=np.array([str(c or "") for _, c in G.nodes(data="country")], dtype=object),
+            edge_u=eu,
+            edge_v=ev,
+            edge_key=ekey,
+            cost=cost,
+            weight=weight,
+            matrix=matrix,
+            entry_edge=entry,
+            rules=dict(G.graph.get("no_entry_from") or {}),
+            **floats,
+            **texts,
+        )
 
-    def with_weights(self, matrix: scipy.sparse.csr_matrix) -> GraphArrays:
-        """Same nodes, other weights (used for penalised re-routing)."""
-        return GraphArrays(self.nodes, self.index, matrix, self.weight)
+    @property
+    def n_edges(self) -> int:
+        """Number of edges (including removed ones)."""
+        return len(self.edge_u)
 
+    # ------------------------------------------------------------------ views
+    def with_cost(self, cost: np.ndarray) -> GraphArrays:
+        """The same graph with every edge's cost replaced.
+
+        Parameters
+        ----------
+        cost
+            One value per edge, >= 0; ``inf`` removes an edge.
+
+        Returns
+        -------
+        GraphArrays
+            A new view (the edge arrays are shared, not copied).
+
+        Raises
+        ------
+        ParameterError
+            Wrong length, NaN or a negative value.
+        """
+        cost = np.asarray(cost, dtype=float)
+        if cost.shape != (self.n_edges,):
+            raise ParameterError(f"cost has shape {cost.shape}; give one value per edge ({self.n_edges})")
+        if np.isnan(cost).any() or (cost < 0).any():
+            bad = int(np.flatnonzero(np.isnan(cost) | (cost < 0))[0])
+            raise ParameterError(f"cost of edge {self.edge_id(bad)!r} is {float(cost[bad])!r}; costs must be >= 0 (inf removes an edge)")
+        matrix, entry = _collapse(self.edge_u, self.edge_v, cost, len(self.nodes))
+        return dataclasses.replace(self, cost=cost, matrix=matrix, entry_edge=entry)
+
+    def reweighted(self, cost_of: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> GraphArrays:
+        """Every cost recomputed from ``time_h`` and ``exposure``; removed edges stay removed.
+
+        Parameters
+        ----------
+        cost_of
+            ``cost_of(time_h, exposure)`` -> per-edge cost, e.g.
+            ``lambda t, x: edge_cost(t, x, profile=other_profile)``.
+
+        Returns
+        -------
+        GraphArrays
+        """
+        cost = np.asarray(cost_of(self.time_h, self.exposure), dtype=float)
+        return self.with_cost(np.where(np.isinf(self.cost), np.inf, cost))
+
+    def without(self, edges: np.ndarray | Sequence[int]) -> GraphArrays:
+        """A view with ``edges`` (indices or a boolean mask) removed.
+
+        Parameters
+        ----------
+        edges
+            Edge indices, or a boolean mask over all edges.
+
+        Returns
+        -------
+        GraphArrays
+        """
+        cost = self.cost.copy()
+        cost[self._select(edges)] = np.inf
+        return self.with_cost(cost)
+
+    def scaled(self, edges: np.ndarray | Sequence[int], factor: float | np.ndarray) -> GraphArrays:
+        """A view with the cost of ``edges`` multiplied by ``factor`` (>= 0).
+
+        Parameters
+        ----------
+        edges
+            Edge indices (repeats multiply repeatedly) or a boolean mask.
+        factor
+            One factor, or one per selected edge.
+
+        Returns
+        -------
+        GraphArrays
+        """
+        cost = self.cost.copy()
+        np.multiply.at(cost, self._select(edges), factor)
+        return self.with_cost(cost)
+
+    def replaced(self, edges: np.ndarray | Sequence[int], cost: float | np.ndarray) -> GraphArrays:
+        """A view with the cost of ``edges`` set to ``cost``.
+
+        Parameters
+        ----------
+        edges
+            Edge indices or a boolean mask.
+        cost
+            One cost, or one per selected edge (>= 0; ``inf`` removes).
+
+        Returns
+        -------
+        GraphArrays
+        """
+        new = self.cost.copy()
+        new[self._select(edges)] = cost
+        return self.with_cost(new)
+
+    def for_destination(self, destination: Hashable) -> GraphArrays:
+        """The view routes to ``destination`` must use: the graph's rules applied.
+
+        A destination listed in ``no_entry_from`` (the China-border sink)
+        loses every edge from the barred country into Vietnam.
+
+        Parameters
+        ----------
+        destination
+            A node id.
+
+        Returns
+        -------
+        GraphArrays
+            ``self`` when no rule applies.
+        """
+        country = self.rules.get(destination)
+        if not country:
+            return self
+        return self.without(self.entry_edges(country))
+
+    def _select(self, edges: np.ndarray | Sequence[int]) -> np.ndarray:
+        sel = np.asarray(edges)
+        if sel.dtype == bool:
+            if sel.shape != (self.n_edges,):
+                raise ParameterError(f"edge mask has shape {sel.shape}; give one value per edge ({self.n_edges})")
+            return np.flatnonzero(sel)
+        sel = sel.astype(np.int64, copy=False)
+        if len(sel) and (sel.min() < 0 or sel.max() >= self.n_edges):
+            raise ParameterError(f"edge index out of range 0..{self.n_edges - 1}")
+        return sel
+
+    # ---------------------------------------------------------------- selections
+    def entry_edges(self, country: str) -> np.ndarray:
+        """Indices of the edges from ``country`` into Vietnam.
+
+        Parameters
+        ----------
+        country
+            ISO alpha-3 code of a neighbour.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        return np.flatnonzero((self.node_country[self.edge_u] == country) & (self.node_country[self.edge_v] == "VNM"))
+
+    def gate_edges(self, gate_ids: Sequence[str] | None = None) -> np.ndarray:
+        """Indices of gate crossing edges (of the given gates, or all).
+
+        Parameters
+        ----------
+        gate_ids
+            Gate ids; ``None`` for every gate.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        mask = self.crossing == "gate"
+        if gate_ids is not None:
+            mask &= np.isin(self.gate_id, list(gate_ids))
+        return np.flatnonzero(mask)
+
+    def parallel(self, edges: np.ndarray | Sequence[int]) -> np.ndarray:
+        """Indices of every edge that joins the same ordered node pair as one of ``edges``.
+
+        Closing or penalising a *link* (not one of its parallel edges) uses these.
+
+        Parameters
+        ----------
+        edges
+            Edge indices or a boolean mask.
+
+        Returns
+        -------
+        numpy.ndarray
+            Sorted edge indices (including ``edges`` themselves).
+        """
+        sel = self._select(edges)
+        n = len(self.nodes)
+        pairs = self.edge_u * n + self.edge_v
+        return np.flatnonzero(np.isin(pairs, pairs[sel]))
+
+    def edge_id(self, edge: int) -> tuple[Hashable, Hashable, Hashable]:
+        """The networkx id ``(u, v, key)`` of an edge index."""
+        return self.nodes[self.edge_u[edge]], self.nodes[self.edge_v[edge]], self.edge_key[edge]
+
+    # ------------------------------------------------------------- shortest paths
     def row(self, node: Hashable) -> int:
-        """Matrix row of a node id."""
+        """Matrix row of a node id.
+
+        Raises
+        ------
+        UnknownNameError
+            The node is not in the graph.
+        """
         try:
             return self.index[node]
-        except KeyError:
+        except (KeyError, TypeError):
             raise UnknownNameError(f"node {node!r} is not in the graph") from None
 
-    def dijkstra(self, sources: Sequence[Hashable]) -> tuple[np.ndarray, np.ndarray]:
-        """Distances and predecessors from each source (rows) to every node (columns)."""
+    def dijkstra(self, sources: Sequence[Hashable], *, limit: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+        """Distances and predecessors from each source to every node.
+
+        Parameters
+        ----------
+        sources
+            Node ids.
+        limit
+            Stop at this cost; farther nodes get ``inf``.
+
+        Returns
+        -------
+        dist, pred
+            Arrays of shape (len(sources), n_nodes); ``pred`` is -9999 where
+            there is no predecessor.
+        """
         idx = [self.row(s) for s in sources]
-        dist, pred = scipy.sparse.csgraph.dijkstra(self.matrix, directed=True, indices=idx, return_predecessors=True)
+        dist, pred = scipy.sparse.csgraph.dijkstra(self.matrix, directed=True, indices=idx, return_predecessors=True, limit=limit)
         return np.atleast_2d(dist), np.atleast_2d(pred)
 
     def path(self, source: Hashable, target: Hashable) -> tuple[list[Hashable], float]:
-        """Least-weight node path and its weight.
+        """Least-cost node path and its cost.
 
         Raises
         ------
@@ -95,33 +396,125 @@ class GraphArrays:
         return self.path_from(dist[0], pred[0], source, target)
 
     def path_from(self, dist: np.ndarray, pred: np.ndarray, source: Hashable, target: Hashable) -> tuple[list[Hashable], float]:
-        """Rebuild one path from a row of :meth:`dijkstra` output."""
-        t = self.row(target)
+        """Rebuild one node path from a row of :meth:`dijkstra` output.
+
+        Raises
+        ------
+        NoRouteError
+            ``target`` cannot be reached from ``source``.
+        """
+        rows = self._trace(dist, pred, source, target)
+        return [self.nodes[i] for i in rows], float(dist[rows[-1]])
+
+    def path_edges(self, source: Hashable, target: Hashable, *, dist: np.ndarray | None = None, pred: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+        """Edge indices of the least-cost path and its cost.
+
+        Parameters
+        ----------
+        source, target
+            Node ids.
+        dist, pred
+            A row of :meth:`dijkstra` output from ``source`` (computed if omitted).
+
+        Returns
+        -------
+        edges, cost
+            Edge indices in path order, and the path's cost.
+
+        Raises
+        ------
+        NoRouteError
+            ``target`` cannot be reached from ``source``.
+        """
+        if dist is None or pred is None:
+            d, p = self.dijkstra([source])
+            dist, pred = d[0], p[0]
+        rows = self._trace(dist, pred, source, target)
+        return self._entries(rows[:-1], rows[1:]), float(dist[rows[-1]])
+
+    def edges_between(self, path: Sequence[Hashable]) -> np.ndarray:
+        """Edge indices of a node path: the cheapest edge in force for each step.
+
+        Parameters
+        ----------
+        path
+            Node ids in order.
+
+        Returns
+        -------
+        numpy.ndarray
+
+        Raises
+        ------
+        NoRouteError
+            Two consecutive nodes have no edge in force between them.
+        """
+        rows = np.array([self.row(n) for n in path], dtype=np.int64)
+        return self._entries(rows[:-1], rows[1:])
+
+    def gates_of(self, edges: np.ndarray) -> list[str]:
+        """Gate ids crossed by a sequence of edges, in order."""
+        return [g for g in self.gate_id[edges] if g]
+
+    def accumulate(self, paths: Sequence[np.ndarray], weights: Sequence[float] | np.ndarray) -> np.ndarray:
+        """Flow on every edge from many paths, in one vectorised step.
+
+        Parameters
+        ----------
+        paths
+            Edge-index arrays (e.g. from :meth:`path_edges`).
+        weights
+            Flow carried by each path.
+
+        Returns
+        -------
+        numpy.ndarray
+            Per-edge flow (length :attr:`n_edges`).
+        """
+        weights = np.asarray(weights, dtype=float)
+        if len(weights) != len(paths):
+            raise ParameterError(f"{len(paths)} paths but {len(weights)} weights; give one weight per path")
+        if not len(paths):
+            return np.zeros(self.n_edges)
+        lengths = np.array([len(p) for p in paths])
+        edges = np.concatenate([np.asarray(p, dtype=np.int64) for p in paths])
+        return np.bincount(edges, weights=np.repeat(weights, lengths), minlength=self.n_edges)
+
+    def _trace(self, dist: np.ndarray, pred: np.ndarray, source: Hashable, target: Hashable) -> np.ndarray:
+        s, t = self.row(source), self.row(target)
         if not np.isfinite(dist[t]):
             raise NoRouteError(f"no route from {source!r} to {target!r}: the destination cannot be reached in this graph")
         seq = [t]
-        s = self.row(source)
         while seq[-1] != s:
             p = int(pred[seq[-1]])
             if p < 0:
                 raise NoRouteError(f"no route from {source!r} to {target!r}")
             seq.append(p)
-        return [self.nodes[i] for i in reversed(seq)], float(dist[t])
+        return np.array(seq[::-1], dtype=np.int64)
+
+    def _entries(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        m = self.matrix
+        n = m.shape[0]
+        pair_keys = np.repeat(np.arange(n, dtype=np.int64), np.diff(m.indptr)) * n + m.indices
+        want = rows * n + cols
+        pos = np.searchsorted(pair_keys, want)
+        ok = (pos < len(pair_keys)) & (pair_keys[np.minimum(pos, len(pair_keys) - 1)] == want)
+        if not ok.all():
+            k = int(np.flatnonzero(~ok)[0])
+            raise NoRouteError(f"no edge from {self.nodes[rows[k]]!r} to {self.nodes[cols[k]]!r} in this view")
+        return self.entry_edge[pos]
 
 
-def _min_csr(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n: int) -> scipy.sparse.csr_matrix:
-    """CSR matrix keeping the minimum value per (row, col); explicit zeros are kept as edges."""
-    order = np.lexsort((vals, cols, rows))
-    rows, cols, vals = rows[order], cols[order], vals[order]
-    first = np.ones(len(rows), dtype=bool)
-    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-    rows, cols, vals = rows[first], cols[first], vals[first]
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
-    return scipy.sparse.csr_matrix((vals, cols, indptr), shape=(n, n))
+def _collapse(rows: np.ndarray, cols: np.ndarray, cost: np.ndarray, n: int) -> tuple[scipy.sparse.csr_matrix, np.ndarray]:
+    """CSR matrix of the cheapest finite edge per (row, col), and the edge each entry came from.
 
-
-def cheapest_edge(G: nx.MultiDiGraph, u: Hashable, v: Hashable, *, weight: str = "cost") -> tuple[Hashable, dict]:
-    """Key and data of the cheapest parallel edge u -> v."""
-    if G.is_multigraph():
-        return min(G[u][v].items(), key=lambda kv: kv[1][weight])
-    return 0, G[u][v]
+    Ties go to the lower edge index (``G.edges`` order).  Explicit zeros are kept as edges.
+    """
+    finite = np.flatnonzero(np.isfinite(cost))
+    order = finite[np.lexsort((finite, cost[finite], cols[finite], rows[finite]))]
+    r, c = rows[order], cols[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
+    entry = order[first]
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[entry], minlength=n))])
+    return scipy.sparse.csr_matrix((cost[entry], cols[entry], indptr), shape=(n, n)), entry

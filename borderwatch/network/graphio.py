@@ -1,4 +1,4 @@
-"""Save and load route graphs: GeoPackage (node and edge layers) and GraphML.
+"""Graph files: save and load route graphs (GeoPackage, GraphML); read OSMnx GraphML roads.
 
 - GeoPackage: layer ``nodes`` (point per node, ``node_id`` and attributes),
   layer ``edges`` (line per edge, ``u``, ``v``, ``key`` and attributes) and a
@@ -18,11 +18,14 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pyogrio
+import pyproj
 import shapely
+import shapely.errors
 
-from ..errors import DataFileError, ValidationError
-from ..io import edge_line, read_graphml, write_atomic
+from ..errors import CRSError, DataFileError, GraphContractError
+from ..output import write_by_suffix
 from ..schema import STORAGE_CRS
+from .contract import validate_route_graph
 
 _RESERVED = {"u", "v", "key", "node_id", "geometry"}
 
@@ -35,6 +38,111 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def read_graphml(path: Path, *, what: str) -> nx.MultiDiGraph:
+    """Read a GraphML file as a multigraph (node ids as str).
+
+    Raises
+    ------
+    DataFileError
+        Not readable GraphML; the message starts with ``what``.
+    """
+    try:
+        return nx.read_graphml(path, node_type=str, force_multigraph=True)
+    except Exception as exc:  # networkx raises several types for malformed XML
+        raise DataFileError(f"{what} {str(path)!r} is not readable GraphML ({exc})") from exc
+
+
+def edge_line(G: nx.Graph, u: str, v: str, data: dict, *, what: str = "graph") -> shapely.Geometry | None:
+    """A GraphML edge's line.
+
+    Parameters
+    ----------
+    G
+        The graph.
+    u, v
+        The edge's nodes.
+    data
+        The edge's attributes.
+    what
+        How error messages name the file.
+
+    Returns
+    -------
+    shapely.Geometry or None
+        Its ``geometry`` (a geometry or WKT text), else a straight line between
+        its nodes' ``x``/``y``; ``None`` if it has neither.
+
+    Raises
+    ------
+    DataFileError
+        ``geometry`` holds text that is not valid WKT.
+    """
+    geom = data.get("geometry")
+    if isinstance(geom, shapely.Geometry):
+        return geom
+    if isinstance(geom, str) and geom:
+        try:
+            return shapely.from_wkt(geom)
+        except shapely.errors.GEOSException as exc:
+            raise DataFileError(f"{what}: edge {u!r} -> {v!r} has 'geometry' = {geom[:60]!r}, which is not valid WKT ({exc}); fix or remove it") from exc
+    try:
+        a, b = G.nodes[u], G.nodes[v]
+        return shapely.LineString([(float(a["x"]), float(a["y"])), (float(b["x"]), float(b["y"]))])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def read_osmnx_roads(path: str | Path) -> gpd.GeoDataFrame:
+    """Road lines from an OSMnx GraphML file (``ox.save_graphml`` output).
+
+    Each edge becomes a road line: its ``geometry`` (WKT) if present, else a
+    straight line between its nodes' ``x``/``y``; ``road_class`` is the OSM
+    ``highway`` tag (the first, if OSMnx merged several); both directions of a
+    two-way street are kept once.
+
+    Raises
+    ------
+    DataFileError
+        The file is not readable GraphML or its nodes lack x/y.
+    """
+    path = Path(path)
+    G = read_graphml(path, what="layer 'roads':")
+    rows, geoms, seen = [], [], set()
+    for u, v, k, d in G.edges(keys=True, data=True):
+        pair = (min(u, v), max(u, v), d.get("osmid", k))
+        if pair in seen:
+            continue
+        seen.add(pair)
+        geom = edge_line(G, u, v, d, what=f"layer 'roads': {str(path)!r}")
+        if geom is None:
+            raise DataFileError(f"layer 'roads': node {u!r} or {v!r} in {str(path)!r} has no x/y; save the graph with OSMnx (unprojected)")
+        highway = str(d.get("highway", "unclassified"))
+        if highway.startswith("["):
+            highway = highway.strip("[]").split(",")[0].strip(" '\"")
+        rows.append(
+            {
+                "road_id": f"OSMNX-{u}-{v}-{k}",
+                "country": str(d.get("country", "unknown")),
+                "road_class": highway,
+                "ref": d.get("ref", ""),
+                "name": d.get("name", ""),
+                "source": f"OSMnx GraphML {path.name} (OpenStreetMap, ODbL 1.0)",
+            }
+        )
+        geoms.append(geom)
+    if not rows:
+        raise DataFileError(f"layer 'roads': {str(path)!r} has no edges")
+    crs = G.graph.get("crs")
+    if not crs:
+        raise CRSError(f"layer 'roads': OSMnx GraphML {str(path)!r} has no 'crs' graph attribute; save it with OSMnx, which records the CRS")
+    try:
+        crs = pyproj.CRS.from_user_input(crs)
+    except pyproj.exceptions.CRSError as exc:
+        raise CRSError(f"layer 'roads': OSMnx GraphML {str(path)!r} has crs = {G.graph['crs']!r}, which is not a CRS; use e.g. 'epsg:4326'") from exc
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs=crs)
+
 
 
 def graph_frames(G: nx.MultiDiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -52,40 +160,53 @@ def graph_frames(G: nx.MultiDiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame
     return nodes_gdf, edges_gdf
 
 
+def _write_graph_gpkg(G: nx.MultiDiGraph, tmp: Path, name: str) -> None:
+    nodes, edges = graph_frames(G)
+    meta = pd.DataFrame({"attributes_json": [json.dumps(_jsonable(G.graph), ensure_ascii=False)], "directed": [G.is_directed()], "multigraph": [G.is_multigraph()]})
+    nodes.to_file(tmp, layer="nodes", driver="GPKG")
+    edges.to_file(tmp, layer="edges", driver="GPKG")
+    pyogrio.write_dataframe(meta, tmp, layer="graph", driver="GPKG")
+
+
+def _write_graph_graphml(G: nx.MultiDiGraph, tmp: Path, name: str) -> None:
+    H = nx.MultiDiGraph() if G.is_multigraph() else nx.DiGraph()
+    H.graph["attributes_json"] = json.dumps(_jsonable(G.graph), ensure_ascii=False)
+    for n, d in G.nodes(data=True):
+        H.add_node(str(n), **{k: _graphml_value(v) for k, v in d.items()})
+    for u, v, *rest in G.edges(keys=True, data=True) if G.is_multigraph() else G.edges(data=True):
+        H.add_edge(str(u), str(v), **{k: _graphml_value(x) for k, x in rest[-1].items()})
+    nx.write_graphml(H, tmp)
+
+
+#: Graph formats by suffix (see :func:`borderwatch.output.write_by_suffix`).
+GRAPH_WRITERS = {".gpkg": _write_graph_gpkg, ".graphml": _write_graph_graphml}
+
+
 def save_graph(G: nx.MultiDiGraph, path: str | Path, *, overwrite: bool = False) -> Path:
     """Write a graph to ``.gpkg`` (node and edge layers) or ``.graphml``, atomically.
+
+    Parameters
+    ----------
+    G
+        The graph.
+    path
+        Output file.
+    overwrite
+        Allow replacing an existing file.
+
+    Returns
+    -------
+    Path
+        ``path``.
 
     Raises
     ------
     OutputExistsError
         ``path`` exists and ``overwrite`` is false.
-    ValueError
+    ParameterError
         Unsupported suffix.
     """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".gpkg":
-        nodes, edges = graph_frames(G)
-        meta = pd.DataFrame(
-            {"attributes_json": [json.dumps(_jsonable(G.graph), ensure_ascii=False)], "directed": [G.is_directed()], "multigraph": [G.is_multigraph()]}
-        )
-
-        def write(tmp: Path) -> None:
-            nodes.to_file(tmp, layer="nodes", driver="GPKG")
-            edges.to_file(tmp, layer="edges", driver="GPKG")
-            pyogrio.write_dataframe(meta, tmp, layer="graph", driver="GPKG")
-
-        return write_atomic(path, write, overwrite=overwrite)
-    if suffix == ".graphml":
-        H = nx.MultiDiGraph() if G.is_multigraph() else nx.DiGraph()
-        H.graph["attributes_json"] = json.dumps(_jsonable(G.graph), ensure_ascii=False)
-        for n, d in G.nodes(data=True):
-            H.add_node(str(n), **{k: _graphml_value(v) for k, v in d.items()})
-        for u, v, *rest in G.edges(keys=True, data=True) if G.is_multigraph() else G.edges(data=True):
-            d = rest[-1]
-            H.add_edge(str(u), str(v), **{k: _graphml_value(x) for k, x in d.items()})
-        return write_atomic(path, lambda tmp: nx.write_graphml(H, tmp), overwrite=overwrite)
-    raise ValueError(f"cannot save a graph as {suffix!r}; use .gpkg or .graphml")
+    return write_by_suffix(G, path, GRAPH_WRITERS, overwrite=overwrite)
 
 
 def _graphml_value(value: Any) -> Any:
@@ -131,25 +252,11 @@ def load_graph(path: str | Path, *, weight: str = "cost") -> nx.MultiDiGraph:
             raise DataFileError(f"graph file {str(path)!r}: unsupported format {suffix!r}; use .gpkg or .graphml")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise DataFileError(f"graph file {str(path)!r} cannot be read as a route graph GeoPackage ({exc}); it needs layers 'nodes' and 'edges'") from exc
-    check_weights(G, weight=weight, name=path.name)
+    try:
+        validate_route_graph(G, weight=weight)
+    except GraphContractError as exc:
+        raise GraphContractError([f"{path.name}: {p}" for p in exc.problems]) from None
     return G
-
-
-def check_weights(G: nx.Graph, *, weight: str = "cost", name: str = "graph", limit: int = 20) -> None:
-    """Raise :class:`ValidationError` naming edges whose ``weight`` is missing, non-numeric or negative."""
-    problems = []
-    for u, v, w in G.edges(data=weight):
-        try:
-            ok = w is not None and np.isfinite(float(w)) and float(w) >= 0
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            problems.append(f"{name}: edge {u!r} -> {v!r} has {weight} = {w!r}; every edge needs a finite {weight!r} >= 0")
-            if len(problems) >= limit:
-                problems.append(f"{name}: (stopped after {limit} bad edges)")
-                break
-    if problems:
-        raise ValidationError(problems)
 
 
 def _load_gpkg(path: Path) -> nx.MultiDiGraph:
@@ -183,7 +290,7 @@ def _load_graphml(path: Path) -> nx.MultiDiGraph:
             if isinstance(d.get(c), str):
                 d[c] = float(d[c])
     for u, v, d in G.edges(data=True):
-        geom = edge_line(G, u, v, d)
+        geom = edge_line(G, u, v, d, what=f"graph file {str(path)!r}")
         if geom is None:
             d.pop("geometry", None)
         else:

@@ -1,126 +1,372 @@
-"""Cost profiles: the speeds, delays and exposures that turn geometry into cost.
+"""The cost model: a typed, validated profile and the one generalised-cost formula.
 
 The default profile is the TOML file shipped beside this module
 (``profile.toml``, documented key by key).  A user file overrides any subset of
-its keys; an unknown key or an impossible value (negative speed, exposure
-outside [0, 1]) is a :class:`~borderwatch.errors.ProfileError`.
+its keys.  Every key is declared once in :data:`OPTIONS` with its type, range
+and meaning (the geopandas ``Option`` idea); a value is checked by its own
+validator, so an unknown key, a string where a number belongs, NaN, infinity or
+an out-of-range value is a :class:`~borderwatch.errors.ProfileError` that names
+the file and the key.  All problems are reported together.
+
+:func:`edge_cost` is the only place the generalised cost is computed: the graph
+builder and every analysis that re-weights edges call it.
 """
 
 from __future__ import annotations
 
 import copy
+import math
 import tomllib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
+
+import numpy as np
 
 from ..errors import ProfileError
 
-#: Keys whose values are probabilities-like exposures in [0, 1].
-_EXPOSURE_KEYS = {"exposure"}
-#: Keys that must be > 0.
-_POSITIVE_KEYS = {
-    "peak_speed_kmh",
-    "load_factor",
-    "detour_factor",
-    "speed_kmh",
-    "default_speed_kmh",
-    "landing_spacing_km",
-    "max_km",
-    "min_edge_cost_h",
-    "snap_tolerance_m",
+#: Harbour sizes of the World Port Index.
+HARBOR_SIZES = ("Very Small", "Small", "Medium", "Large")
+
+
+def _number(*, low: float = -math.inf, high: float = math.inf, low_open: bool = False, integer: bool = False) -> Callable[[Any], str | None]:
+    """A validator for a finite number in a range; returns the problem or None."""
+
+    def check(value: Any) -> str | None:
+        kind = "an integer" if integer else "a number"
+        if isinstance(value, bool) or not isinstance(value, int | float) or (integer and not isinstance(value, int)):
+            return f"must be {kind}, got {type(value).__name__} {value!r}"
+        if not math.isfinite(value):
+            return f"must be a finite number, got {value!r}"
+        if (value <= low) if low_open else (value < low):
+            return f"must be {'>' if low_open else '>='} {low:g}, got {value!r}"
+        if value > high:
+            return f"must be <= {high:g}, got {value!r}"
+        return None
+
+    check.__doc__ = f"{'integer' if integer else 'number'} {'>' if low_open else '>='} {low:g}" + (f" and <= {high:g}" if math.isfinite(high) else "")
+    return check
+
+
+def _string_list(*, allowed: tuple[str, ...] | None = None) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return f"must be a list of strings, e.g. [\"a\", \"b\"], got {type(value).__name__} {value!r}"
+        bad = [v for v in value if allowed is not None and v not in allowed]
+        if bad:
+            return f"has {bad[0]!r}, which is not one of {', '.join(allowed or ())}"
+        return None
+
+    check.__doc__ = "list of strings" + (f" from {', '.join(allowed)}" if allowed else "")
+    return check
+
+
+_POSITIVE = _number(low=0.0, low_open=True)
+_NON_NEGATIVE = _number(low=0.0)
+_EXPOSURE = _number(low=0.0, high=1.0)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One profile key: where it lives, how it is checked, what it means.
+
+    Attributes
+    ----------
+    key
+        Dotted key, e.g. ``"cost.exposure_weight_h"``; a trailing ``.*``
+        marks an open table whose entries the user names (``demand.*``).
+    validate
+        Returns a problem description for a bad value, else ``None``.
+    doc
+        Meaning and unit.
+    """
+
+    key: str
+    validate: Callable[[Any], str | None]
+    doc: str
+
+
+#: Every key of a profile.  Open tables (``.*``) take any entry names.
+OPTIONS: dict[str, Option] = {
+    o.key: o
+    for o in [
+        Option("cost.exposure_weight_h", _NON_NEGATIVE, "hours a trafficker would trade to avoid one certain detection"),
+        Option("cost.min_edge_cost_h", _POSITIVE, "floor on any edge cost (h), so zero-length links stay positive"),
+        Option("road.speed_kmh.*", _POSITIVE, "speed (km/h) per road class"),
+        Option("road.default_speed_kmh", _POSITIVE, "speed (km/h) of road classes not listed"),
+        Option("road.exposure_per_km", _EXPOSURE, "detection-risk proxy per km of road"),
+        Option("road.snap_tolerance_m", _NON_NEGATIVE, "dangling road ends within this distance (m) are joined"),
+        Option("offroad.peak_speed_kmh", _POSITIVE, "Tobler's peak walking speed (km/h)"),
+        Option("offroad.load_factor", _number(low=0.0, high=10.0, low_open=True), "speed multiplier for a loaded porter or motorbike"),
+        Option("offroad.detour_factor", _number(low=1.0, high=10.0), "real track length over lattice length (>= 1)"),
+        Option("offroad.exposure_per_km", _EXPOSURE, "detection-risk proxy per km off-road"),
+        Option("informal_crossing.delay_h", _NON_NEGATIVE, "extra time (h) of an off-road border crossing"),
+        Option("informal_crossing.exposure", _EXPOSURE, "exposure of an off-road border crossing"),
+        *(
+            Option(f"gate.{cls}.{key}", check, doc.format(cls=cls))
+            for cls in ("international", "primary", "secondary")
+            for key, check, doc in (("delay_h", _NON_NEGATIVE, "queue and paperwork delay (h) at a {cls} gate"), ("exposure", _EXPOSURE, "inspection exposure at a {cls} gate"))
+        ),
+        Option("gate_link.max_km", _POSITIVE, "a gate links to nodes on each side within this distance (km)"),
+        Option("connector.speed_kmh", _POSITIVE, "speed (km/h) on connectors between layers"),
+        Option("connector.exposure_per_km", _EXPOSURE, "exposure per km on connectors"),
+        Option("connector.max_km", _POSITIVE, "longest connector (km)"),
+        Option("river.navigable", _string_list(), "names of navigable rivers (layer 'rivers' column 'name')"),
+        Option("river.speed_kmh", _POSITIVE, "boat speed (km/h)"),
+        Option("river.exposure_per_km", _EXPOSURE, "exposure per km on a river"),
+        Option("river.landing_spacing_km", _POSITIVE, "distance (km) between river landings"),
+        Option("sea.speed_kmh", _POSITIVE, "ship speed (km/h)"),
+        Option("sea.port_dwell_h", _NON_NEGATIVE, "container dwell at the port of loading (h)"),
+        Option("sea.exposure", _EXPOSURE, "container inspection exposure at the port of loading"),
+        Option("sea.coastal_dwell_h", _NON_NEGATIVE, "loading time of a coastal leg between Vietnamese ports (h)"),
+        Option("sea.overseas_harbor_sizes", _string_list(allowed=HARBOR_SIZES), "World Port Index harbour sizes of overseas ports"),
+        Option("lattice.refine", _number(low=1, high=16, integer=True), "terrain lattice cells per DEM cell along each axis (1 = DEM grid)"),
+        Option("demand.*", _NON_NEGATIVE, "share of flow from the origin to each destination"),
+    ]
 }
-#: Keys that must be >= 0.
-_NON_NEGATIVE_KEYS = {"exposure_weight_h", "delay_h", "exposure_per_km", "port_dwell_h", "coastal_dwell_h"}
-#: Tables whose keys are open (a user may add names).
-_OPEN_TABLES = {("road", "speed_kmh"), ("demand",)}
 
 
-def default_profile() -> dict[str, Any]:
-    """The shipped default profile as a nested dict."""
+def _option_for(path: tuple[str, ...]) -> Option | None:
+    dotted = ".".join(path)
+    if dotted in OPTIONS:
+        return OPTIONS[dotted]
+    return OPTIONS.get(".".join((*path[:-1], "*")))
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+class Profile(Mapping):
+    """A validated cost profile: a read-only mapping of tables.
+
+    Read values as ``profile["cost"]["exposure_weight_h"]`` or
+    ``profile.value("cost.exposure_weight_h")``.  Build one with
+    :func:`load_profile` (defaults, a TOML file, keyword overrides) or
+    :meth:`from_dict`; either validates every key.
+
+    Parameters
+    ----------
+    data
+        Nested tables, already validated.
+    source
+        Where the values came from (for messages and manifests).
+    """
+
+    def __init__(self, data: dict[str, Any], *, source: str = "default profile") -> None:
+        self._data = copy.deepcopy(data)
+        self._frozen = _freeze(self._data)
+        self.source = source
+
+    def __getitem__(self, table: str) -> Any:
+        return self._frozen[table]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._frozen)
+
+    def __len__(self) -> int:
+        return len(self._frozen)
+
+    def __repr__(self) -> str:
+        return f"Profile(source={self.source!r})"
+
+    def value(self, dotted: str) -> Any:
+        """The value at a dotted key.
+
+        Parameters
+        ----------
+        dotted
+            E.g. ``"gate.primary.delay_h"``.
+
+        Returns
+        -------
+        Any
+            The value (tables as read-only mappings).
+        """
+        node: Any = self._frozen
+        for part in dotted.split("."):
+            node = node[part]
+        return node
+
+    def to_dict(self) -> dict[str, Any]:
+        """A deep copy as plain nested dicts and lists (JSON-ready)."""
+        return copy.deepcopy(self._data)
+
+    @property
+    def demand(self) -> dict[str, float]:
+        """Destination name -> share of flow (the ``[demand]`` table)."""
+        return dict(self._data["demand"])
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str = "dict") -> Profile:
+        """Validate a nested dict (e.g. a saved graph's profile) over the defaults.
+
+        Parameters
+        ----------
+        data
+            Any subset of the profile's tables.
+        source
+            How messages name where the values came from.
+
+        Returns
+        -------
+        Profile
+
+        Raises
+        ------
+        ProfileError
+            Every problem, one per line.
+        """
+        return _build([(source, dict(data))], source)
+
+
+def default_profile() -> Profile:
+    """The shipped default profile (``profile.toml``)."""
+    return _build([], "default profile")
+
+
+def _default_data() -> dict[str, Any]:
     text = resources.files("borderwatch.network").joinpath("profile.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
 
 
-def load_profile(path: str | Path | None = None, **overrides: Any) -> dict[str, Any]:
+def load_profile(path: str | Path | Profile | Mapping[str, Any] | None = None, **overrides: Any) -> Profile:
     """Default profile, updated by a TOML file and/or keyword tables, then checked.
 
     Parameters
     ----------
     path
-        A TOML file with any subset of the default keys.
+        A TOML file with any subset of the default keys (or an existing
+        :class:`Profile` or nested dict, validated again).
     **overrides
         Tables to merge on top, e.g. ``informal_crossing={"delay_h": 2}``.
 
     Returns
     -------
-    dict
-        The merged profile.
+    Profile
+        The merged, validated profile.
 
     Raises
     ------
     ProfileError
-        Unknown key, wrong type or impossible value (all problems listed).
+        Unknown key, wrong type, NaN/infinity or out-of-range value (all
+        problems listed, each naming the file and the key).
     """
-    profile = default_profile()
     updates: list[tuple[str, dict[str, Any]]] = []
-    if path is not None:
+    source = "default profile"
+    if isinstance(path, Profile):
+        updates.append((path.source, path.to_dict()))
+        source = path.source
+    elif isinstance(path, Mapping):
+        updates.append(("profile dict", dict(path)))
+        source = "profile dict"
+    elif path is not None:
         path = Path(path)
         try:
             updates.append((str(path), tomllib.loads(path.read_text(encoding="utf-8"))))
         except FileNotFoundError as exc:
-            raise ProfileError(f"profile file {str(path)!r} does not exist") from exc
-        except tomllib.TOMLDecodeError as exc:
+            raise ProfileError(f"profile file {str(path)!r} does not exist; check the --profile path") from exc
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ProfileError(f"profile file {str(path)!r} is not valid TOML ({exc})") from exc
+        except IsADirectoryError as exc:
+            raise ProfileError(f"profile {str(path)!r} is a folder; give a TOML file") from exc
+        source = str(path)
     if overrides:
         updates.append(("keyword overrides", overrides))
+        source = f"{source} + keyword overrides"
+    return _build(updates, source)
+
+
+def _build(updates: list[tuple[str, dict[str, Any]]], source: str) -> Profile:
+    data = _default_data()
     problems: list[str] = []
     for origin, update in updates:
-        _merge(profile, update, (), origin, problems)
-    problems.extend(check_profile(profile))
+        _merge(data, update, (), origin, problems)
+    problems.extend(check_profile(data))
     if problems:
-        raise ProfileError("cost profile problems:\n" + "\n".join(f"  - {p}" for p in problems))
-    return profile
+        raise ProfileError("cost profile problems:\n" + "\n".join(f"  - {p}" for p in dict.fromkeys(problems)))
+    return Profile(data, source=source)
 
 
-def _merge(base: dict[str, Any], update: dict[str, Any], where: tuple[str, ...], origin: str, problems: list[str]) -> None:
+def _merge(base: dict[str, Any], update: Mapping[str, Any], where: tuple[str, ...], origin: str, problems: list[str]) -> None:
     for key, value in update.items():
         path = (*where, key)
         dotted = ".".join(path)
-        if key not in base and where not in _OPEN_TABLES:
-            valid = ", ".join(sorted(base))
-            problems.append(f"{origin}: unknown key {dotted!r}; valid keys here: {valid}")
-        elif isinstance(base.get(key), dict):
-            if not isinstance(value, dict):
-                problems.append(f"{origin}: {dotted!r} must be a table, got {value!r}")
+        if isinstance(base.get(key), dict):
+            if not isinstance(value, Mapping):
+                problems.append(f"{origin}: key {dotted!r} must be a table, got {value!r}")
             else:
                 _merge(base[key], value, path, origin, problems)
+        elif key not in base and _option_for(path) is None:
+            valid = ", ".join(sorted(base))
+            problems.append(f"{origin}: unknown key {dotted!r}; valid keys here: {valid}")
         else:
-            base[key] = copy.deepcopy(value)
+            option = _option_for(path)
+            problem = option.validate(value) if option is not None else None
+            if problem:
+                problems.append(f"{origin}: key {dotted!r} {problem} ({option.validate.__doc__}: {option.doc})")
+            else:
+                base[key] = copy.deepcopy(value)
 
 
-def check_profile(profile: dict[str, Any]) -> list[str]:
-    """Return every impossible value in a profile (empty when it is usable)."""
+def check_profile(profile: Mapping[str, Any]) -> list[str]:
+    """Every impossible value in a complete profile (empty when it is usable).
+
+    Parameters
+    ----------
+    profile
+        Nested tables.
+
+    Returns
+    -------
+    list of str
+        One line per problem.
+    """
     problems: list[str] = []
 
-    def walk(table: dict[str, Any], where: tuple[str, ...]) -> None:
+    def walk(table: Mapping[str, Any], where: tuple[str, ...]) -> None:
         for key, value in table.items():
-            dotted = ".".join((*where, key))
-            if isinstance(value, dict):
-                walk(value, (*where, key))
-                continue
-            if isinstance(value, list | str):
-                continue
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                problems.append(f"{dotted!r} = {value!r} must be a number")
-                continue
-            leaf = key if where[-1:] != ("speed_kmh",) else "speed_kmh"
-            if leaf in _EXPOSURE_KEYS and not 0.0 <= value <= 1.0:
-                problems.append(f"{dotted!r} = {value!r} is an exposure and must lie in [0, 1]")
-            elif leaf in _POSITIVE_KEYS and not value > 0:
-                problems.append(f"{dotted!r} = {value!r} must be > 0")
-            elif (leaf in _NON_NEGATIVE_KEYS or where[:1] == ("demand",)) and value < 0:
-                problems.append(f"{dotted!r} = {value!r} must be >= 0")
+            path = (*where, key)
+            option = _option_for(path)
+            if option is None and isinstance(value, Mapping):
+                walk(value, path)
+            elif option is None:
+                problems.append(f"unknown key {'.'.join(path)!r}")
+            else:
+                problem = option.validate(value)
+                if problem:
+                    problems.append(f"key {'.'.join(path)!r} {problem}")
 
     walk(profile, ())
+    demand = profile.get("demand", {})
+    if demand and not sum(v for v in demand.values() if isinstance(v, int | float)) > 0:
+        problems.append("table 'demand': the shares sum to 0; give at least one destination a share > 0")
     return problems
+
+
+def edge_cost(time_h: float | np.ndarray, exposure: float | np.ndarray, *, profile: Mapping[str, Any]) -> np.ndarray:
+    """Generalised cost (h) of edges: ``max(min_edge_cost_h, time_h + exposure_weight_h * exposure)``.
+
+    Parameters
+    ----------
+    time_h
+        Travel time (h), scalar or array.
+    exposure
+        Detection-risk proxy in [0, 1], same shape.
+    profile
+        A profile (its ``[cost]`` table is used).
+
+    Returns
+    -------
+    numpy.ndarray
+        Cost in hours (0-d for scalar input; ``float()`` it).
+    """
+    cost = profile["cost"]
+    return np.maximum(cost["min_edge_cost_h"], np.asarray(time_h, dtype=float) + cost["exposure_weight_h"] * np.asarray(exposure, dtype=float))

@@ -1,5 +1,9 @@
 """Sea legs: shortest sea paths on the DEM's sea cells from Vietnamese ports overseas.
 
+Vietnamese seaports join the network here; sea edges run from each to the
+overseas World Port Index ports of the profile's harbour sizes (export) and to
+the other Vietnamese ports (coastal legs, e.g. to Phu Quoc island).
+
 Sea cells are DEM cells whose centre lies in no country polygon.  Each port is
 attached to its nearest sea cell; the path between two ports is the shortest
 8-neighbour path over sea cells (scipy.sparse.csgraph Dijkstra), so sea legs
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import geopandas as gpd
 import numpy as np
 import scipy.sparse
 import scipy.sparse.csgraph
@@ -17,8 +22,11 @@ from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
 from ..geodesy import geodesic_length_m, lonlat_to_metres
-from ..io import Terrain
-from .terrain import CountryGrid, grid_adjacency
+from ..region import Terrain
+from .builder import EdgeBuilder
+from .contract import EXPORT_NODE, overseas_node, port_node
+from .lattice import CountryGrid, grid_adjacency
+from .nearest import PointIndex
 
 
 @dataclass
@@ -89,4 +97,67 @@ def sea_legs(
     return legs
 
 
-__all__ = ["SeaLeg", "sea_legs"]
+def add_seaports(b: EdgeBuilder, ports: gpd.GeoDataFrame, *, cells: PointIndex, roads: PointIndex) -> None:
+    """Add every placed Vietnamese seaport, linked to the lattice and the roads.
+
+    Parameters
+    ----------
+    b
+        The graph under construction.
+    ports
+        Placed seaports (layer ``seaports`` with a geometry).
+    cells, roads
+        Nodes a port may link to.
+    """
+    max_conn = b.profile["connector"]["max_km"] * 1000.0
+    for _, port in ports.iterrows():
+        pid = b.node(port_node(port["id"]), port.geometry.x, port.geometry.y, "seaport", "VNM", name=port["name"], port_id=port["id"])
+        for index in (cells, roads):
+            b.link(index, pid, country="VNM", max_m=max_conn)
+
+
+def add_sea(b: EdgeBuilder, terrain: Terrain, grid: CountryGrid, ports: gpd.GeoDataFrame, world_ports: gpd.GeoDataFrame) -> int:
+    """Add the overseas ports, the export sink and every sea leg.
+
+    Parameters
+    ----------
+    b
+        The graph under construction (seaports already added).
+    terrain, grid
+        DEM and country grid (sea = no country).
+    ports
+        Placed Vietnamese seaports.
+    world_ports
+        Layer ``world_ports``.
+
+    Returns
+    -------
+    int
+        Number of sea legs added.
+    """
+    sea = b.profile["sea"]
+    overseas = world_ports[(world_ports["country_code"] != "Vietnam") & world_ports["harbor_size"].isin(sea["overseas_harbor_sizes"])]
+    origins = {port_node(p["id"]): (p.geometry.x, p.geometry.y) for _, p in ports.iterrows()}
+    dests = {}
+    for _, w in overseas.iterrows():
+        nid = b.node(overseas_node(w["port_id"]), w.geometry.x, w.geometry.y, "overseas", "", name=f"{w['name']} ({w['country_code']})")
+        dests[nid] = (w.geometry.x, w.geometry.y)
+        b.node(EXPORT_NODE, w.geometry.x, w.geometry.y, "destination", "", name="export (any overseas port)")
+        b.connector(nid, EXPORT_NODE, both=False)
+    legs = [leg for leg in sea_legs(terrain, grid, origins, {**dests, **origins}) if leg.origin != leg.destination]
+    for leg in legs:
+        km = leg.length_m / 1000.0
+        coastal = leg.destination.startswith("port:")
+        dwell = sea["coastal_dwell_h"] if coastal else sea["port_dwell_h"]
+        b.edge(
+            leg.origin,
+            leg.destination,
+            mode="sea",
+            length_m=leg.length_m,
+            time_h=dwell + km / sea["speed_kmh"],
+            exposure=sea["exposure"],
+            geometry=leg.geometry,
+            source="sea path over ETOPO5 sea cells; ports NGA WPI / borderwatch seaports",
+            sea_leg="coastal" if coastal else "export",
+        )
+    return len(legs)

@@ -1,34 +1,28 @@
-"""Read, validate and write borderwatch layers; the :class:`Region` container.
+"""Read and validate borderwatch layers into a :class:`~borderwatch.region.Region`.
 
 Every layer is stored and exchanged in EPSG:4326.  A layer can come from the
 shipped ``data/`` folder or from a user file (GeoPackage, GeoJSON, shapefile, or
-CSV with lat/lon columns); either way it is validated against its schema in
-:mod:`borderwatch.schema` and all problems are reported together.
+CSV with lat/lon columns; roads also an OSMnx GraphML file); either way it is
+validated against its schema in :mod:`borderwatch.schema` and all problems are
+reported together.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pyogrio
 import rasterio
 import rasterio.errors
 import rasterio.warp
-import shapely
-from affine import Affine
 
-from .errors import CRSError, DataFileError, OutputExistsError, ValidationError
+from .errors import CRSError, DataFileError, ParameterError, ValidationError
+from .region import Region, Terrain
 from .schema import SCHEMAS, STORAGE_CRS, validate_layer
 
 log = logging.getLogger(__name__)
@@ -68,79 +62,6 @@ def shipped_data_dir() -> Path:
     if env:
         return Path(env)
     return Path(__file__).resolve().parent.parent / "data"
-
-
-@dataclass
-class Terrain:
-    """A DEM on a regular lon/lat grid (EPSG:4326).
-
-    Attributes
-    ----------
-    elevation_m
-        2-D float array, rows north to south; sea cells are negative (bathymetry).
-    transform
-        Affine transform from (col, row) to (lon, lat) of the cell's upper-left corner.
-    crs
-        Always ``"EPSG:4326"`` after loading (other CRSs are reprojected).
-    path
-        File it came from.
-    """
-
-    elevation_m: np.ndarray
-    transform: Affine
-    crs: str
-    path: Path
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        """(rows, cols) of the grid."""
-        return self.elevation_m.shape
-
-    def cell_centres(self) -> tuple[np.ndarray, np.ndarray]:
-        """Return (lon, lat) arrays of every cell centre, shaped like the grid."""
-        rows, cols = np.indices(self.shape)
-        lon, lat = self.transform @ (cols + 0.5, rows + 0.5)
-        return np.asarray(lon), np.asarray(lat)
-
-
-@dataclass
-class Region:
-    """Every layer borderwatch models, as GeoDataFrames in EPSG:4326, plus the DEM.
-
-    Attributes
-    ----------
-    layers
-        Layer name -> GeoDataFrame (see :data:`LAYER_FILES` for the names).
-    terrain
-        The DEM.
-    sources
-        Layer name -> file path it was read from.
-    """
-
-    layers: dict[str, gpd.GeoDataFrame]
-    terrain: Terrain
-    sources: dict[str, Path] = field(default_factory=dict)
-
-    def __getattr__(self, name: str) -> gpd.GeoDataFrame:
-        layers = self.__dict__.get("layers", {})
-        if name in layers:
-            return layers[name]
-        raise AttributeError(f"Region has no layer {name!r}; layers: {', '.join(layers)}")
-
-    def manifest(self) -> dict[str, dict[str, str]]:
-        """Return provenance of every input: path and SHA-256 of each file."""
-        files = dict(self.sources)
-        files["dem"] = self.terrain.path
-        return {name: {"path": str(p), "sha256": file_sha256(p)} for name, p in files.items()}
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 hex digest of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _read_csv_points(path: Path, layer: str) -> gpd.GeoDataFrame:
@@ -192,7 +113,10 @@ def read_layer(path: str | Path, layer: str, *, validate: bool = True) -> gpd.Ge
         The file has no CRS.
     ValidationError
         Records break the schema.
+    ParameterError
+        ``layer`` is not a layer name.
     """
+    _check_layer_name(layer)
     path = Path(path)
     if not path.exists():
         raise DataFileError(f"layer {layer!r}: file {str(path)!r} does not exist; check the path or --data folder")
@@ -201,6 +125,8 @@ def read_layer(path: str | Path, layer: str, *, validate: bool = True) -> gpd.Ge
     if path.suffix.lower() in (".csv", ".txt"):
         gdf = _read_csv_points(path, layer)
     elif path.suffix.lower() == ".graphml" and layer == "roads":
+        from .network.graphio import read_osmnx_roads  # GraphML reading lives with the graph files
+
         gdf = read_osmnx_roads(path)
     else:
         try:
@@ -217,6 +143,11 @@ def read_layer(path: str | Path, layer: str, *, validate: bool = True) -> gpd.Ge
         if problems:
             raise ValidationError([f"{p} [file {path.name}]" for p in problems])
     return gdf
+
+
+def _check_layer_name(layer: object) -> None:
+    if layer not in SCHEMAS:
+        raise ParameterError(f"unknown layer {layer!r}; layers are: {', '.join(SCHEMAS)}")
 
 
 def read_terrain(path: str | Path) -> Terrain:
@@ -284,6 +215,12 @@ def load_region(data_dir: str | Path | None = None, *, dem: str | Path | None = 
     problems: list[str] = []
     for name, rel in LAYER_FILES.items():
         given = layer_overrides.get(name)
+        if given is not None and not isinstance(given, str | os.PathLike | gpd.GeoDataFrame):
+            problems.append(
+                f"layer override {name}= is a {type(given).__name__}; give a file path or a GeoDataFrame"
+                + (" (wrap a DataFrame with geopandas.GeoDataFrame(df, geometry=..., crs='EPSG:4326'))" if isinstance(given, pd.DataFrame) else "")
+            )
+            continue
         try:
             if isinstance(given, gpd.GeoDataFrame):
                 if given.crs is None:
@@ -328,140 +265,3 @@ def cross_layer_problems(region: Region) -> list[str]:
     return problems
 
 
-def check_output(path: str | Path, *, overwrite: bool = False) -> Path:
-    """Raise :class:`OutputExistsError` if ``path`` exists and ``overwrite`` is false.
-
-    Callers with a long computation ahead check first, so that a refused
-    output fails at once rather than after the work.
-    """
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise OutputExistsError(f"output {str(path)!r} exists; pass --overwrite (overwrite=True) to replace it")
-    return path
-
-
-@contextmanager
-def atomic_path(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
-
-    Raises
-    ------
-    OutputExistsError
-        ``path`` exists and ``overwrite`` is false.
-    """
-    path = check_output(path, overwrite=overwrite)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    tmp_path.unlink()
-    try:
-        yield tmp_path
-        os.replace(tmp_path, path)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
-
-
-def write_atomic(path: str | Path, writer: Callable[[Path], None], *, overwrite: bool = False) -> Path:
-    """Call ``writer(tmp_path)`` and move the result onto ``path`` atomically."""
-    with atomic_path(path, overwrite=overwrite) as tmp:
-        writer(tmp)
-    return Path(path)
-
-
-def read_graphml(path: Path, *, what: str) -> nx.MultiDiGraph:
-    """Read a GraphML file as a multigraph (node ids as str).
-
-    Raises
-    ------
-    DataFileError
-        Not readable GraphML; the message starts with ``what``.
-    """
-    try:
-        return nx.read_graphml(path, node_type=str, force_multigraph=True)
-    except Exception as exc:  # networkx raises several types for malformed XML
-        raise DataFileError(f"{what} {str(path)!r} is not readable GraphML ({exc})") from exc
-
-
-def edge_line(G: nx.Graph, u: str, v: str, data: dict) -> shapely.Geometry | None:
-    """A GraphML edge's line: its ``geometry`` (a geometry or WKT text), else a
-    straight line between its nodes' ``x``/``y``; ``None`` if it has neither."""
-    geom = data.get("geometry")
-    if isinstance(geom, shapely.Geometry):
-        return geom
-    if isinstance(geom, str) and geom:
-        return shapely.from_wkt(geom)
-    try:
-        a, b = G.nodes[u], G.nodes[v]
-        return shapely.LineString([(float(a["x"]), float(a["y"])), (float(b["x"]), float(b["y"]))])
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def read_osmnx_roads(path: str | Path) -> gpd.GeoDataFrame:
-    """Road lines from an OSMnx GraphML file (``ox.save_graphml`` output).
-
-    Each edge becomes a road line: its ``geometry`` (WKT) if present, else a
-    straight line between its nodes' ``x``/``y``; ``road_class`` is the OSM
-    ``highway`` tag (the first, if OSMnx merged several); both directions of a
-    two-way street are kept once.
-
-    Raises
-    ------
-    DataFileError
-        The file is not readable GraphML or its nodes lack x/y.
-    """
-    path = Path(path)
-    G = read_graphml(path, what="layer 'roads':")
-    rows, geoms, seen = [], [], set()
-    for u, v, k, d in G.edges(keys=True, data=True):
-        pair = (min(u, v), max(u, v), d.get("osmid", k))
-        if pair in seen:
-            continue
-        seen.add(pair)
-        geom = edge_line(G, u, v, d)
-        if geom is None:
-            raise DataFileError(f"layer 'roads': node {u!r} or {v!r} in {str(path)!r} has no x/y; save the graph with OSMnx (unprojected)")
-        highway = str(d.get("highway", "unclassified"))
-        if highway.startswith("["):
-            highway = highway.strip("[]").split(",")[0].strip(" '\"")
-        rows.append(
-            {
-                "road_id": f"OSMNX-{u}-{v}-{k}",
-                "country": str(d.get("country", "unknown")),
-                "road_class": highway,
-                "ref": d.get("ref", ""),
-                "name": d.get("name", ""),
-                "source": f"OSMnx GraphML {path.name} (OpenStreetMap, ODbL 1.0)",
-            }
-        )
-        geoms.append(geom)
-    if not rows:
-        raise DataFileError(f"layer 'roads': {str(path)!r} has no edges")
-    crs = G.graph.get("crs", STORAGE_CRS)
-    return gpd.GeoDataFrame(rows, geometry=geoms, crs=crs)
-
-
-def write_table(gdf: gpd.GeoDataFrame, path: str | Path, *, overwrite: bool = False, layer: str | None = None) -> Path:
-    """Write a result table atomically; the format follows the suffix.
-
-    ``.geojson`` and ``.gpkg`` keep geometries; ``.csv`` writes geometry as WKT.
-
-    Raises
-    ------
-    OutputExistsError
-        ``path`` exists and ``overwrite`` is false.
-    ValueError
-        Unsupported suffix.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".geojson":
-        return write_atomic(path, lambda tmp: gdf.to_file(tmp, driver="GeoJSON"), overwrite=overwrite)
-    if suffix == ".gpkg":
-        return write_atomic(path, lambda tmp: gdf.to_file(tmp, driver="GPKG", layer=layer or path.stem), overwrite=overwrite)
-    if suffix == ".csv":
-        frame = pd.DataFrame(gdf.drop(columns="geometry")).assign(geometry_wkt=gdf.geometry.to_wkt()) if "geometry" in gdf else pd.DataFrame(gdf)
-        return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False), overwrite=overwrite)
-    raise ValueError(f"cannot write {suffix!r}; use .geojson, .gpkg or .csv")

@@ -5,19 +5,29 @@ travel speed follows Tobler's hiking function of the slope between the two
 cell centres, scaled by a load factor; the lattice path is lengthened by a
 detour factor because real tracks wind.  Sea cells (no country polygon at the
 cell centre) are impassable on land and form the sea lattice used to draw sea
-legs.  Lengths are geodesic between cell centres.
+legs.  Lengths are geodesic between cell centres.  An off-road edge between
+Vietnam and a neighbour is an informal border crossing and carries the
+profile's ``[informal_crossing]`` delay and exposure.
+
+The lattice can be finer than the DEM: profile ``lattice.refine = k`` resamples
+the DEM (bilinear, :func:`refine_terrain`) to cells k times smaller along each
+axis, about k² times the edges.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import rasterio.features
+import rasterio.warp
 
 from ..geodesy import distance_m
-from ..io import Terrain
+from ..region import Terrain
+from ..schema import NEIGHBOURS, STORAGE_CRS
 
 #: (row, col) steps to the 8 neighbours.
 NEIGHBOUR_STEPS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
@@ -88,7 +98,84 @@ def grid_adjacency(terrain: Terrain, mask: np.ndarray) -> tuple[np.ndarray, np.n
     return src, dst, distance_m(flon[src], flat_[src], flon[dst], flat_[dst])
 
 
-def offroad_edges(terrain: Terrain, grid: CountryGrid, offroad: dict) -> dict[str, np.ndarray]:
+def refine_terrain(terrain: Terrain, factor: int) -> Terrain:
+    """Resample a DEM to cells ``factor`` times smaller along each axis (bilinear).
+
+    Parameters
+    ----------
+    terrain
+        The DEM (EPSG:4326).
+    factor
+        Integer >= 1; 1 returns ``terrain`` itself.
+
+    Returns
+    -------
+    Terrain
+        Same extent, ``factor`` times the rows and columns.
+    """
+    if factor == 1:
+        return terrain
+    rows, cols = terrain.shape
+    out = np.full((rows * factor, cols * factor), np.nan)
+    transform = terrain.transform @ terrain.transform.scale(1.0 / factor)
+    rasterio.warp.reproject(
+        terrain.elevation_m,
+        out,
+        src_transform=terrain.transform,
+        src_crs=STORAGE_CRS,
+        dst_transform=transform,
+        dst_crs=STORAGE_CRS,
+        src_nodata=np.nan,
+        dst_nodata=np.nan,
+        resampling=rasterio.warp.Resampling.bilinear,
+    )
+    return Terrain(elevation_m=out, transform=transform, crs=terrain.crs, path=terrain.path)
+
+
+def informal_crossings(src_iso: np.ndarray, dst_iso: np.ndarray) -> np.ndarray:
+    """Which lattice edges cross Vietnam's land border (Vietnam <-> a neighbour).
+
+    Parameters
+    ----------
+    src_iso, dst_iso
+        Country of each edge's two cells.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask.
+    """
+    neighbour = np.isin(src_iso, NEIGHBOURS), np.isin(dst_iso, NEIGHBOURS)
+    return ((src_iso == "VNM") & neighbour[1]) | ((dst_iso == "VNM") & neighbour[0])
+
+
+def lattice_edges(terrain: Terrain, grid: CountryGrid, profile: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Off-road edges with the informal-crossing delay and exposure applied.
+
+    Parameters
+    ----------
+    terrain, grid
+        The (refined) DEM and its country grid.
+    profile
+        A cost profile (tables ``offroad`` and ``informal_crossing``).
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        As :func:`offroad_edges`, plus ``informal`` (bool) and ``border``
+        (the neighbour's ISO code on informal edges, else "").
+    """
+    e = offroad_edges(terrain, grid, profile["offroad"])
+    informal = informal_crossings(e["src_iso"], e["dst_iso"])
+    crossing = profile["informal_crossing"]
+    e["time_h"] = np.where(informal, e["time_h"] + crossing["delay_h"], e["time_h"])
+    e["exposure"] = np.where(informal, np.minimum(1.0, e["exposure"] + crossing["exposure"]), e["exposure"])
+    e["informal"] = informal
+    e["border"] = np.where(informal, np.where(e["src_iso"] == "VNM", e["dst_iso"], e["src_iso"]), "")
+    return e
+
+
+def offroad_edges(terrain: Terrain, grid: CountryGrid, offroad: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """Off-road lattice edges over land cells with their time and exposure.
 
     Parameters

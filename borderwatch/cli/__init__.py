@@ -1,0 +1,48 @@
+"""The ``borderwatch`` command line: a click group of thin commands over the library.
+
+Exit codes: 0 success; 1 bad input or no result (one ``error: ...`` line on
+stderr, no traceback, nothing written); 2 usage error (click); 130 Ctrl-C;
+143 SIGTERM.  Commands live in one module per family (:mod:`.data`,
+:mod:`.network`, :mod:`.routes`); shared options in :mod:`.options`; every
+text table in :mod:`.format`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from .. import __version__
+from .format import terminal_safe
+
+
+class _SafeFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_safe(super().format(record))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="borderwatch")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+def main(verbose: int, quiet: bool) -> None:
+    """borderwatch: cross-border trafficking routes, gates and BLOs around Vietnam."""
+    # on a terminal, long steps report progress (INFO); in scripts only warnings unless -v
+    base = 1 if sys.stderr.isatty() else 0
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(base + verbose, 2)]
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_SafeFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])  # a no-op when the host program configured logging
+
+
+def _register() -> None:
+    from . import data, network, routes
+
+    for module in (data, network, routes):
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register()

@@ -1,0 +1,59 @@
+"""Commands about the region's data: ``validate``, ``info``, ``gates``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..output import TABLE_WRITERS
+from .format import format_gates, format_info
+from .options import check_out, data_option, handle_errors, json_option, out_option, overwrite_option
+
+
+@click.command()
+@data_option
+@handle_errors
+def validate(data_dir: Path | None) -> None:
+    """Validate every layer; exit 1 and list all problems if any."""
+    from ..readers import load_region
+
+    region = load_region(data_dir)
+    n = sum(len(g) for g in region.layers.values())
+    click.echo(f"valid: {len(region.layers)} layers, {n} records, DEM {region.terrain.shape[0]}x{region.terrain.shape[1]} cells")
+
+
+@click.command()
+@data_option
+@json_option
+@handle_errors
+def info(data_dir: Path | None, as_json: bool) -> None:
+    """Counts, published-count reconciliation, border lengths and gate snapping."""
+    from ..info import region_info
+    from ..readers import load_region
+
+    facts = region_info(load_region(data_dir))
+    click.echo(json.dumps(facts, indent=2, ensure_ascii=False) if as_json else format_info(facts))
+
+
+@click.command()
+@data_option
+@out_option(TABLE_WRITERS, "the snapped gates")
+@overwrite_option
+@handle_errors
+def gates(data_dir: Path | None, out: Path | None, overwrite: bool) -> None:
+    """Snap every gate onto its border; print, per gate, method, distance moved and flags."""
+    from ..gates import place_gates
+    from ..output import write_table
+    from ..readers import load_region
+
+    check_out(out, overwrite=overwrite, formats=TABLE_WRITERS)
+    snapped = place_gates(load_region(data_dir))
+    click.echo(format_gates(snapped))
+    if out is not None:
+        write_table(snapped, out, overwrite=overwrite)
+        click.echo(f"wrote {len(snapped)} gates to {out}")
+
+
+COMMANDS = [validate, info, gates]

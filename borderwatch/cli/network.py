@@ -1,0 +1,55 @@
+"""Commands that build route graphs: ``build-network``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from .format import format_graph_summary
+from .options import check_out, data_option, handle_errors, json_option, out_option, overwrite_option, profile_option, roads_option
+
+GRAPH_FORMATS = (".gpkg", ".graphml")
+
+
+def region_and_profile(data_dir: Path | None, profile_path: Path | None, roads_path: Path | None):
+    """Load the profile first (fast, fails early), then the region with any road override."""
+    from ..network.profile import load_profile
+    from ..readers import load_region
+
+    profile = load_profile(profile_path)
+    overrides = {"roads": roads_path} if roads_path else {}
+    return load_region(data_dir, **overrides), profile
+
+
+@click.command("build-network")
+@data_option
+@profile_option
+@roads_option
+@json_option
+@out_option(GRAPH_FORMATS, "the graph")
+@overwrite_option
+@handle_errors
+def build_network(data_dir: Path | None, profile_path: Path | None, roads_path: Path | None, as_json: bool, out: Path | None, overwrite: bool) -> None:
+    """Build the route graph; print nodes and edges by mode, components and build time."""
+    from ..network.build import build_route_graph
+    from ..network.graphio import save_graph
+    from ..network.summary import graph_summary
+
+    check_out(out, overwrite=overwrite, formats=GRAPH_FORMATS)
+    region, profile = region_and_profile(data_dir, profile_path, roads_path)
+    G = build_route_graph(region, profile=profile)
+    summary = graph_summary(G)
+    if out is not None:
+        save_graph(G, out, overwrite=overwrite)
+        summary["saved_to"] = str(out)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+        return
+    click.echo(format_graph_summary(summary))
+    if out is not None:
+        click.echo(f"saved {out}")
+
+
+COMMANDS = [build_network]

@@ -1,0 +1,139 @@
+"""Options shared by every command (the rasterio ``rio`` pattern) and the error handler.
+
+A command declares what it takes with these decorators, so ``--data``,
+``--profile``, ``--roads``, ``--graph``, ``--out`` and ``--overwrite`` mean the
+same everywhere.  :func:`handle_errors` turns bad input (any
+:class:`~borderwatch.errors.BorderwatchError`) into one line on stderr and exit
+code 1; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import signal
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import BorderwatchError, ParameterError
+from ..output import check_output
+from .format import terminal_safe
+
+data_option = click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Data folder with the layout of the shipped data/ (default: the shipped data, or $BORDERWATCH_DATA).",
+)
+profile_option = click.option(
+    "--profile",
+    "profile_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="TOML cost profile overriding any subset of the defaults.",
+)
+roads_option = click.option(
+    "--roads",
+    "roads_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Replace the road layer: GeoPackage/GeoJSON lines or an OSMnx GraphML file.",
+)
+graph_option = click.option(
+    "--graph",
+    "graph_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Use a saved graph (.gpkg/.graphml with a 'cost' on every edge) instead of building one.",
+)
+overwrite_option = click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object (keys documented in the README).")
+
+
+def out_option(formats: Iterable[str], what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--out FILE`` restricted to ``formats`` (suffixes), described as ``what``."""
+    allowed = ", ".join(sorted(formats))
+    return click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help=f"Write {what} ({allowed}).")
+
+
+def check_out(out: Path | None, *, overwrite: bool, formats: Iterable[str]) -> None:
+    """Check ``--out`` (format, folder writable, exists without ``--overwrite``) before any work.
+
+    Parameters
+    ----------
+    out
+        The ``--out`` value (``None``: nothing to check).
+    overwrite
+        The ``--overwrite`` flag.
+    formats
+        Allowed suffixes.
+    """
+    if out is not None:
+        check_output(out, overwrite=overwrite, formats=formats, what="--out")
+
+
+def check_graph_inputs(graph_path: Path | None, **building_inputs: Path | None) -> None:
+    """Reject options that ``--graph`` would silently ignore.
+
+    Parameters
+    ----------
+    graph_path
+        The ``--graph`` value.
+    **building_inputs
+        Option name (``data``, ``profile``, ``roads``) -> its value.
+
+    Raises
+    ------
+    ParameterError
+        ``--graph`` was combined with an input that only building a graph uses.
+    """
+    if graph_path is None:
+        return
+    given = [f"--{name}" for name, value in building_inputs.items() if value is not None]
+    if given:
+        raise ParameterError(f"--graph uses a saved graph, so {' and '.join(given)} would be ignored; drop {' and '.join(given)}, or drop --graph to build a new graph")
+
+
+def fail(message: str) -> None:
+    """Print ``error: message`` on stderr and exit with code 1."""
+    click.echo(f"error: {terminal_safe(message)}", err=True)
+    sys.exit(1)
+
+
+class TerminatedError(Exception):
+    """SIGTERM arrived; raised so that clean-up (``finally``) runs."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise TerminatedError
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command: bad input -> message and exit 1; Ctrl-C -> exit 130; SIGTERM -> exit 143.
+
+    Only :class:`~borderwatch.errors.BorderwatchError` counts as bad input;
+    any other exception is a bug and keeps its traceback.  Interrupts unwind
+    normally, so partial outputs are removed before the process exits.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        try:
+            return func(*args, **kwargs)
+        except BorderwatchError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            click.echo("interrupted; nothing was written", err=True)
+            sys.exit(130)
+        except TerminatedError:
+            click.echo("terminated; nothing was written", err=True)
+            sys.exit(143)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    return wrapper

@@ -1,0 +1,75 @@
+"""Commands that route on a graph: ``routes``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import ParameterError
+from ..output import TABLE_WRITERS
+from .format import format_routes
+from .network import region_and_profile
+from .options import (
+    check_graph_inputs,
+    check_out,
+    data_option,
+    graph_option,
+    handle_errors,
+    out_option,
+    overwrite_option,
+    profile_option,
+    roads_option,
+)
+
+
+@click.command()
+@click.option("--to", "targets", multiple=True, required=True, help="Destination name (repeatable); an unknown name lists the valid ones.")
+@click.option("--k", "k", type=click.IntRange(min=1), default=1, show_default=True, help="Routes per destination.")
+@out_option(TABLE_WRITERS, "the routes")
+@overwrite_option
+@graph_option
+@click.option("--origin", default=None, help="Origin node id (default: the Golden Triangle; required with a --graph that names none).")
+@data_option
+@profile_option
+@roads_option
+@handle_errors
+def routes(
+    targets: tuple[str, ...],
+    k: int,
+    out: Path | None,
+    overwrite: bool,
+    graph_path: Path | None,
+    origin: str | None,
+    data_dir: Path | None,
+    profile_path: Path | None,
+    roads_path: Path | None,
+) -> None:
+    """Least-cost (and k diverse) routes from the origin, explained."""
+    from ..analysis.routes import k_routes
+    from ..network.build import build_route_graph
+    from ..network.endpoints import check_destinations
+    from ..network.graphio import load_graph
+
+    check_out(out, overwrite=overwrite, formats=TABLE_WRITERS)
+    check_graph_inputs(graph_path, data=data_dir, profile=profile_path, roads=roads_path)
+    if graph_path is not None:
+        G = load_graph(graph_path)
+        if origin is None and G.graph.get("origin") is None:
+            raise ParameterError("this graph names no origin; pass --origin NODE_ID")
+    else:
+        if origin is not None:
+            raise ParameterError("--origin needs --graph; the built graph's origin is the Golden Triangle")
+        region, profile = region_and_profile(data_dir, profile_path, roads_path)
+        check_destinations(region, profile, list(targets))  # fail fast, before the graph is built
+        G = build_route_graph(region, profile=profile)
+    result = k_routes(G, origin=origin, destinations=list(targets), k=k)
+    click.echo(format_routes(result))
+    if out is not None:
+        from ..output import write_table
+
+        write_table(result, out, overwrite=overwrite)
+        click.echo(f"wrote {len(result)} routes to {out}")
+
+
+COMMANDS = [routes]

@@ -1,0 +1,259 @@
+"""Write outputs atomically, with the format chosen by the file suffix.
+
+Every writer goes through :func:`atomic_path`: the data is written to a hidden
+temporary file beside the output and renamed onto it only when complete, so a
+failure (or Ctrl-C, or SIGTERM handled by the CLI) never leaves a half-written
+output.  Temporaries of a writer that was killed outright (``kill -9``) are
+removed by the next write of the same output.  :func:`check_output` runs every
+check that can be made before the work (format, writable folder, existing file)
+so that commands fail at once, not after minutes of computation.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from .errors import OutputError, OutputExistsError, ParameterError
+
+#: Marker in the names of temporary files: ``.<name>.<pid>.part<suffix>``.
+PART = ".part"
+
+
+def _write_geojson(gdf: gpd.GeoDataFrame, tmp: Path, name: str) -> None:
+    # the layer name is what GIS programs show; never the temporary file's name
+    gdf.to_file(tmp, driver="GeoJSON", layer=name)
+
+
+def _write_gpkg(gdf: gpd.GeoDataFrame, tmp: Path, name: str) -> None:
+    gdf.to_file(tmp, driver="GPKG", layer=name)
+
+
+def _write_csv(gdf: gpd.GeoDataFrame, tmp: Path, name: str) -> None:
+    has_geometry = isinstance(gdf, gpd.GeoDataFrame) and gdf.geometry.name in gdf.columns
+    frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).assign(geometry_wkt=gdf.geometry.to_wkt()) if has_geometry else pd.DataFrame(gdf)
+    frame.to_csv(tmp, index=False)
+
+
+#: Table formats by suffix: suffix -> writer(frame, temporary path, layer name).
+TABLE_WRITERS: dict[str, Callable[[gpd.GeoDataFrame, Path, str], None]] = {
+    ".geojson": _write_geojson,
+    ".gpkg": _write_gpkg,
+    ".csv": _write_csv,
+}
+
+
+def check_output(path: str | Path, *, overwrite: bool = False, formats: Iterable[str] | None = None, what: str = "output") -> Path:
+    """Check an output path before any work is done.
+
+    Parameters
+    ----------
+    path
+        The output file.
+    overwrite
+        Allow replacing an existing file.
+    formats
+        Allowed suffixes (lower case, with the dot); ``None`` allows any.
+    what
+        How messages name the output (e.g. ``"--out"``).
+
+    Returns
+    -------
+    Path
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Raises
+    ------
+    ParameterError
+        The suffix is not one of ``formats``, or the path is a folder.
+    OutputExistsError
+        ``path`` exists and ``overwrite`` is false.
+    OutputError
+        The folder cannot be created or written.
+    """
+    path = Path(path)
+    if formats is not None:
+        allowed = sorted(formats)
+        if path.suffix.lower() not in allowed:
+            got = repr(path.suffix) if path.suffix else "no suffix"
+            raise ParameterError(f"{what} {str(path)!r}: cannot write {got}; use one of {', '.join(allowed)}")
+    if path.is_dir():
+        raise ParameterError(f"{what} {str(path)!r} is a folder; give a file name")
+    if path.exists() and not overwrite:
+        raise OutputExistsError(f"{what} {str(path)!r} exists; pass --overwrite (overwrite=True) to replace it")
+    folder = path.parent
+    existing = folder
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"{what} {str(path)!r}: folder {str(existing)!r} is not writable; choose another --out location")
+    return path
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_parts(path: Path) -> list[Path]:
+    """Remove temporaries of ``path`` left by writers that no longer run.
+
+    Parameters
+    ----------
+    path
+        The output whose temporaries (``.<name>.<pid>.part*``) to look for.
+
+    Returns
+    -------
+    list of Path
+        The files removed.
+    """
+    removed = []
+    for part in path.parent.glob(f".{path.name}.*{PART}*"):
+        pid = part.name[len(path.name) + 2 :].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            part.unlink(missing_ok=True)
+            removed.append(part)
+    return removed
+
+
+@contextmanager
+def atomic_path(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only on success.
+
+    Parameters
+    ----------
+    path
+        The final output.
+    overwrite
+        Allow replacing an existing file.
+
+    Yields
+    ------
+    Path
+        Where to write; it does not exist yet.
+
+    Raises
+    ------
+    OutputExistsError
+        ``path`` exists and ``overwrite`` is false.
+    OutputError
+        The folder cannot be created or written.
+    """
+    path = check_output(path, overwrite=overwrite)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"output {str(path)!r}: cannot create folder {str(path.parent)!r} ({exc.strerror})") from exc
+    remove_stale_parts(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}{PART}{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except PermissionError as exc:
+        raise OutputError(f"output {str(path)!r} cannot be written ({exc.strerror}); choose another location") from exc
+    finally:
+        for leftover in path.parent.glob(f"{tmp.name}*"):  # the file and any journal
+            leftover.unlink(missing_ok=True)
+
+
+def write_atomic(path: str | Path, writer: Callable[[Path], None], *, overwrite: bool = False) -> Path:
+    """Call ``writer(tmp_path)`` and move the result onto ``path`` atomically.
+
+    Parameters
+    ----------
+    path
+        The final output.
+    writer
+        Writes the whole output to the path it is given.
+    overwrite
+        Allow replacing an existing file.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    with atomic_path(path, overwrite=overwrite) as tmp:
+        writer(tmp)
+    return Path(path)
+
+
+def write_by_suffix(obj: object, path: str | Path, writers: dict[str, Callable[[object, Path, str], None]], *, overwrite: bool = False, layer: str | None = None) -> Path:
+    """Write ``obj`` atomically with the writer its file suffix selects.
+
+    The one place where an output format is chosen: tables use
+    :data:`TABLE_WRITERS`, graphs :data:`borderwatch.network.graphio.GRAPH_WRITERS`.
+
+    Parameters
+    ----------
+    obj
+        What to write (a table, a graph).
+    path
+        Output file.
+    writers
+        Suffix -> ``writer(obj, temporary path, layer name)``.
+    overwrite
+        Allow replacing an existing file.
+    layer
+        Layer name inside the file (default: the file's stem).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    ParameterError
+        Unsupported suffix (the message lists the supported ones).
+    OutputExistsError
+        ``path`` exists and ``overwrite`` is false.
+    OutputError
+        The folder cannot be created or written.
+    """
+    path = check_output(path, overwrite=overwrite, formats=writers)
+    writer = writers[path.suffix.lower()]
+    return write_atomic(path, lambda tmp: writer(obj, tmp, layer or path.stem), overwrite=overwrite)
+
+
+def write_table(gdf: gpd.GeoDataFrame | pd.DataFrame, path: str | Path, *, overwrite: bool = False, layer: str | None = None) -> Path:
+    """Write a result table atomically; the format follows the suffix (:data:`TABLE_WRITERS`).
+
+    ``.geojson`` and ``.gpkg`` keep geometries; ``.csv`` writes geometry as WKT
+    in a ``geometry_wkt`` column.
+
+    Parameters
+    ----------
+    gdf
+        The table.
+    path
+        Output file: ``.geojson``, ``.gpkg`` or ``.csv``.
+    overwrite
+        Allow replacing an existing file.
+    layer
+        Layer name inside the file (default: the file's stem).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    ParameterError
+        Unsupported suffix.
+    OutputExistsError
+        ``path`` exists and ``overwrite`` is false.
+    """
+    return write_by_suffix(gdf, path, TABLE_WRITERS, overwrite=overwrite, layer=layer)
