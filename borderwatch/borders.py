@@ -25,7 +25,9 @@ BORDERLINE_SOURCE = "shared edge of OpenStreetMap 100 m country polygons (countr
 def _country(countries: gpd.GeoDataFrame, iso: str) -> shapely.Geometry:
     match = countries.loc[countries["iso_a3"] == iso, "geometry"]
     if match.empty:
-        raise ValidationError([f"layer 'countries': no record with iso_a3 = {iso!r}; the layer must hold Vietnam and its neighbours"])
+        raise ValidationError(
+            [f"layer 'countries': no record with iso_a3 = {iso!r}; the layer must hold Vietnam and its neighbours"]
+        )
     return match.iloc[0] if len(match) == 1 else shapely.union_all(match.values)
 
 
@@ -71,7 +73,15 @@ def borderlines(countries: gpd.GeoDataFrame, *, tolerance_m: float = 200.0) -> g
         shared = outline.intersection(neighbour.buffer(tolerance_m, quad_segs=2))
         parts = [to_degrees(p) for p in _oriented_parts(shared)]
         geom = MultiLineString(parts)
-        rows.append({"border": iso, "length_km": geodesic_length_m(geom) / 1000.0, "n_parts": len(parts), "source": BORDERLINE_SOURCE, "geometry": geom})
+        rows.append(
+            {
+                "border": iso,
+                "length_km": geodesic_length_m(geom) / 1000.0,
+                "n_parts": len(parts),
+                "source": BORDERLINE_SOURCE,
+                "geometry": geom,
+            }
+        )
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=STORAGE_CRS).set_index("border", drop=False)
 
 
@@ -106,7 +116,9 @@ def segment_borders(lines: gpd.GeoDataFrame, *, segment_length_km: float = 5.0) 
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=STORAGE_CRS)
 
 
-def vietnam_coastline(coastline: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, *, within_m: float = 1000.0) -> gpd.GeoDataFrame:
+def vietnam_coastline(
+    coastline: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, *, within_m: float = 1000.0
+) -> gpd.GeoDataFrame:
     """Vietnam's coastline: the coastline layer within ``within_m`` of Vietnam's land.
 
     Returns
@@ -126,7 +138,7 @@ def vietnam_coastline(coastline: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, 
 
 
 def tripoint(countries: gpd.GeoDataFrame, isos: tuple[str, str, str], *, tolerance_m: float = 1000.0) -> shapely.Point:
-    """The point where three countries meet, from their polygons.
+    """Find the point where three countries meet, from their polygons.
 
     Parameters
     ----------
@@ -155,5 +167,7 @@ def tripoint(countries: gpd.GeoDataFrame, isos: tuple[str, str, str], *, toleran
     a, b, c = (to_metres(p.intersection(window)) for p in polys)
     meet = a.boundary.intersection(b.buffer(tolerance_m)).intersection(c.buffer(tolerance_m))
     if meet.is_empty:
-        raise ValidationError([f"layer 'countries': {', '.join(isos)} do not meet within {tolerance_m:.0f} m; check the country polygons"])
+        raise ValidationError(
+            [f"layer 'countries': {', '.join(isos)} do not meet within {tolerance_m:.0f} m; check the country polygons"]
+        )
     return to_degrees(meet.centroid)

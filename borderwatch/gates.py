@@ -46,7 +46,9 @@ SHARED_ORIGIN_MIN_PRECISION_M = 8000.0
 MIN_PRECISION_M = 500.0
 
 
-def road_border_contacts(roads: gpd.GeoDataFrame, lines: gpd.GeoDataFrame, *, road_reach_m: float = 1000.0) -> gpd.GeoDataFrame:
+def road_border_contacts(
+    roads: gpd.GeoDataFrame, lines: gpd.GeoDataFrame, *, road_reach_m: float = 1000.0
+) -> gpd.GeoDataFrame:
     """Places where a road meets a land border.
 
     A contact is a point where a road line crosses the borderline, or the
@@ -74,11 +76,25 @@ def road_border_contacts(roads: gpd.GeoDataFrame, lines: gpd.GeoDataFrame, *, ro
                 if pt.geom_type == "Point":
                     rows.append({"border": border, "road_id": road_id, "kind": "crossing", "geometry": pt})
                 elif pt.geom_type == "LineString":  # road running along the border
-                    rows.append({"border": border, "road_id": road_id, "kind": "crossing", "geometry": pt.interpolate(0.5, normalized=True)})
+                    rows.append(
+                        {
+                            "border": border,
+                            "road_id": road_id,
+                            "kind": "crossing",
+                            "geometry": pt.interpolate(0.5, normalized=True),
+                        }
+                    )
             for part in shapely.get_parts(road):
                 for end in (Point(part.coords[0]), Point(part.coords[-1])):
                     if 0 < end.distance(line_m) <= road_reach_m:
-                        rows.append({"border": border, "road_id": road_id, "kind": "road_end", "geometry": line_m.interpolate(line_m.project(end))})
+                        rows.append(
+                            {
+                                "border": border,
+                                "road_id": road_id,
+                                "kind": "road_end",
+                                "geometry": line_m.interpolate(line_m.project(end)),
+                            }
+                        )
     if not rows:
         return gpd.GeoDataFrame({"border": [], "road_id": [], "kind": []}, geometry=[], crs=STORAGE_CRS)
     out = gpd.GeoDataFrame(rows, geometry="geometry")
@@ -163,11 +179,24 @@ def snap_gates(
                         note = f"{len(inside)} road contacts within stated precision; nearest taken"
         plausible = d_border <= max(prec, GATE_SETBACK_M)
         if not plausible:
-            note = _join(note, f"original point is {d_border / 1000:.1f} km from the {gate['border']} border, beyond its stated precision {prec / 1000:.1f} km")
+            note = _join(
+                note,
+                f"original point is {d_border / 1000:.1f} km from the {gate['border']} border, beyond its stated "
+                f"precision {prec / 1000:.1f} km",
+            )
         moved = float(distance_m(lon, lat, target.x, target.y))
         for k, v in zip(rec, [lon, lat, prec, d_border, method, moved, new_prec, plausible, note, target], strict=True):
             rec[k].append(v)
-    for k in ["orig_lon", "orig_lat", "orig_precision_m", "border_distance_m", "snap_method", "snap_distance_m", "snap_plausible", "snap_note"]:
+    for k in [
+        "orig_lon",
+        "orig_lat",
+        "orig_precision_m",
+        "border_distance_m",
+        "snap_method",
+        "snap_distance_m",
+        "snap_plausible",
+        "snap_note",
+    ]:
         out[k] = rec[k]
     out["coord_precision_m"] = rec["new_precision_m"]
     out = out.set_geometry(gpd.GeoSeries(rec["geometry"], index=out.index, crs=STORAGE_CRS))
@@ -191,7 +220,10 @@ def _flag_shared_origins(out: gpd.GeoDataFrame) -> None:
         for i in group.index:
             others = ", ".join(g for g in group["id"] if g != out.at[i, "id"])
             out.at[i, "snap_plausible"] = False
-            out.at[i, "snap_note"] = _join(out.at[i, "snap_note"], f"same original coordinate as {others}; its place on the border cannot be told apart")
+            out.at[i, "snap_note"] = _join(
+                out.at[i, "snap_note"],
+                f"same original coordinate as {others}; its place on the border cannot be told apart",
+            )
 
 
 def _snap_counterparts(out: gpd.GeoDataFrame, line_by_border: dict[str, shapely.Geometry]) -> None:
@@ -212,7 +244,7 @@ def _snap_counterparts(out: gpd.GeoDataFrame, line_by_border: dict[str, shapely.
 
 
 def snap_summary(snapped: gpd.GeoDataFrame) -> dict[str, object]:
-    """Counts and distances of a :func:`snap_gates` result (distances in km)."""
+    """Summarise a :func:`snap_gates` result: counts and distances (km)."""
     moved = snapped["snap_distance_m"] / 1000.0
     cp = snapped["counterpart_snap_distance_m"].dropna() / 1000.0
     return {
@@ -221,7 +253,9 @@ def snap_summary(snapped: gpd.GeoDataFrame) -> dict[str, object]:
         "snap_distance_km": {"median": round(float(moved.median()), 3), "max": round(float(moved.max()), 3)},
         "implausible": sorted(snapped.loc[~snapped["snap_plausible"], "id"].tolist()),
         "counterparts_snapped": len(cp),
-        "counterpart_snap_distance_km": {"median": round(float(cp.median()), 3), "max": round(float(cp.max()), 3)} if len(cp) else None,
+        "counterpart_snap_distance_km": {"median": round(float(cp.median()), 3), "max": round(float(cp.max()), 3)}
+        if len(cp)
+        else None,
     }
 
 

@@ -50,7 +50,9 @@ def geodesic_lengths_m(coords: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return cum[offsets[1:] - 1] - cum[offsets[:-1]]
 
 
-def distance_m(lon1: np.ndarray | float, lat1: np.ndarray | float, lon2: np.ndarray | float, lat2: np.ndarray | float) -> np.ndarray:
+def distance_m(
+    lon1: np.ndarray | float, lat1: np.ndarray | float, lon2: np.ndarray | float, lat2: np.ndarray | float
+) -> np.ndarray:
     """Geodesic distance in metres between points (broadcasting)."""
     lon1, lat1, lon2, lat2 = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (lon1, lat1, lon2, lat2)))
     _, _, dist = GEOD.inv(lon1, lat1, lon2, lat2)

@@ -21,7 +21,7 @@ from .region import Region
 
 
 def region_info(region: Region) -> dict[str, Any]:
-    """Counts, lengths, reconciliation and gate snapping for a region.
+    """Collect counts, lengths, reconciliation and gate snapping for a region.
 
     Returns
     -------
@@ -43,7 +43,9 @@ def region_info(region: Region) -> dict[str, Any]:
         "published_source": PUBLISHED_SOURCE,
         "blo_count": len(region.blos),
         "published_blo_count": sum(len(v) for v in PUBLISHED_BLOS.values()),
-        "published_blos_missing": blo_rec.loc[blo_rec["published_name"].ne("") & ~blo_rec["in_data"], "published_name"].tolist(),
+        "published_blos_missing": blo_rec.loc[
+            blo_rec["published_name"].ne("") & ~blo_rec["in_data"], "published_name"
+        ].tolist(),
         "blos_not_published": blo_rec.loc[blo_rec["published_name"].eq(""), "blo_id"].tolist(),
         "seaport_count": len(region.seaports),
         "seaports_located": seaports_located,

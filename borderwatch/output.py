@@ -15,11 +15,13 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import geopandas as gpd
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .errors import OutputError, OutputExistsError, ParameterError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
 
 #: Marker in the names of temporary files: ``.<name>.<pid>.part<suffix>``.
 PART = ".part"
@@ -35,8 +37,15 @@ def _write_gpkg(gdf: gpd.GeoDataFrame, tmp: Path, name: str) -> None:
 
 
 def _write_csv(gdf: gpd.GeoDataFrame, tmp: Path, name: str) -> None:
+    import geopandas as gpd
+    import pandas as pd
+
     has_geometry = isinstance(gdf, gpd.GeoDataFrame) and gdf.geometry.name in gdf.columns
-    frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).assign(geometry_wkt=gdf.geometry.to_wkt()) if has_geometry else pd.DataFrame(gdf)
+    frame = (
+        pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).assign(geometry_wkt=gdf.geometry.to_wkt())
+        if has_geometry
+        else pd.DataFrame(gdf)
+    )
     frame.to_csv(tmp, index=False)
 
 
@@ -48,7 +57,9 @@ TABLE_WRITERS: dict[str, Callable[[gpd.GeoDataFrame, Path, str], None]] = {
 }
 
 
-def check_output(path: str | Path, *, overwrite: bool = False, formats: Iterable[str] | None = None, what: str = "output") -> Path:
+def check_output(
+    path: str | Path, *, overwrite: bool = False, formats: Iterable[str] | None = None, what: str = "output"
+) -> Path:
     """Check an output path before any work is done.
 
     Parameters
@@ -91,7 +102,9 @@ def check_output(path: str | Path, *, overwrite: bool = False, formats: Iterable
     while not existing.exists():
         existing = existing.parent
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise OutputError(f"{what} {str(path)!r}: folder {str(existing)!r} is not writable; choose another --out location")
+        raise OutputError(
+            f"{what} {str(path)!r}: folder {str(existing)!r} is not writable; choose another --out location"
+        )
     return path
 
 
@@ -189,7 +202,14 @@ def write_atomic(path: str | Path, writer: Callable[[Path], None], *, overwrite:
     return Path(path)
 
 
-def write_by_suffix(obj: object, path: str | Path, writers: dict[str, Callable[[object, Path, str], None]], *, overwrite: bool = False, layer: str | None = None) -> Path:
+def write_by_suffix(
+    obj: object,
+    path: str | Path,
+    writers: dict[str, Callable[[object, Path, str], None]],
+    *,
+    overwrite: bool = False,
+    layer: str | None = None,
+) -> Path:
     """Write ``obj`` atomically with the writer its file suffix selects.
 
     The one place where an output format is chosen: tables use
@@ -227,7 +247,9 @@ def write_by_suffix(obj: object, path: str | Path, writers: dict[str, Callable[[
     return write_atomic(path, lambda tmp: writer(obj, tmp, layer or path.stem), overwrite=overwrite)
 
 
-def write_table(gdf: gpd.GeoDataFrame | pd.DataFrame, path: str | Path, *, overwrite: bool = False, layer: str | None = None) -> Path:
+def write_table(
+    gdf: gpd.GeoDataFrame | pd.DataFrame, path: str | Path, *, overwrite: bool = False, layer: str | None = None
+) -> Path:
     """Write a result table atomically; the format follows the suffix (:data:`TABLE_WRITERS`).
 
     ``.geojson`` and ``.gpkg`` keep geometries; ``.csv`` writes geometry as WKT

@@ -68,16 +68,21 @@ def _read_csv_points(path: Path, layer: str) -> gpd.GeoDataFrame:
     try:
         df = pd.read_csv(path, dtype={"id": str})
     except pd.errors.EmptyDataError as exc:
-        raise DataFileError(f"layer {layer!r}: file {str(path)!r} is empty; give a CSV with a header and lat/lon columns") from exc
+        raise DataFileError(
+            f"layer {layer!r}: file {str(path)!r} is empty; give a CSV with a header and lat/lon columns"
+        ) from exc
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataFileError(f"layer {layer!r}: file {str(path)!r} is not a readable CSV ({exc}); save it as UTF-8 CSV") from exc
+        raise DataFileError(
+            f"layer {layer!r}: file {str(path)!r} is not a readable CSV ({exc}); save it as UTF-8 CSV"
+        ) from exc
     lower = {c.lower(): c for c in df.columns}
     lat = next((lower[n] for n in LAT_NAMES if n in lower), None)
     lon = next((lower[n] for n in LON_NAMES if n in lower), None)
     if lat is None or lon is None:
         raise ValidationError(
             [
-                f"layer {layer!r}: CSV {str(path)!r} has no lat/lon columns (looked for {'/'.join(LAT_NAMES)} and {'/'.join(LON_NAMES)}); add them in degrees WGS84"
+                f"layer {layer!r}: CSV {str(path)!r} has no lat/lon columns (looked for {'/'.join(LAT_NAMES)} and "
+                f"{'/'.join(LON_NAMES)}); add them in degrees WGS84"
             ]
         )
     la = pd.to_numeric(df[lat], errors="coerce")
@@ -132,7 +137,9 @@ def read_layer(path: str | Path, layer: str, *, validate: bool = True) -> gpd.Ge
         try:
             gdf = gpd.read_file(path)
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
-            raise DataFileError(f"layer {layer!r}: cannot read {str(path)!r} ({exc}); give a GeoPackage, GeoJSON or CSV file") from exc
+            raise DataFileError(
+                f"layer {layer!r}: cannot read {str(path)!r} ({exc}); give a GeoPackage, GeoJSON or CSV file"
+            ) from exc
     if gdf.crs is None:
         raise CRSError(f"layer {layer!r}: file {str(path)!r} has no CRS; assign one (e.g. EPSG:4326) before loading")
     if not gdf.crs.equals(STORAGE_CRS):
@@ -174,17 +181,33 @@ def read_terrain(path: str | Path) -> Terrain:
     if not crs.to_string() == STORAGE_CRS:
         log.info("reprojecting DEM from %s to %s", crs.to_string(), STORAGE_CRS)
         dst_transform, width, height = rasterio.warp.calculate_default_transform(
-            crs, STORAGE_CRS, band.shape[1], band.shape[0], *rasterio.transform.array_bounds(band.shape[0], band.shape[1], transform)
+            crs,
+            STORAGE_CRS,
+            band.shape[1],
+            band.shape[0],
+            *rasterio.transform.array_bounds(band.shape[0], band.shape[1], transform),
         )
         out = np.full((height, width), np.nan)
         rasterio.warp.reproject(
-            band, out, src_transform=transform, src_crs=crs, dst_transform=dst_transform, dst_crs=STORAGE_CRS, src_nodata=np.nan, dst_nodata=np.nan
+            band,
+            out,
+            src_transform=transform,
+            src_crs=crs,
+            dst_transform=dst_transform,
+            dst_crs=STORAGE_CRS,
+            src_nodata=np.nan,
+            dst_nodata=np.nan,
         )
         band, transform = out, dst_transform
     return Terrain(elevation_m=band, transform=transform, crs=STORAGE_CRS, path=path)
 
 
-def load_region(data_dir: str | Path | None = None, *, dem: str | Path | None = None, **layer_overrides: str | Path | gpd.GeoDataFrame) -> Region:
+def load_region(
+    data_dir: str | Path | None = None,
+    *,
+    dem: str | Path | None = None,
+    **layer_overrides: str | Path | gpd.GeoDataFrame,
+) -> Region:
     """Load and validate every layer of the region.
 
     Parameters
@@ -209,7 +232,9 @@ def load_region(data_dir: str | Path | None = None, *, dem: str | Path | None = 
     base = Path(data_dir) if data_dir is not None else shipped_data_dir()
     unknown = set(layer_overrides) - set(LAYER_FILES)
     if unknown:
-        raise ValidationError([f"unknown layer override {name!r}; layers are: {', '.join(LAYER_FILES)}" for name in sorted(unknown)])
+        raise ValidationError(
+            [f"unknown layer override {name!r}; layers are: {', '.join(LAYER_FILES)}" for name in sorted(unknown)]
+        )
     layers: dict[str, gpd.GeoDataFrame] = {}
     sources: dict[str, Path] = {}
     problems: list[str] = []
@@ -218,7 +243,11 @@ def load_region(data_dir: str | Path | None = None, *, dem: str | Path | None = 
         if given is not None and not isinstance(given, str | os.PathLike | gpd.GeoDataFrame):
             problems.append(
                 f"layer override {name}= is a {type(given).__name__}; give a file path or a GeoDataFrame"
-                + (" (wrap a DataFrame with geopandas.GeoDataFrame(df, geometry=..., crs='EPSG:4326'))" if isinstance(given, pd.DataFrame) else "")
+                + (
+                    " (wrap a DataFrame with geopandas.GeoDataFrame(df, geometry=..., crs='EPSG:4326'))"
+                    if isinstance(given, pd.DataFrame)
+                    else ""
+                )
             )
             continue
         try:
@@ -261,7 +290,8 @@ def cross_layer_problems(region: Region) -> list[str]:
     for _, blo in region.blos.iterrows():
         gid = blo["associated_gate_id"]
         if isinstance(gid, str) and gid and gid not in gate_ids:
-            problems.append(f"layer 'blos' record {blo['id']!r}: column 'associated_gate_id' = {gid!r} is not a gate id; use an id from layer 'gates'")
+            problems.append(
+                f"layer 'blos' record {blo['id']!r}: column 'associated_gate_id' = {gid!r} is not a gate id; use an "
+                "id from layer 'gates'"
+            )
     return problems
-
-

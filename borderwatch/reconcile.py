@@ -30,12 +30,14 @@ PUBLISHED_COASTLINE_KM = 3260.0
 
 def gate_counts(gates: pd.DataFrame) -> dict[str, dict[str, int]]:
     """Gates per border and class, every border x class present (zeros included)."""
-    table = pd.crosstab(gates["border"], gates["class"]).reindex(index=list(NEIGHBOURS), columns=list(GATE_CLASSES), fill_value=0)
+    table = pd.crosstab(gates["border"], gates["class"]).reindex(
+        index=list(NEIGHBOURS), columns=list(GATE_CLASSES), fill_value=0
+    )
     return {b: {c: int(table.at[b, c]) for c in GATE_CLASSES} for b in NEIGHBOURS}
 
 
 def gate_reconciliation(gates: pd.DataFrame) -> pd.DataFrame:
-    """Data against published gate counts, one row per border x class plus totals.
+    """Compare data with published gate counts, one row per border x class plus totals.
 
     Returns
     -------
@@ -50,8 +52,14 @@ def gate_reconciliation(gates: pd.DataFrame) -> pd.DataFrame:
             rows.append({"border": b, "class": c, "data": counts[b][c], "published": PUBLISHED_GATES[b][c], "note": ""})
         class_sum = sum(PUBLISHED_GATES[b].values())
         stated = PUBLISHED_GATE_TOTALS_STATED[b]
-        note = "" if class_sum == stated else f"published total stated as {stated}, but its class counts add up to {class_sum}"
-        rows.append({"border": b, "class": "total", "data": sum(counts[b].values()), "published": class_sum, "note": note})
+        note = (
+            ""
+            if class_sum == stated
+            else f"published total stated as {stated}, but its class counts add up to {class_sum}"
+        )
+        rows.append(
+            {"border": b, "class": "total", "data": sum(counts[b].values()), "published": class_sum, "note": note}
+        )
     df = pd.DataFrame(rows)
     df["difference"] = df["data"] - df["published"]
     return df[["border", "class", "data", "published", "difference", "note"]]
@@ -74,8 +82,22 @@ def blo_reconciliation(blos: gpd.GeoDataFrame) -> pd.DataFrame:
             blo_id = hit["id"].iloc[0] if len(hit) else ""
             matched.update(hit["id"])
             rows.append(
-                {"border": border, "published_name": name, "in_data": bool(len(hit)), "blo_id": blo_id, "data_name": hit["name"].iloc[0] if len(hit) else ""}
+                {
+                    "border": border,
+                    "published_name": name,
+                    "in_data": bool(len(hit)),
+                    "blo_id": blo_id,
+                    "data_name": hit["name"].iloc[0] if len(hit) else "",
+                }
             )
     for _, blo in blos[~blos["id"].isin(matched)].iterrows():
-        rows.append({"border": blo["border"], "published_name": "", "in_data": True, "blo_id": blo["id"], "data_name": blo["name"]})
+        rows.append(
+            {
+                "border": blo["border"],
+                "published_name": "",
+                "in_data": True,
+                "blo_id": blo["id"],
+                "data_name": blo["name"],
+            }
+        )
     return pd.DataFrame(rows)

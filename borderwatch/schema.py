@@ -86,13 +86,30 @@ SCHEMAS: dict[str, LayerSchema] = {
         LayerSchema("countries_display", "polygon", "iso_a3", {"iso_a3": "str", "source": "str"}),
         LayerSchema("boundary_lines", "line", None, {"source": "str"}),
         LayerSchema("coastline", "line", None, {"source": "str"}),
-        LayerSchema("provinces", "polygon", "province_id", {"province_id": "str", "name": "str", "iso_a3": "str", "source": "str"}),
-        LayerSchema("places", "point", "place_id", {"place_id": "str", "name": "str", "iso_a3": "str", **_POINT_PROVENANCE}, positive=("coord_precision_m",)),
-        LayerSchema("roads", "line", "road_id", {"road_id": "str", "country": "str", "road_class": "str", "source": "str"}),
+        LayerSchema(
+            "provinces",
+            "polygon",
+            "province_id",
+            {"province_id": "str", "name": "str", "iso_a3": "str", "source": "str"},
+        ),
+        LayerSchema(
+            "places",
+            "point",
+            "place_id",
+            {"place_id": "str", "name": "str", "iso_a3": "str", **_POINT_PROVENANCE},
+            positive=("coord_precision_m",),
+        ),
+        LayerSchema(
+            "roads", "line", "road_id", {"road_id": "str", "country": "str", "road_class": "str", "source": "str"}
+        ),
         LayerSchema("rivers", "line", "river_id", {"river_id": "str", "source": "str"}),
         LayerSchema("lakes", "polygon", None, {"source": "str"}),
         LayerSchema(
-            "world_ports", "point", "port_id", {"port_id": "str", "name": "str", "country_code": "str", **_POINT_PROVENANCE}, positive=("coord_precision_m",)
+            "world_ports",
+            "point",
+            "port_id",
+            {"port_id": "str", "name": "str", "country_code": "str", **_POINT_PROVENANCE},
+            positive=("coord_precision_m",),
         ),
         LayerSchema(
             "gates",
@@ -106,7 +123,14 @@ SCHEMAS: dict[str, LayerSchema] = {
             "blos",
             "point",
             "id",
-            {"id": "str", "name": "str", "border": "str", "associated_gate_id": "str", "coord_source": "str", **_POINT_PROVENANCE},
+            {
+                "id": "str",
+                "name": "str",
+                "border": "str",
+                "associated_gate_id": "str",
+                "coord_source": "str",
+                **_POINT_PROVENANCE,
+            },
             allowed={"border": NEIGHBOURS},
             positive=("coord_precision_m",),
             coords_optional=True,
@@ -154,7 +178,12 @@ def _record_label(gdf: pd.DataFrame, schema: LayerSchema, pos: int) -> str:
 
 
 def _is_missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or (isinstance(value, str) and not value.strip())
+    return (
+        value is None
+        or (isinstance(value, float) and math.isnan(value))
+        or value is pd.NA
+        or (isinstance(value, str) and not value.strip())
+    )
 
 
 def _number_problem(value: object, *, positive: bool) -> str | None:
@@ -185,10 +214,14 @@ def validate_layer(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[str]:
     if len(gdf) == 0:
         return [f"layer {layer!r}: has no records; give a file with at least one feature"]
     if gdf.crs is None:
-        problems.append(f"layer {layer!r}: has no CRS; set one (borderwatch stores EPSG:4326), e.g. gdf.set_crs('EPSG:4326')")
+        problems.append(
+            f"layer {layer!r}: has no CRS; set one (borderwatch stores EPSG:4326), e.g. gdf.set_crs('EPSG:4326')"
+        )
     missing = [c for c in schema.columns if c not in gdf.columns]
     for col in missing:
-        problems.append(f"layer {layer!r}: missing required column {col!r}; add it (required: {', '.join(schema.columns)})")
+        problems.append(
+            f"layer {layer!r}: missing required column {col!r}; add it (required: {', '.join(schema.columns)})"
+        )
 
     for col, kind in schema.columns.items():
         if col in missing:
@@ -198,17 +231,22 @@ def validate_layer(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[str]:
             if _is_missing(value):
                 if col == "coord_precision_m" and schema.coords_optional and gdf.geometry.iloc[pos] is None:
                     continue
-                problems.append(f"layer {layer!r} {_record_label(gdf, schema, pos)}: column {col!r} is empty; give a value")
+                problems.append(
+                    f"layer {layer!r} {_record_label(gdf, schema, pos)}: column {col!r} is empty; give a value"
+                )
                 continue
             if kind in ("float", "int"):
                 problem = _number_problem(value, positive=col in schema.positive)
                 if problem:
-                    problems.append(f"layer {layer!r} {_record_label(gdf, schema, pos)}: column {col!r} = {value!r} {problem}")
+                    problems.append(
+                        f"layer {layer!r} {_record_label(gdf, schema, pos)}: column {col!r} = {value!r} {problem}"
+                    )
                     continue
             allowed = schema.allowed.get(col)
             if allowed is not None and value not in allowed:
                 problems.append(
-                    f"layer {layer!r} {_record_label(gdf, schema, pos)}: column {col!r} = {value!r} is not one of {', '.join(allowed)}; use one of them"
+                    f"layer {layer!r} {_record_label(gdf, schema, pos)}: column {col!r} = {value!r} is not one of "
+                    f"{', '.join(allowed)}; use one of them"
                 )
 
     # columns that must be > 0 where present, whether required or optional (e.g. a wharf's precision)
@@ -218,7 +256,9 @@ def validate_layer(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[str]:
         for pos, value in enumerate(gdf[col]):
             problem = None if _is_missing(value) else _number_problem(value, positive=True)
             if problem:
-                problems.append(f"layer {layer!r} {_record_label(gdf, schema, pos)}: column {col!r} = {value!r} {problem}")
+                problems.append(
+                    f"layer {layer!r} {_record_label(gdf, schema, pos)}: column {col!r} = {value!r} {problem}"
+                )
 
     idc = schema.id_column
     if idc and idc in gdf.columns:
@@ -253,7 +293,9 @@ def _geometry_problems(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[str]:
             continue
         if not geom.is_valid:
             reason = shapely.is_valid_reason(geom)
-            problems.append(f"layer {layer!r} {label}: invalid {schema.geometry} ({reason}); repair it, e.g. shapely.make_valid")
+            problems.append(
+                f"layer {layer!r} {label}: invalid {schema.geometry} ({reason}); repair it, e.g. shapely.make_valid"
+            )
         if gdf.crs is not None and gdf.crs.to_epsg() == 4326:
             bx0, by0, bx1, by1 = geom.bounds
             if bx0 < minx - slack or by0 < miny - slack or bx1 > maxx + slack or by1 > maxy + slack:
@@ -263,6 +305,7 @@ def _geometry_problems(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[str]:
                     else f"bounds {tuple(round(b, 4) for b in geom.bounds)!r}"
                 )
                 problems.append(
-                    f"layer {layer!r} {label}: {where} is outside the region lon {minx}-{maxx} E, lat {miny}-{maxy} N; check the coordinates (lat/lon swapped?)"
+                    f"layer {layer!r} {label}: {where} is outside the region lon {minx}-{maxx} E, lat {miny}-{maxy} "
+                    "N; check the coordinates (lat/lon swapped?)"
                 )
     return problems

@@ -71,7 +71,9 @@ def build_boundaries(raw: Path, out: Path) -> None:
     prov = pd.concat([vnm[cols], lao[cols], khm[cols]], ignore_index=True)
     prov = gpd.GeoDataFrame(prov, geometry="geometry", crs="EPSG:4326")
     dup = prov["province_id"].duplicated(keep=False)
-    prov.loc[dup, "province_id"] = prov.loc[dup, "province_id"] + "-" + prov.loc[dup].groupby("province_id").cumcount().astype(str)
+    prov.loc[dup, "province_id"] = (
+        prov.loc[dup, "province_id"] + "-" + prov.loc[dup].groupby("province_id").cumcount().astype(str)
+    )
     _write_geojson(prov, out / "provinces.geojson")
 
     places = gpd.read_file(raw / "ne10m_populated_places.geojson")
@@ -124,7 +126,9 @@ def build_roads(raw: Path, out: Path) -> None:
     roads = pd.concat([lao, vnm], ignore_index=True)
     roads = gpd.GeoDataFrame(roads, geometry="geometry", crs="EPSG:4326")
     dup = roads["road_id"].duplicated(keep=False)
-    roads.loc[dup, "road_id"] = roads.loc[dup, "road_id"] + "-" + roads.loc[dup].groupby("road_id").cumcount().astype(str)
+    roads.loc[dup, "road_id"] = (
+        roads.loc[dup, "road_id"] + "-" + roads.loc[dup].groupby("road_id").cumcount().astype(str)
+    )
     _write_geojson(roads, out / "roads.geojson")
 
 
@@ -155,7 +159,17 @@ def build_ports(raw: Path, out: Path) -> None:
         source="NGA World Port Index (Pub. 150), public domain",
         coord_precision_m=2000.0,
     )
-    cols = ["port_id", "name", "country_code", "un_locode", "harbor_size", "harbor_type", "source", "coord_precision_m", "geometry"]
+    cols = [
+        "port_id",
+        "name",
+        "country_code",
+        "un_locode",
+        "harbor_size",
+        "harbor_type",
+        "source",
+        "coord_precision_m",
+        "geometry",
+    ]
     _write_geojson(wpi[cols], out / "world_ports.geojson")
 
 

@@ -19,7 +19,12 @@ def toy_countries():
     Edges are densified to 0.01 degree, like real boundary data (a long straight
     lon/lat edge is not straight once projected).
     """
-    boxes = [box(105.0, 10.0, 106.0, 21.0), box(104.0, 15.0, 105.0, 20.0), box(104.0, 21.0, 107.0, 22.0), box(104.0, 10.0, 105.0, 12.0)]
+    boxes = [
+        box(105.0, 10.0, 106.0, 21.0),
+        box(104.0, 15.0, 105.0, 20.0),
+        box(104.0, 21.0, 107.0, 22.0),
+        box(104.0, 10.0, 105.0, 12.0),
+    ]
     return gpd.GeoDataFrame(
         {"iso_a3": ["VNM", "LAO", "CHN", "KHM"], "source": ["toy"] * 4},
         geometry=[shapely.segmentize(b, 0.01) for b in boxes],
@@ -57,7 +62,9 @@ def test_split_coords_every_m_keeps_total_length():
     coords = np.array([[105.0, 15.0], [105.0, 15.3], [105.2, 15.3]])
     pieces = split_coords_every_m(coords, 10000)
     lengths = [LineString(p).length for p in pieces]
-    assert len(pieces) == int(np.ceil(sum(float(distance_m(a[0], a[1], b[0], b[1])) for a, b in itertools.pairwise(coords)) / 10000))
+    assert len(pieces) == int(
+        np.ceil(sum(float(distance_m(a[0], a[1], b[0], b[1])) for a, b in itertools.pairwise(coords)) / 10000)
+    )
     assert all(np.allclose(a[-1], b[0]) for a, b in itertools.pairwise(pieces))
     assert all(x > 0 for x in lengths)
 

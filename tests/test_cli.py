@@ -21,13 +21,18 @@ def test_validate_shipped_data():
 
 
 def test_validate_lists_all_problems_and_exits_1(data_dir, gates_csv):
-    bad = gates_csv.replace("VN-CHN-003,Bac Phong Sinh,Bắc Phong Sinh,primary", "VN-CHN-003,Bac Phong Sinh,Bắc Phong Sinh,tertiary", 1)
+    bad = gates_csv.replace(
+        "VN-CHN-003,Bac Phong Sinh,Bắc Phong Sinh,primary", "VN-CHN-003,Bac Phong Sinh,Bắc Phong Sinh,tertiary", 1
+    )
     bad = bad.replace("VN-CHN-004,", "VN-CHN-001,", 1)
     root = data_dir({LAYER_FILES["gates"]: bad})
     result = run("validate", "--data", str(root))
     assert result.exit_code == 1
     assert "Traceback" not in result.output
-    assert "record 'VN-CHN-003': column 'class' = 'tertiary' is not one of international, primary, secondary" in result.output
+    assert (
+        "record 'VN-CHN-003': column 'class' = 'tertiary' is not one of international, primary, secondary"
+        in result.output
+    )
     assert "duplicate id 'VN-CHN-001'" in result.output
 
 
@@ -42,7 +47,16 @@ def test_info_json_keys_and_values():
     result = run("info", "--json")
     assert result.exit_code == 0, result.output
     facts = json.loads(result.stdout)
-    for key in ["gates", "published_gates", "blo_count", "seaport_count", "border_length_km", "coastline_km", "gates_snapped", "snap_distance_km"]:
+    for key in [
+        "gates",
+        "published_gates",
+        "blo_count",
+        "seaport_count",
+        "border_length_km",
+        "coastline_km",
+        "gates_snapped",
+        "snap_distance_km",
+    ]:
         assert key in facts, key
     assert facts["published_gates"]["CHN"] == {"international": 5, "primary": 3, "secondary": 42}
     assert facts["blo_count"] == 15 and facts["seaport_count"] == 21
@@ -59,7 +73,9 @@ def test_info_text_shows_published_counts():
 
 
 def test_python_dash_m_entry_point():
-    proc = subprocess.run([sys.executable, "-m", "borderwatch", "--version"], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "borderwatch", "--version"], capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0 and proc.stdout.startswith("borderwatch, version")
 
 
@@ -100,7 +116,10 @@ def test_invalid_polygon_exits_1(data_dir):
             {
                 "type": "Feature",
                 "properties": {"province_id": "VNM-99", "name": "Bowtie", "iso_a3": "VNM", "source": "test"},
-                "geometry": {"type": "Polygon", "coordinates": [[[105, 10], [106, 11], [106, 10], [105, 11], [105, 10]]]},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[105, 10], [106, 11], [106, 10], [105, 11], [105, 10]]],
+                },
             }
         ],
     }
@@ -114,7 +133,11 @@ def test_unreadable_dem_and_empty_layer_exit_1(data_dir):
 
     result = run("validate", "--data", str(data_dir({DEM_FILE: b"GIF89a not a tiff", LAYER_FILES["seaports"]: ""})))
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "is not a readable raster" in result.output and "layer 'seaports'" in result.output and "is empty" in result.output
+    assert (
+        "is not a readable raster" in result.output
+        and "layer 'seaports'" in result.output
+        and "is empty" in result.output
+    )
 
 
 def test_user_roads_without_crs_exit_1(tmp_path, region):
@@ -136,7 +159,10 @@ def test_existing_output_is_not_replaced_without_overwrite(tmp_path):
 def test_routes_unknown_name_fails_before_building_and_lists_names():
     result = run("routes", "--to", "Atlantis")
     assert result.exit_code == 1
-    assert "unknown destination 'Atlantis'; valid names: Hanoi; Ho Chi Minh City; Haiphong; Da Nang; export; China border; SP-01 Cat Lai" in result.output
+    assert (
+        "unknown destination 'Atlantis'; valid names: Hanoi; Ho Chi Minh City; Haiphong; Da Nang; export; China "
+        "border; SP-01 Cat Lai" in result.output
+    )
 
 
 def test_gates_command_reports_each_gate_and_writes_a_table(tmp_path):
@@ -148,5 +174,14 @@ def test_gates_command_reports_each_gate_and_writes_a_table(tmp_path):
     assert sum(line.startswith("VN-") for line in lines) == 87
     assert any(line.startswith("VN-CHN-005") and "IMPLAUSIBLE: " in line for line in lines)
     header = out.read_text(encoding="utf-8").splitlines()[0].split(",")
-    for col in ("id", "orig_lon", "orig_lat", "snap_method", "snap_distance_m", "coord_precision_m", "snap_plausible", "geometry_wkt"):
+    for col in (
+        "id",
+        "orig_lon",
+        "orig_lat",
+        "snap_method",
+        "snap_distance_m",
+        "coord_precision_m",
+        "snap_plausible",
+        "geometry_wkt",
+    ):
         assert col in header

@@ -5,18 +5,36 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString
 
-from borderwatch import GraphArrays, GraphContractError, build_route_graph, edge_cost, graph_meta, load_profile, validate_route_graph
+from borderwatch import (
+    GraphArrays,
+    GraphContractError,
+    build_route_graph,
+    edge_cost,
+    graph_meta,
+    load_profile,
+    validate_route_graph,
+)
 from borderwatch.network.contract import CHINA_NODE, ORIGIN_NODE, cell_node, destination_node, gate_node, port_node
 
 
 def tiny_route_graph() -> nx.MultiDiGraph:
     """Two nodes and one road, with the metadata a route graph carries."""
     profile = load_profile()
-    G = nx.MultiDiGraph(crs="EPSG:4326", origin="a", destinations={"B": "b"}, profile=profile.to_dict(), no_entry_from={})
+    G = nx.MultiDiGraph(
+        crs="EPSG:4326", origin="a", destinations={"B": "b"}, profile=profile.to_dict(), no_entry_from={}
+    )
     G.add_node("a", x=0.0, y=0.0, kind="origin", country="LAO")
     G.add_node("b", x=1.0, y=0.0, kind="destination", country="VNM")
     G.add_edge(
-        "a", "b", mode="road", length_m=1000.0, time_h=0.1, exposure=0.0, cost=0.1, geometry=LineString([(0, 0), (1, 0)]), source="test"
+        "a",
+        "b",
+        mode="road",
+        length_m=1000.0,
+        time_h=0.1,
+        exposure=0.0,
+        cost=0.1,
+        geometry=LineString([(0, 0), (1, 0)]),
+        source="test",
     )
     return G
 
@@ -39,16 +57,34 @@ def test_a_valid_route_graph_passes_and_gives_typed_metadata():
 @pytest.mark.parametrize(
     ("break_it", "message"),
     [
-        (lambda G: G.edges["a", "b", 0].pop("time_h"), "edge 'a' -> 'b' lacks time_h; route-graph edges need mode, length_m, time_h"),
-        (lambda G: G.edges["a", "b", 0].update(mode="teleport"), "edge 'a' -> 'b' has mode = 'teleport'; use one of road"),
+        (
+            lambda G: G.edges["a", "b", 0].pop("time_h"),
+            "edge 'a' -> 'b' lacks time_h; route-graph edges need mode, length_m, time_h",
+        ),
+        (
+            lambda G: G.edges["a", "b", 0].update(mode="teleport"),
+            "edge 'a' -> 'b' has mode = 'teleport'; use one of road",
+        ),
         (lambda G: G.edges["a", "b", 0].update(exposure=2.0), "exposure 2.0 must lie in [0, 1]"),
-        (lambda G: G.edges["a", "b", 0].update(cost=float("nan")), "edge 'a' -> 'b' has cost = nan; every edge needs a finite number 'cost' >= 0"),
-        (lambda G: G.edges["a", "b", 0].update(mode="gate"), "edge 'a' -> 'b' lacks border, crossing, gate_class, gate_id"),
+        (
+            lambda G: G.edges["a", "b", 0].update(cost=float("nan")),
+            "edge 'a' -> 'b' has cost = nan; every edge needs a finite number 'cost' >= 0",
+        ),
+        (
+            lambda G: G.edges["a", "b", 0].update(mode="gate"),
+            "edge 'a' -> 'b' lacks border, crossing, gate_class, gate_id",
+        ),
         (lambda G: G.nodes["b"].pop("country"), "node 'b' lacks country"),
         (lambda G: G.graph.update(origin="nowhere"), "graph attribute 'origin' = 'nowhere' is not a node of the graph"),
-        (lambda G: G.graph.update(destinations={"B": "zz"}), "graph attribute 'destinations': 'B' -> 'zz' is not a node"),
+        (
+            lambda G: G.graph.update(destinations={"B": "zz"}),
+            "graph attribute 'destinations': 'B' -> 'zz' is not a node",
+        ),
         (lambda G: G.graph.update(no_entry_from={"zz": "CHN"}), "graph attribute 'no_entry_from' names 'zz'"),
-        (lambda G: G.graph["profile"]["cost"].update(exposure_weight_h=-1), "graph attribute 'profile' is not a valid cost profile"),
+        (
+            lambda G: G.graph["profile"]["cost"].update(exposure_weight_h=-1),
+            "graph attribute 'profile' is not a valid cost profile",
+        ),
         (lambda G: G.graph.update(crs="EPSG:3857"), "graph attribute 'crs' = 'EPSG:3857'"),
     ],
 )

@@ -11,7 +11,9 @@ from borderwatch.gates import snap_summary
 
 def toy_border():
     """A straight LAO border along 105 E from 15 to 16 N."""
-    return gpd.GeoDataFrame({"border": ["LAO"]}, geometry=[LineString([(105.0, 15.0), (105.0, 16.0)])], crs="EPSG:4326").set_index("border", drop=False)
+    return gpd.GeoDataFrame(
+        {"border": ["LAO"]}, geometry=[LineString([(105.0, 15.0), (105.0, 16.0)])], crs="EPSG:4326"
+    ).set_index("border", drop=False)
 
 
 def toy_gates(rows):
@@ -49,7 +51,9 @@ def test_coarse_gate_snaps_to_road_crossing_within_its_precision():
     assert snapped.at["A", "coord_precision_m"] == 1000
     # B: the nearest contact (15.5 N) is ~34 km away, beyond 20 km -> nearest border point
     assert snapped.at["B", "snap_method"] == "nearest_border"
-    assert snapped.at["B", "geometry"].x == pytest.approx(105.0, abs=1e-6) and snapped.at["B", "geometry"].y == pytest.approx(15.2, abs=2e-3)
+    assert snapped.at["B", "geometry"].x == pytest.approx(105.0, abs=1e-6) and snapped.at[
+        "B", "geometry"
+    ].y == pytest.approx(15.2, abs=2e-3)
     # precision becomes the half-chord of the precision circle on the border
     d = snapped.at["B", "border_distance_m"]
     assert snapped.at["B", "coord_precision_m"] == pytest.approx(np.sqrt(20000.0**2 - d**2))

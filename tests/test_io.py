@@ -28,7 +28,10 @@ def test_gate_positions_keep_source_and_precision(region):
     # Nam Lanh had no coordinate in the gate table; GeoNames gives one
     assert np.isnan(gates.at["VN-LAO-007", "table_lat"]) and gates.at["VN-LAO-007", "geometry"] is not None
     # the table's own coordinate is kept beside the better one
-    assert gates.at["VN-CHN-002", "table_coord_precision_m"] == 25000 and gates.at["VN-CHN-002", "coord_precision_m"] == 7000
+    assert (
+        gates.at["VN-CHN-002", "table_coord_precision_m"] == 25000
+        and gates.at["VN-CHN-002", "coord_precision_m"] == 7000
+    )
     assert merged["source_record_id"].str.startswith("geonames:").all()
     assert (gates["coord_precision_m"] > 0).all()
 
@@ -53,7 +56,10 @@ def test_override_layer_with_csv_geojson_and_gpkg(tmp_path, region):
 
 
 def test_blo_naming_a_missing_gate_is_a_cross_layer_problem(region):
-    with pytest.raises(ValidationError, match=r"layer 'blos' record 'BLO-01': column 'associated_gate_id' = 'VN-CHN-001' is not a gate id"):
+    with pytest.raises(
+        ValidationError,
+        match=r"layer 'blos' record 'BLO-01': column 'associated_gate_id' = 'VN-CHN-001' is not a gate id",
+    ):
         load_region(gates=region.gates.iloc[1:])
 
 
@@ -113,7 +119,15 @@ def test_dem_in_another_crs_is_reprojected(tmp_path):
     path = tmp_path / "dem_utm.tif"
     data = np.arange(100, dtype="float32").reshape(10, 10)
     with rasterio.open(
-        path, "w", driver="GTiff", width=10, height=10, count=1, dtype="float32", crs="EPSG:32648", transform=from_origin(500000, 2000000, 1000, 1000)
+        path,
+        "w",
+        driver="GTiff",
+        width=10,
+        height=10,
+        count=1,
+        dtype="float32",
+        crs="EPSG:32648",
+        transform=from_origin(500000, 2000000, 1000, 1000),
     ) as dst:
         dst.write(data, 1)
     terrain = read_terrain(path)
@@ -125,7 +139,9 @@ def test_dem_in_another_crs_is_reprojected(tmp_path):
 
 def test_dem_without_crs(tmp_path):
     path = tmp_path / "dem.tif"
-    with rasterio.open(path, "w", driver="GTiff", width=2, height=2, count=1, dtype="int16", transform=from_origin(100, 20, 1, 1)) as dst:
+    with rasterio.open(
+        path, "w", driver="GTiff", width=2, height=2, count=1, dtype="int16", transform=from_origin(100, 20, 1, 1)
+    ) as dst:
         dst.write(np.zeros((2, 2), dtype="int16"), 1)
     with pytest.raises(CRSError, match="has no CRS"):
         read_terrain(path)

@@ -11,8 +11,8 @@ from shapely.geometry import LineString, box
 
 from borderwatch import ProfileError, ValidationError, load_graph, load_profile, read_osmnx_roads, save_graph
 from borderwatch.cli import main
-from borderwatch.network.noding import CountryLocator, node_lines
 from borderwatch.network.lattice import tobler_speed_kmh
+from borderwatch.network.noding import CountryLocator, node_lines
 
 from .test_routing import two_way_graph
 
@@ -93,7 +93,13 @@ def test_crossing_roads_are_noded_and_the_border_cuts_them():
         crs="EPSG:4326",
     )
     noded = node_lines(
-        roads, id_column="road_id", class_column="road_class", locator=CountryLocator(countries), border=border, prefix="road", snap_tolerance_m=500
+        roads,
+        id_column="road_id",
+        class_column="road_class",
+        locator=CountryLocator(countries),
+        border=border,
+        prefix="road",
+        snap_tolerance_m=500,
     )
     p = noded.pieces
     assert noded.border_cuts == 1 and noded.snapped_ends == 1
@@ -113,7 +119,9 @@ def test_crossing_roads_are_noded_and_the_border_cuts_them():
     g = nx.Graph(list(zip(p["u"], p["v"], strict=True)))
     assert nx.number_connected_components(g) == 2  # Lao stub | Vietnamese network
     assert p["length_m"].sum() == pytest.approx(
-        sum(float(np.asarray(gpd.GeoSeries([geom], crs="EPSG:4326").to_crs(3405).length)[0]) for geom in roads.geometry) + 330, rel=0.01
+        sum(float(np.asarray(gpd.GeoSeries([geom], crs="EPSG:4326").to_crs(3405).length)[0]) for geom in roads.geometry)
+        + 330,
+        rel=0.01,
     )
 
 
@@ -157,7 +165,10 @@ def test_graphml_without_cost_is_rejected(tmp_path):
     with pytest.raises(ValidationError, match="edge 'a' -> 'b' has no 'cost'"):
         load_graph(path)
     result = CliRunner().invoke(main, ["routes", "--graph", str(path), "--origin", "a", "--to", "b"])
-    assert result.exit_code == 1 and "edge 'a' -> 'b' has no 'cost'; every edge needs a finite number 'cost' >= 0" in result.output
+    assert (
+        result.exit_code == 1
+        and "edge 'a' -> 'b' has no 'cost'; every edge needs a finite number 'cost' >= 0" in result.output
+    )
 
 
 def test_unreachable_destination_exits_1(tmp_path):
@@ -176,8 +187,12 @@ def test_osmnx_graphml_becomes_a_road_layer(tmp_path):
     G.add_node(1, x=105.80, y=21.00)
     G.add_node(2, x=105.82, y=21.00)
     G.add_node(3, x=105.82, y=21.02)
-    G.add_edge(1, 2, osmid=11, highway="primary", length=2076.0, geometry="LINESTRING (105.8 21, 105.81 21.001, 105.82 21)")
-    G.add_edge(2, 1, osmid=11, highway="primary", length=2076.0, geometry="LINESTRING (105.82 21, 105.81 21.001, 105.8 21)")
+    G.add_edge(
+        1, 2, osmid=11, highway="primary", length=2076.0, geometry="LINESTRING (105.8 21, 105.81 21.001, 105.82 21)"
+    )
+    G.add_edge(
+        2, 1, osmid=11, highway="primary", length=2076.0, geometry="LINESTRING (105.82 21, 105.81 21.001, 105.8 21)"
+    )
     G.add_edge(2, 3, osmid=12, highway="['residential', 'tertiary']", length=2224.0)
     path = tmp_path / "osmnx.graphml"
     nx.write_graphml(G, path)

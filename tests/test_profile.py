@@ -43,7 +43,10 @@ def shipped_value(table, dotted):
         ('[river]\nnavigable = "Mekong"\n', "key 'river.navigable' must be a list of strings"),
         ('[cost]\nexposure_weight_h = "lots"\n', "key 'cost.exposure_weight_h' must be a number, got str 'lots'"),
         ("[sea]\noverseas_harbor_sizes = 5\n", "key 'sea.overseas_harbor_sizes' must be a list of strings"),
-        ('[sea]\noverseas_harbor_sizes = ["Huge"]\n', "has 'Huge', which is not one of Very Small, Small, Medium, Large"),
+        (
+            '[sea]\noverseas_harbor_sizes = ["Huge"]\n',
+            "has 'Huge', which is not one of Very Small, Small, Medium, Large",
+        ),
         ("[gate.primary]\nexposure = 1.5\n", "key 'gate.primary.exposure' must be <= 1, got 1.5"),
         ("[offroad]\ndetour_factor = 0.5\n", "key 'offroad.detour_factor' must be >= 1, got 0.5"),
         ("[lattice]\nrefine = 1.5\n", "key 'lattice.refine' must be an integer"),

@@ -32,7 +32,10 @@ def test_gate_classes_enum_matches_schema():
 
 def test_unknown_gate_class_names_record_column_and_value():
     problems = validate_layer(gates(**{"class": ["international", "tertiary"]}), SCHEMAS["gates"])
-    assert problems == ["layer 'gates' record 'G-2': column 'class' = 'tertiary' is not one of international, primary, secondary; use one of them"]
+    assert problems == [
+        "layer 'gates' record 'G-2': column 'class' = 'tertiary' is not one of international, primary, secondary; "
+        "use one of them"
+    ]
 
 
 def test_missing_column_is_reported():
@@ -71,12 +74,20 @@ def test_invalid_polygon_is_reported():
 
 def test_layer_without_crs_and_empty_layer():
     assert any("has no CRS" in p for p in validate_layer(gates().set_crs(None, allow_override=True), SCHEMAS["gates"]))
-    assert validate_layer(gates().iloc[:0], SCHEMAS["gates"]) == ["layer 'gates': has no records; give a file with at least one feature"]
+    assert validate_layer(gates().iloc[:0], SCHEMAS["gates"]) == [
+        "layer 'gates': has no records; give a file with at least one feature"
+    ]
 
 
 def test_optional_coordinates_for_wharfs():
     wharfs = gpd.GeoDataFrame(
-        {"id": ["MK-1"], "name": ["Guanlei"], "country": ["CHN"], "coord_source": ["not found"], "coord_precision_m": [np.nan]},
+        {
+            "id": ["MK-1"],
+            "name": ["Guanlei"],
+            "country": ["CHN"],
+            "coord_source": ["not found"],
+            "coord_precision_m": [np.nan],
+        },
         geometry=[None],
         crs="EPSG:4326",
     )

@@ -8,6 +8,7 @@ Shortest paths run on :class:`~borderwatch.network.arrays.GraphArrays`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
@@ -21,6 +22,9 @@ from ..network.arrays import GraphArrays
 from ..network.contract import graph_meta, validate_route_graph
 from ..network.endpoints import match_name, unknown_name
 from ..schema import STORAGE_CRS
+from . import MAX_K
+
+log = logging.getLogger(__name__)
 
 ROUTE_COLUMNS = [
     "origin",
@@ -42,8 +46,12 @@ ROUTE_COLUMNS = [
     "modes",
     "n_edges",
     "overlap_with_best",
+    "overlap_with_better",
+    "alternative",
     "geometry",
 ]
+#: Penalty rounds per rank before k_routes concludes no further distinct route exists.
+ROUNDS_PER_RANK = 5
 
 
 def destination_names(G: nx.MultiDiGraph) -> dict[str, Hashable]:
@@ -102,16 +110,27 @@ def _exposure_weight(G: nx.MultiDiGraph) -> float | None:
     return profile["cost"]["exposure_weight_h"] if profile is not None else None
 
 
-def _explain(G: nx.MultiDiGraph, arrays: GraphArrays, edges: np.ndarray, *, exposure_weight_h: float | None) -> dict[str, Any]:
+def _explain(
+    G: nx.MultiDiGraph, arrays: GraphArrays, edges: np.ndarray, *, exposure_weight_h: float | None
+) -> dict[str, Any]:
     data = [G.edges[arrays.edge_id(e)] if G.is_multigraph() else G.edges[arrays.edge_id(e)[:2]] for e in edges]
     w = exposure_weight_h
     crossings = []
     for e in data:
         kind = e.get("crossing")
         if kind == "gate" and e.get("gate_id"):
-            crossings.append({"crossing": e["gate_id"], "gate_class": e.get("gate_class", ""), "border": e.get("border", ""), "geometry": e.get("geometry")})
+            crossings.append(
+                {
+                    "crossing": e["gate_id"],
+                    "gate_class": e.get("gate_class", ""),
+                    "border": e.get("border", ""),
+                    "geometry": e.get("geometry"),
+                }
+            )
         elif kind == "informal":
-            crossings.append({"crossing": "informal", "gate_class": "", "border": e.get("border", ""), "geometry": e.get("geometry")})
+            crossings.append(
+                {"crossing": "informal", "gate_class": "", "border": e.get("border", ""), "geometry": e.get("geometry")}
+            )
     modes: list[str] = []
     for e in data:
         m = e.get("mode", "edge")
@@ -187,7 +206,7 @@ def least_cost_routes(
     weight: str = "cost",
     arrays: GraphArrays | None = None,
 ) -> gpd.GeoDataFrame:
-    """The least-cost route from ``origin`` to each destination, explained.
+    """Find the least-cost route from ``origin`` to each destination, explained.
 
     Parameters
     ----------
@@ -227,32 +246,60 @@ def k_routes(
     weight: str = "cost",
     arrays: GraphArrays | None = None,
 ) -> gpd.GeoDataFrame:
-    """Up to ``k`` genuinely different routes per destination (penalty method).
+    """Find up to ``k`` genuinely different routes per destination (penalty method).
 
-    A destination node with a ``no_entry_from`` attribute (the China-border
-    sink: traffic transiting Vietnam to China) is routed without the edges
-    that enter Vietnam from that country.
+    Rank 1 is the least-cost route.  Rank r is the least-cost route once
+    every link (node pair) used by ranks 1 .. r-1 costs ``1 + penalty * n``
+    times its cost, n being how many of them used it: the next route avoids
+    their links where a reasonable alternative exists.  Rank r depends only on
+    the ranks before it, so the first r routes of ``k = n`` are the routes of
+    ``k = r``.  Routes are reported in rank order at their true (unpenalised)
+    cost, which need not increase with rank.  A search that repeats an earlier
+    route penalises it again, up to :data:`ROUNDS_PER_RANK` times; when still
+    no new route appears, fewer than ``k`` routes are returned and the
+    result's ``attrs["notes"]`` says so.
 
-    After each route is found, the weight of every edge it used is multiplied
-    by ``1 + penalty`` and the search is repeated, so the next route avoids
-    reusing edges where a reasonable alternative exists.  Identical repeats
-    are discarded; each route is reported at its true (unpenalised) cost, and
-    ``overlap_with_best`` gives the share of its edges shared with rank 1.
+    Routes obey the graph's rules (:meth:`GraphArrays.for_destination`): a
+    route to the China-border sink does not enter Vietnam from China.
 
     Parameters
     ----------
+    G
+        A route graph, or any graph whose edges carry ``weight``.
+    origin
+        Node id; default ``G.graph["origin"]`` (the Golden Triangle).
+    destinations
+        Names, seaport ids or node ids; default every named destination.
     k
-        Routes per destination (>= 1).
+        Routes per destination, 1 .. :data:`MAX_K`.
     penalty
-        Relative penalty on reused edges (> 0).
+        Relative penalty per earlier use of a link (> 0).
+    weight
+        Edge attribute to minimise.
+    arrays
+        A prebuilt array view of ``G`` (saves rebuilding it).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns :data:`ROUTE_COLUMNS`, ranked by true cost per destination.
+        Columns :data:`ROUTE_COLUMNS`.  ``overlap_with_best`` is the share of
+        a route's edges shared with rank 1, ``overlap_with_better`` the largest
+        share shared with any better-ranked route, ``alternative`` says in
+        words what makes the route different.
+
+    Raises
+    ------
+    ParameterError
+        ``k`` or ``penalty`` out of range.
+    NoRouteError
+        A destination cannot be reached.
+    UnknownNameError
+        A destination name is unknown (message lists the valid names).
+    GraphContractError
+        The graph breaks the route-graph contract.
     """
-    if k < 1:
-        raise ParameterError(f"k must be >= 1, got {k!r}")
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= MAX_K:
+        raise ParameterError(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
     if not penalty > 0:
         raise ParameterError(f"penalty must be > 0, got {penalty!r}")
     validate_route_graph(G, weight=weight)
@@ -261,24 +308,52 @@ def k_routes(
     base = arrays if arrays is not None else GraphArrays.from_graph(G, weight=weight)
     w = _exposure_weight(G)
     rows: list[dict[str, Any]] = []
+    notes: list[str] = []
     for name, node in targets:
-        current = base.for_destination(node)
-        edges, _ = current.path_edges(src, node)
-        found = [edges]
-        tries = 0
-        while len(found) < k and tries < 3 * k:
-            tries += 1
-            current = current.scaled(current.parallel(found[-1]), 1.0 + penalty)
-            edges, _ = current.path_edges(src, node)
-            if not any(np.array_equal(edges, f) for f in found):
-                found.append(edges)
-        best = set(found[0].tolist())
-        explained = []
-        for edges in found:
-            info = _explain(G, base, edges, exposure_weight_h=w)
-            info["overlap_with_best"] = sum(e in best for e in edges.tolist()) / max(1, len(edges))
-            explained.append(info)
-        explained.sort(key=lambda r: r["cost"])
-        for rank, info in enumerate(explained, start=1):
+        found = _diverse_paths(base.for_destination(node), src, node, k=k, penalty=penalty)
+        if len(found) < k:
+            notes.append(
+                f"{name}: only {len(found)} distinct route{'s' if len(found) != 1 else ''} found (asked for {k})"
+            )
+            log.warning("%s", notes[-1])
+        explained = [_explain(G, base, edges, exposure_weight_h=w) for edges in found]
+        for rank, (edges, info) in enumerate(zip(found, explained, strict=True), start=1):
+            info["overlap_with_best"] = _overlap(edges, found[0])
+            info["overlap_with_better"] = max((_overlap(edges, f) for f in found[: rank - 1]), default=1.0)
+            info["alternative"] = _alternative(rank, info, explained)
             rows.append({"origin": str(src), "destination": name, "destination_node": str(node), "rank": rank, **info})
-    return _frame(rows)
+    frame = _frame(rows)
+    frame.attrs["notes"] = notes
+    return frame
+
+
+def _diverse_paths(view: GraphArrays, src: Hashable, node: Hashable, *, k: int, penalty: float) -> list[np.ndarray]:
+    edges, _ = view.path_edges(src, node)
+    found = [edges]
+    uses = np.zeros(view.n_edges)
+    while len(found) < k:
+        for _ in range(ROUNDS_PER_RANK):
+            uses[view.parallel(edges)] += 1.0
+            edges, _ = view.with_cost(view.cost * (1.0 + penalty * uses)).path_edges(src, node)
+            if not any(np.array_equal(edges, f) for f in found):
+                break
+        else:
+            return found
+        found.append(edges)
+    return found
+
+
+def _overlap(edges: np.ndarray, other: np.ndarray) -> float:
+    return float(np.isin(edges, other).mean()) if len(edges) else 0.0
+
+
+def _alternative(rank: int, info: dict[str, Any], explained: list[dict[str, Any]]) -> str:
+    if rank == 1:
+        return "least-cost route"
+    better = explained[: rank - 1]
+    entries = {b["entry_crossing"] for b in better}
+    share = f"shares {info['overlap_with_better']:.0%} of its edges with a better-ranked route"
+    if info["entry_crossing"] not in entries:
+        was = ", ".join(sorted(e or "none" for e in entries))
+        return f"enters at {info['entry_crossing'] or 'no crossing'} (better routes: {was}); {share}"
+    return f"same entry as a better route, another path; {share}"

@@ -21,7 +21,10 @@ def validate(data_dir: Path | None) -> None:
 
     region = load_region(data_dir)
     n = sum(len(g) for g in region.layers.values())
-    click.echo(f"valid: {len(region.layers)} layers, {n} records, DEM {region.terrain.shape[0]}x{region.terrain.shape[1]} cells")
+    click.echo(
+        f"valid: {len(region.layers)} layers, {n} records, DEM {region.terrain.shape[0]}x{region.terrain.shape[1]} "
+        "cells"
+    )
 
 
 @click.command()
@@ -29,7 +32,7 @@ def validate(data_dir: Path | None) -> None:
 @json_option
 @handle_errors
 def info(data_dir: Path | None, as_json: bool) -> None:
-    """Counts, published-count reconciliation, border lengths and gate snapping."""
+    """Print counts, published-count reconciliation, border lengths and gate snapping."""
     from ..info import region_info
     from ..readers import load_region
 

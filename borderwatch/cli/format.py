@@ -8,16 +8,17 @@ can never drive the user's terminal.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 #: C0/C1 control characters except newline and tab (ESC starts ANSI/OSC sequences).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def terminal_safe(text: str) -> str:
-    """``text`` with control characters shown as ``\\xNN`` escapes.
+    r"""Return ``text`` with control characters shown as ``\xNN`` escapes.
 
     Parameters
     ----------
@@ -42,27 +43,45 @@ def format_info(info: dict[str, Any]) -> str:
         cells = [f"{counts[c]:>3} / {pub[c]:<3}" for c in ("international", "primary", "secondary")]
         total = f"{sum(counts.values()):>3} / {sum(pub.values()):<3}"
         stated = info["published_gate_totals_stated"][b]
-        note = f"  (published total stated as {stated}, class counts add to {sum(pub.values())})" if stated != sum(pub.values()) else ""
+        note = (
+            f"  (published total stated as {stated}, class counts add to {sum(pub.values())})"
+            if stated != sum(pub.values())
+            else ""
+        )
         out.append(f"  {b:<7}{cells[0]:>15}{cells[1]:>11}{cells[2]:>12}{total:>11}{note}")
     out.append("")
     missing = ", ".join(info["published_blos_missing"]) or "none"
     out.append(
-        f"BLOs: {info['blo_count']} in data, {info['published_blo_count']} published (missing from data: {missing}; not in the published list: {', '.join(info['blos_not_published']) or 'none'})"
+        f"BLOs: {info['blo_count']} in data, {info['published_blo_count']} published (missing from data: {missing}; "
+        f"not in the published list: {', '.join(info['blos_not_published']) or 'none'})"
     )
-    out.append(f"Seaports: {info['seaport_count']} in data ({info['seaports_located']} with coordinates), {info['published_seaport_count']} published")
-    out.append("")
-    out.append("Land border length (geodesic, OSM 100 m polygons): " + ", ".join(f"{b} {v:,.1f} km" for b, v in info["border_length_km"].items()))
     out.append(
-        f"Coastline (NE 1:10m within 1 km of Vietnam): {info['coastline_km']:,.1f} km, mainland {info['coastline_mainland_km']:,.1f} km (published {info['published_coastline_km']:,.0f} km)"
+        f"Seaports: {info['seaport_count']} in data ({info['seaports_located']} with coordinates), "
+        f"{info['published_seaport_count']} published"
+    )
+    out.append("")
+    out.append(
+        "Land border length (geodesic, OSM 100 m polygons): "
+        + ", ".join(f"{b} {v:,.1f} km" for b, v in info["border_length_km"].items())
+    )
+    out.append(
+        f"Coastline (NE 1:10m within 1 km of Vietnam): {info['coastline_km']:,.1f} km, mainland "
+        f"{info['coastline_mainland_km']:,.1f} km (published {info['published_coastline_km']:,.0f} km)"
     )
     out.append("")
     d = info["snap_distance_km"]
     methods = ", ".join(f"{k} {v}" for k, v in info["snap_methods"].items())
-    out.append(f"Gates snapped to their border: {info['gates_snapped']} ({methods}); moved median {d['median']:.2f} km, max {d['max']:.2f} km")
+    out.append(
+        f"Gates snapped to their border: {info['gates_snapped']} ({methods}); moved median {d['median']:.2f} km, max "
+        f"{d['max']:.2f} km"
+    )
     out.append(f"Gates that cannot be placed plausibly: {', '.join(info['gates_implausible']) or 'none'}")
     if info["counterpart_snap_distance_km"]:
         c = info["counterpart_snap_distance_km"]
-        out.append(f"Counterpart gates snapped: {info['counterparts_snapped']} (moved median {c['median']:.2f} km, max {c['max']:.2f} km)")
+        out.append(
+            f"Counterpart gates snapped: {info['counterparts_snapped']} (moved median {c['median']:.2f} km, max "
+            f"{c['max']:.2f} km)"
+        )
     return "\n".join(out)
 
 
@@ -70,7 +89,9 @@ def format_graph_summary(summary: dict[str, Any]) -> str:
     """Human-readable text of :func:`borderwatch.graph_summary`."""
     out = [f"route graph: {summary['nodes']:,} nodes, {summary['edges']:,} edges, built in {summary['build_s']} s"]
     out.extend(f"  {mode:<10}{n:>10,} edges" for mode, n in summary["edges_by_mode"].items())
-    out.append(f"components: {summary['weakly_connected_components']} weak, {summary['strongly_connected_components']} strong")
+    out.append(
+        f"components: {summary['weakly_connected_components']} weak, {summary['strongly_connected_components']} strong"
+    )
     rc = summary["road_components"]
     out.append(
         f"roads: {summary['road_snapped_ends']} dangling ends snapped, {summary['road_border_cuts']} border cuts, "
@@ -96,5 +117,8 @@ def format_routes(routes: gpd.GeoDataFrame) -> str:
     out = []
     for _, r in routes.iterrows():
         crossing = r["crossings"] or "no border crossing"
-        out.append(f"{r['destination']} #{r['rank']}: {r['length_km']:,.1f} km, {r['time_h']:,.1f} h, cost {r['cost']:,.2f} | {crossing} | {r['modes']}")
+        out.append(
+            f"{r['destination']} #{r['rank']}: {r['length_km']:,.1f} km, {r['time_h']:,.1f} h, cost {r['cost']:,.2f} "
+            f"| {crossing} | {r['modes']}"
+        )
     return "\n".join(out)

@@ -8,7 +8,16 @@ from pathlib import Path
 import click
 
 from .format import format_graph_summary
-from .options import check_out, data_option, handle_errors, json_option, out_option, overwrite_option, profile_option, roads_option
+from .options import (
+    check_out,
+    data_option,
+    handle_errors,
+    json_option,
+    out_option,
+    overwrite_option,
+    profile_option,
+    roads_option,
+)
 
 GRAPH_FORMATS = (".gpkg", ".graphml")
 
@@ -31,7 +40,14 @@ def region_and_profile(data_dir: Path | None, profile_path: Path | None, roads_p
 @out_option(GRAPH_FORMATS, "the graph")
 @overwrite_option
 @handle_errors
-def build_network(data_dir: Path | None, profile_path: Path | None, roads_path: Path | None, as_json: bool, out: Path | None, overwrite: bool) -> None:
+def build_network(
+    data_dir: Path | None,
+    profile_path: Path | None,
+    roads_path: Path | None,
+    as_json: bool,
+    out: Path | None,
+    overwrite: bool,
+) -> None:
     """Build the route graph; print nodes and edges by mode, components and build time."""
     from ..network.build import build_route_graph
     from ..network.graphio import save_graph

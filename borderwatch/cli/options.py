@@ -51,13 +51,17 @@ graph_option = click.option(
     help="Use a saved graph (.gpkg/.graphml with a 'cost' on every edge) instead of building one.",
 )
 overwrite_option = click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
-json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object (keys documented in the README).")
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object (keys documented in the README)."
+)
 
 
 def out_option(formats: Iterable[str], what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """``--out FILE`` restricted to ``formats`` (suffixes), described as ``what``."""
     allowed = ", ".join(sorted(formats))
-    return click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help=f"Write {what} ({allowed}).")
+    return click.option(
+        "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help=f"Write {what} ({allowed})."
+    )
 
 
 def check_out(out: Path | None, *, overwrite: bool, formats: Iterable[str]) -> None:
@@ -95,7 +99,10 @@ def check_graph_inputs(graph_path: Path | None, **building_inputs: Path | None) 
         return
     given = [f"--{name}" for name, value in building_inputs.items() if value is not None]
     if given:
-        raise ParameterError(f"--graph uses a saved graph, so {' and '.join(given)} would be ignored; drop {' and '.join(given)}, or drop --graph to build a new graph")
+        raise ParameterError(
+            f"--graph uses a saved graph, so {' and '.join(given)} would be ignored; drop {' and '.join(given)}, or "
+            "drop --graph to build a new graph"
+        )
 
 
 def fail(message: str) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..analysis import MAX_K
 from ..errors import ParameterError
 from ..output import TABLE_WRITERS
 from .format import format_routes
@@ -24,12 +25,29 @@ from .options import (
 
 
 @click.command()
-@click.option("--to", "targets", multiple=True, required=True, help="Destination name (repeatable); an unknown name lists the valid ones.")
-@click.option("--k", "k", type=click.IntRange(min=1), default=1, show_default=True, help="Routes per destination.")
+@click.option(
+    "--to",
+    "targets",
+    multiple=True,
+    required=True,
+    help="Destination name (repeatable); an unknown name lists the valid ones.",
+)
+@click.option(
+    "--k",
+    "k",
+    type=click.IntRange(min=1, max=MAX_K),
+    default=1,
+    show_default=True,
+    help=f"Routes per destination (1-{MAX_K}); rank r is the same whatever k.",
+)
 @out_option(TABLE_WRITERS, "the routes")
 @overwrite_option
 @graph_option
-@click.option("--origin", default=None, help="Origin node id (default: the Golden Triangle; required with a --graph that names none).")
+@click.option(
+    "--origin",
+    default=None,
+    help="Origin node id (default: the Golden Triangle; required with a --graph that names none).",
+)
 @data_option
 @profile_option
 @roads_option
@@ -46,7 +64,7 @@ def routes(
     roads_path: Path | None,
 ) -> None:
     """Least-cost (and k diverse) routes from the origin, explained."""
-    from ..analysis.routes import k_routes
+    from ..analysis.routes import k_routes  # heavy imports only when the command runs
     from ..network.build import build_route_graph
     from ..network.endpoints import check_destinations
     from ..network.graphio import load_graph
@@ -65,6 +83,8 @@ def routes(
         G = build_route_graph(region, profile=profile)
     result = k_routes(G, origin=origin, destinations=list(targets), k=k)
     click.echo(format_routes(result))
+    for note in result.attrs.get("notes", []):
+        click.echo(f"note: {note}")
     if out is not None:
         from ..output import write_table
 

@@ -118,7 +118,9 @@ class GraphArrays:
         """
         nodes = list(G.nodes)
         index = {n: i for i, n in enumerate(nodes)}
-        triples = G.edges(keys=True, data=True) if G.is_multigraph() else ((u, v, 0, d) for u, v, d in G.edges(data=True))
+        triples = (
+            G.edges(keys=True, data=True) if G.is_multigraph() else ((u, v, 0, d) for u, v, d in G.edges(data=True))
+        )
         u_list, v_list, keys, datas = [], [], [], []
         for u, v, k, d in triples:
             u_list.append(index[u])
@@ -131,7 +133,10 @@ class GraphArrays:
             d = datas[bad[0]]
             what = f"has no {weight!r} attribute" if weight not in d else f"has {weight!r} = {d[weight]!r}"
             raise GraphContractError(
-                [f"edge {nodes[u_list[bad[0]]]!r} -> {nodes[v_list[bad[0]]]!r} {what}; every edge needs a finite {weight!r} >= 0 ({len(bad)} such edges)"]
+                [
+                    f"edge {nodes[u_list[bad[0]]]!r} -> {nodes[v_list[bad[0]]]!r} {what}; every edge needs a finite "
+                    f"{weight!r} >= 0 ({len(bad)} such edges)"
+                ]
             )
         floats = {a: np.array([d.get(a, np.nan) for d in datas], dtype=float) for a in FLOAT_ATTRIBUTES}
         texts = {a: np.array([str(d.get(a) or "") for d in datas], dtype=object) for a in TEXT_ATTRIBUTES}
@@ -168,7 +173,7 @@ class GraphArrays:
 
     # ------------------------------------------------------------------ views
     def with_cost(self, cost: np.ndarray) -> GraphArrays:
-        """The same graph with every edge's cost replaced.
+        """Return the same graph with every edge's cost replaced.
 
         Parameters
         ----------
@@ -190,7 +195,9 @@ class GraphArrays:
             raise ParameterError(f"cost has shape {cost.shape}; give one value per edge ({self.n_edges})")
         if np.isnan(cost).any() or (cost < 0).any():
             bad = int(np.flatnonzero(np.isnan(cost) | (cost < 0))[0])
-            raise ParameterError(f"cost of edge {self.edge_id(bad)!r} is {float(cost[bad])!r}; costs must be >= 0 (inf removes an edge)")
+            raise ParameterError(
+                f"cost of edge {self.edge_id(bad)!r} is {float(cost[bad])!r}; costs must be >= 0 (inf removes an edge)"
+            )
         matrix, entry = _collapse(self.edge_u, self.edge_v, cost, len(self.nodes))
         return dataclasses.replace(self, cost=cost, matrix=matrix, entry_edge=entry)
 
@@ -211,7 +218,7 @@ class GraphArrays:
         return self.with_cost(np.where(np.isinf(self.cost), np.inf, cost))
 
     def without(self, edges: np.ndarray | Sequence[int]) -> GraphArrays:
-        """A view with ``edges`` (indices or a boolean mask) removed.
+        """Return a view with ``edges`` (indices or a boolean mask) removed.
 
         Parameters
         ----------
@@ -227,7 +234,7 @@ class GraphArrays:
         return self.with_cost(cost)
 
     def scaled(self, edges: np.ndarray | Sequence[int], factor: float | np.ndarray) -> GraphArrays:
-        """A view with the cost of ``edges`` multiplied by ``factor`` (>= 0).
+        """Return a view with the cost of ``edges`` multiplied by ``factor`` (>= 0).
 
         Parameters
         ----------
@@ -245,7 +252,7 @@ class GraphArrays:
         return self.with_cost(cost)
 
     def replaced(self, edges: np.ndarray | Sequence[int], cost: float | np.ndarray) -> GraphArrays:
-        """A view with the cost of ``edges`` set to ``cost``.
+        """Return a view with the cost of ``edges`` set to ``cost``.
 
         Parameters
         ----------
@@ -263,7 +270,7 @@ class GraphArrays:
         return self.with_cost(new)
 
     def for_destination(self, destination: Hashable) -> GraphArrays:
-        """The view routes to ``destination`` must use: the graph's rules applied.
+        """Return the view routes to ``destination`` must use: the graph's rules applied.
 
         A destination listed in ``no_entry_from`` (the China-border sink)
         loses every edge from the barred country into Vietnam.
@@ -296,7 +303,7 @@ class GraphArrays:
 
     # ---------------------------------------------------------------- selections
     def entry_edges(self, country: str) -> np.ndarray:
-        """Indices of the edges from ``country`` into Vietnam.
+        """Return the indices of the edges from ``country`` into Vietnam.
 
         Parameters
         ----------
@@ -310,7 +317,7 @@ class GraphArrays:
         return np.flatnonzero((self.node_country[self.edge_u] == country) & (self.node_country[self.edge_v] == "VNM"))
 
     def gate_edges(self, gate_ids: Sequence[str] | None = None) -> np.ndarray:
-        """Indices of gate crossing edges (of the given gates, or all).
+        """Return the indices of gate crossing edges (of the given gates, or all).
 
         Parameters
         ----------
@@ -327,7 +334,7 @@ class GraphArrays:
         return np.flatnonzero(mask)
 
     def parallel(self, edges: np.ndarray | Sequence[int]) -> np.ndarray:
-        """Indices of every edge that joins the same ordered node pair as one of ``edges``.
+        """Return every edge that joins the same ordered node pair as one of ``edges``.
 
         Closing or penalising a *link* (not one of its parallel edges) uses these.
 
@@ -347,7 +354,7 @@ class GraphArrays:
         return np.flatnonzero(np.isin(pairs, pairs[sel]))
 
     def edge_id(self, edge: int) -> tuple[Hashable, Hashable, Hashable]:
-        """The networkx id ``(u, v, key)`` of an edge index."""
+        """Return the networkx id ``(u, v, key)`` of an edge index."""
         return self.nodes[self.edge_u[edge]], self.nodes[self.edge_v[edge]], self.edge_key[edge]
 
     # ------------------------------------------------------------- shortest paths
@@ -381,7 +388,9 @@ class GraphArrays:
             there is no predecessor.
         """
         idx = [self.row(s) for s in sources]
-        dist, pred = scipy.sparse.csgraph.dijkstra(self.matrix, directed=True, indices=idx, return_predecessors=True, limit=limit)
+        dist, pred = scipy.sparse.csgraph.dijkstra(
+            self.matrix, directed=True, indices=idx, return_predecessors=True, limit=limit
+        )
         return np.atleast_2d(dist), np.atleast_2d(pred)
 
     def path(self, source: Hashable, target: Hashable) -> tuple[list[Hashable], float]:
@@ -395,7 +404,9 @@ class GraphArrays:
         dist, pred = self.dijkstra([source])
         return self.path_from(dist[0], pred[0], source, target)
 
-    def path_from(self, dist: np.ndarray, pred: np.ndarray, source: Hashable, target: Hashable) -> tuple[list[Hashable], float]:
+    def path_from(
+        self, dist: np.ndarray, pred: np.ndarray, source: Hashable, target: Hashable
+    ) -> tuple[list[Hashable], float]:
         """Rebuild one node path from a row of :meth:`dijkstra` output.
 
         Raises
@@ -406,7 +417,9 @@ class GraphArrays:
         rows = self._trace(dist, pred, source, target)
         return [self.nodes[i] for i in rows], float(dist[rows[-1]])
 
-    def path_edges(self, source: Hashable, target: Hashable, *, dist: np.ndarray | None = None, pred: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    def path_edges(
+        self, source: Hashable, target: Hashable, *, dist: np.ndarray | None = None, pred: np.ndarray | None = None
+    ) -> tuple[np.ndarray, float]:
         """Edge indices of the least-cost path and its cost.
 
         Parameters
@@ -483,7 +496,9 @@ class GraphArrays:
     def _trace(self, dist: np.ndarray, pred: np.ndarray, source: Hashable, target: Hashable) -> np.ndarray:
         s, t = self.row(source), self.row(target)
         if not np.isfinite(dist[t]):
-            raise NoRouteError(f"no route from {source!r} to {target!r}: the destination cannot be reached in this graph")
+            raise NoRouteError(
+                f"no route from {source!r} to {target!r}: the destination cannot be reached in this graph"
+            )
         seq = [t]
         while seq[-1] != s:
             p = int(pred[seq[-1]])
@@ -505,7 +520,9 @@ class GraphArrays:
         return self.entry_edge[pos]
 
 
-def _collapse(rows: np.ndarray, cols: np.ndarray, cost: np.ndarray, n: int) -> tuple[scipy.sparse.csr_matrix, np.ndarray]:
+def _collapse(
+    rows: np.ndarray, cols: np.ndarray, cost: np.ndarray, n: int
+) -> tuple[scipy.sparse.csr_matrix, np.ndarray]:
     """CSR matrix of the cheapest finite edge per (row, col), and the edge each entry came from.
 
     Ties go to the lower edge index (``G.edges`` order).  Explicit zeros are kept as edges.

@@ -52,7 +52,9 @@ from .sea import add_sea, add_seaports
 log = logging.getLogger(__name__)
 
 
-def build_route_graph(region: Region, *, profile: Profile | Mapping[str, Any] | str | Path | None = None) -> nx.MultiDiGraph:
+def build_route_graph(
+    region: Region, *, profile: Profile | Mapping[str, Any] | str | Path | None = None
+) -> nx.MultiDiGraph:
     """Build the multimodal route graph of a region.
 
     Parameters
@@ -129,7 +131,12 @@ def build_route_graph(region: Region, *, profile: Profile | Mapping[str, Any] | 
             prefix="river",
             split_every_m=prof["river"]["landing_spacing_km"] * 1000.0,
         )
-        _add_lines(b, rivers, mode="river", source_of=dict(zip(region.rivers["river_id"], region.rivers["source"], strict=True)))
+        _add_lines(
+            b,
+            rivers,
+            mode="river",
+            source_of=dict(zip(region.rivers["river_id"], region.rivers["source"], strict=True)),
+        )
 
     # --- connectors: roads and river landings to the lattice ------------
     max_conn = prof["connector"]["max_km"] * 1000.0
@@ -157,7 +164,17 @@ def build_route_graph(region: Region, *, profile: Profile | Mapping[str, Any] | 
     rules = {CHINA_NODE: "CHN"} if CHINA_NODE in b.nodes else {}
     G = b.graph()
     stats["build_s"] = round(time.perf_counter() - t0, 2)
-    set_graph_meta(G, GraphMeta(crs=STORAGE_CRS, origin=ORIGIN_NODE, destinations=destinations, profile=prof, no_entry_from=rules, build=stats))
+    set_graph_meta(
+        G,
+        GraphMeta(
+            crs=STORAGE_CRS,
+            origin=ORIGIN_NODE,
+            destinations=destinations,
+            profile=prof,
+            no_entry_from=rules,
+            build=stats,
+        ),
+    )
     log.info("route graph: %d nodes, %d edges in %.1f s", G.number_of_nodes(), G.number_of_edges(), stats["build_s"])
     return G
 
@@ -181,11 +198,17 @@ def check_profile_against_region(region: Region, profile: Profile) -> None:
     problems = []
     names = set(region.rivers["name"].dropna().astype(str))
     for river in sorted(set(profile["river"]["navigable"]) - names):
-        problems.append(f"key 'river.navigable' names {river!r}, which matches no river in layer 'rivers'; use names from its 'name' column, e.g. {', '.join(sorted(names)[:8])}")
+        problems.append(
+            f"key 'river.navigable' names {river!r}, which matches no river in layer 'rivers'; use names from its "
+            f"'name' column, e.g. {', '.join(sorted(names)[:8])}"
+        )
     places = set(region.places.loc[region.places["iso_a3"] == "VNM", "name"].str.casefold())
     for city in demand_cities(profile):
         if city.casefold() not in places:
-            problems.append(f"key 'demand.{city}': {city!r} is not a destination; use export, China border or a Vietnamese place of layer 'places' (e.g. Hanoi, Hue, Can Tho)")
+            problems.append(
+                f"key 'demand.{city}': {city!r} is not a destination; use export, China border or a Vietnamese place "
+                "of layer 'places' (e.g. Hanoi, Hue, Can Tho)"
+            )
     if problems:
         raise ProfileError(f"cost profile problems ({profile.source}):\n" + "\n".join(f"  - {p}" for p in problems))
 
@@ -193,7 +216,9 @@ def check_profile_against_region(region: Region, profile: Profile) -> None:
 def _add_lattice(b: EdgeBuilder, terrain, grid, flon: np.ndarray, flat_: np.ndarray) -> None:
     e = lattice_edges(terrain, grid, b.profile)
     src, dst = e["src"], e["dst"]
-    geoms = shapely.linestrings(np.stack([np.column_stack([flon[src], flat_[src]]), np.column_stack([flon[dst], flat_[dst]])], axis=1))
+    geoms = shapely.linestrings(
+        np.stack([np.column_stack([flon[src], flat_[src]]), np.column_stack([flon[dst], flat_[dst]])], axis=1)
+    )
     u = np.array([cell_node(f) for f in src], dtype=object)
     v = np.array([cell_node(f) for f in dst], dtype=object)
     informal = e["informal"]
@@ -202,7 +227,17 @@ def _add_lattice(b: EdgeBuilder, terrain, grid, flon: np.ndarray, flat_: np.ndar
         "border": np.where(informal, e["border"], None).astype(object),
     }
     source = "terrain lattice (DEM ETOPO5, Tobler)"
-    b.edges(u, v, mode="offroad", length_m=e["length_m"], time_h=e["time_h"], exposure=e["exposure"], geometry=geoms, source=source, **columns)
+    b.edges(
+        u,
+        v,
+        mode="offroad",
+        length_m=e["length_m"],
+        time_h=e["time_h"],
+        exposure=e["exposure"],
+        geometry=geoms,
+        source=source,
+        **columns,
+    )
     # leaving Vietnam into China off-road also reaches the China-border destination
     out = np.flatnonzero(informal & (e["src_iso"] == "VNM") & (e["dst_iso"] == "CHN"))
     b.edges(
@@ -221,7 +256,9 @@ def _add_lattice(b: EdgeBuilder, terrain, grid, flon: np.ndarray, flat_: np.ndar
 
 def _add_lines(b: EdgeBuilder, noded: NodedLines, *, mode: str, source_of: dict[str, str]) -> None:
     prof = b.profile
-    for nid, lon, lat, country in zip(noded.nodes.index, noded.nodes["lon"], noded.nodes["lat"], noded.nodes["country"], strict=True):
+    for nid, lon, lat, country in zip(
+        noded.nodes.index, noded.nodes["lon"], noded.nodes["lat"], noded.nodes["country"], strict=True
+    ):
         b.node(nid, lon, lat, mode, country)
     p = noded.pieces
     km = p["length_m"].to_numpy() / 1000.0
@@ -250,4 +287,8 @@ def _components(pieces: gpd.GeoDataFrame) -> dict[str, int]:
     g = nx.Graph()
     g.add_edges_from(zip(pieces["u"], pieces["v"], strict=True))
     sizes = sorted((len(c) for c in nx.connected_components(g)), reverse=True)
-    return {"components": len(sizes), "largest_nodes": sizes[0] if sizes else 0, "nodes_outside_largest_two": sum(sizes[2:])}
+    return {
+        "components": len(sizes),
+        "largest_nodes": sizes[0] if sizes else 0,
+        "nodes_outside_largest_two": sum(sizes[2:]),
+    }

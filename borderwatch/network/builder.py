@@ -91,7 +91,9 @@ class EdgeBuilder:
         self._batches.append(batch)
         self.n_edges += n * (2 if both else 1)
 
-    def edge(self, u: str, v: str, *, geometry: LineString, length_m: float, time_h: float, exposure: float, **attrs: Any) -> None:
+    def edge(
+        self, u: str, v: str, *, geometry: LineString, length_m: float, time_h: float, exposure: float, **attrs: Any
+    ) -> None:
         """Add one edge (see :meth:`edges`; ``attrs`` hold ``mode``, ``source``, ``both`` and extra attributes)."""
         self.edges([u], [v], geometry=[geometry], length_m=[length_m], time_h=[time_h], exposure=[exposure], **attrs)
 
@@ -171,7 +173,7 @@ class EdgeBuilder:
                     yield b["v"][k], b["u"][k], {**data, "geometry": reverse[k]}
 
     def graph(self, **graph_attrs: Any) -> nx.MultiDiGraph:
-        """The finished graph: nodes in insertion order, then edges batch by batch.
+        """Return the finished graph: nodes in insertion order, then edges batch by batch.
 
         Parameters
         ----------
@@ -186,4 +188,3 @@ class EdgeBuilder:
         G.add_nodes_from(self.nodes.items())
         G.add_edges_from(self._edge_tuples())
         return G
-

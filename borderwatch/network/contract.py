@@ -163,12 +163,18 @@ def graph_meta(G: nx.Graph) -> GraphMeta:
     profile = None
     if g.get("profile"):
         try:
-            profile = g["profile"] if isinstance(g["profile"], Profile) else Profile.from_dict(g["profile"], source="graph metadata")
+            profile = (
+                g["profile"]
+                if isinstance(g["profile"], Profile)
+                else Profile.from_dict(g["profile"], source="graph metadata")
+            )
         except ProfileError as exc:
             problems.append(f"graph attribute 'profile' is not a valid cost profile: {exc}")
     origin = g.get("origin")
     if origin is not None and origin not in G:
-        problems.append(f"graph attribute 'origin' = {origin!r} is not a node of the graph; set it to a node id or remove it")
+        problems.append(
+            f"graph attribute 'origin' = {origin!r} is not a node of the graph; set it to a node id or remove it"
+        )
     destinations = dict(g.get("destinations") or {})
     for name, node in destinations.items():
         if node not in G:
@@ -179,14 +185,23 @@ def graph_meta(G: nx.Graph) -> GraphMeta:
             problems.append(f"graph attribute 'no_entry_from' names {node!r}, which is not a node of the graph")
     crs = g.get("crs") or STORAGE_CRS
     if crs != STORAGE_CRS:
-        problems.append(f"graph attribute 'crs' = {crs!r}; borderwatch graphs use {STORAGE_CRS} (reproject node x/y and geometries)")
+        problems.append(
+            f"graph attribute 'crs' = {crs!r}; borderwatch graphs use {STORAGE_CRS} (reproject node x/y and geometries)"
+        )
     if problems:
         raise GraphContractError(problems)
-    return GraphMeta(crs=crs, origin=origin, destinations=destinations, profile=profile, no_entry_from=rules, build=dict(g.get("build") or {}))
+    return GraphMeta(
+        crs=crs,
+        origin=origin,
+        destinations=destinations,
+        profile=profile,
+        no_entry_from=rules,
+        build=dict(g.get("build") or {}),
+    )
 
 
 def barred_entry(G: nx.Graph, destination: Hashable) -> str | None:
-    """The country from which routes to ``destination`` may not enter Vietnam.
+    """Return the country from which routes to ``destination`` may not enter Vietnam.
 
     Parameters
     ----------
@@ -249,7 +264,9 @@ def validate_route_graph(G: nx.Graph, *, weight: str = "cost", full: bool | None
         return len(problems) >= limit
 
     if G.number_of_nodes() == 0:
-        raise GraphContractError(["the graph has no nodes; build one with borderwatch build-network or give a non-empty graph file"])
+        raise GraphContractError(
+            ["the graph has no nodes; build one with borderwatch build-network or give a non-empty graph file"]
+        )
     for u, v, d in G.edges(data=True):
         w = d.get(weight)
         if isinstance(w, bool) or not isinstance(w, int | float) or not math.isfinite(w) or w < 0:
@@ -269,7 +286,9 @@ def _full_contract(G: nx.Graph, add) -> None:
     required_nodes = set(NODE_ATTRIBUTES)
     for n, d in G.nodes(data=True):
         missing = required_nodes - d.keys()
-        if missing and add(f"node {n!r} lacks {', '.join(sorted(missing))}; route-graph nodes need {', '.join(NODE_ATTRIBUTES)}"):
+        if missing and add(
+            f"node {n!r} lacks {', '.join(sorted(missing))}; route-graph nodes need {', '.join(NODE_ATTRIBUTES)}"
+        ):
             return
     required = set(EDGE_ATTRIBUTES)
     gate_required = set(GATE_EDGE_ATTRIBUTES)
@@ -279,13 +298,19 @@ def _full_contract(G: nx.Graph, add) -> None:
         if d.get("mode") == "gate":
             missing |= gate_required - d.keys()
         if missing:
-            if add(f"edge {u!r} -> {v!r} lacks {', '.join(sorted(missing))}; route-graph edges need {', '.join(EDGE_ATTRIBUTES)}"):
+            if add(
+                f"edge {u!r} -> {v!r} lacks {', '.join(sorted(missing))}; route-graph edges need "
+                f"{', '.join(EDGE_ATTRIBUTES)}"
+            ):
                 return
         elif d["mode"] not in modes:
             if add(f"edge {u!r} -> {v!r} has mode = {d['mode']!r}; use one of {', '.join(MODES)}"):
                 return
         elif not 0.0 <= d["exposure"] <= 1.0 or not d["length_m"] >= 0 or not d["time_h"] >= 0:
-            if add(f"edge {u!r} -> {v!r}: exposure {d['exposure']!r} must lie in [0, 1], length_m {d['length_m']!r} and time_h {d['time_h']!r} >= 0"):
+            if add(
+                f"edge {u!r} -> {v!r}: exposure {d['exposure']!r} must lie in [0, 1], length_m {d['length_m']!r} and "
+                f"time_h {d['time_h']!r} >= 0"
+            ):
                 return
     try:
         graph_meta(G)

@@ -24,7 +24,7 @@ from .nearest import PointIndex
 
 
 def demand_cities(profile: Mapping[str, Any]) -> list[str]:
-    """The ``[demand]`` names that are cities (not ``export`` or ``China border``).
+    """Return the ``[demand]`` names that are cities (not ``export`` or ``China border``).
 
     Parameters
     ----------
@@ -84,7 +84,7 @@ def match_name(names: Mapping[str, Any], name: object) -> tuple[str, Any] | None
 
 
 def unknown_name(names: Mapping[str, Any], name: object, *, what: str = "destination") -> UnknownNameError:
-    """The error for a name that :func:`match_name` did not find, listing the valid names.
+    """Return the error for a name that :func:`match_name` did not find, listing the valid names.
 
     Parameters
     ----------
@@ -132,8 +132,10 @@ def check_destinations(region: Region, profile: Mapping[str, Any], names: list[s
     return out
 
 
-def add_origin(b: EdgeBuilder, region: Region, *, cells: PointIndex, roads: PointIndex, rivers: PointIndex | None) -> None:
-    """The Golden Triangle node, linked out to the lattice (LAO, THA, MMR), roads and rivers.
+def add_origin(
+    b: EdgeBuilder, region: Region, *, cells: PointIndex, roads: PointIndex, rivers: PointIndex | None
+) -> None:
+    """Add the Golden Triangle node, linked out to the lattice (LAO, THA, MMR), roads and rivers.
 
     Parameters
     ----------

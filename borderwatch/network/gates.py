@@ -22,7 +22,9 @@ from .nearest import PointIndex
 log = logging.getLogger(__name__)
 
 
-def add_gates(b: EdgeBuilder, gates: gpd.GeoDataFrame, *, roads: PointIndex, rivers: PointIndex | None, cells: PointIndex) -> list[str]:
+def add_gates(
+    b: EdgeBuilder, gates: gpd.GeoDataFrame, *, roads: PointIndex, rivers: PointIndex | None, cells: PointIndex
+) -> list[str]:
     """Add every gate's nodes, crossing edges and links.
 
     Parameters
@@ -47,7 +49,13 @@ def add_gates(b: EdgeBuilder, gates: gpd.GeoDataFrame, *, roads: PointIndex, riv
         params = prof["gate"][cls]
         x, y = g.geometry.x, g.geometry.y
         sides = {"VNM": gate_node(g["id"], "VNM"), g["border"]: gate_node(g["id"], g["border"])}
-        attrs = {"gate_id": g["id"], "gate_class": cls, "gate_name": g["name"], "border": g["border"], "crossing": "gate"}
+        attrs = {
+            "gate_id": g["id"],
+            "gate_class": cls,
+            "gate_name": g["name"],
+            "border": g["border"],
+            "crossing": "gate",
+        }
         for country, nid in sides.items():
             b.node(nid, x, y, "gate", country, **attrs)
         crossing = {
@@ -68,5 +76,11 @@ def add_gates(b: EdgeBuilder, gates: gpd.GeoDataFrame, *, roads: PointIndex, riv
             linked = sum(b.link(index, nid, country=country, max_m=link) for index in indexes)
             if not linked:
                 unreached.append(f"{g['id']}:{country}")
-                log.warning("gate %s (%s): no road, river or lattice node within %.0f km on the %s side; it cannot be used", g["id"], g["name"], link / 1000, country)
+                log.warning(
+                    "gate %s (%s): no road, river or lattice node within %.0f km on the %s side; it cannot be used",
+                    g["id"],
+                    g["name"],
+                    link / 1000,
+                    country,
+                )
     return unreached

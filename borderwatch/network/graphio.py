@@ -55,7 +55,7 @@ def read_graphml(path: Path, *, what: str) -> nx.MultiDiGraph:
 
 
 def edge_line(G: nx.Graph, u: str, v: str, data: dict, *, what: str = "graph") -> shapely.Geometry | None:
-    """A GraphML edge's line.
+    """Return a GraphML edge's line.
 
     Parameters
     ----------
@@ -86,7 +86,10 @@ def edge_line(G: nx.Graph, u: str, v: str, data: dict, *, what: str = "graph") -
         try:
             return shapely.from_wkt(geom)
         except shapely.errors.GEOSException as exc:
-            raise DataFileError(f"{what}: edge {u!r} -> {v!r} has 'geometry' = {geom[:60]!r}, which is not valid WKT ({exc}); fix or remove it") from exc
+            raise DataFileError(
+                f"{what}: edge {u!r} -> {v!r} has 'geometry' = {geom[:60]!r}, which is not valid WKT ({exc}); fix or "
+                "remove it"
+            ) from exc
     try:
         a, b = G.nodes[u], G.nodes[v]
         return shapely.LineString([(float(a["x"]), float(a["y"])), (float(b["x"]), float(b["y"]))])
@@ -117,7 +120,10 @@ def read_osmnx_roads(path: str | Path) -> gpd.GeoDataFrame:
         seen.add(pair)
         geom = edge_line(G, u, v, d, what=f"layer 'roads': {str(path)!r}")
         if geom is None:
-            raise DataFileError(f"layer 'roads': node {u!r} or {v!r} in {str(path)!r} has no x/y; save the graph with OSMnx (unprojected)")
+            raise DataFileError(
+                f"layer 'roads': node {u!r} or {v!r} in {str(path)!r} has no x/y; save the graph with OSMnx "
+                "(unprojected)"
+            )
         highway = str(d.get("highway", "unclassified"))
         if highway.startswith("["):
             highway = highway.strip("[]").split(",")[0].strip(" '\"")
@@ -136,24 +142,36 @@ def read_osmnx_roads(path: str | Path) -> gpd.GeoDataFrame:
         raise DataFileError(f"layer 'roads': {str(path)!r} has no edges")
     crs = G.graph.get("crs")
     if not crs:
-        raise CRSError(f"layer 'roads': OSMnx GraphML {str(path)!r} has no 'crs' graph attribute; save it with OSMnx, which records the CRS")
+        raise CRSError(
+            f"layer 'roads': OSMnx GraphML {str(path)!r} has no 'crs' graph attribute; save it with OSMnx, which "
+            "records the CRS"
+        )
     try:
         crs = pyproj.CRS.from_user_input(crs)
     except pyproj.exceptions.CRSError as exc:
-        raise CRSError(f"layer 'roads': OSMnx GraphML {str(path)!r} has crs = {G.graph['crs']!r}, which is not a CRS; use e.g. 'epsg:4326'") from exc
+        raise CRSError(
+            f"layer 'roads': OSMnx GraphML {str(path)!r} has crs = {G.graph['crs']!r}, which is not a CRS; use e.g. "
+            "'epsg:4326'"
+        ) from exc
     return gpd.GeoDataFrame(rows, geometry=geoms, crs=crs)
-
 
 
 def graph_frames(G: nx.MultiDiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Nodes and edges of a route graph as GeoDataFrames (EPSG:4326)."""
-    nodes = pd.DataFrame([{"node_id": str(n), **{k: v for k, v in d.items() if k not in _RESERVED}} for n, d in G.nodes(data=True)])
+    nodes = pd.DataFrame(
+        [{"node_id": str(n), **{k: v for k, v in d.items() if k not in _RESERVED}} for n, d in G.nodes(data=True)]
+    )
     node_geom = gpd.points_from_xy(nodes["x"], nodes["y"]) if {"x", "y"} <= set(nodes.columns) else [None] * len(nodes)
     nodes_gdf = gpd.GeoDataFrame(nodes, geometry=node_geom, crs=STORAGE_CRS)
     rows, geoms = [], []
     for u, v, k, d in G.edges(keys=True, data=True):
         rows.append(
-            {"u": str(u), "v": str(v), "key": int(k) if isinstance(k, int | np.integer) else str(k), **{a: b for a, b in d.items() if a not in _RESERVED}}
+            {
+                "u": str(u),
+                "v": str(v),
+                "key": int(k) if isinstance(k, int | np.integer) else str(k),
+                **{a: b for a, b in d.items() if a not in _RESERVED},
+            }
         )
         geoms.append(d.get("geometry"))
     edges_gdf = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=STORAGE_CRS)
@@ -162,7 +180,13 @@ def graph_frames(G: nx.MultiDiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame
 
 def _write_graph_gpkg(G: nx.MultiDiGraph, tmp: Path, name: str) -> None:
     nodes, edges = graph_frames(G)
-    meta = pd.DataFrame({"attributes_json": [json.dumps(_jsonable(G.graph), ensure_ascii=False)], "directed": [G.is_directed()], "multigraph": [G.is_multigraph()]})
+    meta = pd.DataFrame(
+        {
+            "attributes_json": [json.dumps(_jsonable(G.graph), ensure_ascii=False)],
+            "directed": [G.is_directed()],
+            "multigraph": [G.is_multigraph()],
+        }
+    )
     nodes.to_file(tmp, layer="nodes", driver="GPKG")
     edges.to_file(tmp, layer="edges", driver="GPKG")
     pyogrio.write_dataframe(meta, tmp, layer="graph", driver="GPKG")
@@ -251,7 +275,10 @@ def load_graph(path: str | Path, *, weight: str = "cost") -> nx.MultiDiGraph:
         else:
             raise DataFileError(f"graph file {str(path)!r}: unsupported format {suffix!r}; use .gpkg or .graphml")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise DataFileError(f"graph file {str(path)!r} cannot be read as a route graph GeoPackage ({exc}); it needs layers 'nodes' and 'edges'") from exc
+        raise DataFileError(
+            f"graph file {str(path)!r} cannot be read as a route graph GeoPackage ({exc}); it needs layers 'nodes' "
+            "and 'edges'"
+        ) from exc
     try:
         validate_route_graph(G, weight=weight)
     except GraphContractError as exc:
@@ -272,7 +299,13 @@ def _load_gpkg(path: Path) -> nx.MultiDiGraph:
         G.add_node(rec[0], **{c: v for c, v in zip(ncols, rec[1:], strict=True) if not _isna(v)})
     ecols = [c for c in edges.columns if c not in ("u", "v", "key", "geometry")]
     for rec, geom in zip(edges[["u", "v", "key", *ecols]].itertuples(index=False), edges.geometry.values, strict=True):
-        G.add_edge(rec[0], rec[1], key=rec[2], geometry=geom, **{c: v for c, v in zip(ecols, rec[3:], strict=True) if not _isna(v)})
+        G.add_edge(
+            rec[0],
+            rec[1],
+            key=rec[2],
+            geometry=geom,
+            **{c: v for c, v in zip(ecols, rec[3:], strict=True) if not _isna(v)},
+        )
     return G
 
 

@@ -58,7 +58,9 @@ def country_grid(terrain: Terrain, countries: gpd.GeoDataFrame) -> CountryGrid:
     """Rasterise the country polygons onto the DEM grid (cell-centre rule)."""
     iso = list(countries["iso_a3"])
     shapes = ((geom, i) for i, geom in enumerate(countries.geometry))
-    code = rasterio.features.rasterize(shapes, out_shape=terrain.shape, transform=terrain.transform, fill=-1, dtype="int32")
+    code = rasterio.features.rasterize(
+        shapes, out_shape=terrain.shape, transform=terrain.transform, fill=-1, dtype="int32"
+    )
     return CountryGrid(code=code, iso=iso)
 
 
@@ -69,6 +71,15 @@ def tobler_speed_kmh(slope: np.ndarray, *, peak_speed_kmh: float = 6.0, load_fac
     ----------
     slope
         Rise over run (dimensionless, signed: positive uphill).
+    peak_speed_kmh
+        Speed on a gentle downhill of 5 % (km/h).
+    load_factor
+        Multiplier for a load (porter, motorbike on tracks).
+
+    Returns
+    -------
+    numpy.ndarray
+        Speed in km/h.
     """
     return peak_speed_kmh * load_factor * np.exp(-3.5 * np.abs(np.asarray(slope) + 0.05))
 

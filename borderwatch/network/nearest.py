@@ -42,7 +42,9 @@ class PointIndex:
             self._trees[country] = (cKDTree(self._xy[sel]) if len(sel) else None, sel)
         return self._trees[country]
 
-    def nearest(self, lon: float, lat: float, *, country: str | None = None, max_m: float = np.inf) -> tuple[str, float] | None:
+    def nearest(
+        self, lon: float, lat: float, *, country: str | None = None, max_m: float = np.inf
+    ) -> tuple[str, float] | None:
         """(id, distance in m) of the nearest point, of ``country`` if given, within ``max_m``; else None."""
         tree, sel = self._tree(country)
         if tree is None:

@@ -119,7 +119,9 @@ def node_lines(
         Also cut every so many metres (river landings).
     """
     parts = lines[[id_column, class_column, "geometry"]].explode(index_parts=False, ignore_index=True)
-    parts = parts[~parts.geometry.is_empty & (shapely.get_num_coordinates(parts.geometry.values) >= 2)].reset_index(drop=True)
+    parts = parts[~parts.geometry.is_empty & (shapely.get_num_coordinates(parts.geometry.values) >= 2)].reset_index(
+        drop=True
+    )
     geoms = list(to_metres(parts.geometry.values))
     n = len(geoms)
     splits: list[list[shapely.Point]] = [[] for _ in range(n)]
@@ -128,7 +130,12 @@ def node_lines(
     # 1. crossings and touches between lines
     left, right = tree.query(np.asarray(geoms, dtype=object), predicate="intersects")
     keep = left < right
-    for i, j, inter in zip(left[keep], right[keep], shapely.intersection(np.take(geoms, left[keep]), np.take(geoms, right[keep])), strict=True):
+    for i, j, inter in zip(
+        left[keep],
+        right[keep],
+        shapely.intersection(np.take(geoms, left[keep]), np.take(geoms, right[keep])),
+        strict=True,
+    ):
         pts = _points_of(inter)
         splits[i].extend(pts)
         splits[j].extend(pts)
@@ -188,14 +195,21 @@ def node_lines(
     ends = shapely.get_point(piece_geoms, -1)
     sx, sy = np.round(shapely.get_x(starts)), np.round(shapely.get_y(starts))
     ex, ey = np.round(shapely.get_x(ends)), np.round(shapely.get_y(ends))
-    keys = pd.DataFrame({"c": np.concatenate([country, country]), "x": np.concatenate([sx, ex]), "y": np.concatenate([sy, ey])})
+    keys = pd.DataFrame(
+        {"c": np.concatenate([country, country]), "x": np.concatenate([sx, ex]), "y": np.concatenate([sy, ey])}
+    )
     codes, uniques = pd.MultiIndex.from_frame(keys).factorize()
     node_ids = np.array([f"{prefix}:{k}" for k in range(len(uniques))], dtype=object)
     m = len(piece_geoms)
     u, v = node_ids[codes[:m]], node_ids[codes[m:]]
-    ux = np.concatenate([shapely.get_coordinates(shapely.get_point(deg, 0)), shapely.get_coordinates(shapely.get_point(deg, -1))])
+    ux = np.concatenate(
+        [shapely.get_coordinates(shapely.get_point(deg, 0)), shapely.get_coordinates(shapely.get_point(deg, -1))]
+    )
     first = pd.Series(np.arange(2 * m)).groupby(codes).first().to_numpy()
-    nodes = pd.DataFrame({"lon": ux[first, 0], "lat": ux[first, 1], "country": keys["c"].to_numpy()[first]}, index=pd.Index(node_ids, name="node"))
+    nodes = pd.DataFrame(
+        {"lon": ux[first, 0], "lat": ux[first, 1], "country": keys["c"].to_numpy()[first]},
+        index=pd.Index(node_ids, name="node"),
+    )
     coords, index = shapely.get_coordinates(deg, return_index=True)
     offsets = np.concatenate([[0], np.cumsum(np.bincount(index, minlength=m))])
     pieces = gpd.GeoDataFrame(

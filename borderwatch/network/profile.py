@@ -32,8 +32,10 @@ from ..errors import ProfileError
 HARBOR_SIZES = ("Very Small", "Small", "Medium", "Large")
 
 
-def _number(*, low: float = -math.inf, high: float = math.inf, low_open: bool = False, integer: bool = False) -> Callable[[Any], str | None]:
-    """A validator for a finite number in a range; returns the problem or None."""
+def _number(
+    *, low: float = -math.inf, high: float = math.inf, low_open: bool = False, integer: bool = False
+) -> Callable[[Any], str | None]:
+    """Make a validator for a finite number in a range; it returns the problem or None."""
 
     def check(value: Any) -> str | None:
         kind = "an integer" if integer else "a number"
@@ -47,14 +49,16 @@ def _number(*, low: float = -math.inf, high: float = math.inf, low_open: bool = 
             return f"must be <= {high:g}, got {value!r}"
         return None
 
-    check.__doc__ = f"{'integer' if integer else 'number'} {'>' if low_open else '>='} {low:g}" + (f" and <= {high:g}" if math.isfinite(high) else "")
+    check.__doc__ = f"{'integer' if integer else 'number'} {'>' if low_open else '>='} {low:g}" + (
+        f" and <= {high:g}" if math.isfinite(high) else ""
+    )
     return check
 
 
 def _string_list(*, allowed: tuple[str, ...] | None = None) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            return f"must be a list of strings, e.g. [\"a\", \"b\"], got {type(value).__name__} {value!r}"
+            return f'must be a list of strings, e.g. ["a", "b"], got {type(value).__name__} {value!r}'
         bad = [v for v in value if allowed is not None and v not in allowed]
         if bad:
             return f"has {bad[0]!r}, which is not one of {', '.join(allowed or ())}"
@@ -93,14 +97,20 @@ class Option:
 OPTIONS: dict[str, Option] = {
     o.key: o
     for o in [
-        Option("cost.exposure_weight_h", _NON_NEGATIVE, "hours a trafficker would trade to avoid one certain detection"),
+        Option(
+            "cost.exposure_weight_h", _NON_NEGATIVE, "hours a trafficker would trade to avoid one certain detection"
+        ),
         Option("cost.min_edge_cost_h", _POSITIVE, "floor on any edge cost (h), so zero-length links stay positive"),
         Option("road.speed_kmh.*", _POSITIVE, "speed (km/h) per road class"),
         Option("road.default_speed_kmh", _POSITIVE, "speed (km/h) of road classes not listed"),
         Option("road.exposure_per_km", _EXPOSURE, "detection-risk proxy per km of road"),
         Option("road.snap_tolerance_m", _NON_NEGATIVE, "dangling road ends within this distance (m) are joined"),
         Option("offroad.peak_speed_kmh", _POSITIVE, "Tobler's peak walking speed (km/h)"),
-        Option("offroad.load_factor", _number(low=0.0, high=10.0, low_open=True), "speed multiplier for a loaded porter or motorbike"),
+        Option(
+            "offroad.load_factor",
+            _number(low=0.0, high=10.0, low_open=True),
+            "speed multiplier for a loaded porter or motorbike",
+        ),
         Option("offroad.detour_factor", _number(low=1.0, high=10.0), "real track length over lattice length (>= 1)"),
         Option("offroad.exposure_per_km", _EXPOSURE, "detection-risk proxy per km off-road"),
         Option("informal_crossing.delay_h", _NON_NEGATIVE, "extra time (h) of an off-road border crossing"),
@@ -108,7 +118,10 @@ OPTIONS: dict[str, Option] = {
         *(
             Option(f"gate.{cls}.{key}", check, doc.format(cls=cls))
             for cls in ("international", "primary", "secondary")
-            for key, check, doc in (("delay_h", _NON_NEGATIVE, "queue and paperwork delay (h) at a {cls} gate"), ("exposure", _EXPOSURE, "inspection exposure at a {cls} gate"))
+            for key, check, doc in (
+                ("delay_h", _NON_NEGATIVE, "queue and paperwork delay (h) at a {cls} gate"),
+                ("exposure", _EXPOSURE, "inspection exposure at a {cls} gate"),
+            )
         ),
         Option("gate_link.max_km", _POSITIVE, "a gate links to nodes on each side within this distance (km)"),
         Option("connector.speed_kmh", _POSITIVE, "speed (km/h) on connectors between layers"),
@@ -122,8 +135,16 @@ OPTIONS: dict[str, Option] = {
         Option("sea.port_dwell_h", _NON_NEGATIVE, "container dwell at the port of loading (h)"),
         Option("sea.exposure", _EXPOSURE, "container inspection exposure at the port of loading"),
         Option("sea.coastal_dwell_h", _NON_NEGATIVE, "loading time of a coastal leg between Vietnamese ports (h)"),
-        Option("sea.overseas_harbor_sizes", _string_list(allowed=HARBOR_SIZES), "World Port Index harbour sizes of overseas ports"),
-        Option("lattice.refine", _number(low=1, high=16, integer=True), "terrain lattice cells per DEM cell along each axis (1 = DEM grid)"),
+        Option(
+            "sea.overseas_harbor_sizes",
+            _string_list(allowed=HARBOR_SIZES),
+            "World Port Index harbour sizes of overseas ports",
+        ),
+        Option(
+            "lattice.refine",
+            _number(low=1, high=16, integer=True),
+            "terrain lattice cells per DEM cell along each axis (1 = DEM grid)",
+        ),
         Option("demand.*", _NON_NEGATIVE, "share of flow from the origin to each destination"),
     ]
 }
@@ -178,7 +199,7 @@ class Profile(Mapping):
         return f"Profile(source={self.source!r})"
 
     def value(self, dotted: str) -> Any:
-        """The value at a dotted key.
+        """Return the value at a dotted key.
 
         Parameters
         ----------
@@ -196,7 +217,7 @@ class Profile(Mapping):
         return node
 
     def to_dict(self) -> dict[str, Any]:
-        """A deep copy as plain nested dicts and lists (JSON-ready)."""
+        """Return a deep copy as plain nested dicts and lists (JSON-ready)."""
         return copy.deepcopy(self._data)
 
     @property
@@ -228,7 +249,7 @@ class Profile(Mapping):
 
 
 def default_profile() -> Profile:
-    """The shipped default profile (``profile.toml``)."""
+    """Return the shipped default profile (``profile.toml``)."""
     return _build([], "default profile")
 
 
@@ -295,7 +316,9 @@ def _build(updates: list[tuple[str, dict[str, Any]]], source: str) -> Profile:
     return Profile(data, source=source)
 
 
-def _merge(base: dict[str, Any], update: Mapping[str, Any], where: tuple[str, ...], origin: str, problems: list[str]) -> None:
+def _merge(
+    base: dict[str, Any], update: Mapping[str, Any], where: tuple[str, ...], origin: str, problems: list[str]
+) -> None:
     for key, value in update.items():
         path = (*where, key)
         dotted = ".".join(path)
@@ -369,4 +392,7 @@ def edge_cost(time_h: float | np.ndarray, exposure: float | np.ndarray, *, profi
         Cost in hours (0-d for scalar input; ``float()`` it).
     """
     cost = profile["cost"]
-    return np.maximum(cost["min_edge_cost_h"], np.asarray(time_h, dtype=float) + cost["exposure_weight_h"] * np.asarray(exposure, dtype=float))
+    return np.maximum(
+        cost["min_edge_cost_h"],
+        np.asarray(time_h, dtype=float) + cost["exposure_weight_h"] * np.asarray(exposure, dtype=float),
+    )

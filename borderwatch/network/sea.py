@@ -40,7 +40,12 @@ class SeaLeg:
 
 
 def sea_legs(
-    terrain: Terrain, grid: CountryGrid, origins: dict[str, tuple[float, float]], destinations: dict[str, tuple[float, float]], *, max_attach_m: float = 60000.0
+    terrain: Terrain,
+    grid: CountryGrid,
+    origins: dict[str, tuple[float, float]],
+    destinations: dict[str, tuple[float, float]],
+    *,
+    max_attach_m: float = 60000.0,
 ) -> list[SeaLeg]:
     """Shortest sea paths from every origin port to every destination port.
 
@@ -111,12 +116,22 @@ def add_seaports(b: EdgeBuilder, ports: gpd.GeoDataFrame, *, cells: PointIndex, 
     """
     max_conn = b.profile["connector"]["max_km"] * 1000.0
     for _, port in ports.iterrows():
-        pid = b.node(port_node(port["id"]), port.geometry.x, port.geometry.y, "seaport", "VNM", name=port["name"], port_id=port["id"])
+        pid = b.node(
+            port_node(port["id"]),
+            port.geometry.x,
+            port.geometry.y,
+            "seaport",
+            "VNM",
+            name=port["name"],
+            port_id=port["id"],
+        )
         for index in (cells, roads):
             b.link(index, pid, country="VNM", max_m=max_conn)
 
 
-def add_sea(b: EdgeBuilder, terrain: Terrain, grid: CountryGrid, ports: gpd.GeoDataFrame, world_ports: gpd.GeoDataFrame) -> int:
+def add_sea(
+    b: EdgeBuilder, terrain: Terrain, grid: CountryGrid, ports: gpd.GeoDataFrame, world_ports: gpd.GeoDataFrame
+) -> int:
     """Add the overseas ports, the export sink and every sea leg.
 
     Parameters
@@ -136,11 +151,20 @@ def add_sea(b: EdgeBuilder, terrain: Terrain, grid: CountryGrid, ports: gpd.GeoD
         Number of sea legs added.
     """
     sea = b.profile["sea"]
-    overseas = world_ports[(world_ports["country_code"] != "Vietnam") & world_ports["harbor_size"].isin(sea["overseas_harbor_sizes"])]
+    overseas = world_ports[
+        (world_ports["country_code"] != "Vietnam") & world_ports["harbor_size"].isin(sea["overseas_harbor_sizes"])
+    ]
     origins = {port_node(p["id"]): (p.geometry.x, p.geometry.y) for _, p in ports.iterrows()}
     dests = {}
     for _, w in overseas.iterrows():
-        nid = b.node(overseas_node(w["port_id"]), w.geometry.x, w.geometry.y, "overseas", "", name=f"{w['name']} ({w['country_code']})")
+        nid = b.node(
+            overseas_node(w["port_id"]),
+            w.geometry.x,
+            w.geometry.y,
+            "overseas",
+            "",
+            name=f"{w['name']} ({w['country_code']})",
+        )
         dests[nid] = (w.geometry.x, w.geometry.y)
         b.node(EXPORT_NODE, w.geometry.x, w.geometry.y, "destination", "", name="export (any overseas port)")
         b.connector(nid, EXPORT_NODE, both=False)
