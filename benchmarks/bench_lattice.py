@@ -74,10 +74,15 @@ def main() -> None:
         return
     rows = []
     for refine in args.refine:
-        out = subprocess.run([sys.executable, __file__, "--worker", str(refine)], check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--worker", str(refine)], check=True, capture_output=True, text=True
+        )
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
         print(json.dumps(rows[-1]), flush=True)
-    figures = {"machine": f"{platform.processor() or platform.machine()}, python {platform.python_version()}", "runs": rows}
+    figures = {
+        "machine": f"{platform.processor() or platform.machine()}, python {platform.python_version()}",
+        "runs": rows,
+    }
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(figures, fh, indent=2)
