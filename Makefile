@@ -27,6 +27,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_routing.py
+	$(BIN)/python benchmarks/bench_lattice.py --refine 1 2
 
 data: $(STAMP)
 	$(BIN)/python scripts/build_data.py

@@ -15,7 +15,7 @@ import shapely
 from shapely.geometry import LineString, MultiLineString
 from shapely.ops import linemerge
 
-from .errors import ValidationError
+from .errors import ParameterError, ValidationError
 from .geodesy import geodesic_length_m, split_coords_every_m, to_degrees, to_metres
 from .schema import NEIGHBOURS, STORAGE_CRS
 
@@ -91,13 +91,20 @@ def segment_borders(lines: gpd.GeoDataFrame, *, segment_length_km: float = 5.0) 
     Segment ids are stable for the same input: ``{border}-{part:02d}-{seq:04d}``,
     parts ordered from the north-west, segments in line direction.
 
+    Parameters
+    ----------
+    lines
+        Borderlines from :func:`borderlines`.
+    segment_length_km
+        Target stretch length (> 0).
+
     Returns
     -------
     geopandas.GeoDataFrame
         ``segment_id``, ``border``, ``part``, ``seq``, ``length_m``, geometry.
     """
     if not segment_length_km > 0:
-        raise ValueError(f"segment_length_km must be > 0, got {segment_length_km!r}")
+        raise ParameterError(f"segment_length_km must be > 0, got {segment_length_km!r}")
     rows = []
     for border, geom in zip(lines["border"], lines.geometry, strict=True):
         for part_no, part in enumerate(getattr(geom, "geoms", [geom])):
@@ -120,6 +127,15 @@ def vietnam_coastline(
     coastline: gpd.GeoDataFrame, countries: gpd.GeoDataFrame, *, within_m: float = 1000.0
 ) -> gpd.GeoDataFrame:
     """Vietnam's coastline: the coastline layer within ``within_m`` of Vietnam's land.
+
+    Parameters
+    ----------
+    coastline
+        Layer ``coastline``.
+    countries
+        Layer ``countries`` (measuring polygons).
+    within_m
+        Coastline pieces this close to Vietnam's land count.
 
     Returns
     -------

@@ -55,6 +55,15 @@ def road_border_contacts(
     point of the border nearest to a road end lying within ``road_reach_m``
     of it (roads mapped on one side only stop at the border).
 
+    Parameters
+    ----------
+    roads
+        Road lines (EPSG:4326).
+    lines
+        Borderlines from :func:`borderwatch.borderlines`.
+    road_reach_m
+        A road end this close to the border counts as a contact.
+
     Returns
     -------
     geopandas.GeoDataFrame

@@ -13,6 +13,8 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from .errors import ParameterError
+
 GEOD = pyproj.Geod(ellps="WGS84")
 #: Azimuthal equidistant CRS centred at 105 E, 16 N (metres); scale error < 1.5 %
 #: anywhere in lon 92-112 E, lat 5-27 N, used only for tolerances and buffers.
@@ -95,7 +97,7 @@ def split_coords_every_m(coords: np.ndarray, step_m: float) -> list[np.ndarray]:
         Vertex arrays of the pieces, in order; consecutive pieces share an end point.
     """
     if step_m <= 0:
-        raise ValueError(f"step_m must be > 0, got {step_m!r}")
+        raise ParameterError(f"step_m must be > 0, got {step_m!r}")
     seg = distance_m(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
     cum = np.concatenate([[0.0], np.cumsum(seg)])
     total = cum[-1]

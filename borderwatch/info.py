@@ -23,6 +23,11 @@ from .region import Region
 def region_info(region: Region) -> dict[str, Any]:
     """Collect counts, lengths, reconciliation and gate snapping for a region.
 
+    Parameters
+    ----------
+    region
+        From :func:`borderwatch.load_region`.
+
     Returns
     -------
     dict

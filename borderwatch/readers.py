@@ -160,6 +160,11 @@ def _check_layer_name(layer: object) -> None:
 def read_terrain(path: str | Path) -> Terrain:
     """Read a single-band DEM GeoTIFF, reprojecting it to EPSG:4326 if needed.
 
+    Parameters
+    ----------
+    path
+        A single-band GeoTIFF (any CRS; reprojected to EPSG:4326).
+
     Raises
     ------
     DataFileError

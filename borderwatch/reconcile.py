@@ -39,6 +39,11 @@ def gate_counts(gates: pd.DataFrame) -> dict[str, dict[str, int]]:
 def gate_reconciliation(gates: pd.DataFrame) -> pd.DataFrame:
     """Compare data with published gate counts, one row per border x class plus totals.
 
+    Parameters
+    ----------
+    gates
+        Layer ``gates`` (columns ``border`` and ``class``).
+
     Returns
     -------
     pandas.DataFrame
@@ -67,6 +72,11 @@ def gate_reconciliation(gates: pd.DataFrame) -> pd.DataFrame:
 
 def blo_reconciliation(blos: gpd.GeoDataFrame) -> pd.DataFrame:
     """Each published BLO matched by name and border against the BLO table.
+
+    Parameters
+    ----------
+    blos
+        Layer ``blos``.
 
     Returns
     -------

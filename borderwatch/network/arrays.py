@@ -354,12 +354,23 @@ class GraphArrays:
         return np.flatnonzero(np.isin(pairs, pairs[sel]))
 
     def edge_id(self, edge: int) -> tuple[Hashable, Hashable, Hashable]:
-        """Return the networkx id ``(u, v, key)`` of an edge index."""
+        """Return the networkx id ``(u, v, key)`` of an edge index.
+
+        Parameters
+        ----------
+        edge
+            An edge index.
+        """
         return self.nodes[self.edge_u[edge]], self.nodes[self.edge_v[edge]], self.edge_key[edge]
 
     # ------------------------------------------------------------- shortest paths
     def row(self, node: Hashable) -> int:
-        """Matrix row of a node id.
+        """Return the matrix row of a node id.
+
+        Parameters
+        ----------
+        node
+            A node id.
 
         Raises
         ------
@@ -396,6 +407,11 @@ class GraphArrays:
     def path(self, source: Hashable, target: Hashable) -> tuple[list[Hashable], float]:
         """Least-cost node path and its cost.
 
+        Parameters
+        ----------
+        source, target
+            Node ids.
+
         Raises
         ------
         NoRouteError
@@ -408,6 +424,18 @@ class GraphArrays:
         self, dist: np.ndarray, pred: np.ndarray, source: Hashable, target: Hashable
     ) -> tuple[list[Hashable], float]:
         """Rebuild one node path from a row of :meth:`dijkstra` output.
+
+        Parameters
+        ----------
+        dist, pred
+            One row of :meth:`dijkstra` output.
+        source, target
+            Node ids; ``source`` is the row's source.
+
+        Returns
+        -------
+        nodes, cost
+            Node ids in path order, and the path's cost.
 
         Raises
         ------
@@ -466,7 +494,13 @@ class GraphArrays:
         return self._entries(rows[:-1], rows[1:])
 
     def gates_of(self, edges: np.ndarray) -> list[str]:
-        """Gate ids crossed by a sequence of edges, in order."""
+        """Gate ids crossed by a sequence of edges, in order.
+
+        Parameters
+        ----------
+        edges
+            Edge indices in path order.
+        """
         return [g for g in self.gate_id[edges] if g]
 
     def accumulate(self, paths: Sequence[np.ndarray], weights: Sequence[float] | np.ndarray) -> np.ndarray:

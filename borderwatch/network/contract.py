@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -330,23 +330,3 @@ def set_graph_meta(G: nx.Graph, meta: GraphMeta) -> None:
         Its metadata.
     """
     G.graph.update(meta.to_graph_attrs())
-
-
-def node_attrs(G: nx.Graph, attr: str, default: Any = "") -> Mapping[Hashable, Any]:
-    """One attribute of every node, ``default`` where missing.
-
-    Parameters
-    ----------
-    G
-        The graph.
-    attr
-        Attribute name.
-    default
-        Value for nodes without it.
-
-    Returns
-    -------
-    Mapping
-        Node id -> value.
-    """
-    return dict(G.nodes(data=attr, default=default))

@@ -105,6 +105,11 @@ def read_osmnx_roads(path: str | Path) -> gpd.GeoDataFrame:
     ``highway`` tag (the first, if OSMnx merged several); both directions of a
     two-way street are kept once.
 
+    Parameters
+    ----------
+    path
+        A GraphML file saved by ``osmnx.save_graphml`` (unprojected or with its CRS).
+
     Raises
     ------
     DataFileError
