@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString
 
-from borderwatch import GraphArrays, NoRouteError, ParameterError, k_routes, least_cost_routes
+from borderwatch import GraphArrays, NoRouteError, ParameterError, explain_route, k_routes, least_cost_routes
 from borderwatch.analysis import MAX_K
 from borderwatch.errors import UnknownNameError
 
@@ -125,6 +125,16 @@ def test_k_routes_are_genuinely_different():
     assert second["cost"] == pytest.approx(3.0)  # a tie: 1.5 + 1.5 h, no exposure
     assert second["entry_crossing"] == "informal" and second["crossings"].startswith("informal LAO at")
     assert second["overlap_with_best"] == 0.0
+
+
+def test_cost_parts_are_unknown_without_a_profile():
+    """A user graph has no profile, so the split of cost into time and exposure is NaN, not a guess."""
+    G = two_way_graph()
+    del G.graph["profile"]
+    (r,) = least_cost_routes(G).itertuples()
+    assert r.cost == pytest.approx(3.0)
+    assert np.isnan(r.cost_time_h) and np.isnan(r.cost_exposure_h)
+    assert explain_route(G, ["O", "N", "D"])["cost"] == pytest.approx(3.0)
 
 
 def test_no_route_error_names_origin_and_destination():

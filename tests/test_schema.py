@@ -59,6 +59,26 @@ def test_non_positive_precision_is_reported():
     assert len(problems) == 2 and all("'coord_precision_m'" in p and "must be > 0" in p for p in problems)
 
 
+def test_optional_precision_of_tripoints_and_wharfs_must_be_positive():
+    """coord_precision_m is not required for tripoints and wharfs, but where given it must be > 0."""
+    tripoints = gpd.GeoDataFrame(
+        {
+            "id": ["TP-01", "TP-02"],
+            "name": ["a", "b"],
+            "countries": ["VNM/LAO/CHN", "VNM/LAO/KHM"],
+            "coord_source": ["test", "test"],
+            "coord_precision_m": [-5.0, np.nan],
+        },
+        geometry=[Point(102.14, 22.40), None],
+        crs="EPSG:4326",
+    )
+    problems = validate_layer(tripoints, SCHEMAS["tripoints"])
+    assert problems == ["layer 'tripoints' record 'TP-01': column 'coord_precision_m' = -5.0 must be > 0"]
+    wharfs = tripoints.rename(columns={"countries": "country"}).assign(coord_precision_m=["x", 25000.0])
+    problems = validate_layer(wharfs, SCHEMAS["wharfs"])
+    assert problems == ["layer 'wharfs' record 'TP-01': column 'coord_precision_m' = 'x' is not a number; give a number"]
+
+
 def test_all_problems_are_collected_together():
     bad = gates(id=["G-1", "G-1"], border=["LAO", "THA"], **{"class": ["x", "primary"]})
     problems = validate_layer(bad, SCHEMAS["gates"])
