@@ -139,8 +139,9 @@ def snap_gates(
     Returns
     -------
     geopandas.GeoDataFrame
-        The gates with the snapped point as geometry and the columns
-        ``orig_lon``, ``orig_lat``, ``orig_precision_m``, ``border_distance_m``
+        The gates with the snapped point as geometry and as ``lon``/``lat``,
+        ``coord_source`` saying it was snapped, and the columns ``orig_lon``,
+        ``orig_lat``, ``orig_precision_m``, ``orig_coord_source``, ``border_distance_m``
         (original point to its border), ``snap_method``, ``snap_distance_m``,
         ``coord_precision_m`` (new estimate), ``snap_plausible``, ``snap_note``,
         and for gates with a counterpart position ``counterpart_snap_lon``,
@@ -209,6 +210,14 @@ def snap_gates(
         out[k] = rec[k]
     out["coord_precision_m"] = rec["new_precision_m"]
     out = out.set_geometry(gpd.GeoSeries(rec["geometry"], index=out.index, crs=STORAGE_CRS))
+    # lat/lon always describe the position in use (the snapped one); the original keeps an orig_ prefix
+    out["lon"], out["lat"] = out.geometry.x, out.geometry.y
+    if "coord_source" in out:
+        out["orig_coord_source"] = out["coord_source"]
+    out["coord_source"] = [
+        f"borderwatch snap onto the {b} border ({m}); original coordinate in orig_lon/orig_lat"
+        for b, m in zip(out["border"], out["snap_method"], strict=True)
+    ]
     _flag_shared_origins(out)
     _snap_counterparts(out, line_by_border)
     for _, g in out[~out["snap_plausible"]].iterrows():

@@ -20,7 +20,7 @@ from shapely.geometry import LineString
 from ..errors import ParameterError, UnknownNameError
 from ..network.arrays import GraphArrays
 from ..network.contract import graph_meta, validate_route_graph
-from ..network.endpoints import match_name, unknown_name
+from ..network.endpoints import resolve_name
 from ..schema import STORAGE_CRS
 from . import MAX_K
 
@@ -62,21 +62,24 @@ def destination_names(G: nx.MultiDiGraph) -> dict[str, Hashable]:
 def resolve_node(G: nx.MultiDiGraph, name: Hashable, *, what: str = "destination") -> tuple[str, Hashable]:
     """Turn a destination name, seaport id or node id into (display name, node id).
 
-    Matching is case-insensitive on the full name, on the seaport id part
-    (``SP-01``) and on node ids.
+    Matching follows :func:`borderwatch.network.endpoints.resolve_name`
+    (case- and whitespace-insensitive full names and ids, no guessing).
+
+    Parameters
+    ----------
+    G
+        A route graph.
+    name
+        What the user typed.
+    what
+        What kind of name it is (for messages).
 
     Raises
     ------
     UnknownNameError
         Nothing matches; the message lists the valid names.
     """
-    names = destination_names(G)
-    found = match_name(names, name)
-    if found is not None:
-        return found
-    if name in G:
-        return str(name), name
-    raise unknown_name(names, name, what=what)
+    return resolve_name(destination_names(G), name, what=what, nodes=G)
 
 
 def explain_route(G: nx.MultiDiGraph, nodes: Sequence[Hashable], *, weight: str = "cost") -> dict[str, Any]:

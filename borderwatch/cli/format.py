@@ -87,7 +87,10 @@ def format_info(info: dict[str, Any]) -> str:
 
 def format_graph_summary(summary: dict[str, Any]) -> str:
     """Human-readable text of :func:`borderwatch.graph_summary`."""
-    out = [f"route graph: {summary['nodes']:,} nodes, {summary['edges']:,} edges, built in {summary['build_s']} s"]
+    source = " (loaded from the graph cache)" if summary.get("cache") == "cache hit" else ""
+    out = [
+        f"route graph: {summary['nodes']:,} nodes, {summary['edges']:,} edges, built in {summary['build_s']} s{source}"
+    ]
     out.extend(f"  {mode:<10}{n:>10,} edges" for mode, n in summary["edges_by_mode"].items())
     out.append(
         f"components: {summary['weakly_connected_components']} weak, {summary['strongly_connected_components']} strong"

@@ -13,6 +13,7 @@ from .options import (
     data_option,
     handle_errors,
     json_option,
+    no_cache_option,
     out_option,
     overwrite_option,
     profile_option,
@@ -23,13 +24,25 @@ GRAPH_FORMATS = (".gpkg", ".graphml")
 
 
 def region_and_profile(data_dir: Path | None, profile_path: Path | None, roads_path: Path | None):
-    """Load the profile first (fast, fails early), then the region with any road override."""
+    """Load the profile first (fast, fails early), then the region with any road override, and check them together."""
+    from ..network.build import check_profile_against_region
     from ..network.profile import load_profile
     from ..readers import load_region
 
     profile = load_profile(profile_path)
     overrides = {"roads": roads_path} if roads_path else {}
-    return load_region(data_dir, **overrides), profile
+    region = load_region(data_dir, **overrides)
+    check_profile_against_region(region, profile)
+    return region, profile
+
+
+def route_graph(region, profile, *, no_cache: bool):
+    """Load the route graph from the cache, or build (and cache) it."""
+    from ..network.cache import cached_route_graph
+
+    G, status = cached_route_graph(region, profile=profile, use_cache=not no_cache)
+    G.graph.setdefault("build", {})["cache"] = status
+    return G
 
 
 @click.command("build-network")
@@ -39,6 +52,7 @@ def region_and_profile(data_dir: Path | None, profile_path: Path | None, roads_p
 @json_option
 @out_option(GRAPH_FORMATS, "the graph")
 @overwrite_option
+@no_cache_option
 @handle_errors
 def build_network(
     data_dir: Path | None,
@@ -47,15 +61,15 @@ def build_network(
     as_json: bool,
     out: Path | None,
     overwrite: bool,
+    no_cache: bool,
 ) -> None:
     """Build the route graph; print nodes and edges by mode, components and build time."""
-    from ..network.build import build_route_graph
     from ..network.graphio import save_graph
     from ..network.summary import graph_summary
 
     check_out(out, overwrite=overwrite, formats=GRAPH_FORMATS)
     region, profile = region_and_profile(data_dir, profile_path, roads_path)
-    G = build_route_graph(region, profile=profile)
+    G = route_graph(region, profile, no_cache=no_cache)
     summary = graph_summary(G)
     if out is not None:
         save_graph(G, out, overwrite=overwrite)

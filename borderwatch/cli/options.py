@@ -50,6 +50,12 @@ graph_option = click.option(
     default=None,
     help="Use a saved graph (.gpkg/.graphml with a 'cost' on every edge) instead of building one.",
 )
+no_cache_option = click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Build the route graph afresh; neither read nor write the graph cache "
+    "($BORDERWATCH_CACHE or ~/.cache/borderwatch).",
+)
 overwrite_option = click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON object (keys documented in the README)."

@@ -10,13 +10,14 @@ from ..analysis import MAX_K
 from ..errors import ParameterError
 from ..output import TABLE_WRITERS
 from .format import format_routes
-from .network import region_and_profile
+from .network import region_and_profile, route_graph
 from .options import (
     check_graph_inputs,
     check_out,
     data_option,
     graph_option,
     handle_errors,
+    no_cache_option,
     out_option,
     overwrite_option,
     profile_option,
@@ -51,6 +52,7 @@ from .options import (
 @data_option
 @profile_option
 @roads_option
+@no_cache_option
 @handle_errors
 def routes(
     targets: tuple[str, ...],
@@ -62,15 +64,15 @@ def routes(
     data_dir: Path | None,
     profile_path: Path | None,
     roads_path: Path | None,
+    no_cache: bool,
 ) -> None:
     """Least-cost (and k diverse) routes from the origin, explained."""
     from ..analysis.routes import k_routes  # heavy imports only when the command runs
-    from ..network.build import build_route_graph
     from ..network.endpoints import check_destinations
     from ..network.graphio import load_graph
 
     check_out(out, overwrite=overwrite, formats=TABLE_WRITERS)
-    check_graph_inputs(graph_path, data=data_dir, profile=profile_path, roads=roads_path)
+    check_graph_inputs(graph_path, data=data_dir, profile=profile_path, roads=roads_path, no_cache=no_cache or None)
     if graph_path is not None:
         G = load_graph(graph_path)
         if origin is None and G.graph.get("origin") is None:
@@ -80,7 +82,7 @@ def routes(
             raise ParameterError("--origin needs --graph; the built graph's origin is the Golden Triangle")
         region, profile = region_and_profile(data_dir, profile_path, roads_path)
         check_destinations(region, profile, list(targets))  # fail fast, before the graph is built
-        G = build_route_graph(region, profile=profile)
+        G = route_graph(region, profile, no_cache=no_cache)
     result = k_routes(G, origin=origin, destinations=list(targets), k=k)
     click.echo(format_routes(result))
     for note in result.attrs.get("notes", []):

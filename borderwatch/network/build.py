@@ -43,7 +43,7 @@ from .builder import EdgeBuilder
 from .contract import CHINA_NODE, ORIGIN_NODE, GraphMeta, cell_node, set_graph_meta
 from .endpoints import add_destinations, add_origin, demand_cities
 from .gates import add_gates
-from .lattice import country_grid, lattice_edges, refine_terrain
+from .lattice import country_grid, fill_land_gaps, lattice_edges, refine_terrain
 from .nearest import PointIndex
 from .noding import CountryLocator, NodedLines, border_union, node_lines
 from .profile import Profile, load_profile
@@ -89,7 +89,11 @@ def build_route_graph(
     stats: dict[str, Any] = {}
 
     # --- terrain lattice -------------------------------------------------
-    terrain = refine_terrain(region.terrain, prof["lattice"]["refine"])
+    terrain, filled = fill_land_gaps(region.terrain, country_grid(region.terrain, region.countries))
+    if filled:
+        log.warning("DEM %s: %d land cells without elevation were filled from their neighbours", terrain.path, filled)
+    stats["dem_land_cells_filled"] = filled
+    terrain = refine_terrain(terrain, prof["lattice"]["refine"])
     log.info("building terrain lattice (%d x %d cells)", *terrain.shape)
     grid = country_grid(terrain, region.countries)
     lon, lat = terrain.cell_centres()

@@ -10,7 +10,8 @@ building a graph, so commands can check names before the long work, and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Container, Mapping
 from typing import Any
 
 import numpy as np
@@ -61,30 +62,31 @@ def planned_destinations(region: Region, profile: Mapping[str, Any]) -> dict[str
     return out
 
 
-def match_name(names: Mapping[str, Any], name: object) -> tuple[str, Any] | None:
-    """Find ``name`` among display names, their first word (``SP-01``) or node ids, ignoring case.
-
-    Parameters
-    ----------
-    names
-        Display name -> node id.
-    name
-        What the user typed.
-
-    Returns
-    -------
-    tuple or None
-        (display name, node id), or None when nothing matches.
-    """
-    key = str(name).casefold()
-    for display, node in names.items():
-        if key in (display.casefold(), display.split(" ")[0].casefold(), str(node).casefold()):
-            return display, node
-    return None
+def _norm(text: object) -> str:
+    return " ".join(str(text).split()).casefold()
 
 
-def unknown_name(names: Mapping[str, Any], name: object, *, what: str = "destination") -> UnknownNameError:
-    """Return the error for a name that :func:`match_name` did not find, listing the valid names.
+def _keys(display: str, node: object) -> set[str]:
+    keys = {_norm(display), _norm(node)}
+    head, _, rest = display.partition(" ")
+    if re.fullmatch(r"[A-Z]+-\d+", head) and rest:  # "SP-01 Cat Lai": the id and the name alone
+        keys |= {_norm(head), _norm(rest)}
+    return keys
+
+
+def resolve_name(
+    names: Mapping[str, Any],
+    name: object,
+    *,
+    what: str = "destination",
+    nodes: Container | None = None,
+    unplaced: Mapping[str, str] | None = None,
+) -> tuple[str, Any]:
+    """Match what a user typed against destination names, predictably.
+
+    A name matches a display name, a seaport id (``SP-01``), a seaport's name
+    or a node id, ignoring case and runs of whitespace; nothing else matches
+    (no first-word or prefix guessing).
 
     Parameters
     ----------
@@ -93,14 +95,43 @@ def unknown_name(names: Mapping[str, Any], name: object, *, what: str = "destina
     name
         What the user typed.
     what
-        What kind of name it is.
+        What kind of name it is (for messages).
+    nodes
+        Node ids that are also accepted as themselves (a graph).
+    unplaced
+        Seaport id -> name of seaports that exist but have no position.
 
     Returns
     -------
+    tuple
+        (display name, node id).
+
+    Raises
+    ------
     UnknownNameError
+        Nothing matches.  The message says when the name is an unplaced
+        seaport, lists the names it is the start of (``ho`` -> Ho Chi Minh
+        City), or else lists every valid name.
     """
+    key = _norm(name)
+    for display, node in names.items():
+        if key in _keys(display, node):
+            return display, node
+    if nodes is not None and isinstance(name, str | int) and name in nodes:
+        return str(name), name
+    for pid, pname in (unplaced or {}).items():
+        if key in _keys(f"{pid} {pname}", pid):
+            raise UnknownNameError(
+                f"{what} {str(name)!r}: seaport {pid} ({pname}) exists but is not placed (no source gave its "
+                "coordinates), so no route can reach it; add lat/lon to gates/seaports.csv"
+            )
+    started = [d for d, n in names.items() if key and any(k.startswith(key) for k in _keys(d, n))]
+    if started:
+        raise UnknownNameError(
+            f"unknown {what} {str(name)!r}; did you mean {' or '.join(map(repr, started))}? give the full name or id"
+        )
     valid = "; ".join(names) if names else "any node id of the graph"
-    return UnknownNameError(f"unknown {what} {str(name)!r}; valid names: {valid}")
+    raise UnknownNameError(f"unknown {what} {str(name)!r}; valid names: {valid}")
 
 
 def check_destinations(region: Region, profile: Mapping[str, Any], names: list[str]) -> list[tuple[str, str]]:
@@ -120,16 +151,12 @@ def check_destinations(region: Region, profile: Mapping[str, Any], names: list[s
     Raises
     ------
     UnknownNameError
-        A name matches nothing; the message lists the valid names.
+        A name matches nothing (see :func:`resolve_name`).
     """
     planned = planned_destinations(region, profile)
-    out = []
-    for name in names:
-        found = match_name(planned, name)
-        if found is None:
-            raise unknown_name(planned, name)
-        out.append(found)
-    return out
+    ports = region.seaports[region.seaports.geometry.isna()]
+    unplaced = dict(zip(ports["id"], ports["name"], strict=True))
+    return [resolve_name(planned, name, unplaced=unplaced) for name in names]
 
 
 def add_origin(

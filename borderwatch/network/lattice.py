@@ -23,6 +23,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import rasterio.features
+import rasterio.fill
 import rasterio.warp
 
 from ..geodesy import distance_m
@@ -107,6 +108,33 @@ def grid_adjacency(terrain: Terrain, mask: np.ndarray) -> tuple[np.ndarray, np.n
     dst = np.concatenate(dst_parts)
     flon, flat_ = lon.ravel(), lat.ravel()
     return src, dst, distance_m(flon[src], flat_[src], flon[dst], flat_[dst])
+
+
+def fill_land_gaps(terrain: Terrain, grid: CountryGrid) -> tuple[Terrain, int]:
+    """Fill NaN (nodata) DEM cells on land from their valid neighbours.
+
+    Parameters
+    ----------
+    terrain, grid
+        The DEM and its country grid.
+
+    Returns
+    -------
+    terrain, filled
+        A DEM without NaN on land (interpolated with ``rasterio.fill.fillnodata``)
+        and how many land cells were filled (0: ``terrain`` itself).
+    """
+    gaps = ~np.isfinite(terrain.elevation_m) & (grid.code >= 0)
+    if not gaps.any():
+        return terrain, 0
+    valid = np.isfinite(terrain.elevation_m)
+    filled = rasterio.fill.fillnodata(
+        np.where(valid, terrain.elevation_m, 0.0), mask=valid.astype("uint8"), max_search_distance=1e6
+    )
+    elevation = np.where(gaps, filled, terrain.elevation_m)
+    return Terrain(elevation_m=elevation, transform=terrain.transform, crs=terrain.crs, path=terrain.path), int(
+        gaps.sum()
+    )
 
 
 def refine_terrain(terrain: Terrain, factor: int) -> Terrain:

@@ -1,0 +1,139 @@
+"""A cache of built route graphs, so that commands do not rebuild the same graph.
+
+Building the shipped graph takes about 10 s; loading it from the cache about
+3 s.  A cached graph is keyed by a SHA-256 of everything it depends on: the
+SHA-256 of every input file of the region (layers and DEM), the whole cost
+profile, and the borderwatch version and source code (so a code change never
+reuses an old graph).  A region with a layer given as an in-memory
+GeoDataFrame has no file to hash and is never cached.
+
+The cache folder is ``$BORDERWATCH_CACHE``, else ``$XDG_CACHE_HOME/borderwatch``,
+else ``~/.cache/borderwatch``; delete it at any time.  Files are Python
+pickles written atomically; only load a cache folder you trust (your own).
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import logging
+import os
+import pickle
+from importlib import resources
+from pathlib import Path
+
+import networkx as nx
+
+from .. import __version__
+from ..output import write_atomic
+from ..readers import LAYER_FILES
+from ..region import Region
+from .build import build_route_graph
+from .profile import Profile
+
+log = logging.getLogger(__name__)
+
+#: Bump when the cached format changes.
+CACHE_FORMAT = 1
+
+
+def cache_dir() -> Path:
+    """Return the folder cached graphs live in (see the module docstring)."""
+    env = os.environ.get("BORDERWATCH_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "borderwatch"
+
+
+def _code_digest() -> str:
+    h = hashlib.sha256()
+    root = resources.files("borderwatch")
+    for path in sorted(Path(str(root)).rglob("*")):
+        if path.suffix in (".py", ".toml") and "data" not in path.relative_to(Path(str(root))).parts:
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def graph_key(region: Region, profile: Profile) -> str | None:
+    """Return the cache key of the graph of ``region`` and ``profile``.
+
+    Parameters
+    ----------
+    region
+        The region (every layer must come from a file).
+    profile
+        The cost profile.
+
+    Returns
+    -------
+    str or None
+        64 hex digits, or None when a layer has no file (not cacheable).
+    """
+    missing = [name for name in LAYER_FILES if name not in region.sources]
+    if missing:
+        return None
+    inputs = {name: entry["sha256"] for name, entry in region.manifest().items()}
+    blob = json.dumps(
+        {
+            "format": CACHE_FORMAT,
+            "version": __version__,
+            "code": _code_digest(),
+            "inputs": inputs,
+            "profile": profile.to_dict(),
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def cached_route_graph(region: Region, *, profile: Profile, use_cache: bool = True) -> tuple[nx.MultiDiGraph, str]:
+    """Build the route graph, or load it from the cache when nothing it depends on changed.
+
+    Parameters
+    ----------
+    region
+        The region.
+    profile
+        The cost profile.
+    use_cache
+        ``False`` builds afresh and neither reads nor writes the cache.
+
+    Returns
+    -------
+    G, status
+        The graph and how it was obtained: ``"cache hit"``, ``"built, cached"``,
+        ``"built"`` (cache off or not cacheable) or ``"built, cache not writable"``.
+    """
+    key = graph_key(region, profile) if use_cache else None
+    if key is None:
+        return build_route_graph(region, profile=profile), "built"
+    path = cache_dir() / f"route-graph-{key[:32]}.pickle"
+    if path.exists():
+        try:
+            G = _load(path)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
+            log.warning("ignoring unreadable cached graph %s (%s)", path, exc)
+        else:
+            log.info("route graph loaded from the cache %s", path)
+            return G, "cache hit"
+    G = build_route_graph(region, profile=profile)
+    try:
+        write_atomic(
+            path, lambda tmp: tmp.write_bytes(pickle.dumps(G, protocol=pickle.HIGHEST_PROTOCOL)), overwrite=True
+        )
+    except OSError as exc:
+        log.warning("could not cache the route graph in %s (%s)", path.parent, exc)
+        return G, "built, cache not writable"
+    return G, "built, cached"
+
+
+def _load(path: Path) -> nx.MultiDiGraph:
+    gc.disable()  # hundreds of thousands of small objects: the collector would only slow loading
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    finally:
+        gc.enable()
