@@ -121,9 +121,7 @@ def cached_route_graph(region: Region, *, profile: Profile, use_cache: bool = Tr
             return G, "cache hit"
     G = build_route_graph(region, profile=profile)
     try:
-        write_atomic(
-            path, lambda tmp: tmp.write_bytes(pickle.dumps(G, protocol=pickle.HIGHEST_PROTOCOL)), overwrite=True
-        )
+        write_atomic(path, lambda tmp: _dump(G, tmp), overwrite=True)
     except OSError as exc:
         log.warning("could not cache the route graph in %s (%s)", path.parent, exc)
         return G, "built, cache not writable"
@@ -131,9 +129,18 @@ def cached_route_graph(region: Region, *, profile: Profile, use_cache: bool = Tr
 
 
 def _load(path: Path) -> nx.MultiDiGraph:
-    gc.disable()  # hundreds of thousands of small objects: the collector would only slow loading
+    gc.disable()  # hundreds of thousands of small objects: the collector would only slow this down
     try:
         with open(path, "rb") as fh:
             return pickle.load(fh)
+    finally:
+        gc.enable()
+
+
+def _dump(G: nx.MultiDiGraph, path: Path) -> None:
+    gc.disable()
+    try:
+        with open(path, "wb") as fh:
+            pickle.dump(G, fh, protocol=pickle.HIGHEST_PROTOCOL)
     finally:
         gc.enable()
