@@ -12,12 +12,13 @@ so that commands fail at once, not after minutes of computation.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import OutputError, OutputExistsError, ParameterError
+from .errors import BorderwatchError, OutputError, OutputExistsError, ParameterError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -97,14 +98,19 @@ def check_output(
         raise ParameterError(f"{what} {str(path)!r} is a folder; give a file name")
     if path.exists() and not overwrite:
         raise OutputExistsError(f"{what} {str(path)!r} exists; pass --overwrite (overwrite=True) to replace it")
-    folder = path.parent
-    existing = folder
+    existing = path.parent
     while not existing.exists():
         existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+    if not existing.is_dir():
+        raise OutputError(f"{what} {str(path)!r}: {str(existing)!r} is a file, not a folder; choose another location")
+    try:  # the only reliable test (root, read-only mounts, /proc): create a probe file there
+        fd, probe = tempfile.mkstemp(prefix=".borderwatch-probe-", dir=existing)
+    except OSError as exc:
         raise OutputError(
-            f"{what} {str(path)!r}: folder {str(existing)!r} is not writable; choose another --out location"
-        )
+            f"{what} {str(path)!r}: cannot write in folder {str(existing)!r} ({exc.strerror}); choose another location"
+        ) from None
+    os.close(fd)
+    os.unlink(probe)
     return path
 
 
@@ -173,8 +179,12 @@ def atomic_path(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
     try:
         yield tmp
         os.replace(tmp, path)
-    except PermissionError as exc:
-        raise OutputError(f"output {str(path)!r} cannot be written ({exc.strerror}); choose another location") from exc
+    except OSError as exc:
+        if isinstance(exc, BorderwatchError):
+            raise
+        raise OutputError(
+            f"output {str(path)!r} cannot be written ({exc.strerror or exc}); choose another location"
+        ) from exc
     finally:
         for leftover in path.parent.glob(f"{tmp.name}*"):  # the file and any journal
             leftover.unlink(missing_ok=True)

@@ -23,7 +23,22 @@ class _SafeFormatter(logging.Formatter):
         return terminal_safe(super().format(record))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+EPILOG = """\b
+Examples:
+  borderwatch validate
+  borderwatch info --json
+  borderwatch list destinations
+  borderwatch build-network --out graph.gpkg
+  borderwatch routes --to Hanoi --to export --k 3 --out routes.geojson
+
+\b
+Exit codes: 0 success; 1 bad input or no result (one 'error:' line, nothing
+written); 2 usage error; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
+Data: the shipped data, or $BORDERWATCH_DATA, or --data DIR.
+Graph cache: $BORDERWATCH_CACHE (default ~/.cache/borderwatch); --no-cache."""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}, epilog=EPILOG)
 @click.version_option(__version__, prog_name="borderwatch")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
@@ -38,9 +53,9 @@ def main(verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from . import data, network, routes
+    from . import catalogue, data, network, routes
 
-    for module in (data, network, routes):
+    for module in (data, network, routes, catalogue):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from ..output import TABLE_WRITERS
-from .format import format_gates, format_info
+from .format import echo, format_gates, format_info, json_text
 from .options import check_out, data_option, handle_errors, json_option, out_option, overwrite_option
 
 
-@click.command()
+@click.command(short_help="Validate every layer and cross-layer check.")
 @data_option
 @handle_errors
 def validate(data_dir: Path | None) -> None:
@@ -21,13 +20,13 @@ def validate(data_dir: Path | None) -> None:
 
     region = load_region(data_dir)
     n = sum(len(g) for g in region.layers.values())
-    click.echo(
+    echo(
         f"valid: {len(region.layers)} layers, {n} records, DEM {region.terrain.shape[0]}x{region.terrain.shape[1]} "
         "cells"
     )
 
 
-@click.command()
+@click.command(short_help="Counts, published counts, border lengths, gate snapping.")
 @data_option
 @json_option
 @handle_errors
@@ -37,10 +36,10 @@ def info(data_dir: Path | None, as_json: bool) -> None:
     from ..readers import load_region
 
     facts = region_info(load_region(data_dir))
-    click.echo(json.dumps(facts, indent=2, ensure_ascii=False) if as_json else format_info(facts))
+    echo(json_text(facts) if as_json else format_info(facts))
 
 
-@click.command()
+@click.command(short_help="Snap every gate onto its border; per-gate table.")
 @data_option
 @out_option(TABLE_WRITERS, "the snapped gates")
 @overwrite_option
@@ -53,10 +52,10 @@ def gates(data_dir: Path | None, out: Path | None, overwrite: bool) -> None:
 
     check_out(out, overwrite=overwrite, formats=TABLE_WRITERS)
     snapped = place_gates(load_region(data_dir))
-    click.echo(format_gates(snapped))
+    echo(format_gates(snapped))
     if out is not None:
         write_table(snapped, out, overwrite=overwrite)
-        click.echo(f"wrote {len(snapped)} gates to {out}")
+        echo(f"wrote {len(snapped)} gates to {out}")
 
 
 COMMANDS = [validate, info, gates]

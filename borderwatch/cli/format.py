@@ -7,8 +7,12 @@ can never drive the user's terminal.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+import click
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -31,6 +35,57 @@ def terminal_safe(text: str) -> str:
         Printable text (newlines and tabs kept).
     """
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def echo(text: str, *, err: bool = False) -> None:
+    """Print text that may hold data values, made :func:`terminal_safe` first.
+
+    Parameters
+    ----------
+    text
+        What to print.
+    err
+        Print on stderr.
+    """
+    click.echo(terminal_safe(text), err=err)
+
+
+def json_text(obj: Any) -> str:
+    """JSON for the terminal: UTF-8 kept readable, every control character escaped.
+
+    Parameters
+    ----------
+    obj
+        JSON-ready data.
+
+    Returns
+    -------
+    str
+    """
+    text = json.dumps(obj, indent=2, ensure_ascii=False, default=float)
+    return re.sub(r"[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text)  # json escapes C0 itself
+
+
+def format_rows(rows: Sequence[dict[str, Any]]) -> str:
+    """Lay out rows as a plain text table: a header line, a line per row, padded columns.
+
+    Parameters
+    ----------
+    rows
+        Dicts with the same keys.
+
+    Returns
+    -------
+    str
+    """
+    if not rows:
+        return "(none)"
+    keys = list(rows[0])
+    cells = [[str(r[k]) for k in keys] for r in rows]
+    widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
+    lines = ["  ".join(k.ljust(w) for k, w in zip(keys, widths, strict=True)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    return "\n".join(lines)
 
 
 def format_info(info: dict[str, Any]) -> str:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from .format import format_graph_summary
+from .format import echo, format_graph_summary, json_text
 from .options import (
     check_out,
     data_option,
@@ -45,7 +44,7 @@ def route_graph(region, profile, *, no_cache: bool):
     return G
 
 
-@click.command("build-network")
+@click.command("build-network", short_help="Build the route graph (or load it from the cache); summary.")
 @data_option
 @profile_option
 @roads_option
@@ -75,11 +74,11 @@ def build_network(
         save_graph(G, out, overwrite=overwrite)
         summary["saved_to"] = str(out)
     if as_json:
-        click.echo(json.dumps(summary, indent=2))
+        echo(json_text(summary))
         return
-    click.echo(format_graph_summary(summary))
+    echo(format_graph_summary(summary))
     if out is not None:
-        click.echo(f"saved {out}")
+        echo(f"saved {out}")
 
 
 COMMANDS = [build_network]

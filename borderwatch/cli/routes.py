@@ -9,7 +9,7 @@ import click
 from ..analysis import MAX_K
 from ..errors import ParameterError
 from ..output import TABLE_WRITERS
-from .format import format_routes
+from .format import echo, format_routes
 from .network import region_and_profile, route_graph
 from .options import (
     check_graph_inputs,
@@ -25,7 +25,7 @@ from .options import (
 )
 
 
-@click.command()
+@click.command(short_help="Least-cost and k diverse routes from the Golden Triangle.")
 @click.option(
     "--to",
     "targets",
@@ -66,7 +66,21 @@ def routes(
     roads_path: Path | None,
     no_cache: bool,
 ) -> None:
-    """Least-cost (and k diverse) routes from the origin, explained."""
+    """Least-cost (and k diverse) routes from the origin, explained.
+
+    The origin is the Golden Triangle (the Laos-Thailand-Myanmar tri-point,
+    node origin:golden_triangle).  Destinations (--to, repeatable; case and
+    spacing do not matter): Hanoi, Ho Chi Minh City, Haiphong, Da Nang (the
+    profile's [demand] cities), export, China border, and every placed seaport
+    by id or name (SP-01, "Cat Lai (Tan Cang - Cat Lai)").  'borderwatch list
+    destinations' prints them all.
+
+    \b
+    Examples:
+      borderwatch routes --to Hanoi
+      borderwatch routes --to "Ho Chi Minh City" --to SP-16 --k 3 --out routes.geojson
+      borderwatch routes --graph graph.graphml --origin A --to B
+    """
     from ..analysis.routes import k_routes  # heavy imports only when the command runs
     from ..network.endpoints import check_destinations
     from ..network.graphio import load_graph
@@ -84,14 +98,14 @@ def routes(
         check_destinations(region, profile, list(targets))  # fail fast, before the graph is built
         G = route_graph(region, profile, no_cache=no_cache)
     result = k_routes(G, origin=origin, destinations=list(targets), k=k)
-    click.echo(format_routes(result))
+    echo(format_routes(result))
     for note in result.attrs.get("notes", []):
-        click.echo(f"note: {note}")
+        echo(f"note: {note}")
     if out is not None:
         from ..output import write_table
 
         write_table(result, out, overwrite=overwrite)
-        click.echo(f"wrote {len(result)} routes to {out}")
+        echo(f"wrote {len(result)} routes to {out}")
 
 
 COMMANDS = [routes]
