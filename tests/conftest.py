@@ -57,3 +57,10 @@ def route_graph(region):
     from borderwatch import build_route_graph
 
     return build_route_graph(region)
+
+
+def pytest_configure(config):
+    """Keep the graph cache of the test run out of the user's home."""
+    import tempfile
+
+    os.environ.setdefault("BORDERWATCH_CACHE", tempfile.mkdtemp(prefix="borderwatch-test-cache-"))

@@ -76,7 +76,9 @@ def test_optional_precision_of_tripoints_and_wharfs_must_be_positive():
     assert problems == ["layer 'tripoints' record 'TP-01': column 'coord_precision_m' = -5.0 must be > 0"]
     wharfs = tripoints.rename(columns={"countries": "country"}).assign(coord_precision_m=["x", 25000.0])
     problems = validate_layer(wharfs, SCHEMAS["wharfs"])
-    assert problems == ["layer 'wharfs' record 'TP-01': column 'coord_precision_m' = 'x' is not a number; give a number"]
+    assert problems == [
+        "layer 'wharfs' record 'TP-01': column 'coord_precision_m' = 'x' is not a number; give a number"
+    ]
 
 
 def test_all_problems_are_collected_together():

@@ -103,7 +103,7 @@ def check_graph_inputs(graph_path: Path | None, **building_inputs: Path | None) 
     """
     if graph_path is None:
         return
-    given = [f"--{name}" for name, value in building_inputs.items() if value is not None]
+    given = [f"--{name.replace('_', '-')}" for name, value in building_inputs.items() if value is not None]
     if given:
         raise ParameterError(
             f"--graph uses a saved graph, so {' and '.join(given)} would be ignored; drop {' and '.join(given)}, or "
