@@ -41,6 +41,9 @@ GATE_SETBACK_M = 2500.0
 #: town centre several km from the gate) cannot be told apart on the border;
 #: finer shared points (Lao Cai road and rail gates, one town) are legitimate.
 SHARED_ORIGIN_MIN_PRECISION_M = 8000.0
+#: A position within this distance of a more precisely placed gate is that gate's (one crossing area:
+#: a road crossing and the road ends near it).
+OWNED_RADIUS_M = 3000.0
 #: Lower bound of any precision estimate (borderline generalisation is 100 m,
 #: road geometry ~700 m between vertices).
 MIN_PRECISION_M = 500.0
@@ -165,38 +168,38 @@ def snap_gates(
             "geometry",
         ]
     }
-    for _, gate in gates.iterrows():
+    owned: list[tuple[float, float, str]] = []  # positions taken so far, most precise gates first
+    order = sorted(
+        range(len(gates)), key=lambda k: (float(gates["coord_precision_m"].iloc[k]), str(gates["id"].iloc[k]))
+    )
+    results: dict[int, list] = {}
+    for k in order:
+        gate = gates.iloc[k]
         lon, lat = gate.geometry.x, gate.geometry.y
         prec = float(gate["coord_precision_m"])
         line_m = line_by_border[gate["border"]]
-        pt_m = to_metres(Point(lon, lat))
-        nearest_m = _nearest_on(line_m, pt_m)
-        nearest = to_degrees(nearest_m)
+        nearest = to_degrees(_nearest_on(line_m, to_metres(Point(lon, lat))))
         d_border = float(distance_m(lon, lat, nearest.x, nearest.y))
         method, target, new_prec, note = "nearest_border", nearest, max(prec, MIN_PRECISION_M), ""
         if prec > fine_precision_m:
             new_prec = max(MIN_PRECISION_M, float(np.sqrt(max(prec**2 - d_border**2, 0.0))))
-            cands = contact_xy.get(gate["border"], np.empty((0, 2)))
-            if len(cands):
-                d = distance_m(lon, lat, cands[:, 0], cands[:, 1])
-                inside = np.flatnonzero(d <= prec)
-                if len(inside):
-                    best = inside[np.argmin(d[inside])]
-                    target = Point(cands[best])
-                    spread = distance_m(target.x, target.y, cands[inside, 0], cands[inside, 1])
-                    method, new_prec = "road_crossing", max(ROAD_CROSSING_PRECISION_M, float(spread.max()))
-                    if len(inside) > 1:
-                        note = f"{len(inside)} road contacts within stated precision; nearest taken"
-        plausible = d_border <= max(prec, GATE_SETBACK_M)
-        if not plausible:
+            method, target, new_prec, note = _coarse_position(
+                gate, contact_xy.get(gate["border"], np.empty((0, 2))), owned, nearest, new_prec
+            )
+        plausible = d_border <= max(prec, GATE_SETBACK_M) and method != "unplaced"
+        if d_border > max(prec, GATE_SETBACK_M):
             note = _join(
                 note,
                 f"original point is {d_border / 1000:.1f} km from the {gate['border']} border, beyond its stated "
                 f"precision {prec / 1000:.1f} km",
             )
+        if method != "unplaced":
+            owned.append((target.x, target.y, str(gate["id"])))
         moved = float(distance_m(lon, lat, target.x, target.y))
-        for k, v in zip(rec, [lon, lat, prec, d_border, method, moved, new_prec, plausible, note, target], strict=True):
-            rec[k].append(v)
+        results[k] = [lon, lat, prec, d_border, method, moved, new_prec, plausible, note, target]
+    for k in range(len(gates)):
+        for key, v in zip(rec, results[k], strict=True):
+            rec[key].append(v)
     for k in [
         "orig_lon",
         "orig_lat",
@@ -223,6 +226,48 @@ def snap_gates(
     for _, g in out[~out["snap_plausible"]].iterrows():
         log.warning("gate %s (%s): %s", g["id"], g["name"], g["snap_note"])
     return out
+
+
+def _owner(x: float, y: float, owned: list[tuple[float, float, str]]) -> str | None:
+    """Return the gate already placed within OWNED_RADIUS_M of (x, y), if any."""
+    for ox, oy, gid in owned:
+        if float(distance_m(x, y, ox, oy)) <= OWNED_RADIUS_M:
+            return gid
+    return None
+
+
+def _coarse_position(gate: pd.Series, cands: np.ndarray, owned: list, nearest: Point, prec_m: float) -> tuple:
+    """Where a coarse gate goes: its nearest free road contact, else its free nearest border point, else nowhere.
+
+    Returns (method, point, precision_m, note).  A contact or border point within
+    OWNED_RADIUS_M of a more precisely placed gate is that gate's, not this one's.
+    """
+    lon, lat, prec = gate.geometry.x, gate.geometry.y, float(gate["coord_precision_m"])
+    notes, taken = [], []
+    if len(cands):
+        d = distance_m(lon, lat, cands[:, 0], cands[:, 1])
+        inside = np.flatnonzero(d <= prec)
+        for best in inside[np.argsort(d[inside], kind="stable")]:
+            owner = _owner(*cands[best], owned)
+            if owner is not None:
+                taken.append(owner)
+                continue
+            target = Point(cands[best])
+            free = [c for c in inside if _owner(*cands[c], owned) is None]
+            spread = distance_m(target.x, target.y, cands[free, 0], cands[free, 1])
+            if len(inside) > 1:
+                notes.append(f"{len(inside)} road contacts within stated precision; nearest free one taken")
+            if taken:
+                notes.append(f"nearer crossing(s) belong to {', '.join(sorted(set(taken)))}")
+            return "road_crossing", target, max(ROAD_CROSSING_PRECISION_M, float(spread.max())), "; ".join(notes)
+    owner = _owner(nearest.x, nearest.y, owned)
+    if owner is None:
+        if taken:
+            notes.append(f"every road crossing within its precision belongs to {', '.join(sorted(set(taken)))}")
+        return "nearest_border", nearest, prec_m, "; ".join(notes)
+    owners = ", ".join(sorted({*taken, owner}))
+    why = f"every road crossing within its precision and its nearest border point belong to {owners}"
+    return "unplaced", nearest, prec_m, f"{why}; it cannot be placed apart from them"
 
 
 def _join(note: str, more: str) -> str:

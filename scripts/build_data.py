@@ -123,13 +123,106 @@ def build_roads(raw: Path, out: Path) -> None:
         geometry=vnm.geometry,
         crs="EPSG:4326",
     )
-    roads = pd.concat([lao, vnm], ignore_index=True)
-    roads = gpd.GeoDataFrame(roads, geometry="geometry", crs="EPSG:4326")
+    detailed = gpd.GeoDataFrame(pd.concat([lao, vnm], ignore_index=True), geometry="geometry", crs="EPSG:4326")
+    countries = gpd.read_file(raw / "osm_countries_land_100m_geomaps.geojson")
+    ne = natural_earth_roads(raw, detailed, countries)
+    roads = gpd.GeoDataFrame(pd.concat([detailed, ne], ignore_index=True), geometry="geometry", crs="EPSG:4326")
     dup = roads["road_id"].duplicated(keep=False)
     roads.loc[dup, "road_id"] = (
         roads.loc[dup, "road_id"] + "-" + roads.loc[dup].groupby("road_id").cumcount().astype(str)
     )
     _write_geojson(roads, out / "roads.geojson")
+
+
+#: Natural Earth roads are kept whole in these countries (no detailed layer there) ...
+NE_WHOLE = ("KHM", "THA", "MMR", "CHN")
+#: ... and only where they fill a gap in these (no detailed road within NE_GAP_M).
+NE_GAP_FILL = ("LAO", "VNM")
+NE_GAP_M = 2000.0
+#: A Natural Earth end this close to a detailed road (and not on another line) is joined to it.
+NE_JOIN_M = 2500.0
+NE_MIN_PIECE_M = 1000.0
+NE_SOURCE = "Natural Earth 1:10m roads (public domain); vector tiles by Lukas Martinelli (naturalearthtiles, ODbL)"
+
+
+def natural_earth_roads(raw: Path, detailed: gpd.GeoDataFrame, countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Natural Earth trunk roads: whole in NE_WHOLE, gap-filling in NE_GAP_FILL, country from the OSM polygons.
+
+    Each line is cut by the measuring country polygons and takes the country it lies in.
+    A Lao or Vietnamese piece is kept only where it lies farther than NE_GAP_M from every
+    detailed road (pieces shorter than NE_MIN_PIECE_M are dropped).  An end of a kept piece
+    that touches no other line but lies within NE_JOIN_M of a detailed road is joined to the
+    nearest point of that road by a straight segment, so the gap-filler is part of the network;
+    ends short of another Natural Earth road are joined the same way (see _join_dangling_ends).
+    """
+    import numpy as np
+    import shapely
+
+    from borderwatch.geodesy import geodesic_length_m, to_degrees, to_metres
+
+    ne = gpd.read_file(raw / "roads_ne10m_z7tiles.geojson").explode(index_parts=False, ignore_index=True)
+    ne_m = to_metres(ne.geometry.values)
+    detailed_m = shapely.union_all(to_metres(detailed.geometry.values))
+    near_detailed = detailed_m.buffer(NE_GAP_M)
+    pieces, classes, isos = [], [], []
+    for iso in (*NE_WHOLE, *NE_GAP_FILL):
+        poly = to_metres(shapely.union_all(countries.loc[countries["iso_a3"] == iso].geometry.values))
+        for geom, kind in zip(shapely.intersection(ne_m, poly), ne["type"], strict=True):
+            if iso in NE_GAP_FILL:
+                geom = geom.difference(near_detailed)
+            for part in shapely.get_parts(shapely.line_merge(geom) if not geom.is_empty else geom):
+                if part.geom_type == "LineString" and part.length >= NE_MIN_PIECE_M:
+                    pieces.append(part)
+                    classes.append("trunk" if kind == "Major Highway" else "primary")
+                    isos.append(iso)
+    joined = _join_dangling_ends(pieces, detailed_m)
+    out = gpd.GeoDataFrame(
+        {
+            "road_id": [f"NE-{iso}-{k:04d}" for k, iso in enumerate(isos)],
+            "country": isos,
+            "road_class": classes,
+            "ref": None,
+            "name": None,
+            "source": NE_SOURCE,
+        },
+        geometry=list(to_degrees(np.asarray(pieces, dtype=object))),
+        crs="EPSG:4326",
+    )
+    km = out.assign(km=[geodesic_length_m(g) / 1000.0 for g in out.geometry]).groupby("country")["km"].sum()
+    print("Natural Earth roads added (km):", {c: round(v, 1) for c, v in km.items()}, f"total {km.sum():,.1f}")
+    print(f"Natural Earth road ends joined to the nearest road within {NE_JOIN_M:.0f} m: {joined}")
+    return out
+
+
+def _join_dangling_ends(pieces: list, detailed_m) -> int:
+    """Join each Natural Earth end that touches no line to the nearest other road within NE_JOIN_M.
+
+    Natural Earth 1:10m roads stop short of the roads they meet (about 0.5-2 km gaps at
+    junctions, from generalisation); a straight segment to the nearest point of the nearest
+    other road (detailed or Natural Earth) closes the gap.  Returns how many ends were joined.
+    """
+    import shapely
+
+    tree = shapely.STRtree(pieces)
+    joined = 0
+    for k, line in enumerate(pieces):
+        coords = list(line.coords)
+        for at in (0, -1):
+            end = shapely.Point(coords[at])
+            near = [j for j in tree.query(end, predicate="dwithin", distance=NE_JOIN_M) if j != k]
+            if any(pieces[j].distance(end) < 50.0 for j in near) or detailed_m.distance(end) < 50.0:
+                continue  # already on the network
+            candidates = [pieces[j] for j in near]
+            if detailed_m.distance(end) <= NE_JOIN_M:
+                candidates.append(detailed_m)
+            if not candidates:
+                continue  # a real dead end
+            other = min(candidates, key=lambda g: g.distance(end))
+            target = other.interpolate(other.project(end))
+            coords = [(target.x, target.y), *coords] if at == 0 else [*coords, (target.x, target.y)]
+            joined += 1
+        pieces[k] = shapely.LineString(coords)
+    return joined
 
 
 def build_rivers(raw: Path, out: Path) -> None:

@@ -155,6 +155,10 @@ def format_graph_summary(summary: dict[str, Any]) -> str:
         f"roads: {summary['road_snapped_ends']} dangling ends snapped, {summary['road_border_cuts']} border cuts, "
         f"{rc['components']} road components (largest {rc['largest_nodes']} nodes)"
     )
+    left_out = summary.get("gates_left_out") or {}
+    if left_out:
+        out.append(f"gates left out ({len(left_out)}; let them in with --include-unplaced):")
+        out.extend(f"  {gid}: {why}" for gid, why in left_out.items())
     return "\n".join(out)
 
 

@@ -11,6 +11,7 @@ from .options import (
     check_out,
     data_option,
     handle_errors,
+    include_unplaced_option,
     json_option,
     no_cache_option,
     out_option,
@@ -22,13 +23,17 @@ from .options import (
 GRAPH_FORMATS = (".gpkg", ".graphml")
 
 
-def region_and_profile(data_dir: Path | None, profile_path: Path | None, roads_path: Path | None):
+def region_and_profile(
+    data_dir: Path | None, profile_path: Path | None, roads_path: Path | None, *, include_unplaced: bool = False
+):
     """Load the profile first (fast, fails early), then the region with any road override, and check them together."""
     from ..network.build import check_profile_against_region
     from ..network.profile import load_profile
     from ..readers import load_region
 
     profile = load_profile(profile_path)
+    if include_unplaced:
+        profile = load_profile(profile, gate_link={"include_unplaced": True})
     overrides = {"roads": roads_path} if roads_path else {}
     region = load_region(data_dir, **overrides)
     check_profile_against_region(region, profile)
@@ -52,6 +57,7 @@ def route_graph(region, profile, *, no_cache: bool):
 @out_option(GRAPH_FORMATS, "the graph")
 @overwrite_option
 @no_cache_option
+@include_unplaced_option
 @handle_errors
 def build_network(
     data_dir: Path | None,
@@ -61,13 +67,14 @@ def build_network(
     out: Path | None,
     overwrite: bool,
     no_cache: bool,
+    include_unplaced: bool,
 ) -> None:
     """Build the route graph; print nodes and edges by mode, components and build time."""
     from ..network.graphio import save_graph
     from ..network.summary import graph_summary
 
     check_out(out, overwrite=overwrite, formats=GRAPH_FORMATS)
-    region, profile = region_and_profile(data_dir, profile_path, roads_path)
+    region, profile = region_and_profile(data_dir, profile_path, roads_path, include_unplaced=include_unplaced)
     G = route_graph(region, profile, no_cache=no_cache)
     summary = graph_summary(G)
     if out is not None:

@@ -56,6 +56,11 @@ no_cache_option = click.option(
     help="Build the route graph afresh; neither read nor write the graph cache "
     "($BORDERWATCH_CACHE or ~/.cache/borderwatch).",
 )
+include_unplaced_option = click.option(
+    "--include-unplaced",
+    is_flag=True,
+    help="Also route through gates that cannot be placed plausibly (left out by default; see build-network).",
+)
 overwrite_option = click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON object (keys documented in the README)."

@@ -17,6 +17,7 @@ from .options import (
     data_option,
     graph_option,
     handle_errors,
+    include_unplaced_option,
     no_cache_option,
     out_option,
     overwrite_option,
@@ -53,6 +54,7 @@ from .options import (
 @profile_option
 @roads_option
 @no_cache_option
+@include_unplaced_option
 @handle_errors
 def routes(
     targets: tuple[str, ...],
@@ -65,6 +67,7 @@ def routes(
     profile_path: Path | None,
     roads_path: Path | None,
     no_cache: bool,
+    include_unplaced: bool,
 ) -> None:
     """Least-cost (and k diverse) routes from the origin, explained.
 
@@ -86,7 +89,14 @@ def routes(
     from ..network.graphio import load_graph
 
     check_out(out, overwrite=overwrite, formats=TABLE_WRITERS)
-    check_graph_inputs(graph_path, data=data_dir, profile=profile_path, roads=roads_path, no_cache=no_cache or None)
+    check_graph_inputs(
+        graph_path,
+        data=data_dir,
+        profile=profile_path,
+        roads=roads_path,
+        no_cache=no_cache or None,
+        include_unplaced=include_unplaced or None,
+    )
     if graph_path is not None:
         G = load_graph(graph_path)
         if origin is None and G.graph.get("origin") is None:
@@ -94,7 +104,7 @@ def routes(
     else:
         if origin is not None:
             raise ParameterError("--origin needs --graph; the built graph's origin is the Golden Triangle")
-        region, profile = region_and_profile(data_dir, profile_path, roads_path)
+        region, profile = region_and_profile(data_dir, profile_path, roads_path, include_unplaced=include_unplaced)
         check_destinations(region, profile, list(targets))  # fail fast, before the graph is built
         G = route_graph(region, profile, no_cache=no_cache)
     result = k_routes(G, origin=origin, destinations=list(targets), k=k)

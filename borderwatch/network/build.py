@@ -154,8 +154,15 @@ def build_route_graph(
             b.link(road_index, nid, country=country, max_m=max_conn / 5)
 
     # --- gates, seaports, sea legs, origin, destinations -----------------
-    log.info("linking %d gates", len(gates))
-    stats["gates_unreached"] = add_gates(b, gates, roads=road_index, rivers=river_index, cells=cells)
+    left_out = gates[~gates["snap_plausible"]] if not prof["gate_link"]["include_unplaced"] else gates.iloc[:0]
+    stats["gates_left_out"] = dict(zip(left_out["id"], left_out["snap_note"], strict=True))
+    if len(left_out):
+        log.info(
+            "%d gates left out of the graph (cannot be placed plausibly): %s", len(left_out), ", ".join(left_out["id"])
+        )
+    routed = gates[~gates["id"].isin(left_out["id"])]
+    log.info("linking %d gates", len(routed))
+    stats["gates_unreached"] = add_gates(b, routed, roads=road_index, rivers=river_index, cells=cells)
     log.info("routing sea legs over sea cells")
     ports = region.seaports[region.seaports.geometry.notna()]
     add_seaports(b, ports, cells=cells, roads=road_index)

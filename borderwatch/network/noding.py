@@ -4,9 +4,10 @@ Lines are noded where they cross or touch; a dangling end within the snap
 tolerance of another line is extended onto it (the Vietnamese road layer is
 not topologically noded).  Every line is also cut where it crosses Vietnam's
 land border, and each piece is assigned the country its midpoint lies in.
-Piece ends are keyed by (country, position rounded to 1 m), so two pieces
-meeting *at the border* get different nodes: the border is a barrier that
-only gate edges bridge.  Work is done in the region's metric CRS; output
+Piece ends are keyed by (side, position rounded to 1 m), the side being
+Vietnam or not, so two pieces meeting *at Vietnam's land border* get different
+nodes: that border is a barrier that only gate edges bridge.  Roads meeting at
+other borders (Thailand-Laos, China-Myanmar ...) stay joined.  Work is done in the region's metric CRS; output
 geometries are EPSG:4326 and lengths geodesic.
 """
 
@@ -195,9 +196,8 @@ def node_lines(
     ends = shapely.get_point(piece_geoms, -1)
     sx, sy = np.round(shapely.get_x(starts)), np.round(shapely.get_y(starts))
     ex, ey = np.round(shapely.get_x(ends)), np.round(shapely.get_y(ends))
-    keys = pd.DataFrame(
-        {"c": np.concatenate([country, country]), "x": np.concatenate([sx, ex]), "y": np.concatenate([sy, ey])}
-    )
+    side = np.where(np.concatenate([country, country]) == "VNM", "VNM", "")
+    keys = pd.DataFrame({"side": side, "x": np.concatenate([sx, ex]), "y": np.concatenate([sy, ey])})
     codes, uniques = pd.MultiIndex.from_frame(keys).factorize()
     node_ids = np.array([f"{prefix}:{k}" for k in range(len(uniques))], dtype=object)
     m = len(piece_geoms)
@@ -207,7 +207,7 @@ def node_lines(
     )
     first = pd.Series(np.arange(2 * m)).groupby(codes).first().to_numpy()
     nodes = pd.DataFrame(
-        {"lon": ux[first, 0], "lat": ux[first, 1], "country": keys["c"].to_numpy()[first]},
+        {"lon": ux[first, 0], "lat": ux[first, 1], "country": np.concatenate([country, country])[first]},
         index=pd.Index(node_ids, name="node"),
     )
     coords, index = shapely.get_coordinates(deg, return_index=True)

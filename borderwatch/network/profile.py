@@ -55,6 +55,14 @@ def _number(
     return check
 
 
+def _boolean(value: Any) -> str | None:
+    """Check that a value is a TOML boolean; return the problem or None."""
+    return None if isinstance(value, bool) else f"must be true or false, got {type(value).__name__} {value!r}"
+
+
+_boolean.__doc__ = "true or false"  # how problem messages describe the rule
+
+
 def _string_list(*, allowed: tuple[str, ...] | None = None) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -124,6 +132,11 @@ OPTIONS: dict[str, Option] = {
             )
         ),
         Option("gate_link.max_km", _POSITIVE, "a gate links to nodes on each side within this distance (km)"),
+        Option(
+            "gate_link.include_unplaced",
+            _boolean,
+            "route through gates that cannot be placed plausibly (snap_plausible = false) too",
+        ),
         Option("connector.speed_kmh", _POSITIVE, "speed (km/h) on connectors between layers"),
         Option("connector.exposure_per_km", _EXPOSURE, "exposure per km on connectors"),
         Option("connector.max_km", _POSITIVE, "longest connector (km)"),
