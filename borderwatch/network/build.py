@@ -43,7 +43,7 @@ from .builder import EdgeBuilder
 from .contract import CHINA_NODE, ORIGIN_NODE, GraphMeta, cell_node, set_graph_meta
 from .endpoints import add_destinations, add_origin, demand_cities
 from .gates import add_gates
-from .lattice import country_grid, fill_land_gaps, lattice_edges, refine_terrain
+from .lattice import LatticeAccess, country_grid, fill_land_gaps, lattice_edges, refine_terrain
 from .nearest import PointIndex
 from .noding import CountryLocator, NodedLines, border_union, node_lines
 from .profile import Profile, load_profile
@@ -144,14 +144,15 @@ def build_route_graph(
 
     # --- connectors: roads and river landings to the lattice ------------
     max_conn = prof["connector"]["max_km"] * 1000.0
+    lattice = LatticeAccess(terrain, cells, prof["offroad"])
     road_index = PointIndex.of_nodes(roads.nodes)
     river_index = PointIndex.of_nodes(rivers.nodes) if rivers is not None else None
     for nid, country in zip(roads.nodes.index, roads.nodes["country"], strict=True):
-        b.link(cells, nid, country=country, max_m=max_conn)
+        b.access(lattice, nid, country=country)
     if rivers is not None:
         for nid, country in zip(rivers.nodes.index, rivers.nodes["country"], strict=True):
-            b.link(cells, nid, country=country, max_m=max_conn)
-            b.link(road_index, nid, country=country, max_m=max_conn / 5)
+            b.access(lattice, nid, country=country)
+            b.link(road_index, nid, country=country, max_m=max_conn)
 
     # --- gates, seaports, sea legs, origin, destinations -----------------
     left_out = gates[~gates["snap_plausible"]] if not prof["gate_link"]["include_unplaced"] else gates.iloc[:0]
@@ -162,18 +163,19 @@ def build_route_graph(
         )
     routed = gates[~gates["id"].isin(left_out["id"])]
     log.info("linking %d gates", len(routed))
-    stats["gates_unreached"] = add_gates(b, routed, roads=road_index, rivers=river_index, cells=cells)
+    stats["gates_unreached"] = add_gates(b, routed, roads=road_index, rivers=river_index, lattice=lattice)
     log.info("routing sea legs over sea cells")
     ports = region.seaports[region.seaports.geometry.notna()]
-    add_seaports(b, ports, cells=cells, roads=road_index)
+    add_seaports(b, ports, lattice=lattice, roads=road_index)
     stats["sea_legs"] = add_sea(b, terrain, grid, ports, region.world_ports)
-    add_origin(b, region, cells=cells, roads=road_index, rivers=river_index)
-    destinations = add_destinations(b, region, roads=road_index, cells=cells)
+    add_origin(b, region, lattice=lattice, roads=road_index, rivers=river_index)
+    destinations = add_destinations(b, region, roads=road_index, lattice=lattice)
 
     # --- assemble -------------------------------------------------------
     log.info("assembling the graph (%d nodes, %d edges)", len(b.nodes), b.n_edges)
     rules = {CHINA_NODE: "CHN"} if CHINA_NODE in b.nodes else {}
     G = b.graph()
+    stats["longest_link_m"] = _longest_links(G)
     stats["build_s"] = round(time.perf_counter() - t0, 2)
     set_graph_meta(
         G,
@@ -292,6 +294,19 @@ def _add_lines(b: EdgeBuilder, noded: NodedLines, *, mode: str, source_of: dict[
         line_id=p["line_id"].to_numpy(dtype=object),
         line_class=p["line_class"].to_numpy(dtype=object),
     )
+
+
+def _longest_links(G: nx.MultiDiGraph) -> dict[str, float]:
+    """Longest connector and lattice-access edge, by the kinds of node they join (m)."""
+    kind = dict(G.nodes(data="kind"))
+    out: dict[str, float] = {}
+    for u, v, d in G.edges(data=True):
+        if d["mode"] == "connector" or d.get("access"):
+            key = ("access " if d.get("access") else "connector ") + "-".join(
+                sorted({kind[u], kind[v]} - {"cell"}) or ["cell"]
+            )
+            out[key] = round(max(out.get(key, 0.0), d["length_m"]), 1)
+    return dict(sorted(out.items()))
 
 
 def _components(pieces: gpd.GeoDataFrame) -> dict[str, int]:

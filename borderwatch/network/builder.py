@@ -147,6 +147,47 @@ class EdgeBuilder:
             self.connector(nid, hit[0], both=direction == "both")
         return True
 
+    def access(self, lattice, nid: str, *, country: str | None, direction: str = "both") -> bool:
+        """Join ``nid`` to the terrain lattice by slope-aware off-road edges (see ``LatticeAccess``).
+
+        Parameters
+        ----------
+        lattice
+            A :class:`~borderwatch.network.lattice.LatticeAccess`.
+        nid
+            An existing node.
+        country
+            Join a cell of this country (``None``: any).
+        direction
+            ``"both"``, ``"out"`` (nid -> cell) or ``"in"`` (cell -> nid).
+
+        Returns
+        -------
+        bool
+            Whether a cell was found.
+        """
+        node = self.nodes[nid]
+        found = False
+        for outbound in {"both": (True, False), "out": (True,), "in": (False,)}[direction]:
+            hit = lattice.edge(node["x"], node["y"], country=country, outbound=outbound)
+            if hit is None:
+                continue
+            cell, figures = hit
+            c = self.nodes[cell]
+            u, v = (nid, cell) if outbound else (cell, nid)
+            a, b = (node, c) if outbound else (c, node)
+            self.edge(
+                u,
+                v,
+                mode="offroad",
+                geometry=LineString([(a["x"], a["y"]), (b["x"], b["y"])]),
+                source="lattice access (Tobler on the DEM)",
+                access=True,
+                **figures,
+            )
+            found = True
+        return found
+
     def _edge_tuples(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         for b in self._batches:
             n = len(b["u"])

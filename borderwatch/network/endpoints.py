@@ -21,6 +21,7 @@ from ..errors import UnknownNameError
 from ..region import Region
 from .builder import EdgeBuilder
 from .contract import CHINA_NODE, ORIGIN_NODE, SPECIAL_DESTINATIONS, destination_node, port_node
+from .lattice import LatticeAccess
 from .nearest import PointIndex
 
 
@@ -160,7 +161,7 @@ def check_destinations(region: Region, profile: Mapping[str, Any], names: list[s
 
 
 def add_origin(
-    b: EdgeBuilder, region: Region, *, cells: PointIndex, roads: PointIndex, rivers: PointIndex | None
+    b: EdgeBuilder, region: Region, *, lattice: LatticeAccess, roads: PointIndex, rivers: PointIndex | None
 ) -> None:
     """Add the Golden Triangle node, linked out to the lattice (LAO, THA, MMR), roads and rivers.
 
@@ -170,20 +171,22 @@ def add_origin(
         The graph under construction.
     region
         The region (its countries give the tri-point).
-    cells, roads, rivers
-        Nodes the origin may link to.
+    lattice
+        The terrain lattice (the origin joins the nearest cell of LAO, THA and MMR).
+    roads, rivers
+        Nodes the origin may link to by a connector.
     """
     max_conn = b.profile["connector"]["max_km"] * 1000.0
     gt = tripoint(region.countries, ("LAO", "THA", "MMR"))
     b.node(ORIGIN_NODE, gt.x, gt.y, "origin", "", name="Golden Triangle (LAO-THA-MMR tri-point)")
     for iso in ("LAO", "THA", "MMR"):
-        b.link(cells, ORIGIN_NODE, country=iso, max_m=max_conn, direction="out")
+        b.access(lattice, ORIGIN_NODE, country=iso, direction="out")
     for index in (roads, rivers):
         if index is not None:
             b.link(index, ORIGIN_NODE, country=None, max_m=max_conn, direction="out")
 
 
-def add_destinations(b: EdgeBuilder, region: Region, *, roads: PointIndex, cells: PointIndex) -> dict[str, str]:
+def add_destinations(b: EdgeBuilder, region: Region, *, roads: PointIndex, lattice: LatticeAccess) -> dict[str, str]:
     """Add the city destinations and the China-border sink.
 
     Parameters
@@ -193,8 +196,10 @@ def add_destinations(b: EdgeBuilder, region: Region, *, roads: PointIndex, cells
         already added).
     region
         The region (its ``places`` locate the cities).
-    roads, cells
-        Nodes a city may be reached from.
+    roads
+        Road nodes a city may be reached from by a connector.
+    lattice
+        The terrain lattice every city is reached from.
 
     Returns
     -------
@@ -210,8 +215,8 @@ def add_destinations(b: EdgeBuilder, region: Region, *, roads: PointIndex, cells
             continue
         pt = places[places["name"].str.casefold() == name.casefold()].geometry.iloc[0]  # checked by build_route_graph
         b.node(nid, pt.x, pt.y, "destination", "VNM", name=name)
-        for index in (cells, roads):
-            b.link(index, nid, country="VNM", max_m=max_conn, direction="in")
+        b.access(lattice, nid, country="VNM", direction="in")
+        b.link(roads, nid, country="VNM", max_m=max_conn, direction="in")
     chn = [g for g in b.nodes.values() if g["kind"] == "gate" and g.get("border") == "CHN"]
     if chn:
         b.node(

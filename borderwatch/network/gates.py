@@ -17,13 +17,14 @@ from shapely.geometry import LineString
 
 from .builder import EdgeBuilder
 from .contract import CHINA_NODE, gate_node
+from .lattice import LatticeAccess
 from .nearest import PointIndex
 
 log = logging.getLogger(__name__)
 
 
 def add_gates(
-    b: EdgeBuilder, gates: gpd.GeoDataFrame, *, roads: PointIndex, rivers: PointIndex | None, cells: PointIndex
+    b: EdgeBuilder, gates: gpd.GeoDataFrame, *, roads: PointIndex, rivers: PointIndex | None, lattice: LatticeAccess
 ) -> list[str]:
     """Add every gate's nodes, crossing edges and links.
 
@@ -33,16 +34,18 @@ def add_gates(
         The graph under construction.
     gates
         Placed gates (:func:`borderwatch.place_gates`).
-    roads, rivers, cells
-        Nodes a gate side may link to.
+    roads, rivers
+        Nodes a gate side may link to by a connector.
+    lattice
+        The terrain lattice every gate side joins.
 
     Returns
     -------
     list of str
-        ``"<gate id>:<side>"`` of every gate side that found nothing to link to.
+        ``"<gate id>:<side>"`` of every gate side that found neither a road nor a lattice cell.
     """
     prof = b.profile
-    link = prof["gate_link"]["max_km"] * 1000.0
+    link = prof["connector"]["max_km"] * 1000.0
     unreached = []
     for _, g in gates.iterrows():
         cls = g["class"]
@@ -72,12 +75,12 @@ def add_gates(
             b.edge(sides["VNM"], CHINA_NODE, **crossing)
         mode = str(g.get("mode", ""))
         for country, nid in sides.items():
-            indexes = [roads, *([rivers] if rivers is not None and "river" in mode else []), cells]
-            linked = sum(b.link(index, nid, country=country, max_m=link) for index in indexes)
-            if not linked:
+            indexes = [roads, *([rivers] if rivers is not None and "river" in mode else [])]
+            linked = [b.link(index, nid, country=country, max_m=link) for index in indexes]
+            if not b.access(lattice, nid, country=country) and not any(linked):
                 unreached.append(f"{g['id']}:{country}")
                 log.warning(
-                    "gate %s (%s): no road, river or lattice node within %.0f km on the %s side; it cannot be used",
+                    "gate %s (%s): no road within %.0f km and no lattice cell on the %s side; it cannot be used",
                     g["id"],
                     g["name"],
                     link / 1000,

@@ -214,6 +214,87 @@ def lattice_edges(terrain: Terrain, grid: CountryGrid, profile: Mapping[str, Any
     return e
 
 
+class LatticeAccess:
+    """Join a point to the terrain lattice the way the lattice itself moves: over the slope.
+
+    A point (a road node, a gate side, a port, a city, the origin) is joined to
+    the nearest lattice cell of its own country by an off-road edge whose time
+    follows Tobler's function of the slope between the point's and the cell's
+    elevation (DEM cell values), lengthened by the detour factor, with the
+    off-road exposure: never a straight line at a flat speed.
+
+    Parameters
+    ----------
+    terrain
+        The (refined, gap-filled) DEM the lattice was built on.
+    cells
+        Index of the lattice cells (ids, positions, countries).
+    offroad
+        The profile's ``[offroad]`` table.
+    """
+
+    def __init__(self, terrain: Terrain, cells, offroad: Mapping[str, Any]) -> None:
+        self.terrain = terrain
+        self.cells = cells
+        self.offroad = offroad
+        self._elevation = np.nan_to_num(terrain.elevation_m, nan=0.0).clip(min=0.0)
+        self._inverse = ~terrain.transform
+        lon, lat = terrain.cell_centres()
+        self._cell_lon, self._cell_lat = lon.ravel(), lat.ravel()
+        # a point on land lies within one cell diagonal of a cell centre of its country
+        r, c = (s // 2 for s in terrain.shape)
+        self.max_m = float(distance_m(lon[r, c], lat[r, c], lon[r + 1, c + 1], lat[r + 1, c + 1]))
+
+    def elevation_m(self, lon: float, lat: float) -> float:
+        """DEM elevation (m, sea level 0) of the cell containing a point."""
+        col, row = self._inverse * (lon, lat)
+        r = int(np.clip(np.floor(row), 0, self._elevation.shape[0] - 1))
+        c = int(np.clip(np.floor(col), 0, self._elevation.shape[1] - 1))
+        return float(self._elevation[r, c])
+
+    def edge(
+        self, lon: float, lat: float, *, country: str | None, outbound: bool
+    ) -> tuple[str, dict[str, float]] | None:
+        """Find the lattice cell to join a point to, and the off-road edge's figures.
+
+        Parameters
+        ----------
+        lon, lat
+            The point.
+        country
+            Join only a cell of this country (``None``: any).
+        outbound
+            Direction: point -> cell (True) or cell -> point (False); slope is signed.
+
+        Returns
+        -------
+        tuple or None
+            (cell node id, ``{"length_m", "time_h", "exposure"}``), or None when
+            no cell of the country lies within one cell diagonal (the point is
+            not on the lattice's land, e.g. a small island).
+        """
+        hit = self.cells.nearest(lon, lat, country=country, max_m=self.max_m)
+        if hit is None:
+            return None
+        cell_id, _ = hit
+        flat = int(str(cell_id).split(":")[1])
+        cx, cy = self._cell_lon[flat], self._cell_lat[flat]
+        straight = max(float(distance_m(lon, lat, cx, cy)), 1.0)
+        rise = float(self._elevation.ravel()[flat]) - self.elevation_m(lon, lat)
+        slope = (rise if outbound else -rise) / straight
+        speed = float(
+            tobler_speed_kmh(
+                slope, peak_speed_kmh=self.offroad["peak_speed_kmh"], load_factor=self.offroad["load_factor"]
+            )
+        )
+        km = straight / 1000.0 * self.offroad["detour_factor"]
+        return cell_id, {
+            "length_m": km * 1000.0,
+            "time_h": km / speed,
+            "exposure": min(1.0, km * self.offroad["exposure_per_km"]),
+        }
+
+
 def offroad_edges(terrain: Terrain, grid: CountryGrid, offroad: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """Off-road lattice edges over land cells with their time and exposure.
 

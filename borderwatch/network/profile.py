@@ -131,7 +131,6 @@ OPTIONS: dict[str, Option] = {
                 ("exposure", _EXPOSURE, "inspection exposure at a {cls} gate"),
             )
         ),
-        Option("gate_link.max_km", _POSITIVE, "a gate links to nodes on each side within this distance (km)"),
         Option(
             "gate_link.include_unplaced",
             _boolean,
@@ -139,7 +138,7 @@ OPTIONS: dict[str, Option] = {
         ),
         Option("connector.speed_kmh", _POSITIVE, "speed (km/h) on connectors between layers"),
         Option("connector.exposure_per_km", _EXPOSURE, "exposure per km on connectors"),
-        Option("connector.max_km", _POSITIVE, "longest connector (km)"),
+        Option("connector.max_km", _number(low=0.0, high=10.0, low_open=True), "longest straight connector (km)"),
         Option("river.navigable", _string_list(), "names of navigable rivers (layer 'rivers' column 'name')"),
         Option("river.speed_kmh", _POSITIVE, "boat speed (km/h)"),
         Option("river.exposure_per_km", _EXPOSURE, "exposure per km on a river"),

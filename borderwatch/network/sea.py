@@ -25,7 +25,7 @@ from ..geodesy import geodesic_length_m, lonlat_to_metres
 from ..region import Terrain
 from .builder import EdgeBuilder
 from .contract import EXPORT_NODE, overseas_node, port_node
-from .lattice import CountryGrid, grid_adjacency
+from .lattice import CountryGrid, LatticeAccess, grid_adjacency
 from .nearest import PointIndex
 
 
@@ -102,7 +102,7 @@ def sea_legs(
     return legs
 
 
-def add_seaports(b: EdgeBuilder, ports: gpd.GeoDataFrame, *, cells: PointIndex, roads: PointIndex) -> None:
+def add_seaports(b: EdgeBuilder, ports: gpd.GeoDataFrame, *, lattice: LatticeAccess, roads: PointIndex) -> None:
     """Add every placed Vietnamese seaport, linked to the lattice and the roads.
 
     Parameters
@@ -111,8 +111,10 @@ def add_seaports(b: EdgeBuilder, ports: gpd.GeoDataFrame, *, cells: PointIndex, 
         The graph under construction.
     ports
         Placed seaports (layer ``seaports`` with a geometry).
-    cells, roads
-        Nodes a port may link to.
+    lattice
+        The terrain lattice every port joins.
+    roads
+        Road nodes a port may link to by a connector.
     """
     max_conn = b.profile["connector"]["max_km"] * 1000.0
     for _, port in ports.iterrows():
@@ -125,8 +127,8 @@ def add_seaports(b: EdgeBuilder, ports: gpd.GeoDataFrame, *, cells: PointIndex, 
             name=port["name"],
             port_id=port["id"],
         )
-        for index in (cells, roads):
-            b.link(index, pid, country="VNM", max_m=max_conn)
+        b.access(lattice, pid, country="VNM")
+        b.link(roads, pid, country="VNM", max_m=max_conn)
 
 
 def add_sea(

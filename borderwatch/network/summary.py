@@ -39,6 +39,7 @@ def graph_summary(G: nx.MultiDiGraph) -> dict[str, Any]:
         "road_border_cuts": build.get("road_border_cuts"),
         "sea_legs": build.get("sea_legs"),
         "gates_unreached": build.get("gates_unreached", []),
+        "longest_link_m": build.get("longest_link_m", {}),
         "gates_left_out": build.get("gates_left_out", {}),
         "dem_land_cells_filled": build.get("dem_land_cells_filled"),
         "build_s": build.get("build_s"),
