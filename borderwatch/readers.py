@@ -40,6 +40,7 @@ LAYER_FILES: dict[str, str] = {
     "rivers": "rivers/rivers.geojson",
     "lakes": "rivers/lakes.geojson",
     "world_ports": "ports/world_ports.geojson",
+    "ports_worldwide": "ports/world_ports_all.csv",
     "gates": "gates/border_gates.csv",
     "blos": "gates/blo_sites.csv",
     "seaports": "gates/seaports.csv",

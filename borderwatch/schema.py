@@ -66,6 +66,9 @@ class LayerSchema:
     coords_optional
         Point layers whose records may lack coordinates (e.g. wharfs whose
         position no source gave); such records get an empty geometry.
+    worldwide
+        Records may lie anywhere on Earth, not only inside the region
+        (the overseas destinations of export).
     """
 
     name: str
@@ -75,6 +78,7 @@ class LayerSchema:
     allowed: dict[str, tuple[str, ...]] = field(default_factory=dict)
     positive: tuple[str, ...] = ()
     coords_optional: bool = False
+    worldwide: bool = False
 
 
 _POINT_PROVENANCE = {"source": "str", "coord_precision_m": "float"}
@@ -110,6 +114,14 @@ SCHEMAS: dict[str, LayerSchema] = {
             "port_id",
             {"port_id": "str", "name": "str", "country_code": "str", **_POINT_PROVENANCE},
             positive=("coord_precision_m",),
+        ),
+        LayerSchema(
+            "ports_worldwide",
+            "point",
+            "port_id",
+            {"port_id": "str", "name": "str", "country": "str", **_POINT_PROVENANCE},
+            positive=("coord_precision_m",),
+            worldwide=True,
         ),
         LayerSchema(
             "gates",
@@ -296,7 +308,7 @@ def _geometry_problems(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[str]:
             problems.append(
                 f"layer {layer!r} {label}: invalid {schema.geometry} ({reason}); repair it, e.g. shapely.make_valid"
             )
-        if gdf.crs is not None and gdf.crs.to_epsg() == 4326:
+        if gdf.crs is not None and gdf.crs.to_epsg() == 4326 and not schema.worldwide:
             bx0, by0, bx1, by1 = geom.bounds
             if bx0 < minx - slack or by0 < miny - slack or bx1 > maxx + slack or by1 > maxy + slack:
                 where = (

@@ -264,6 +264,26 @@ def build_ports(raw: Path, out: Path) -> None:
         "geometry",
     ]
     _write_geojson(wpi[cols], out / "world_ports.geojson")
+    world = pd.read_csv(raw / "wpi_ports_world_nga_pub150.csv", dtype={"wpi_number": int})
+    world = pd.DataFrame(
+        {
+            "port_id": "WPI-" + world["wpi_number"].astype(str),
+            "name": world["main_port_name"],
+            "alternate_name": world["alternate_port_name"],
+            "country": world["country"],
+            "unlocode": world["unlocode"],
+            "harbor_size": world["harbor_size"],
+            "lat": world["latitude"].round(6),
+            "lon": world["longitude"].round(6),
+            "coord_source": "NGA World Port Index (Pub. 150), 1 arc-minute",
+            "coord_precision_m": 2000.0,
+            "source": "NGA World Port Index (Pub. 150), public domain",
+        }
+    )
+    repeat = world.groupby("port_id").cumcount()  # four WPI numbers appear twice in the source
+    world.loc[repeat > 0, "port_id"] += "-" + repeat[repeat > 0].astype(str)
+    world.to_csv(out / "world_ports_all.csv", index=False)
+    print(f"wrote {out / 'world_ports_all.csv'} ({len(world)} ports)")
 
 
 def merge_gate_positions(gates: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:

@@ -15,9 +15,12 @@ from typing import Any
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
+import shapely
 from shapely.geometry import LineString
 
 from ..errors import ParameterError, UnknownNameError
+from ..geodesy import distance_m
 from ..network.arrays import GraphArrays
 from ..network.contract import graph_meta, validate_route_graph
 from ..network.endpoints import resolve_name
@@ -38,13 +41,16 @@ ROUTE_COLUMNS = [
     "cost_time_h",
     "cost_exposure_h",
     "entry_crossing",
+    "entry_name",
     "entry_gate_class",
     "entry_border",
     "entry_lon",
     "entry_lat",
     "crossings",
+    "country_path",
     "modes",
     "n_edges",
+    "overseas_port",
     "overlap_with_best",
     "overlap_with_better",
     "alternative",
@@ -124,6 +130,7 @@ def _explain(
         if kind == "gate" and e.get("gate_id"):
             crossings.append(
                 {
+                    "name": e.get("gate_name", ""),
                     "crossing": e["gate_id"],
                     "gate_class": e.get("gate_class", ""),
                     "border": e.get("border", ""),
@@ -132,7 +139,13 @@ def _explain(
             )
         elif kind == "informal":
             crossings.append(
-                {"crossing": "informal", "gate_class": "", "border": e.get("border", ""), "geometry": e.get("geometry")}
+                {
+                    "name": "",
+                    "crossing": "informal",
+                    "gate_class": "",
+                    "border": e.get("border", ""),
+                    "geometry": e.get("geometry"),
+                }
             )
     modes: list[str] = []
     for e in data:
@@ -154,6 +167,12 @@ def _explain(
         return float(np.nansum(values[edges]))
 
     time_h = total(arrays.time_h)
+    heads = arrays.edge_v[edges]
+    abroad = [arrays.nodes[h] for h in heads if arrays.node_kind[h] == "overseas"]
+    countries: list[str] = []
+    for c in arrays.node_country[np.concatenate([arrays.edge_u[edges[:1]], heads])]:
+        if c and (not countries or countries[-1] != c):
+            countries.append(c)
     return {
         "length_km": total(arrays.length_m) / 1000.0,
         "time_h": time_h,
@@ -162,15 +181,73 @@ def _explain(
         "cost_time_h": time_h if w is not None else np.nan,
         "cost_exposure_h": w * total(arrays.exposure) if w is not None else np.nan,
         "entry_crossing": first["crossing"] if first else "",
+        "entry_name": first["name"] if first else "",
         "entry_gate_class": first["gate_class"] if first else "",
         "entry_border": first["border"] if first else "",
         "entry_lon": entry_pt.x if entry_pt is not None else np.nan,
         "entry_lat": entry_pt.y if entry_pt is not None else np.nan,
         "crossings": "; ".join(_crossing_label(c) for c in crossings),
+        "country_path": " > ".join(countries),
         "modes": " > ".join(modes),
         "n_edges": len(edges),
+        "overseas_port": str(G.nodes[abroad[-1]].get("name", abroad[-1])) if abroad else "",
         "geometry": LineString(coords) if len(coords) >= 2 else None,
     }
+
+
+def corridor_table(routes: gpd.GeoDataFrame, *, segments: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+    """One line per route: where it enters Vietnam, through which countries, how far and how long.
+
+    Parameters
+    ----------
+    routes
+        From :func:`k_routes`.
+    segments
+        Border segments (:func:`borderwatch.segment_borders`); an informal
+        entry is then named by the segment it crosses.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``destination``, ``rank``, ``entry`` (gate id, name and class, or
+        ``informal`` with its border segment), ``country_path``, ``km``, ``hours``,
+        ``overseas_port``.
+    """
+    entries = []
+    for _, r in routes.iterrows():
+        if r["entry_crossing"] == "informal":
+            where = _segment_at(segments, r["entry_lon"], r["entry_lat"]) if segments is not None else ""
+            entries.append(f"informal, {r['entry_border']} border" + (f" segment {where}" if where else ""))
+        elif r["entry_crossing"]:
+            entries.append(f"{r['entry_crossing']} {r['entry_name']} ({r['entry_gate_class']})")
+        else:
+            entries.append("none")
+    return pd.DataFrame(
+        {
+            "destination": routes["destination"],
+            "rank": routes["rank"],
+            "entry": entries,
+            "country_path": routes["country_path"],
+            "km": routes["length_km"].round(0).astype(int),
+            "hours": routes["time_h"].round(1),
+            "overseas_port": routes["overseas_port"],
+        }
+    )
+
+
+def _segment_at(segments: gpd.GeoDataFrame, lon: float, lat: float) -> str:
+    if not np.isfinite(lon) or not np.isfinite(lat):
+        return ""
+    d = distance_m(lon, lat, *_midpoints(segments))
+    k = int(np.argmin(d))
+    return str(segments["segment_id"].iloc[k]) if d[k] <= 10000 else ""
+
+
+def _midpoints(segments: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    mid = shapely.line_interpolate_point(
+        segments.geometry.values, 0.5, normalized=True
+    )  # the stretch's middle vertex-wise
+    return shapely.get_x(mid), shapely.get_y(mid)
 
 
 def _crossing_label(c: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ import click
 from ..analysis import MAX_K
 from ..errors import ParameterError
 from ..output import TABLE_WRITERS
-from .format import echo, format_routes
+from .format import echo, format_routes, format_rows
 from .network import region_and_profile, route_graph
 from .options import (
     check_graph_inputs,
@@ -42,6 +42,11 @@ from .options import (
     show_default=True,
     help=f"Routes per destination (1-{MAX_K}); rank r is the same whatever k.",
 )
+@click.option(
+    "--summary",
+    is_flag=True,
+    help="Print the corridor table (entry crossing, country path, km, hours per route) instead of one line per route.",
+)
 @out_option(TABLE_WRITERS, "the routes")
 @overwrite_option
 @graph_option
@@ -59,6 +64,7 @@ from .options import (
 def routes(
     targets: tuple[str, ...],
     k: int,
+    summary: bool,
     out: Path | None,
     overwrite: bool,
     graph_path: Path | None,
@@ -108,7 +114,14 @@ def routes(
         check_destinations(region, profile, list(targets))  # fail fast, before the graph is built
         G = route_graph(region, profile, no_cache=no_cache)
     result = k_routes(G, origin=origin, destinations=list(targets), k=k)
-    echo(format_routes(result))
+    if summary:
+        from ..analysis.routes import corridor_table
+        from ..borders import borderlines, segment_borders
+
+        segments = segment_borders(borderlines(region.countries)) if graph_path is None else None
+        echo(format_rows(corridor_table(result, segments=segments).to_dict("records")))
+    else:
+        echo(format_routes(result))
     for note in result.attrs.get("notes", []):
         echo(f"note: {note}")
     if out is not None:

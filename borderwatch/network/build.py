@@ -37,11 +37,12 @@ import shapely
 from ..borders import borderlines
 from ..errors import ProfileError
 from ..gates import place_gates
+from ..geodesy import to_degrees, to_metres
 from ..region import Region
 from ..schema import STORAGE_CRS
 from .builder import EdgeBuilder
 from .contract import CHINA_NODE, ORIGIN_NODE, GraphMeta, cell_node, set_graph_meta
-from .endpoints import add_destinations, add_origin, demand_cities
+from .endpoints import add_destinations, add_origin, demand_cities, export_ports
 from .gates import add_gates
 from .lattice import LatticeAccess, country_grid, fill_land_gaps, lattice_edges, refine_terrain
 from .nearest import PointIndex
@@ -123,7 +124,7 @@ def build_route_graph(
     stats["road_snapped_ends"] = roads.snapped_ends
     stats["road_border_cuts"] = roads.border_cuts
     stats["road_components"] = _components(roads.pieces)
-    rivers_in = region.rivers[region.rivers["name"].isin(set(prof["river"]["navigable"]))]
+    rivers_in = _cut_at_barriers(region.rivers[region.rivers["name"].isin(set(prof["river"]["navigable"]))], prof)
     rivers = None
     if len(rivers_in):
         rivers = node_lines(
@@ -144,7 +145,7 @@ def build_route_graph(
 
     # --- connectors: roads and river landings to the lattice ------------
     max_conn = prof["connector"]["max_km"] * 1000.0
-    lattice = LatticeAccess(terrain, cells, prof["offroad"])
+    lattice = LatticeAccess(terrain, grid, cells, prof["offroad"])
     road_index = PointIndex.of_nodes(roads.nodes)
     river_index = PointIndex.of_nodes(rivers.nodes) if rivers is not None else None
     for nid, country in zip(roads.nodes.index, roads.nodes["country"], strict=True):
@@ -167,7 +168,9 @@ def build_route_graph(
     log.info("routing sea legs over sea cells")
     ports = region.seaports[region.seaports.geometry.notna()]
     add_seaports(b, ports, lattice=lattice, roads=road_index)
-    stats["sea_legs"] = add_sea(b, terrain, grid, ports, region.world_ports)
+    stats["sea_legs"] = add_sea(
+        b, terrain, grid, ports, region.world_ports, export_ports(region, prof), lattice=lattice
+    )
     add_origin(b, region, lattice=lattice, roads=road_index, rivers=river_index)
     destinations = add_destinations(b, region, roads=road_index, lattice=lattice)
 
@@ -222,6 +225,10 @@ def check_profile_against_region(region: Region, profile: Profile) -> None:
                 f"key 'demand.{city}': {city!r} is not a destination; use export, China border or a Vietnamese place "
                 "of layer 'places' (e.g. Hanoi, Hue, Can Tho)"
             )
+    try:
+        export_ports(region, profile)
+    except ProfileError as exc:
+        problems.extend(line.removeprefix("  - ") for line in str(exc).splitlines()[1:])
     if problems:
         raise ProfileError(f"cost profile problems ({profile.source}):\n" + "\n".join(f"  - {p}" for p in problems))
 
@@ -294,6 +301,18 @@ def _add_lines(b: EdgeBuilder, noded: NodedLines, *, mode: str, source_of: dict[
         line_id=p["line_id"].to_numpy(dtype=object),
         line_class=p["line_class"].to_numpy(dtype=object),
     )
+
+
+def _cut_at_barriers(rivers: gpd.GeoDataFrame, profile: Profile) -> gpd.GeoDataFrame:
+    """River lines without the stretches within ``river.barrier_radius_km`` of a barrier (falls, rapids)."""
+    barriers = profile["river"]["barriers"]
+    if not barriers or rivers.empty:
+        return rivers
+    radius = profile["river"]["barrier_radius_km"] * 1000.0
+    holes = shapely.union_all([to_metres(shapely.Point(*p)).buffer(radius) for p in barriers])
+    cut = to_degrees(shapely.difference(to_metres(rivers.geometry.values), holes))
+    out = rivers.assign(geometry=cut)
+    return out[~out.geometry.is_empty]
 
 
 def _longest_links(G: nx.MultiDiGraph) -> dict[str, float]:

@@ -14,13 +14,15 @@ import re
 from collections.abc import Container, Mapping
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from ..borders import tripoint
-from ..errors import UnknownNameError
+from ..errors import ProfileError, UnknownNameError
 from ..region import Region
 from .builder import EdgeBuilder
-from .contract import CHINA_NODE, ORIGIN_NODE, SPECIAL_DESTINATIONS, destination_node, port_node
+from .contract import CHINA_NODE, ORIGIN_NODE, SPECIAL_DESTINATIONS, destination_node, overseas_node, port_node
 from .lattice import LatticeAccess
 from .nearest import PointIndex
 
@@ -40,6 +42,58 @@ def demand_cities(profile: Mapping[str, Any]) -> list[str]:
     return [name for name in profile["demand"] if name not in SPECIAL_DESTINATIONS]
 
 
+def export_ports(region: Region, profile: Mapping[str, Any]) -> gpd.GeoDataFrame:
+    """Find the profile's export destinations in layer ``ports_worldwide``.
+
+    Parameters
+    ----------
+    region
+        The region (layer ``ports_worldwide``).
+    profile
+        The cost profile (``[export] destinations``: ``"Name (Country)" = share``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per named destination with a share > 0, with ``label`` and ``share``.
+
+    Raises
+    ------
+    ProfileError
+        A name matches no World Port Index port (the message suggests ports of that country).
+    """
+    world = region.ports_worldwide
+    rows, problems = [], []
+    for label, share in profile["export"]["destinations"].items():
+        if not share > 0:
+            continue
+        name, _, country = label.rpartition(" (")
+        country = country.rstrip(")")
+        hit = world[
+            (world["name"].str.casefold() == name.casefold()) & (world["country"].str.casefold() == country.casefold())
+        ]
+        if hit.empty:
+            same = world.loc[world["country"].str.casefold() == country.casefold(), "name"].head(6).tolist()
+            hint = (
+                f"ports of {country}: {', '.join(same)}"
+                if same
+                else "write it as 'Name (Country)' as in the World Port Index"
+            )
+            problems.append(
+                f"key 'export.destinations.{label}': no World Port Index port {name!r} in {country!r}; {hint}"
+            )
+            continue
+        rows.append(hit.iloc[[0]].assign(label=label, share=float(share)))
+    if problems:
+        raise ProfileError(
+            f"cost profile problems ({getattr(profile, 'source', 'profile')}):\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
+    if not rows:
+        return world.iloc[:0].assign(label=[], share=[])
+    return gpd.GeoDataFrame(pd.concat(rows), geometry="geometry", crs=world.crs)
+
+
 def planned_destinations(region: Region, profile: Mapping[str, Any]) -> dict[str, str]:
     """Names of the destinations a route graph of ``region`` and ``profile`` offers.
 
@@ -54,12 +108,17 @@ def planned_destinations(region: Region, profile: Mapping[str, Any]) -> dict[str
     -------
     dict
         Display name -> node id, in order: the profile's ``[demand]`` cities,
-        ``export``, ``China border``, then every placed seaport as ``"SP-01 Cat Lai ..."``.
+        ``export``, ``China border``, every placed seaport as ``"SP-01 Cat Lai ..."``,
+        then every export destination as ``"export to Manila (Philippines)"``.
     """
     out = {name: destination_node(name) for name in demand_cities(profile)}
     out.update(SPECIAL_DESTINATIONS)
     ports = region.seaports[region.seaports.geometry.notna()]
     out.update({f"{pid} {name}": port_node(pid) for pid, name in zip(ports["id"], ports["name"], strict=True)})
+    abroad = export_ports(region, profile)
+    out.update(
+        {f"export to {lab}": overseas_node(pid) for lab, pid in zip(abroad["label"], abroad["port_id"], strict=True)}
+    )
     return out
 
 

@@ -25,6 +25,8 @@ import numpy as np
 import rasterio.features
 import rasterio.fill
 import rasterio.warp
+import scipy.sparse
+import scipy.sparse.csgraph
 
 from ..geodesy import distance_m
 from ..region import Terrain
@@ -231,10 +233,13 @@ class LatticeAccess:
         Index of the lattice cells (ids, positions, countries).
     offroad
         The profile's ``[offroad]`` table.
+    grid
+        The lattice's country grid.
     """
 
-    def __init__(self, terrain: Terrain, cells, offroad: Mapping[str, Any]) -> None:
+    def __init__(self, terrain: Terrain, grid: CountryGrid, cells, offroad: Mapping[str, Any]) -> None:
         self.terrain = terrain
+        self.grid = grid
         self.cells = cells
         self.offroad = offroad
         self._elevation = np.nan_to_num(terrain.elevation_m, nan=0.0).clip(min=0.0)
@@ -244,6 +249,39 @@ class LatticeAccess:
         # a point on land lies within one cell diagonal of a cell centre of its country
         r, c = (s // 2 for s in terrain.shape)
         self.max_m = float(distance_m(lon[r, c], lat[r, c], lon[r + 1, c + 1], lat[r + 1, c + 1]))
+
+    def _components(self, country: str) -> tuple[np.ndarray, int]:
+        """Label the connected pieces of a country's land cells (-1 elsewhere); return labels and the largest."""
+        own = (
+            self.grid.code == self.grid.iso.index(country)
+            if country in self.grid.iso
+            else np.zeros(self.grid.code.shape, bool)
+        )
+        src, dst, _ = grid_adjacency(self.terrain, own)
+        n = own.size
+        graph = scipy.sparse.csr_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
+        _, labels = scipy.sparse.csgraph.connected_components(graph, directed=False)
+        labels = np.where(own.ravel(), labels, -1)
+        sizes = np.bincount(labels[labels >= 0])
+        return labels, int(np.argmax(sizes)) if len(sizes) else -1
+
+    def mainland(self, country: str):
+        """Index of the cells of a country's largest connected piece of land (its mainland)."""
+        from .nearest import PointIndex
+
+        labels, big = self._components(country)
+        flat = np.flatnonzero(labels == big)
+        return PointIndex(
+            [f"cell:{f}" for f in flat], self._cell_lon[flat], self._cell_lat[flat], [country] * len(flat)
+        )
+
+    def on_mainland(self, lon: float, lat: float, country: str) -> bool:
+        """Whether a point's nearest cell of ``country`` (within one cell diagonal) is on its mainland."""
+        hit = self.cells.nearest(lon, lat, country=country, max_m=self.max_m)
+        if hit is None:
+            return False
+        labels, big = self._components(country)
+        return bool(labels[int(str(hit[0]).split(":")[1])] == big)
 
     def elevation_m(self, lon: float, lat: float) -> float:
         """DEM elevation (m, sea level 0) of the cell containing a point."""

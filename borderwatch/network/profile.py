@@ -63,6 +63,22 @@ def _boolean(value: Any) -> str | None:
 _boolean.__doc__ = "true or false"  # how problem messages describe the rule
 
 
+def _points(value: Any) -> str | None:
+    """Check a list of [lon, lat] pairs of finite numbers; return the problem or None."""
+    ok = isinstance(value, list) and all(
+        isinstance(p, list)
+        and len(p) == 2
+        and all(isinstance(c, int | float) and not isinstance(c, bool) and math.isfinite(c) for c in p)
+        and -180 <= p[0] <= 180
+        and -90 <= p[1] <= 90
+        for p in value
+    )
+    return None if ok else f"must be a list of [lon, lat] pairs, e.g. [[105.94, 13.95]], got {value!r}"
+
+
+_points.__doc__ = "list of [lon, lat] pairs"
+
+
 def _string_list(*, allowed: tuple[str, ...] | None = None) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -143,6 +159,8 @@ OPTIONS: dict[str, Option] = {
         Option("river.speed_kmh", _POSITIVE, "boat speed (km/h)"),
         Option("river.exposure_per_km", _EXPOSURE, "exposure per km on a river"),
         Option("river.landing_spacing_km", _POSITIVE, "distance (km) between river landings"),
+        Option("river.barriers", _points, "falls and rapids no boat passes, as [lon, lat] pairs"),
+        Option("river.barrier_radius_km", _POSITIVE, "river lines are cut within this distance (km) of a barrier"),
         Option("sea.speed_kmh", _POSITIVE, "ship speed (km/h)"),
         Option("sea.port_dwell_h", _NON_NEGATIVE, "container dwell at the port of loading (h)"),
         Option("sea.exposure", _EXPOSURE, "container inspection exposure at the port of loading"),
@@ -157,6 +175,8 @@ OPTIONS: dict[str, Option] = {
             _number(low=1, high=16, integer=True),
             "terrain lattice cells per DEM cell along each axis (1 = DEM grid)",
         ),
+        Option("export.destinations.*", _NON_NEGATIVE, "share of export demand per overseas port 'Name (Country)'"),
+        Option("export.beyond_box_factor", _number(low=1.0, high=3.0), "great-circle multiplier beyond the DEM's box"),
         Option("demand.*", _NON_NEGATIVE, "share of flow from the origin to each destination"),
     ]
 }

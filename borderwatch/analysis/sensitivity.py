@@ -1,0 +1,124 @@
+"""How the crossing model's parameters move where traffic enters Vietnam.
+
+For a grid of ``cost.exposure_weight_h`` and informal-crossing parameters, every
+edge is re-costed on the array engine (no rebuild: an informal crossing's time
+and exposure are its lattice figures plus the informal delay and exposure), the
+least-cost route to each ``[demand]`` destination is found, and the demand is
+summed by where the route first enters Vietnam: the share entering informally,
+the number of distinct entry crossings, and the share entering from Laos,
+Cambodia and China.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from ..errors import ParameterError
+from ..network.arrays import GraphArrays
+from ..network.contract import validate_route_graph
+from ..network.profile import load_profile
+from ..schema import NEIGHBOURS
+
+
+def entry_edge(arrays: GraphArrays, edges: np.ndarray) -> int | None:
+    """Return the first edge of a path that crosses into Vietnam (a gate or an informal crossing), if any.
+
+    Parameters
+    ----------
+    arrays
+        The array view.
+    edges
+        Edge indices of a path, in order.
+
+    Returns
+    -------
+    int or None
+    """
+    for e in edges:
+        if arrays.crossing[e] and arrays.node_country[arrays.edge_v[e]] == "VNM":
+            return int(e)
+    return None
+
+
+def crossing_sensitivity(
+    G: nx.MultiDiGraph,
+    *,
+    exposure_weights_h: Sequence[float] = (12.0, 24.0, 48.0, 96.0),
+    informal: Iterable[tuple[float, float]] = ((2.0, 0.02), (4.0, 0.05), (8.0, 0.10), (12.0, 0.15)),
+    arrays: GraphArrays | None = None,
+) -> pd.DataFrame:
+    """Entry pattern of the demand for a grid of crossing parameters.
+
+    Parameters
+    ----------
+    G
+        A route graph built by borderwatch (its profile and demand are used).
+    exposure_weights_h
+        Values of ``cost.exposure_weight_h`` to try.
+    informal
+        ``(informal_crossing.delay_h, informal_crossing.exposure)`` pairs to try.
+    arrays
+        A prebuilt array view of ``G``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per combination: ``exposure_weight_h``, ``informal_delay_h``,
+        ``informal_exposure``, ``informal_share`` (of the demand), ``entry_crossings``
+        (distinct entry points), ``share_LAO``, ``share_KHM``, ``share_CHN``, and
+        ``entries`` (the entry crossings used, most demand first).
+
+    Raises
+    ------
+    ParameterError
+        The graph has no profile, or its demand names no destination of the graph.
+    """
+    meta = validate_route_graph(G)
+    if meta.profile is None:
+        raise ParameterError("the graph has no cost profile; build it with borderwatch (build_route_graph)")
+    base = arrays if arrays is not None else GraphArrays.from_graph(G)
+    built = meta.profile
+    is_informal = base.crossing == "informal"
+    lattice_time = np.where(is_informal, base.time_h - built["informal_crossing"]["delay_h"], base.time_h)
+    lattice_exposure = np.where(is_informal, base.exposure - built["informal_crossing"]["exposure"], base.exposure)
+    targets = {meta.destinations[n]: share for n, share in meta.demand.items() if n in meta.destinations and share > 0}
+    if not targets:
+        raise ParameterError("the profile's [demand] names no destination of this graph")
+    total = sum(targets.values())
+    rows = []
+    for weight in exposure_weights_h:
+        for delay_h, exposure in informal:
+            profile = load_profile(built, cost={"exposure_weight_h": weight})
+            time_h = np.where(is_informal, lattice_time + delay_h, base.time_h)
+            expo = np.where(is_informal, np.minimum(1.0, lattice_exposure + exposure), base.exposure)
+            floor = profile["cost"]["min_edge_cost_h"]
+            view = base.with_cost(np.where(np.isinf(base.cost), np.inf, np.maximum(floor, time_h + weight * expo)))
+            by_entry: dict[str, float] = {}
+            by_border = dict.fromkeys(NEIGHBOURS, 0.0)
+            informal_share = 0.0
+            for node, share in targets.items():
+                edges, _ = view.for_destination(node).path_edges(meta.origin, node)
+                e = entry_edge(base, edges)
+                if e is None:
+                    continue
+                head = G.nodes[base.nodes[base.edge_v[e]]]
+                label = base.gate_id[e] or f"informal {base.border[e]} {head['y']:.2f}N {head['x']:.2f}E"
+                by_entry[label] = by_entry.get(label, 0.0) + share / total
+                by_border[base.border[e]] = by_border.get(base.border[e], 0.0) + share / total
+                informal_share += share / total if base.crossing[e] == "informal" else 0.0
+            rows.append(
+                {
+                    "exposure_weight_h": weight,
+                    "informal_delay_h": delay_h,
+                    "informal_exposure": exposure,
+                    "informal_share": round(informal_share, 3),
+                    "entry_crossings": len(by_entry),
+                    **{f"share_{b}": round(v, 3) for b, v in by_border.items()},
+                    "entries": ", ".join(k for k, _ in sorted(by_entry.items(), key=lambda kv: -kv[1])),
+                }
+            )
+    return pd.DataFrame(rows)
