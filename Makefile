@@ -19,7 +19,7 @@ report: $(STAMP)
 	$(BIN)/borderwatch -q info
 	$(BIN)/borderwatch -q gates --out out/gates_snapped.csv --overwrite > /dev/null
 	$(BIN)/borderwatch -q build-network
-	$(BIN)/borderwatch -q routes --to Hanoi --to "Ho Chi Minh City" --to export --to "China border" --k 3 --out out/routes.geojson --overwrite
+	$(BIN)/borderwatch -q routes --to Hanoi --to "Ho Chi Minh City" --to Haiphong --to "Da Nang" --to export --to "China border" --k 3 --summary --out out/routes.geojson --overwrite
 
 test: $(STAMP)
 	$(BIN)/ruff check borderwatch tests scripts benchmarks

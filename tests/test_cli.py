@@ -17,7 +17,7 @@ def run(*args):
 def test_validate_shipped_data():
     result = run("validate")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("valid: 15 layers")
+    assert result.output.startswith("valid: 16 layers")
 
 
 def test_validate_lists_all_problems_and_exits_1(data_dir, gates_csv):

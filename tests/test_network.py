@@ -88,18 +88,34 @@ def test_array_routing_agrees_with_networkx_on_the_shipped_graph(route_graph):
 
 
 def test_informal_crossing_cost_changes_the_routes(region):
-    cheap = build_route_graph(
-        region, profile=load_profile(informal_crossing={"delay_h": 0.0, "exposure": 0.0}, gate_link={"max_km": 0.001})
-    )
+    cheap = build_route_graph(region, profile=load_profile(informal_crossing={"delay_h": 0.0, "exposure": 0.0}))
     (r,) = least_cost_routes(cheap, destinations=["Hanoi"]).itertuples()
     assert r.entry_crossing == "informal"
 
 
-def test_unreached_gates_are_warned_about(region, caplog):
+def test_a_gate_with_no_road_and_no_cell_is_warned_about(caplog):
+    """A gate side with no road within 2 km and no lattice cell of its country cannot be used."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from borderwatch.network.builder import EdgeBuilder
+    from borderwatch.network.gates import add_gates
+    from borderwatch.network.nearest import PointIndex
+
+    class NoLattice:
+        def edge(self, lon, lat, *, country, outbound):
+            return None
+
+    gates = gpd.GeoDataFrame(
+        {"id": ["G-1"], "name": ["Nowhere"], "class": ["primary"], "border": ["LAO"], "source": ["t"]},
+        geometry=[Point(104.0, 19.0)],
+        crs=4326,
+    )
+    empty = PointIndex([], [], [], [])
     with caplog.at_level(logging.WARNING, logger="borderwatch.network.gates"):
-        G = build_route_graph(region, profile=load_profile(gate_link={"max_km": 0.001}))
-    assert "gate VN-LAO-016 (Cau Treo): no road, river or lattice node within 0 km on the VNM side" in caplog.text
-    assert "VN-LAO-016:VNM" in G.graph["build"]["gates_unreached"]
+        unreached = add_gates(EdgeBuilder(load_profile()), gates, roads=empty, rivers=None, lattice=NoLattice())
+    assert unreached == ["G-1:VNM", "G-1:LAO"]
+    assert "gate G-1 (Nowhere): no road within 2 km and no lattice cell on the VNM side" in caplog.text
 
 
 def test_build_network_json_cli():

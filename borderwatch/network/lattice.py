@@ -285,7 +285,7 @@ class LatticeAccess:
 
     def elevation_m(self, lon: float, lat: float) -> float:
         """DEM elevation (m, sea level 0) of the cell containing a point."""
-        col, row = self._inverse * (lon, lat)
+        col, row = self._inverse @ (lon, lat)
         r = int(np.clip(np.floor(row), 0, self._elevation.shape[0] - 1))
         c = int(np.clip(np.floor(col), 0, self._elevation.shape[1] - 1))
         return float(self._elevation[r, c])

@@ -10,11 +10,11 @@ Vietnamese seaports join the network here.  Sea edges run from each port:
   the region's edge that makes it shortest, then on the great circle to the
   port, lengthened by ``export.beyond_box_factor`` for land in the way: an
   approximation, stated as such;
-- to its two nearest Vietnamese ports by sea (coastal legs follow the coast
-  from neighbour to neighbour, no 600-1,100 km jumps);
-- an island port (one whose land is not the mainland's) is also reached by a
-  ferry leg from the nearest mainland Vietnamese coast cell (Phu Quoc from the
-  Ha Tien coast).
+- from a mainland port to its two nearest mainland ports by sea (coastal legs
+  follow the coast from neighbour to neighbour, no 600-1,100 km jumps);
+- an island port (one whose land is not the mainland's) is reached by a ferry
+  leg from the nearest mainland Vietnamese coast cell (Phu Quoc from the Ha Tien
+  coast), not by coastal legs.
 
 Every named export destination joins the ``export`` sink by a zero-cost link,
 so a route to ``export`` ends at the destination that is cheapest to reach.
@@ -280,9 +280,10 @@ def add_sea(
     counts["export"] = _add_legs(b, grid_sea.legs_to(near), kind="export", dwell_h=sea["port_dwell_h"])
     beyond = grid_sea.legs_beyond(far, factor=b.profile["export"]["beyond_box_factor"])
     counts["export_beyond"] = _add_legs(b, beyond, kind="export_beyond", dwell_h=sea["port_dwell_h"])
-    coastal = grid_sea.legs_to(origins)
+    mainland = {pid for pid, (x, y) in origins.items() if lattice.on_mainland(x, y, "VNM")}
+    coastal = [leg for leg in grid_sea.legs_to(origins) if leg.origin in mainland and leg.destination in mainland]
     nearest = []
-    for oid in origins:
+    for oid in mainland:
         mine = sorted((leg for leg in coastal if leg.origin == oid), key=lambda leg: leg.length_m)[:2]
         nearest.extend(mine)
     pairs = {(leg.origin, leg.destination) for leg in nearest}
