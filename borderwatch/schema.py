@@ -286,38 +286,69 @@ def _geometry_problems(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[str]:
     layer = schema.name
     problems: list[str] = []
     family = _GEOM_FAMILY[schema.geometry]
-    geoms = gdf.geometry.values
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
     minx, miny, maxx, maxy = REGION_BOUNDS
     slack = BOUNDS_SLACK_DEG
-    for pos, geom in enumerate(geoms):
+    check_bounds = gdf.crs is not None and gdf.crs.to_epsg() == 4326 and not schema.worldwide
+    # vectorised first pass; only records that fail a test are looked at one by one
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    present = ~missing
+    types = np.full(len(geoms), "", dtype=object)
+    types[present] = shapely.get_type_id(geoms[present])
+    type_names = np.array(
+        [
+            "Point",
+            "LineString",
+            "LinearRing",
+            "Polygon",
+            "MultiPoint",
+            "MultiLineString",
+            "MultiPolygon",
+            "GeometryCollection",
+        ]
+    )
+    names = np.full(len(geoms), "", dtype=object)
+    names[present] = type_names[types[present].astype(int)]
+    bounds = np.full((len(geoms), 4), np.nan)
+    bounds[present] = shapely.bounds(geoms[present])
+    finite = np.isfinite(bounds).all(axis=1)
+    valid = np.ones(len(geoms), dtype=bool)
+    valid[present] = shapely.is_valid(geoms[present])
+    outside = check_bounds & (
+        (bounds[:, 0] < minx - slack)
+        | (bounds[:, 1] < miny - slack)
+        | (bounds[:, 2] > maxx + slack)
+        | (bounds[:, 3] > maxy + slack)
+    )
+    suspects = np.flatnonzero(missing | present & (~np.isin(names, list(family)) | ~finite | ~valid | outside))
+    for pos in suspects:
+        geom = geoms[pos]
         label = _record_label(gdf, schema, pos)
-        if geom is None or geom.is_empty:
+        if missing[pos]:
             if not schema.coords_optional:
                 what = "coordinates (lat/lon are empty or NaN)" if schema.geometry == "point" else "geometry"
                 problems.append(f"layer {layer!r} {label}: has no {what}; give a valid {schema.geometry}")
             continue
-        if geom.geom_type not in family:
-            problems.append(f"layer {layer!r} {label}: geometry type {geom.geom_type!r} is not a {schema.geometry}")
+        if names[pos] not in family:
+            problems.append(f"layer {layer!r} {label}: geometry type {names[pos]!r} is not a {schema.geometry}")
             continue
-        coords = shapely.get_coordinates(geom)
-        if not np.isfinite(coords).all():
+        if not finite[pos] or not np.isfinite(shapely.get_coordinates(geom)).all():
             problems.append(f"layer {layer!r} {label}: coordinates contain NaN or infinity; fix lat/lon")
             continue
-        if not geom.is_valid:
+        if not valid[pos]:
             reason = shapely.is_valid_reason(geom)
             problems.append(
                 f"layer {layer!r} {label}: invalid {schema.geometry} ({reason}); repair it, e.g. shapely.make_valid"
             )
-        if gdf.crs is not None and gdf.crs.to_epsg() == 4326 and not schema.worldwide:
-            bx0, by0, bx1, by1 = geom.bounds
-            if bx0 < minx - slack or by0 < miny - slack or bx1 > maxx + slack or by1 > maxy + slack:
-                where = (
-                    f"lon {float(coords[0, 0])!r}, lat {float(coords[0, 1])!r}"
-                    if schema.geometry == "point"
-                    else f"bounds {tuple(round(b, 4) for b in geom.bounds)!r}"
-                )
-                problems.append(
-                    f"layer {layer!r} {label}: {where} is outside the region lon {minx}-{maxx} E, lat {miny}-{maxy} "
-                    "N; check the coordinates (lat/lon swapped?)"
-                )
+        if outside[pos]:
+            coords = shapely.get_coordinates(geom)
+            where = (
+                f"lon {float(coords[0, 0])!r}, lat {float(coords[0, 1])!r}"
+                if schema.geometry == "point"
+                else f"bounds {tuple(round(b, 4) for b in geom.bounds)!r}"
+            )
+            problems.append(
+                f"layer {layer!r} {label}: {where} is outside the region lon {minx}-{maxx} E, lat {miny}-{maxy} "
+                "N; check the coordinates (lat/lon swapped?)"
+            )
     return problems

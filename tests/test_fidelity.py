@@ -182,6 +182,13 @@ def test_coastal_legs_join_neighbouring_ports_and_phu_quoc_is_a_ferry_from_the_m
     assert to_phu_quoc and to_phu_quoc[0]["length_m"] < 100_000
 
 
+def test_the_mekong_enters_vietnam_through_its_river_gate(route_graph):
+    """Vinh Xuong (VN-KHM-025), the Mekong gate, joins the river on both sides; nothing else bridges it."""
+    for side in ("VNM", "KHM"):
+        kinds = {route_graph.nodes[v]["kind"] for _, v in route_graph.out_edges(f"gate:VN-KHM-025:{side}")}
+        assert "river" in kinds, side
+
+
 def test_no_river_or_road_edge_crosses_the_vietnamese_border(route_graph):
     nodes = route_graph.nodes
     for u, v, d in route_graph.edges(data=True):
