@@ -177,6 +177,10 @@ OPTIONS: dict[str, Option] = {
         ),
         Option("export.destinations.*", _NON_NEGATIVE, "share of export demand per overseas port 'Name (Country)'"),
         Option("export.beyond_box_factor", _number(low=1.0, high=3.0), "great-circle multiplier beyond the DEM's box"),
+        Option("ensemble.samples", _number(low=1, high=100000, integer=True), "perturbed routings in the ensemble"),
+        Option("ensemble.seed", _number(low=0, integer=True), "random seed of the ensemble"),
+        Option("ensemble.sigma_edge", _number(low=0.0, high=3.0), "log-sd of the per-edge cost factor"),
+        Option("ensemble.sigma_gate", _number(low=0.0, high=3.0), "log-sd of the per-gate cost factor"),
         Option("demand.*", _NON_NEGATIVE, "share of flow from the origin to each destination"),
     ]
 }

@@ -1,0 +1,197 @@
+"""An ensemble of perturbed least-cost routings: how likely each gate and border stretch is used.
+
+Every sample multiplies each edge's cost by a log-normal factor (median 1,
+log-sd ``ensemble.sigma_edge``) and each gate's crossing edges by one more
+factor per gate (log-sd ``ensemble.sigma_gate``), then sends the demand down
+the least-cost routes (:func:`~borderwatch.analysis.flow.least_cost_flow`).
+Over the samples: per gate and per border segment, the probability of being
+used, the mean share of the demand and its standard deviation.  The same seed
+gives the same result; the report says how far the top gates' mean shares
+still move between the first half of the samples and all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from ..errors import ParameterError
+from ..geodesy import lonlat_to_metres
+from ..network.arrays import GraphArrays
+from ..network.contract import validate_route_graph
+from .flow import demand_of, least_cost_flow
+
+#: An informal crossing farther than this from every border segment is left unassigned.
+SEGMENT_MATCH_M = 10000.0
+
+
+@dataclass
+class Ensemble:
+    """Result of :func:`flow_ensemble`.
+
+    Attributes
+    ----------
+    gates
+        Indexed by ``gate_id``: ``usage_probability``, ``mean_flow``, ``sd_flow``.
+    segments
+        Indexed by ``segment_id`` (informal crossings): the same columns.
+    samples
+        Number of samples.
+    informal_share
+        Mean share of the demand entering informally.
+    convergence
+        For the five gates of highest mean flow: mean flow over the first half
+        of the samples, over all, and the standard error of the mean.
+    """
+
+    gates: pd.DataFrame
+    segments: pd.DataFrame
+    samples: int
+    informal_share: float
+    convergence: pd.DataFrame
+
+
+def segment_of_edges(G: nx.MultiDiGraph, arrays: GraphArrays, segments: gpd.GeoDataFrame) -> np.ndarray:
+    """Border segment of every informal edge into Vietnam ("" for other edges).
+
+    Parameters
+    ----------
+    G
+        The route graph (node positions).
+    arrays
+        Its array view.
+    segments
+        From :func:`borderwatch.segment_borders`.
+
+    Returns
+    -------
+    numpy.ndarray
+        One segment id per edge; the segment whose middle is nearest the
+        crossing edge's middle, within :data:`SEGMENT_MATCH_M`.
+    """
+    out = np.full(arrays.n_edges, "", dtype=object)
+    entering = np.flatnonzero((arrays.crossing == "informal") & (arrays.node_country[arrays.edge_v] == "VNM"))
+    if not len(entering) or segments.empty:
+        return out
+    x = np.array([G.nodes[n]["x"] for n in arrays.nodes])
+    y = np.array([G.nodes[n]["y"] for n in arrays.nodes])
+    mx = (x[arrays.edge_u[entering]] + x[arrays.edge_v[entering]]) / 2
+    my = (y[arrays.edge_u[entering]] + y[arrays.edge_v[entering]]) / 2
+    mid = shapely.line_interpolate_point(segments.geometry.values, 0.5, normalized=True)
+    tree = cKDTree(lonlat_to_metres(shapely.get_x(mid), shapely.get_y(mid)))
+    d, k = tree.query(lonlat_to_metres(mx, my))
+    ids = segments["segment_id"].to_numpy(dtype=object)
+    out[entering] = np.where(d <= SEGMENT_MATCH_M, ids[k], "")
+    return out
+
+
+def flow_ensemble(
+    G: nx.MultiDiGraph,
+    *,
+    segments: gpd.GeoDataFrame | None = None,
+    samples: int | None = None,
+    seed: int | None = None,
+    arrays: GraphArrays | None = None,
+    demand: Mapping[str, float] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Ensemble:
+    """Route the demand over ``samples`` perturbed copies of the costs.
+
+    Parameters
+    ----------
+    G
+        A route graph built by borderwatch (its profile's ``[ensemble]`` table
+        gives the defaults).
+    segments
+        Border segments for the per-segment table (``None``: no segment table).
+    samples, seed
+        Override the profile's ``ensemble.samples`` and ``ensemble.seed``.
+    arrays
+        A prebuilt array view of ``G``.
+    demand
+        Destination name -> share; default the profile's ``[demand]``.
+    progress
+        Called as ``progress(done, total)`` after each sample.
+
+    Returns
+    -------
+    Ensemble
+
+    Raises
+    ------
+    ParameterError
+        ``samples`` < 1, or the graph has no profile.
+    """
+    meta = validate_route_graph(G)
+    if meta.profile is None:
+        raise ParameterError("the graph has no cost profile; build it with borderwatch (build_route_graph)")
+    table = meta.profile["ensemble"]
+    n = int(table["samples"] if samples is None else samples)
+    if isinstance(samples, bool) or n < 1:
+        raise ParameterError(f"samples must be >= 1, got {samples!r}")
+    rng = np.random.default_rng(int(table["seed"] if seed is None else seed))
+    base = arrays if arrays is not None else GraphArrays.from_graph(G)
+    shares = demand_of(G, demand)
+    gate_ids = np.array(sorted(set(base.gate_id[base.crossing == "gate"])), dtype=object)
+    gate_index = {g: i for i, g in enumerate(gate_ids)}
+    on_gate = np.array([gate_index.get(g, -1) for g in base.gate_id])
+    entering = base.node_country[base.edge_v] == "VNM"
+    gate_entry = np.flatnonzero((base.crossing == "gate") & entering)
+    informal_entry = (base.crossing == "informal") & entering
+    seg_of = segment_of_edges(G, base, segments) if segments is not None else np.full(base.n_edges, "", dtype=object)
+    seg_ids = np.array(sorted(set(seg_of) - {""}), dtype=object)
+    seg_index = {s: i for i, s in enumerate(seg_ids)}
+    seg_edges = np.flatnonzero(seg_of != "")
+    seg_col = np.array([seg_index[s] for s in seg_of[seg_edges]], dtype=np.int64)
+    se, sg = table["sigma_edge"], table["sigma_gate"]
+    gate_flows = np.zeros((n, len(gate_ids)))
+    seg_flows = np.zeros((n, len(seg_ids)))
+    informal = np.zeros(n)
+    for s in range(n):
+        factor = rng.lognormal(0.0, se, base.n_edges) if se > 0 else np.ones(base.n_edges)
+        if sg > 0 and len(gate_ids):
+            per_gate = rng.lognormal(0.0, sg, len(gate_ids))
+            factor = np.where(on_gate >= 0, factor * per_gate[np.maximum(on_gate, 0)], factor)
+        flow = least_cost_flow(base.with_cost(base.cost * factor), meta.origin, shares).edge_flow
+        gate_flows[s] = np.bincount(on_gate[gate_entry], weights=flow[gate_entry], minlength=len(gate_ids))
+        seg_flows[s] = np.bincount(seg_col, weights=flow[seg_edges], minlength=len(seg_ids))
+        informal[s] = flow[informal_entry].sum()
+        if progress is not None:
+            progress(s + 1, n)
+    gates = _summary(gate_flows, gate_ids, "gate_id")
+    top = gates.sort_values("mean_flow", ascending=False).head(5).index
+    cols = [gate_index[g] for g in top]
+    half = max(1, n // 2)
+    convergence = pd.DataFrame(
+        {
+            "mean_first_half": gate_flows[:half, cols].mean(axis=0),
+            "mean_all": gate_flows[:, cols].mean(axis=0),
+            "standard_error": gate_flows[:, cols].std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.nan,
+        },
+        index=pd.Index(top, name="gate_id"),
+    )
+    return Ensemble(
+        gates=gates,
+        segments=_summary(seg_flows, seg_ids, "segment_id"),
+        samples=n,
+        informal_share=float(informal.mean()),
+        convergence=convergence,
+    )
+
+
+def _summary(flows: np.ndarray, ids: np.ndarray, name: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "usage_probability": (flows > 1e-12).mean(axis=0),
+            "mean_flow": flows.mean(axis=0),
+            "sd_flow": flows.std(axis=0, ddof=1) if len(flows) > 1 else np.zeros(flows.shape[1]),
+        },
+        index=pd.Index(ids, name=name),
+    ).sort_values(["mean_flow", "usage_probability"], ascending=False)
