@@ -2,10 +2,10 @@
 
 A gate is two nodes at its (snapped) position, one per side, joined both ways
 by a ``gate`` edge with the class-dependent delay and inspection exposure of the
-profile's ``[gate.<class>]`` table.  Each side is linked to the nearest road,
-river (for river gates) and lattice node of its own country within
-``gate_link.max_km``.  Leaving Vietnam through a China gate also reaches the
-China-border sink.
+profile's ``[gate.<class>]`` table.  Each side is linked to the nearest road
+and (for river gates) river node of its own country within ``connector.max_km``
+(2 km), and always to the terrain lattice by slope-aware off-road edges.
+Leaving Vietnam through a China gate also reaches the China-border sink.
 """
 
 from __future__ import annotations
