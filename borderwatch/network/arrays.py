@@ -70,6 +70,8 @@ class GraphArrays:
         For every entry of ``matrix.data``, the index of its edge.
     rules
         Graph rule ``no_entry_from``: destination node -> barred country.
+    pairs
+        Edges grouped by node pair (shared by every view; makes a view linear-time).
     """
 
     nodes: list[Hashable]
@@ -91,6 +93,7 @@ class GraphArrays:
     matrix: scipy.sparse.csr_matrix
     entry_edge: np.ndarray
     rules: dict[Hashable, str]
+    pairs: _Pairs
 
     # ------------------------------------------------------------------ build
     @classmethod
@@ -148,7 +151,8 @@ class GraphArrays:
             ekey, cost = np.concatenate([ekey, ekey]), np.concatenate([cost, cost])
             floats = {a: np.concatenate([x, x]) for a, x in floats.items()}
             texts = {a: np.concatenate([x, x]) for a, x in texts.items()}
-        matrix, entry = _collapse(eu, ev, cost, len(nodes))
+        pairs = _Pairs.of(eu, ev)
+        matrix, entry = _collapse(pairs, cost, len(nodes))
         return cls(
             nodes=nodes,
             index=index,
@@ -162,6 +166,7 @@ class GraphArrays:
             matrix=matrix,
             entry_edge=entry,
             rules=dict(G.graph.get("no_entry_from") or {}),
+            pairs=pairs,
             **floats,
             **texts,
         )
@@ -198,7 +203,7 @@ class GraphArrays:
             raise ParameterError(
                 f"cost of edge {self.edge_id(bad)!r} is {float(cost[bad])!r}; costs must be >= 0 (inf removes an edge)"
             )
-        matrix, entry = _collapse(self.edge_u, self.edge_v, cost, len(self.nodes))
+        matrix, entry = _collapse(self.pairs, cost, len(self.nodes))
         return dataclasses.replace(self, cost=cost, matrix=matrix, entry_edge=entry)
 
     def reweighted(self, cost_of: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> GraphArrays:
@@ -554,18 +559,44 @@ class GraphArrays:
         return self.entry_edge[pos]
 
 
-def _collapse(
-    rows: np.ndarray, cols: np.ndarray, cost: np.ndarray, n: int
-) -> tuple[scipy.sparse.csr_matrix, np.ndarray]:
+@dataclass(frozen=True, eq=False)
+class _Pairs:
+    """Edges grouped by ordered node pair, computed once per graph and shared by every view.
+
+    ``order`` lists edge indices sorted by (row, col, edge index); group g spans
+    ``order[starts[g]:starts[g + 1]]`` and joins ``rows[g]`` to ``cols[g]``.
+    """
+
+    order: np.ndarray
+    starts: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+
+    @classmethod
+    def of(cls, rows: np.ndarray, cols: np.ndarray) -> _Pairs:
+        order = np.lexsort((np.arange(len(rows)), cols, rows))
+        r, c = rows[order], cols[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
+        starts = np.flatnonzero(first)
+        return cls(order=order, starts=starts, rows=r[starts], cols=c[starts])
+
+
+def _collapse(pairs: _Pairs, cost: np.ndarray, n: int) -> tuple[scipy.sparse.csr_matrix, np.ndarray]:
     """CSR matrix of the cheapest finite edge per (row, col), and the edge each entry came from.
 
-    Ties go to the lower edge index (``G.edges`` order).  Explicit zeros are kept as edges.
+    Linear in the number of edges (the grouping is precomputed).  Ties go to the
+    lower edge index (``G.edges`` order).  Explicit zeros are kept as edges.
     """
-    finite = np.flatnonzero(np.isfinite(cost))
-    order = finite[np.lexsort((finite, cost[finite], cols[finite], rows[finite]))]
-    r, c = rows[order], cols[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
-    entry = order[first]
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[entry], minlength=n))])
-    return scipy.sparse.csr_matrix((cost[entry], cols[entry], indptr), shape=(n, n)), entry
+    if not len(pairs.order):
+        return scipy.sparse.csr_matrix((n, n)), np.empty(0, dtype=np.int64)
+    in_order = cost[pairs.order]
+    cheapest = np.minimum.reduceat(in_order, pairs.starts)
+    sizes = np.diff(np.append(pairs.starts, len(in_order)))
+    hits = np.flatnonzero(in_order == np.repeat(cheapest, sizes))
+    first = hits[np.searchsorted(hits, pairs.starts)]
+    keep = np.isfinite(cheapest)
+    entry = pairs.order[first[keep]]
+    rows, cols = pairs.rows[keep], pairs.cols[keep]
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
+    return scipy.sparse.csr_matrix((cost[entry], cols, indptr), shape=(n, n)), entry
