@@ -153,21 +153,6 @@ def snap_gates(
     out = gates.copy()
     line_by_border = {b: to_metres(g) for b, g in zip(lines["border"], lines.geometry, strict=True)}
     contact_xy = {b: shapely.get_coordinates(grp.geometry.values) for b, grp in contacts.groupby("border")}
-    rec: dict[str, list] = {
-        k: []
-        for k in [
-            "orig_lon",
-            "orig_lat",
-            "orig_precision_m",
-            "border_distance_m",
-            "snap_method",
-            "snap_distance_m",
-            "new_precision_m",
-            "snap_plausible",
-            "snap_note",
-            "geometry",
-        ]
-    }
     owned: list[tuple[float, float, str]] = []  # positions taken so far, most precise gates first
     order = sorted(
         range(len(gates)), key=lambda k: (float(gates["coord_precision_m"].iloc[k]), str(gates["id"].iloc[k]))
@@ -196,23 +181,12 @@ def snap_gates(
         if method != "unplaced":
             owned.append((target.x, target.y, str(gate["id"])))
         moved = float(distance_m(lon, lat, target.x, target.y))
-        results[k] = [lon, lat, prec, d_border, method, moved, new_prec, plausible, note, target]
-    for k in range(len(gates)):
-        for key, v in zip(rec, results[k], strict=True):
-            rec[key].append(v)
-    for k in [
-        "orig_lon",
-        "orig_lat",
-        "orig_precision_m",
-        "border_distance_m",
-        "snap_method",
-        "snap_distance_m",
-        "snap_plausible",
-        "snap_note",
-    ]:
-        out[k] = rec[k]
-    out["coord_precision_m"] = rec["new_precision_m"]
-    out = out.set_geometry(gpd.GeoSeries(rec["geometry"], index=out.index, crs=STORAGE_CRS))
+        results[k] = [lon, lat, prec, d_border, method, moved, plausible, note, new_prec, target]
+    table = pd.DataFrame([results[k] for k in range(len(gates))], columns=_SNAP_COLUMNS, index=out.index)
+    for column in _SNAP_COLUMNS[:-2]:
+        out[column] = table[column]
+    out["coord_precision_m"] = table["new_precision_m"]
+    out = out.set_geometry(gpd.GeoSeries(table["geometry"], index=out.index, crs=STORAGE_CRS))
     # lat/lon always describe the position in use (the snapped one); the original keeps an orig_ prefix
     out["lon"], out["lat"] = out.geometry.x, out.geometry.y
     if "coord_source" in out:
@@ -226,6 +200,21 @@ def snap_gates(
     for _, g in out[~out["snap_plausible"]].iterrows():
         log.warning("gate %s (%s): %s", g["id"], g["name"], g["snap_note"])
     return out
+
+
+#: What snapping computes per gate, in order; the last two become coord_precision_m and the geometry.
+_SNAP_COLUMNS = (
+    "orig_lon",
+    "orig_lat",
+    "orig_precision_m",
+    "border_distance_m",
+    "snap_method",
+    "snap_distance_m",
+    "snap_plausible",
+    "snap_note",
+    "new_precision_m",
+    "geometry",
+)
 
 
 def _owner(x: float, y: float, owned: list[tuple[float, float, str]]) -> str | None:

@@ -19,17 +19,13 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
-import shapely
-from scipy.spatial import cKDTree
 
 from ..errors import ParameterError
-from ..geodesy import lonlat_to_metres
 from ..network.arrays import GraphArrays
 from ..network.contract import validate_route_graph
+from ..network.nearest import PointIndex
+from . import SEGMENT_MATCH_M
 from .flow import demand_of, least_cost_flow
-
-#: An informal crossing farther than this from every border segment is left unassigned.
-SEGMENT_MATCH_M = 10000.0
 
 
 @dataclass
@@ -77,18 +73,15 @@ def segment_of_edges(G: nx.MultiDiGraph, arrays: GraphArrays, segments: gpd.GeoD
         crossing edge's middle, within :data:`SEGMENT_MATCH_M`.
     """
     out = np.full(arrays.n_edges, "", dtype=object)
-    entering = np.flatnonzero((arrays.crossing == "informal") & (arrays.node_country[arrays.edge_v] == "VNM"))
+    entering = np.flatnonzero(arrays.into_vietnam("informal"))
     if not len(entering) or segments.empty:
         return out
     x = np.array([G.nodes[n]["x"] for n in arrays.nodes])
     y = np.array([G.nodes[n]["y"] for n in arrays.nodes])
     mx = (x[arrays.edge_u[entering]] + x[arrays.edge_v[entering]]) / 2
     my = (y[arrays.edge_u[entering]] + y[arrays.edge_v[entering]]) / 2
-    mid = shapely.line_interpolate_point(segments.geometry.values, 0.5, normalized=True)
-    tree = cKDTree(lonlat_to_metres(shapely.get_x(mid), shapely.get_y(mid)))
-    d, k = tree.query(lonlat_to_metres(mx, my))
-    ids = segments["segment_id"].to_numpy(dtype=object)
-    out[entering] = np.where(d <= SEGMENT_MATCH_M, ids[k], "")
+    found = PointIndex.of_line_middles(segments, "segment_id").nearest_ids(mx, my, max_m=SEGMENT_MATCH_M)
+    out[entering] = [segment or "" for segment in found]
     return out
 
 
@@ -142,9 +135,8 @@ def flow_ensemble(
     gate_ids = np.array(sorted(set(base.gate_id[base.crossing == "gate"])), dtype=object)
     gate_index = {g: i for i, g in enumerate(gate_ids)}
     on_gate = np.array([gate_index.get(g, -1) for g in base.gate_id])
-    entering = base.node_country[base.edge_v] == "VNM"
-    gate_entry = np.flatnonzero((base.crossing == "gate") & entering)
-    informal_entry = (base.crossing == "informal") & entering
+    gate_entry = np.flatnonzero(base.into_vietnam("gate"))
+    informal_entry = base.into_vietnam("informal")
     seg_of = segment_of_edges(G, base, segments) if segments is not None else np.full(base.n_edges, "", dtype=object)
     seg_ids = np.array(sorted(set(seg_of) - {""}), dtype=object)
     seg_index = {s: i for i, s in enumerate(seg_ids)}

@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..errors import NoRouteError, ParameterError
 from ..network.arrays import GraphArrays
-from ..network.contract import validate_route_graph
+from ..network.contract import graph_meta, validate_route_graph
 
 
 @dataclass
@@ -70,7 +70,7 @@ def demand_of(G: nx.MultiDiGraph, demand: Mapping[str, float] | None = None) -> 
     ParameterError
         No share > 0 names a destination of the graph.
     """
-    meta = validate_route_graph(G)
+    meta = graph_meta(G)  # callers validate the graph; the metadata is all this reads
     shares = dict(meta.demand if demand is None else demand)
     unknown = [n for n in shares if n not in meta.destinations]
     if unknown:
@@ -132,15 +132,14 @@ def gate_flow(arrays: GraphArrays, edge_flow: np.ndarray) -> pd.Series:
     pandas.Series
         Indexed by ``gate_id`` (every gate of the graph), flow share.
     """
-    entering = (arrays.crossing == "gate") & (arrays.node_country[arrays.edge_v] == "VNM")
+    entering = arrays.into_vietnam("gate")
     frame = pd.DataFrame({"gate_id": arrays.gate_id[entering], "flow": edge_flow[entering]})
     return frame.groupby("gate_id")["flow"].sum().rename("flow")
 
 
 def informal_flow(arrays: GraphArrays, edge_flow: np.ndarray) -> float:
     """Share of the flow that enters Vietnam off-road (informal crossings)."""
-    entering = (arrays.crossing == "informal") & (arrays.node_country[arrays.edge_v] == "VNM")
-    return float(edge_flow[entering].sum())
+    return float(edge_flow[arrays.into_vietnam("informal")].sum())
 
 
 def gate_criticality(

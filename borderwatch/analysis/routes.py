@@ -16,16 +16,15 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
-import shapely
 from shapely.geometry import LineString
 
 from ..errors import ParameterError, UnknownNameError
-from ..geodesy import distance_m
 from ..network.arrays import GraphArrays
 from ..network.contract import graph_meta, validate_route_graph
 from ..network.endpoints import resolve_name
+from ..network.nearest import PointIndex
 from ..schema import STORAGE_CRS
-from . import MAX_K
+from . import MAX_K, SEGMENT_MATCH_M
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +109,7 @@ def explain_route(G: nx.MultiDiGraph, nodes: Sequence[Hashable], *, weight: str 
         by the graph's profile; on a graph without a profile they are NaN
         (the split is unknown).
     """
-    arrays = GraphArrays.from_graph(G, weight=weight)
+    arrays = GraphArrays.from_graph(G.subgraph(nodes), weight=weight)  # the path's own edges suffice
     return _explain(G, arrays, arrays.edges_between(nodes), exposure_weight_h=_exposure_weight(G))
 
 
@@ -124,29 +123,17 @@ def _explain(
 ) -> dict[str, Any]:
     data = [G.edges[arrays.edge_id(e)] if G.is_multigraph() else G.edges[arrays.edge_id(e)[:2]] for e in edges]
     w = exposure_weight_h
-    crossings = []
-    for e in data:
-        kind = e.get("crossing")
-        if kind == "gate" and e.get("gate_id"):
-            crossings.append(
-                {
-                    "name": e.get("gate_name", ""),
-                    "crossing": e["gate_id"],
-                    "gate_class": e.get("gate_class", ""),
-                    "border": e.get("border", ""),
-                    "geometry": e.get("geometry"),
-                }
-            )
-        elif kind == "informal":
-            crossings.append(
-                {
-                    "name": "",
-                    "crossing": "informal",
-                    "gate_class": "",
-                    "border": e.get("border", ""),
-                    "geometry": e.get("geometry"),
-                }
-            )
+    crossings = [
+        {
+            "name": e.get("gate_name", "") if e["crossing"] == "gate" else "",
+            "crossing": e["gate_id"] if e["crossing"] == "gate" else "informal",
+            "gate_class": e.get("gate_class", "") if e["crossing"] == "gate" else "",
+            "border": e.get("border", ""),
+            "geometry": e.get("geometry"),
+        }
+        for e in data
+        if (e.get("crossing") == "gate" and e.get("gate_id")) or e.get("crossing") == "informal"
+    ]
     modes: list[str] = []
     for e in data:
         m = e.get("mode", "edge")
@@ -214,9 +201,16 @@ def corridor_table(routes: gpd.GeoDataFrame, *, segments: gpd.GeoDataFrame | Non
         ``overseas_port``.
     """
     entries = []
+    segment_at: dict = {}
+    informal = routes[(routes["entry_crossing"] == "informal") & routes["entry_lon"].notna()]
+    if segments is not None and len(informal):
+        found = PointIndex.of_line_middles(segments, "segment_id").nearest_ids(
+            informal["entry_lon"].to_numpy(), informal["entry_lat"].to_numpy(), max_m=SEGMENT_MATCH_M
+        )
+        segment_at = {k: s for k, s in zip(informal.index, found, strict=True) if s is not None}
     for _, r in routes.iterrows():
         if r["entry_crossing"] == "informal":
-            where = _segment_at(segments, r["entry_lon"], r["entry_lat"]) if segments is not None else ""
+            where = segment_at.get(r.name, "")
             entries.append(f"informal, {r['entry_border']} border" + (f" segment {where}" if where else ""))
         elif r["entry_crossing"]:
             entries.append(f"{r['entry_crossing']} {r['entry_name']} ({r['entry_gate_class']})")
@@ -233,21 +227,6 @@ def corridor_table(routes: gpd.GeoDataFrame, *, segments: gpd.GeoDataFrame | Non
             "overseas_port": routes["overseas_port"],
         }
     )
-
-
-def _segment_at(segments: gpd.GeoDataFrame, lon: float, lat: float) -> str:
-    if not np.isfinite(lon) or not np.isfinite(lat):
-        return ""
-    d = distance_m(lon, lat, *_midpoints(segments))
-    k = int(np.argmin(d))
-    return str(segments["segment_id"].iloc[k]) if d[k] <= 10000 else ""
-
-
-def _midpoints(segments: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
-    mid = shapely.line_interpolate_point(
-        segments.geometry.values, 0.5, normalized=True
-    )  # the stretch's middle vertex-wise
-    return shapely.get_x(mid), shapely.get_y(mid)
 
 
 def _crossing_label(c: dict[str, Any]) -> str:

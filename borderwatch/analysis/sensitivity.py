@@ -20,7 +20,7 @@ import pandas as pd
 from ..errors import ParameterError
 from ..network.arrays import GraphArrays
 from ..network.contract import validate_route_graph
-from ..network.profile import load_profile
+from ..network.profile import edge_cost, load_profile
 from ..schema import NEIGHBOURS
 
 
@@ -38,10 +38,8 @@ def entry_edge(arrays: GraphArrays, edges: np.ndarray) -> int | None:
     -------
     int or None
     """
-    for e in edges:
-        if arrays.crossing[e] and arrays.node_country[arrays.edge_v[e]] == "VNM":
-            return int(e)
-    return None
+    entering = edges[arrays.into_vietnam()[edges]]
+    return int(entering[0]) if len(entering) else None
 
 
 def crossing_sensitivity(
@@ -95,8 +93,8 @@ def crossing_sensitivity(
             profile = load_profile(built, cost={"exposure_weight_h": weight})
             time_h = np.where(is_informal, lattice_time + delay_h, base.time_h)
             expo = np.where(is_informal, np.minimum(1.0, lattice_exposure + exposure), base.exposure)
-            floor = profile["cost"]["min_edge_cost_h"]
-            view = base.with_cost(np.where(np.isinf(base.cost), np.inf, np.maximum(floor, time_h + weight * expo)))
+            cost = edge_cost(time_h, expo, profile=profile)
+            view = base.with_cost(np.where(np.isinf(base.cost), np.inf, cost))
             by_entry: dict[str, float] = {}
             by_border = dict.fromkeys(NEIGHBOURS, 0.0)
             informal_share = 0.0

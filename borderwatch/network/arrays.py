@@ -321,6 +321,22 @@ class GraphArrays:
         """
         return np.flatnonzero((self.node_country[self.edge_u] == country) & (self.node_country[self.edge_v] == "VNM"))
 
+    def into_vietnam(self, crossing: str | None = None) -> np.ndarray:
+        """Mask of the crossing edges that enter Vietnam (of one crossing kind, or any).
+
+        Parameters
+        ----------
+        crossing
+            ``"gate"``, ``"informal"`` or ``None`` for both.
+
+        Returns
+        -------
+        numpy.ndarray
+            Boolean, one value per edge.
+        """
+        kind = self.crossing != "" if crossing is None else self.crossing == crossing
+        return kind & (self.node_country[self.edge_v] == "VNM")
+
     def gate_edges(self, gate_ids: Sequence[str] | None = None) -> np.ndarray:
         """Return the indices of gate crossing edges (of the given gates, or all).
 

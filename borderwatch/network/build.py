@@ -90,13 +90,14 @@ def build_route_graph(
     stats: dict[str, Any] = {}
 
     # --- terrain lattice -------------------------------------------------
-    terrain, filled = fill_land_gaps(region.terrain, country_grid(region.terrain, region.countries))
+    dem_grid = country_grid(region.terrain, region.countries)
+    terrain, filled = fill_land_gaps(region.terrain, dem_grid)
     if filled:
         log.warning("DEM %s: %d land cells without elevation were filled from their neighbours", terrain.path, filled)
     stats["dem_land_cells_filled"] = filled
     terrain = refine_terrain(terrain, prof["lattice"]["refine"])
     log.info("building terrain lattice (%d x %d cells)", *terrain.shape)
-    grid = country_grid(terrain, region.countries)
+    grid = dem_grid if prof["lattice"]["refine"] == 1 else country_grid(terrain, region.countries)
     lon, lat = terrain.cell_centres()
     flon, flat_ = lon.ravel(), lat.ravel()
     land = np.flatnonzero(grid.code.ravel() >= 0)

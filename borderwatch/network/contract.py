@@ -74,6 +74,11 @@ def cell_node(flat: int) -> str:
     return f"cell:{int(flat)}"
 
 
+def cell_flat(node_id: str) -> int:
+    """Flat lattice index of a cell node id (the inverse of :func:`cell_node`)."""
+    return int(str(node_id).removeprefix("cell:"))
+
+
 def gate_node(gate_id: str, side: str) -> str:
     """Node id of one side (``"VNM"`` or the neighbour's ISO code) of a gate."""
     return f"gate:{gate_id}:{side}"

@@ -31,6 +31,7 @@ import scipy.sparse.csgraph
 from ..geodesy import distance_m
 from ..region import Terrain
 from ..schema import NEIGHBOURS, STORAGE_CRS
+from .contract import cell_flat, cell_node
 
 #: (row, col) steps to the 8 neighbours.
 NEIGHBOUR_STEPS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
@@ -249,9 +250,15 @@ class LatticeAccess:
         # a point on land lies within one cell diagonal of a cell centre of its country
         r, c = (s // 2 for s in terrain.shape)
         self.max_m = float(distance_m(lon[r, c], lat[r, c], lon[r + 1, c + 1], lat[r + 1, c + 1]))
+        self._pieces: dict[str, tuple[np.ndarray, int]] = {}
 
     def _components(self, country: str) -> tuple[np.ndarray, int]:
         """Label the connected pieces of a country's land cells (-1 elsewhere); return labels and the largest."""
+        if country not in self._pieces:
+            self._pieces[country] = self._label(country)
+        return self._pieces[country]
+
+    def _label(self, country: str) -> tuple[np.ndarray, int]:
         own = (
             self.grid.code == self.grid.iso.index(country)
             if country in self.grid.iso
@@ -272,7 +279,7 @@ class LatticeAccess:
         labels, big = self._components(country)
         flat = np.flatnonzero(labels == big)
         return PointIndex(
-            [f"cell:{f}" for f in flat], self._cell_lon[flat], self._cell_lat[flat], [country] * len(flat)
+            [cell_node(f) for f in flat], self._cell_lon[flat], self._cell_lat[flat], [country] * len(flat)
         )
 
     def on_mainland(self, lon: float, lat: float, country: str) -> bool:
@@ -281,7 +288,7 @@ class LatticeAccess:
         if hit is None:
             return False
         labels, big = self._components(country)
-        return bool(labels[int(str(hit[0]).split(":")[1])] == big)
+        return bool(labels[cell_flat(hit[0])] == big)
 
     def elevation_m(self, lon: float, lat: float) -> float:
         """DEM elevation (m, sea level 0) of the cell containing a point."""
@@ -315,7 +322,7 @@ class LatticeAccess:
         if hit is None:
             return None
         cell_id, _ = hit
-        flat = int(str(cell_id).split(":")[1])
+        flat = cell_flat(cell_id)
         cx, cy = self._cell_lon[flat], self._cell_lat[flat]
         straight = max(float(distance_m(lon, lat, cx, cy)), 1.0)
         rise = float(self._elevation.ravel()[flat]) - self.elevation_m(lon, lat)

@@ -1,11 +1,13 @@
-"""Nearest-point search in metres: which lattice cell, road node or river node is closest."""
+"""Nearest-point search in metres: which lattice cell, road node, sea cell or border segment is closest."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from scipy.spatial import cKDTree
 
 from ..geodesy import lonlat_to_metres
@@ -51,3 +53,45 @@ class PointIndex:
             return None
         d, i = tree.query(lonlat_to_metres(np.array([lon]), np.array([lat]))[0])
         return (self._ids[sel[i]], float(d)) if d <= max_m else None
+
+    def nearest_ids(self, lon: np.ndarray, lat: np.ndarray, *, max_m: float = np.inf) -> np.ndarray:
+        """Id of the nearest point to each of many lon/lat points (any country); ``None`` beyond ``max_m``.
+
+        Parameters
+        ----------
+        lon, lat
+            Query points (degrees).
+        max_m
+            Farther matches are ``None``.
+
+        Returns
+        -------
+        numpy.ndarray
+            One id (or ``None``) per query point.
+        """
+        out = np.full(len(lon), None, dtype=object)
+        tree, sel = self._tree(None)
+        if tree is None or not len(out):
+            return out
+        d, i = tree.query(lonlat_to_metres(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)))
+        near = d <= max_m
+        out[near] = self._ids[sel[i[near]]]
+        return out
+
+    @classmethod
+    def of_line_middles(cls, lines: gpd.GeoDataFrame, id_column: str) -> PointIndex:
+        """Index the middle point of each line (e.g. border segments by ``segment_id``).
+
+        Parameters
+        ----------
+        lines
+            Line layer in EPSG:4326.
+        id_column
+            Column giving each line's id.
+
+        Returns
+        -------
+        PointIndex
+        """
+        mid = shapely.line_interpolate_point(lines.geometry.values, 0.5, normalized=True)
+        return cls(lines[id_column].to_numpy(dtype=object), shapely.get_x(mid), shapely.get_y(mid), [""] * len(lines))

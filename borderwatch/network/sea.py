@@ -33,10 +33,9 @@ import geopandas as gpd
 import numpy as np
 import scipy.sparse
 import scipy.sparse.csgraph
-from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
-from ..geodesy import distance_m, geodesic_length_m, lonlat_to_metres
+from ..geodesy import distance_m, geodesic_length_m
 from ..region import Terrain
 from .builder import EdgeBuilder
 from .contract import EXPORT_NODE, overseas_node, port_node
@@ -81,8 +80,8 @@ class SeaGrid:
         matrix = scipy.sparse.csr_matrix((length, (src, dst)), shape=(n, n))
         lon, lat = terrain.cell_centres()
         self._lon, self._lat = lon.ravel(), lat.ravel()
-        self._sea = np.flatnonzero(sea.ravel())
-        self._tree = cKDTree(lonlat_to_metres(self._lon[self._sea], self._lat[self._sea]))
+        flat = np.flatnonzero(sea.ravel())
+        self._sea = PointIndex(flat, self._lon[flat], self._lat[flat], [""] * len(flat))
         self._max_attach_m = max_attach_m
         self.origins = origins
         self._cell = self.attach(origins)
@@ -99,12 +98,11 @@ class SeaGrid:
 
     def attach(self, points: dict[str, tuple[float, float]]) -> dict[str, int]:
         """Nearest sea cell (flat index) of each point within the attach distance."""
-        out = {}
-        for pid, (x, y) in points.items():
-            d, i = self._tree.query(lonlat_to_metres(np.array([x]), np.array([y]))[0])
-            if d <= self._max_attach_m:
-                out[pid] = int(self._sea[i])
-        return out
+        if not points:
+            return {}
+        xy = np.array(list(points.values()), dtype=float)
+        cells = self._sea.nearest_ids(xy[:, 0], xy[:, 1], max_m=self._max_attach_m)
+        return {pid: int(c) for pid, c in zip(points, cells, strict=True) if c is not None}
 
     def _path(self, oid: str, cell: int) -> list[tuple[float, float]] | None:
         row = self._row[self._cell[oid]]
@@ -291,7 +289,8 @@ def add_sea(
         leg for leg in coastal if (leg.origin, leg.destination) in pairs or (leg.destination, leg.origin) in pairs
     ]
     counts["coastal"] = _add_legs(b, both_ways, kind="coastal", dwell_h=sea["coastal_dwell_h"])
-    counts["ferry"] = _add_ferries(b, ports, lattice=lattice, dwell_h=sea["coastal_dwell_h"])
+    islands = ports[[port_node(p) not in mainland for p in ports["id"]]]
+    counts["ferry"] = _add_ferries(b, islands, lattice=lattice, dwell_h=sea["coastal_dwell_h"])
     return counts
 
 
@@ -314,15 +313,13 @@ def _add_legs(b: EdgeBuilder, legs: list[SeaLeg], *, kind: str, dwell_h: float) 
     return len(legs)
 
 
-def _add_ferries(b: EdgeBuilder, ports: gpd.GeoDataFrame, *, lattice: LatticeAccess, dwell_h: float) -> int:
+def _add_ferries(b: EdgeBuilder, islands: gpd.GeoDataFrame, *, lattice: LatticeAccess, dwell_h: float) -> int:
     """Island ports: a straight ferry leg both ways from the nearest mainland Vietnamese land cell."""
     mainland = lattice.mainland("VNM")
     sea = b.profile["sea"]
     added = 0
-    for _, p in ports.iterrows():
+    for _, p in islands.iterrows():
         pid = port_node(p["id"])
-        if lattice.on_mainland(p.geometry.x, p.geometry.y, "VNM"):
-            continue
         hit = mainland.nearest(p.geometry.x, p.geometry.y)
         if hit is None:
             continue
