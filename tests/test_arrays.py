@@ -209,3 +209,13 @@ def test_bad_costs_and_arguments_are_named():
     G.add_edge("b", "c", cost=-1.0)
     with pytest.raises(GraphContractError, match=r"'b' -> 'c' has 'cost' = -1\.0"):
         GraphArrays.from_graph(G)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_reverse_dijkstra_gives_distances_to_the_target(seed):
+    G = random_graph(seed)
+    arrays = GraphArrays.from_graph(G)
+    dist, _ = arrays.dijkstra([3], reverse=True)
+    expected = nx.single_source_dijkstra_path_length(G.reverse(copy=True), 3, weight="cost")
+    for node, row in arrays.index.items():
+        assert dist[0, row] == pytest.approx(expected.get(node, np.inf), abs=1e-12), node

@@ -38,6 +38,11 @@ def test_current_and_resistance_agree_with_networkx(seed):
         assert result.node_current[node] / 2.0 + offset == pytest.approx(value, abs=1e-9)
     for t in targets:
         assert result.resistance[t] == pytest.approx(nx.resistance_distance(G, 0, t, weight="cost", invert_weight=True))
+    edges = nx.edge_current_flow_betweenness_centrality_subset(G, [0], targets, normalized=False, weight="conductance")
+    for e in range(arrays.n_edges):
+        u, v, _ = arrays.edge_id(e)
+        # networkx's unnormalised edge value is a quarter of the summed current
+        assert result.edge_current[e] / 4.0 == pytest.approx(edges.get((u, v), edges.get((v, u))), abs=1e-9)
 
 
 def test_series_and_parallel_resistors():
@@ -50,6 +55,11 @@ def test_series_and_parallel_resistors():
     result = pinch_points(GraphArrays.from_graph(G), "A", ["C", "island"])
     assert result.resistance["C"] == pytest.approx(4.0)
     assert result.node_current["B"] == pytest.approx(1.0) and result.node_current["A"] == pytest.approx(0.5)
+    arrays = GraphArrays.from_graph(G)
+    by_edge = {arrays.edge_id(e): result.edge_current[e] for e in range(arrays.n_edges)}
+    # the two parallel 2 h links share the unit current; both directions of a link report it
+    assert by_edge[("A", "B", 0)] == pytest.approx(0.5) and by_edge[("B", "A", 1)] == pytest.approx(0.5)
+    assert by_edge[("B", "C", 0)] == pytest.approx(1.0) and by_edge[("C", "B", 0)] == pytest.approx(1.0)
     assert result.unreachable == ["island"] and np.isnan(result.resistance["island"])
     with pytest.raises(ParameterError, match="at least one destination"):
         pinch_points(GraphArrays.from_graph(G), "A", [])

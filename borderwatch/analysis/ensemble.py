@@ -23,8 +23,8 @@ import pandas as pd
 from ..errors import ParameterError
 from ..network.arrays import GraphArrays
 from ..network.contract import validate_route_graph
-from ..network.nearest import PointIndex
-from . import SEGMENT_MATCH_M
+from . import FLOW_EPS
+from .crossings import segment_of_edges
 from .flow import demand_of, least_cost_flow
 
 
@@ -45,6 +45,12 @@ class Ensemble:
     convergence
         For the five gates of highest mean flow: mean flow over the first half
         of the samples, over all, and the standard error of the mean.
+    gate_samples
+        One row per sample, one column per gate: its share of the demand in
+        that sample (for rank intervals).
+    edge_usage, edge_mean_flow
+        Per edge of the array view: share of the samples that send flow over
+        it, and its mean flow.
     """
 
     gates: pd.DataFrame
@@ -52,37 +58,9 @@ class Ensemble:
     samples: int
     informal_share: float
     convergence: pd.DataFrame
-
-
-def segment_of_edges(G: nx.MultiDiGraph, arrays: GraphArrays, segments: gpd.GeoDataFrame) -> np.ndarray:
-    """Border segment of every informal edge into Vietnam ("" for other edges).
-
-    Parameters
-    ----------
-    G
-        The route graph (node positions).
-    arrays
-        Its array view.
-    segments
-        From :func:`borderwatch.segment_borders`.
-
-    Returns
-    -------
-    numpy.ndarray
-        One segment id per edge; the segment whose middle is nearest the
-        crossing edge's middle, within :data:`SEGMENT_MATCH_M`.
-    """
-    out = np.full(arrays.n_edges, "", dtype=object)
-    entering = np.flatnonzero(arrays.into_vietnam("informal"))
-    if not len(entering) or segments.empty:
-        return out
-    x = np.array([G.nodes[n]["x"] for n in arrays.nodes])
-    y = np.array([G.nodes[n]["y"] for n in arrays.nodes])
-    mx = (x[arrays.edge_u[entering]] + x[arrays.edge_v[entering]]) / 2
-    my = (y[arrays.edge_u[entering]] + y[arrays.edge_v[entering]]) / 2
-    found = PointIndex.of_line_middles(segments, "segment_id").nearest_ids(mx, my, max_m=SEGMENT_MATCH_M)
-    out[entering] = [segment or "" for segment in found]
-    return out
+    gate_samples: pd.DataFrame
+    edge_usage: np.ndarray
+    edge_mean_flow: np.ndarray
 
 
 def flow_ensemble(
@@ -146,6 +124,8 @@ def flow_ensemble(
     gate_flows = np.zeros((n, len(gate_ids)))
     seg_flows = np.zeros((n, len(seg_ids)))
     informal = np.zeros(n)
+    edge_used = np.zeros(base.n_edges)
+    edge_sum = np.zeros(base.n_edges)
     for s in range(n):
         factor = rng.lognormal(0.0, se, base.n_edges) if se > 0 else np.ones(base.n_edges)
         if sg > 0 and len(gate_ids):
@@ -155,6 +135,8 @@ def flow_ensemble(
         gate_flows[s] = np.bincount(on_gate[gate_entry], weights=flow[gate_entry], minlength=len(gate_ids))
         seg_flows[s] = np.bincount(seg_col, weights=flow[seg_edges], minlength=len(seg_ids))
         informal[s] = flow[informal_entry].sum()
+        edge_used += flow > FLOW_EPS
+        edge_sum += flow
         if progress is not None:
             progress(s + 1, n)
     gates = _summary(gate_flows, gate_ids, "gate_id")
@@ -175,13 +157,16 @@ def flow_ensemble(
         samples=n,
         informal_share=float(informal.mean()),
         convergence=convergence,
+        gate_samples=pd.DataFrame(gate_flows, columns=pd.Index(gate_ids, name="gate_id")),
+        edge_usage=edge_used / n,
+        edge_mean_flow=edge_sum / n,
     )
 
 
 def _summary(flows: np.ndarray, ids: np.ndarray, name: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "usage_probability": (flows > 1e-12).mean(axis=0),
+            "usage_probability": (flows > FLOW_EPS).mean(axis=0),
             "mean_flow": flows.mean(axis=0),
             "sd_flow": flows.std(axis=0, ddof=1) if len(flows) > 1 else np.zeros(flows.shape[1]),
         },

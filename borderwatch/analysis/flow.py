@@ -22,6 +22,7 @@ import pandas as pd
 from ..errors import NoRouteError, ParameterError
 from ..network.arrays import GraphArrays
 from ..network.contract import graph_meta, validate_route_graph
+from . import FLOW_EPS
 
 
 @dataclass
@@ -143,7 +144,11 @@ def informal_flow(arrays: GraphArrays, edge_flow: np.ndarray) -> float:
 
 
 def gate_criticality(
-    G: nx.MultiDiGraph, *, arrays: GraphArrays | None = None, demand: Mapping[str, float] | None = None
+    G: nx.MultiDiGraph,
+    *,
+    arrays: GraphArrays | None = None,
+    demand: Mapping[str, float] | None = None,
+    segment_of: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """For every gate: the trafficker's cost rise when it closes, and where its flow goes.
 
@@ -155,6 +160,10 @@ def gate_criticality(
         A prebuilt array view of ``G``.
     demand
         Destination name -> share; default the profile's ``[demand]``.
+    segment_of
+        Border segment per edge (:func:`~borderwatch.analysis.crossings.segment_of_edges`),
+        to name the border segments that take diverted flow; without it they
+        are summed as ``informal``.
 
     Returns
     -------
@@ -163,7 +172,8 @@ def gate_criticality(
         ``cost_rise_h`` (demand-weighted cost with the gate closed minus without),
         ``cost_rise_pct``, ``unreachable_share`` (demand that cannot be delivered
         with it closed), ``diverted_to`` (gates or ``informal`` taking its flow,
-        largest first, with shares). Gates no route uses have zero rise.
+        largest first, with shares; informal crossings by border segment, the
+        three largest named). Gates no route uses have zero rise.
 
     Raises
     ------
@@ -202,17 +212,23 @@ def gate_criticality(
                 cost_rise_h=float(rise),
                 cost_rise_pct=float(100.0 * rise / before.total_cost),
                 unreachable_share=float(lost),
-                diverted_to=_diversion(base, before.edge_flow, after.edge_flow),
+                diverted_to=_diversion(base, before.edge_flow, after.edge_flow, segment_of),
             )
         rows.append(row)
     return pd.DataFrame(rows).set_index("gate_id").sort_values(["cost_rise_h", "flow"], ascending=False)
 
 
-def _diversion(arrays: GraphArrays, before: np.ndarray, after: np.ndarray) -> str:
+def _diversion(arrays: GraphArrays, before: np.ndarray, after: np.ndarray, segment_of: np.ndarray | None) -> str:
     gained = gate_flow(arrays, after).sub(gate_flow(arrays, before), fill_value=0.0)
-    gained = gained[gained > 1e-9].sort_values(ascending=False)
+    gained = gained[gained > FLOW_EPS].sort_values(ascending=False)
     parts = [f"{gid} {share:.2f}" for gid, share in gained.items()]
-    informal = informal_flow(arrays, after) - informal_flow(arrays, before)
-    if informal > 1e-9:
-        parts.append(f"informal {informal:.2f}")
+    entering = np.flatnonzero(arrays.into_vietnam("informal"))
+    change = after[entering] - before[entering]
+    names = segment_of[entering] if segment_of is not None else np.full(len(entering), "", dtype=object)
+    by_segment = pd.Series(change).groupby(pd.Series(names).replace("", "informal").to_numpy()).sum()
+    by_segment = by_segment[by_segment > FLOW_EPS].sort_values(ascending=False)
+    parts += [f"{seg} {share:.2f}" for seg, share in by_segment.head(3).items()]
+    rest = by_segment.iloc[3:].sum()
+    if rest > FLOW_EPS:
+        parts.append(f"other informal {rest:.2f}")
     return ", ".join(parts)

@@ -46,6 +46,10 @@ class PinchPoints:
     node_current
         Node id -> current through the node, summed over the destinations
         (each destination one unit).
+    edge_current
+        Current through every edge of the array view, summed over the
+        destinations: a link's current, shared among its parallel edges of the
+        same direction by conductance (both directions of a link report it).
     resistance
         Destination node -> effective resistance from the origin (h), or NaN
         when it is not connected to the origin.
@@ -54,6 +58,7 @@ class PinchPoints:
     """
 
     node_current: pd.Series
+    edge_current: np.ndarray
     resistance: dict[Hashable, float]
     unreachable: list[Hashable]
 
@@ -83,6 +88,7 @@ def pinch_points(arrays: GraphArrays, origin: Hashable, destinations: Sequence[H
     if not len(destinations):
         raise ParameterError("give at least one destination")
     current = pd.Series(0.0, index=pd.Index(arrays.nodes, name="node"), name="current")
+    edge_current = np.zeros(arrays.n_edges)
     resistance: dict[Hashable, float] = {}
     unreachable: list[Hashable] = []
     sinks = arrays.node_kind == "destination"
@@ -93,14 +99,17 @@ def pinch_points(arrays: GraphArrays, origin: Hashable, destinations: Sequence[H
         others[arrays.row(node)] = False
         closed = others[arrays.edge_u] | others[arrays.edge_v]
         view = arrays.for_destination(node)
-        part, res, lost = _solve(view.without(closed) if closed.any() else view, origin, [node])
+        part, edge_part, res, lost = _solve(view.without(closed) if closed.any() else view, origin, [node])
         current = current.add(part, fill_value=0.0)
+        edge_current += edge_part
         resistance.update(res)
         unreachable.extend(lost)
-    return PinchPoints(node_current=current, resistance=resistance, unreachable=unreachable)
+    return PinchPoints(node_current=current, edge_current=edge_current, resistance=resistance, unreachable=unreachable)
 
 
-def _solve(arrays: GraphArrays, origin: Hashable, destinations: list[Hashable]) -> tuple[pd.Series, dict, list]:
+def _solve(
+    arrays: GraphArrays, origin: Hashable, destinations: list[Hashable]
+) -> tuple[pd.Series, np.ndarray, dict, list]:
     n = len(arrays.nodes)
     live = np.isfinite(arrays.cost)
     u, v = arrays.edge_u[live], arrays.edge_v[live]
@@ -121,6 +130,14 @@ def _solve(arrays: GraphArrays, origin: Hashable, destinations: list[Hashable]) 
     solver = scipy.sparse.linalg.splu(laplacian[free][:, free].tocsc())
     coo = scipy.sparse.triu(sub, k=1).tocoo()
     current = np.zeros(len(component))
+    # per edge: its share of its direction's parallel conductance times the link's conductance
+    lu, lv = local[u[keep]], local[v[keep]]
+    on = (lu >= 0) & (lv >= 0)
+    edge_rows = np.flatnonzero(live)[keep][on]
+    lu, lv = lu[on], lv[on]
+    share = conductance[keep][on] / np.asarray(directed[u[keep][on], v[keep][on]]).ravel()
+    edge_conductance = share * np.asarray(sub[lu, lv]).ravel()
+    edge_current = np.zeros(arrays.n_edges)
     resistance: dict[Hashable, float] = {}
     unreachable = []
     for node in destinations:
@@ -136,8 +153,9 @@ def _solve(arrays: GraphArrays, origin: Hashable, destinations: list[Hashable]) 
         resistance[node] = float(potential[ground] - potential[local[t]])
         flow = np.abs(coo.data * (potential[coo.row] - potential[coo.col]))
         current += 0.5 * (np.bincount(coo.row, flow, len(component)) + np.bincount(coo.col, flow, len(component)))
+        edge_current[edge_rows] += edge_conductance * np.abs(potential[lu] - potential[lv])
     index = pd.Index([arrays.nodes[i] for i in component], name="node")
-    return pd.Series(current, index=index, name="current"), resistance, unreachable
+    return pd.Series(current, index=index, name="current"), edge_current, resistance, unreachable
 
 
 def gate_current(arrays: GraphArrays, node_current: pd.Series) -> pd.Series:

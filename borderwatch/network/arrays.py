@@ -403,7 +403,9 @@ class GraphArrays:
         except (KeyError, TypeError):
             raise UnknownNameError(f"node {node!r} is not in the graph") from None
 
-    def dijkstra(self, sources: Sequence[Hashable], *, limit: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+    def dijkstra(
+        self, sources: Sequence[Hashable], *, limit: float = np.inf, reverse: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Distances and predecessors from each source to every node.
 
         Parameters
@@ -412,6 +414,9 @@ class GraphArrays:
             Node ids.
         limit
             Stop at this cost; farther nodes get ``inf``.
+        reverse
+            Distances from every node *to* each source instead (edges walked
+            backwards; ``pred`` then holds each node's successor).
 
         Returns
         -------
@@ -421,7 +426,11 @@ class GraphArrays:
         """
         idx = [self.row(s) for s in sources]
         dist, pred = scipy.sparse.csgraph.dijkstra(
-            self.matrix, directed=True, indices=idx, return_predecessors=True, limit=limit
+            self.matrix.T.tocsr() if reverse else self.matrix,
+            directed=True,
+            indices=idx,
+            return_predecessors=True,
+            limit=limit,
         )
         return np.atleast_2d(dist), np.atleast_2d(pred)
 

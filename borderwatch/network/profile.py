@@ -181,6 +181,17 @@ OPTIONS: dict[str, Option] = {
         Option("ensemble.seed", _number(low=0, integer=True), "random seed of the ensemble"),
         Option("ensemble.sigma_edge", _number(low=0.0, high=3.0), "log-sd of the per-edge cost factor"),
         Option("ensemble.sigma_gate", _number(low=0.0, high=3.0), "log-sd of the per-gate cost factor"),
+        *(
+            Option(f"closing.{cls}", _NON_NEGATIVE, f"cost of closing one {cls} gate (patrol teams)")
+            for cls in ("international", "primary", "secondary")
+        ),
+        Option("closing.informal_per_km", _NON_NEGATIVE, "cost of closing a km of border to informal crossings"),
+        Option("cut.within_pct", _number(low=0.0, high=1000.0), "the cut blocks routes up to this % above least cost"),
+        *(
+            Option(f"ranking.{c}", _NON_NEGATIVE, f"weight of the '{c}' component of the gate score")
+            for c in ("flow", "usage", "criticality", "cut", "pinch", "exposure", "travel", "incidents")
+        ),
+        Option("ranking.incident_match_km", _POSITIVE, "incidents match a gate or segment within this distance (km)"),
         Option("demand.*", _NON_NEGATIVE, "share of flow from the origin to each destination"),
     ]
 }

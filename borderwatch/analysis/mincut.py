@@ -1,0 +1,265 @@
+"""Minimum cuts: the cheapest set of crossing units that separates the origin from the destinations.
+
+Each cuttable edge belongs to a *unit* (a gate, a border segment's informal
+crossings, or on a user graph one link), and closing a unit closes all its
+edges at the unit's closing cost.  Every other edge cannot be cut.  The
+problem is solved as a maximum flow (``scipy.sparse.csgraph.maximum_flow``,
+compiled Dinic) on a network in which each unit is a hub pair
+``in -> out`` whose capacity is the closing cost, every member edge
+``u -> v`` becomes ``u -> in`` and ``out -> v`` of unlimited capacity, and
+every destination drains into one sink.  The cut units are the hubs whose
+``in`` side the residual network still reaches from the origin and whose
+``out`` side it does not.
+
+Joining a unit's edges at one hub adds paths between its own ends (from one
+member's tail to another member's head).  A cut of the hub network is
+therefore always a cut of the route graph; it is the cheapest one as long as
+those shortcuts open nothing new, which holds when the heads of one unit's
+edges are connected to each other without crossing another unit (true of a
+5 km border stretch on the lattice).
+
+``within_pct`` restricts the cut to the traffickers' *plausible* routes: only
+edges that lie on some route to a destination costing at most ``(1 +
+within_pct/100)`` times its least cost are kept (``d(origin, u) + cost(u, v)
++ d(v, destination) <= bound``); the cut then blocks every such route (and
+may block more, since pieces of several plausible routes can form a longer
+one).  Without a bound the cut separates every route, which on the shipped
+graph is the whole border that the traffickers can reach, because off-road
+crossings are possible everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import scipy.sparse
+import scipy.sparse.csgraph
+
+from ..errors import NoRouteError, ParameterError
+from ..network.arrays import GraphArrays
+from ..network.contract import validate_route_graph
+from .crossings import crossing_units, gate_classes, segment_of_edges
+from .flow import demand_of
+
+#: Closing costs are rounded to this resolution for the integer max-flow solver.
+COST_RESOLUTION = 1e-3
+_INT_LIMIT = 2**31 - 1
+
+
+@dataclass
+class MinimumCut:
+    """Result of :func:`minimum_cut`.
+
+    Attributes
+    ----------
+    value
+        Total closing cost of the cut units (in the unit of ``unit_cost``).
+    units
+        The cut units, indexed by unit name, with ``closing_cost`` (and any
+        other column of the ``unit_cost`` table), cheapest first.
+    edges
+        Indices of the edges of the cut units.
+    source_side
+        Mask of the nodes the origin still reaches after the cut.
+    within_pct
+        The route-cost bound used, or ``None`` for every route.
+    """
+
+    value: float
+    units: pd.DataFrame
+    edges: np.ndarray
+    source_side: np.ndarray
+    within_pct: float | None
+
+
+def minimum_cut(
+    arrays: GraphArrays,
+    origin: Hashable,
+    destinations: Sequence[Hashable],
+    *,
+    unit_of_edge: np.ndarray,
+    unit_cost: pd.DataFrame | Mapping[str, float],
+    within_pct: float | None = None,
+) -> MinimumCut:
+    """Cheapest set of units whose closing leaves no (plausible) route to any destination.
+
+    Parameters
+    ----------
+    arrays
+        The array view (edges with ``inf`` cost are already closed).
+    origin
+        Origin node id.
+    destinations
+        Destination node ids; each destination's graph rule applies to its
+        routes, and all are cut together (on the union of the edges their
+        routes may use).
+    unit_of_edge
+        Unit name per edge; "" for an edge that cannot be cut.
+    unit_cost
+        Unit name -> closing cost (>= 0), or a table with a ``closing_cost``
+        column indexed by unit name (its other columns are kept in the result).
+    within_pct
+        Block only routes costing at most this percentage above each
+        destination's least cost (``None``: every route).
+
+    Returns
+    -------
+    MinimumCut
+
+    Raises
+    ------
+    ParameterError
+        No destination, a unit without a cost, a negative or non-finite cost,
+        a negative bound, or a destination reachable without crossing any
+        unit (no finite cut).
+    NoRouteError
+        No destination can be reached at all (nothing to cut).
+    """
+    if not len(destinations):
+        raise ParameterError("give at least one destination")
+    if within_pct is not None and not (np.isfinite(within_pct) and within_pct >= 0):
+        raise ParameterError(f"within_pct must be a number >= 0 or None, got {within_pct!r}")
+    table = unit_cost if isinstance(unit_cost, pd.DataFrame) else pd.DataFrame({"closing_cost": pd.Series(unit_cost)})
+    unit_of_edge = np.asarray(unit_of_edge, dtype=object)
+    if unit_of_edge.shape != (arrays.n_edges,):
+        raise ParameterError(f"unit_of_edge has shape {unit_of_edge.shape}; give one name per edge ({arrays.n_edges})")
+    names = sorted(set(unit_of_edge) - {""})
+    missing = [u for u in names if u not in table.index]
+    if missing:
+        raise ParameterError(f"no closing cost for units {', '.join(map(repr, missing[:5]))}; add them to unit_cost")
+    costs = table.loc[names, "closing_cost"].to_numpy(dtype=float)
+    if len(costs) and not (np.isfinite(costs).all() and (costs >= 0).all()):
+        bad = [u for u, c in zip(names, costs, strict=True) if not (np.isfinite(c) and c >= 0)]
+        raise ParameterError(f"closing costs must be finite and >= 0; fix {', '.join(map(repr, bad[:5]))}")
+
+    relevant, reached = _relevant_edges(arrays, origin, destinations, within_pct)
+    if not reached:
+        raise NoRouteError(f"no destination can be reached from {origin!r}; there is nothing to cut")
+    n, n_units = len(arrays.nodes), len(names)
+    sink = n + 2 * n_units
+    unit_index = {u: i for i, u in enumerate(names)}
+    e = np.flatnonzero(relevant)
+    member = np.array([unit_index.get(x, -1) for x in unit_of_edge[e]], dtype=np.int64)
+    plain, cut = e[member < 0], e[member >= 0]
+    hub_in, hub_out = n + 2 * member[member >= 0], n + 2 * member[member >= 0] + 1
+    scaled = np.round(costs / COST_RESOLUTION).astype(np.int64)
+    infinite = int(scaled.sum()) + 1
+    if infinite > _INT_LIMIT:
+        raise ParameterError("closing costs are too large for the solver; express them in larger units")
+    targets = np.array([arrays.row(t) for t in reached], dtype=np.int64)
+    tail = np.concatenate([arrays.edge_u[plain], arrays.edge_u[cut], hub_out, n + 2 * np.arange(n_units), targets])
+    head = np.concatenate(
+        [arrays.edge_v[plain], hub_in, arrays.edge_v[cut], n + 2 * np.arange(n_units) + 1, [sink] * len(targets)]
+    )
+    capacity = np.concatenate(
+        [np.full(len(plain) + 2 * len(cut), infinite), scaled, np.full(len(targets), infinite)]
+    ).astype(np.int64)
+    keep = tail != head
+    size = sink + 1
+    network = scipy.sparse.coo_matrix((capacity[keep], (tail[keep], head[keep])), shape=(size, size)).tocsr()
+    network.sum_duplicates()
+    network.data = np.minimum(network.data, infinite).astype(np.int32)
+    result = scipy.sparse.csgraph.maximum_flow(network, arrays.row(origin), sink)
+    if result.flow_value >= infinite:
+        raise ParameterError(
+            "a destination can be reached without crossing any cuttable unit, so no cut separates it; "
+            "check that the destinations lie beyond the units (e.g. inside Vietnam)"
+        )
+    residual = (network - result.flow).tocsr()
+    residual.data = (residual.data > 0).astype(np.int8)
+    residual.eliminate_zeros()
+    seen = np.zeros(size, dtype=bool)
+    seen[scipy.sparse.csgraph.breadth_first_order(residual, arrays.row(origin), return_predecessors=False)] = True
+    chosen = [u for i, u in enumerate(names) if seen[n + 2 * i] and not seen[n + 2 * i + 1]]
+    units = table.loc[chosen].sort_values(["closing_cost"], kind="stable")
+    return MinimumCut(
+        value=float(result.flow_value * COST_RESOLUTION),
+        units=units,
+        edges=np.flatnonzero(np.isin(unit_of_edge, chosen)),
+        source_side=seen[:n],
+        within_pct=within_pct,
+    )
+
+
+def border_cut(
+    G: nx.MultiDiGraph,
+    *,
+    segments: gpd.GeoDataFrame,
+    arrays: GraphArrays | None = None,
+    destinations: Sequence[str] | None = None,
+    within_pct: float | None = None,
+    every_route: bool = False,
+    segment_of: np.ndarray | None = None,
+) -> MinimumCut:
+    """Cheapest set of gates and border segments that separates the origin from the destinations.
+
+    Parameters
+    ----------
+    G
+        A route graph built by borderwatch (its profile's ``[closing]`` and
+        ``[cut]`` tables give the closing costs and the default bound).
+    segments
+        The border segments (:func:`borderwatch.segment_borders`).
+    arrays
+        A prebuilt array view of ``G``.
+    destinations
+        Destination names; default the ``[demand]`` destinations inside Vietnam.
+    within_pct
+        Route-cost bound in % (see :func:`minimum_cut`); default the profile's
+        ``cut.within_pct``.
+    every_route
+        Cut every route, however dear (ignores ``within_pct``).
+    segment_of
+        Border segment per edge, if already computed (:func:`segment_of_edges`).
+
+    Returns
+    -------
+    MinimumCut
+        Its ``units`` table has ``kind`` (gate/segment), ``id``, ``border``,
+        ``closing_cost`` and ``length_km``.
+
+    Raises
+    ------
+    ParameterError
+        The graph has no profile, or a destination name is not in its
+        ``[demand]`` table.
+    """
+    meta = validate_route_graph(G)
+    if meta.profile is None:
+        raise ParameterError("the graph has no cost profile; build it with borderwatch (build_route_graph)")
+    base = arrays if arrays is not None else GraphArrays.from_graph(G)
+    if destinations is None:
+        nodes = [n for n in demand_of(G) if base.node_country[base.row(n)] == "VNM"]
+    else:
+        nodes = list(demand_of(G, {name: 1.0 for name in destinations}))
+    seg_of = segment_of if segment_of is not None else segment_of_edges(G, base, segments)
+    unit_of_edge, units = crossing_units(
+        base, seg_of, segments, gate_class=gate_classes(G, base), closing=dict(meta.profile["closing"])
+    )
+    bound = None if every_route else float(meta.profile["cut"]["within_pct"] if within_pct is None else within_pct)
+    return minimum_cut(base, meta.origin, nodes, unit_of_edge=unit_of_edge, unit_cost=units, within_pct=bound)
+
+
+def _relevant_edges(
+    arrays: GraphArrays, origin: Hashable, destinations: Sequence[Hashable], within_pct: float | None
+) -> tuple[np.ndarray, list[Hashable]]:
+    """Edges that some (plausible) route to a destination may use, and the destinations reached."""
+    relevant = np.zeros(arrays.n_edges, dtype=bool)
+    reached = []
+    for node in destinations:
+        view = arrays.for_destination(node)
+        from_origin = view.dijkstra([origin])[0][0]
+        to_node = view.dijkstra([node], reverse=True)[0][0]
+        least = from_origin[arrays.row(node)]
+        if not np.isfinite(least):
+            continue
+        reached.append(node)
+        bound = np.inf if within_pct is None else least * (1.0 + within_pct / 100.0) * (1 + 1e-12) + 1e-12
+        through = from_origin[arrays.edge_u] + view.cost + to_node[arrays.edge_v]
+        relevant |= np.isfinite(through) & (through <= bound)
+    return relevant, reached
