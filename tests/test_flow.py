@@ -150,7 +150,7 @@ def test_ensemble_is_reproducible_and_without_noise_is_the_least_cost_flow():
     pd_testing.assert_frame_equal(a.gates, b.gates)
     still = flow_ensemble(ensemble_graph(0.0), demand={"North": 1.0}, samples=5)
     assert still.gates.loc["G1", "usage_probability"] == 1.0 and still.gates.loc["G2", "mean_flow"] == 0.0
-    with pytest.raises(ParameterError, match="samples must be >= 1, got 0"):
+    with pytest.raises(ParameterError, match="samples must be an integer >= 1, got 0"):
         flow_ensemble(ensemble_graph(0.5), demand={"North": 1.0}, samples=0)
 
 

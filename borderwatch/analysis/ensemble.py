@@ -12,7 +12,7 @@ still move between the first half of the samples and all of them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -104,23 +104,79 @@ def flow_ensemble(
     if meta.profile is None:
         raise ParameterError("the graph has no cost profile; build it with borderwatch (build_route_graph)")
     table = meta.profile["ensemble"]
-    n = int(table["samples"] if samples is None else samples)
-    if isinstance(samples, bool) or n < 1:
-        raise ParameterError(f"samples must be >= 1, got {samples!r}")
-    rng = np.random.default_rng(int(table["seed"] if seed is None else seed))
     base = arrays if arrays is not None else GraphArrays.from_graph(G)
-    shares = demand_of(G, demand)
+    seg_of = segment_of_edges(G, base, segments) if segments is not None else None
+    return ensemble_of(
+        base,
+        meta.origin,
+        demand_of(G, demand),
+        samples=table["samples"] if samples is None else samples,
+        seed=int(table["seed"] if seed is None else seed),
+        sigma_edge=float(table["sigma_edge"]),
+        sigma_gate=float(table["sigma_gate"]),
+        segment_of=seg_of,
+        progress=progress,
+    )
+
+
+def ensemble_of(
+    arrays: GraphArrays,
+    origin: Hashable,
+    shares: Mapping[Hashable, float],
+    *,
+    samples: int,
+    seed: int,
+    sigma_edge: float,
+    sigma_gate: float,
+    segment_of: np.ndarray | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Ensemble:
+    """Run the ensemble on any array view (:func:`flow_ensemble` on a route graph).
+
+    Parameters
+    ----------
+    arrays
+        The array view.
+    origin
+        Origin node id.
+    shares
+        Destination node -> share of the demand (summing to 1).
+    samples, seed
+        Number of samples (>= 1) and random seed.
+    sigma_edge, sigma_gate
+        Log-sd of the per-edge and per-gate cost factors (>= 0).
+    segment_of
+        Border segment per edge (``None``: no segment table).
+    progress
+        Called as ``progress(done, total)`` after each sample.
+
+    Returns
+    -------
+    Ensemble
+
+    Raises
+    ------
+    ParameterError
+        ``samples`` < 1 or a negative sigma.
+    """
+    n = samples
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ParameterError(f"samples must be an integer >= 1, got {samples!r}")
+    if not (sigma_edge >= 0 and sigma_gate >= 0):
+        raise ParameterError(f"sigma_edge and sigma_gate must be >= 0, got {sigma_edge!r} and {sigma_gate!r}")
+    rng = np.random.default_rng(seed)
+    base = arrays
     gate_ids = np.array(sorted(set(base.gate_id[base.crossing == "gate"])), dtype=object)
     gate_index = {g: i for i, g in enumerate(gate_ids)}
     on_gate = np.array([gate_index.get(g, -1) for g in base.gate_id])
     gate_entry = np.flatnonzero(base.into_vietnam("gate"))
     informal_entry = base.into_vietnam("informal")
-    seg_of = segment_of_edges(G, base, segments) if segments is not None else np.full(base.n_edges, "", dtype=object)
+    seg_of = segment_of if segment_of is not None else np.full(base.n_edges, "", dtype=object)
     seg_ids = np.array(sorted(set(seg_of) - {""}), dtype=object)
     seg_index = {s: i for i, s in enumerate(seg_ids)}
     seg_edges = np.flatnonzero(seg_of != "")
     seg_col = np.array([seg_index[s] for s in seg_of[seg_edges]], dtype=np.int64)
-    se, sg = table["sigma_edge"], table["sigma_gate"]
+    se, sg = sigma_edge, sigma_gate
     gate_flows = np.zeros((n, len(gate_ids)))
     seg_flows = np.zeros((n, len(seg_ids)))
     informal = np.zeros(n)
@@ -131,7 +187,7 @@ def flow_ensemble(
         if sg > 0 and len(gate_ids):
             per_gate = rng.lognormal(0.0, sg, len(gate_ids))
             factor = np.where(on_gate >= 0, factor * per_gate[np.maximum(on_gate, 0)], factor)
-        flow = least_cost_flow(base.with_cost(base.cost * factor), meta.origin, shares).edge_flow
+        flow = least_cost_flow(base.with_cost(base.cost * factor), origin, shares).edge_flow
         gate_flows[s] = np.bincount(on_gate[gate_entry], weights=flow[gate_entry], minlength=len(gate_ids))
         seg_flows[s] = np.bincount(seg_col, weights=flow[seg_edges], minlength=len(seg_ids))
         informal[s] = flow[informal_entry].sum()

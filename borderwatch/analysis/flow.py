@@ -182,8 +182,41 @@ def gate_criticality(
     """
     meta = validate_route_graph(G)
     base = arrays if arrays is not None else GraphArrays.from_graph(G)
-    shares = demand_of(G, demand)
-    before = least_cost_flow(base, meta.origin, shares)
+    return criticality_of(base, meta.origin, demand_of(G, demand), segment_of=segment_of)
+
+
+def criticality_of(
+    arrays: GraphArrays,
+    origin: Hashable,
+    shares: Mapping[Hashable, float],
+    *,
+    segment_of: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Gate criticality on any array view (:func:`gate_criticality` on a route graph).
+
+    Parameters
+    ----------
+    arrays
+        The array view; gates are its edges with ``crossing == "gate"``.
+    origin
+        Origin node id.
+    shares
+        Destination node -> share of the demand (summing to 1).
+    segment_of
+        Border segment per edge, to name segments that take diverted flow.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`gate_criticality`.
+
+    Raises
+    ------
+    NoRouteError
+        A destination cannot be reached even with every gate open.
+    """
+    base = arrays
+    before = least_cost_flow(base, origin, shares)
     flows = gate_flow(base, before.edge_flow)
     rows = []
     for gid in sorted(set(base.gate_id[base.crossing == "gate"])):
@@ -202,11 +235,11 @@ def gate_criticality(
             lost = 0.0
             for node, share in shares.items():
                 try:
-                    closed.for_destination(node).path_edges(meta.origin, node)
+                    closed.for_destination(node).path_edges(origin, node)
                     reachable[node] = share
                 except NoRouteError:
                     lost += share
-            after = least_cost_flow(closed, meta.origin, reachable)
+            after = least_cost_flow(closed, origin, reachable)
             rise = sum(reachable[n] * (after.cost[n] - before.cost[n]) for n in reachable)
             row.update(
                 cost_rise_h=float(rise),

@@ -151,6 +151,8 @@ class GraphArrays:
             ekey, cost = np.concatenate([ekey, ekey]), np.concatenate([cost, cost])
             floats = {a: np.concatenate([x, x]) for a, x in floats.items()}
             texts = {a: np.concatenate([x, x]) for a, x in texts.items()}
+        # a user graph may mark gates by gate_id alone
+        texts["crossing"] = np.where((texts["gate_id"] != "") & (texts["crossing"] == ""), "gate", texts["crossing"])
         pairs = _Pairs.of(eu, ev)
         matrix, entry = _collapse(pairs, cost, len(nodes))
         return cls(
@@ -332,9 +334,12 @@ class GraphArrays:
         Returns
         -------
         numpy.ndarray
-            Boolean, one value per edge.
+            Boolean, one value per edge.  On a graph whose nodes carry no
+            country (a user graph), every crossing edge counts.
         """
         kind = self.crossing != "" if crossing is None else self.crossing == crossing
+        if not self.node_country.any():
+            return kind
         return kind & (self.node_country[self.edge_v] == "VNM")
 
     def gate_edges(self, gate_ids: Sequence[str] | None = None) -> np.ndarray:

@@ -1,0 +1,317 @@
+"""Every chokepoint metric of one graph, computed once: flow, ensemble, criticality, minimum cut, pinch points.
+
+:func:`route_graph_chokepoints` runs them on a borderwatch route graph (its
+profile gives the demand, the ensemble, the closing costs and the cut bound);
+:func:`graph_chokepoints` on any graph with a ``cost`` on its edges (a user
+graph: equal demand over the destinations, unreachable destinations reported
+and left out, gates are edges with a ``gate_id``, and every other link can be
+cut at its ``closing_cost``, default 1).  The ranking
+(:mod:`borderwatch.analysis.ranking`) and the ``chokepoints`` command read
+the result.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from ..errors import NoRouteError, ParameterError
+from ..network.arrays import GraphArrays
+from ..network.contract import validate_route_graph
+from ..network.profile import load_profile
+from .crossings import crossing_units, gate_classes, segment_of_edges
+from .ensemble import Ensemble, ensemble_of
+from .flow import Flow, criticality_of, demand_of, least_cost_flow
+from .mincut import MinimumCut, minimum_cut
+from .pinch import PinchPoints, pinch_points
+
+
+@dataclass
+class Chokepoints:
+    """All chokepoint metrics of one graph.
+
+    Attributes
+    ----------
+    arrays
+        The array view the metrics index (edges, nodes).
+    origin
+        Origin node id.
+    shares
+        Destination node -> share of the demand.
+    flow, ensemble, criticality, cut, pinch
+        The results of :func:`~borderwatch.analysis.flow.least_cost_flow`,
+        :func:`~borderwatch.analysis.ensemble.ensemble_of`,
+        :func:`~borderwatch.analysis.flow.criticality_of`,
+        :func:`~borderwatch.analysis.mincut.minimum_cut` and
+        :func:`~borderwatch.analysis.pinch.pinch_points`.
+    segment_of, unit_of_edge
+        Border segment and cut unit of every edge ("" where none).
+    unreachable
+        Destinations that cannot be reached (left out of every metric).
+    timings_s
+        Seconds per step.
+    """
+
+    arrays: GraphArrays
+    origin: Hashable
+    shares: dict[Hashable, float]
+    flow: Flow
+    ensemble: Ensemble
+    criticality: pd.DataFrame
+    cut: MinimumCut
+    pinch: PinchPoints
+    segment_of: np.ndarray
+    unit_of_edge: np.ndarray
+    unreachable: list[Hashable] = field(default_factory=list)
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def origin_distance(self) -> np.ndarray:
+        """Least cost (h) from the origin to every node (no graph rule applied)."""
+        return self.arrays.dijkstra([self.origin])[0][0]
+
+
+def analyse(
+    arrays: GraphArrays,
+    origin: Hashable,
+    shares: Mapping[Hashable, float],
+    *,
+    ensemble: Mapping[str, float],
+    segment_of: np.ndarray,
+    unit_of_edge: np.ndarray,
+    unit_cost: pd.DataFrame,
+    cut_destinations: Sequence[Hashable],
+    within_pct: float | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Chokepoints:
+    """Run every metric on an array view.
+
+    Parameters
+    ----------
+    arrays
+        The array view.
+    origin
+        Origin node id.
+    shares
+        Destination node -> share of the demand (summing to 1; all reachable).
+    ensemble
+        ``samples``, ``seed``, ``sigma_edge``, ``sigma_gate``.
+    segment_of, unit_of_edge, unit_cost
+        Border segment and cut unit per edge; the units' closing costs.
+    cut_destinations
+        Destinations the minimum cut separates from the origin.
+    within_pct
+        The cut's route-cost bound (``None``: every route).
+    progress
+        Called as ``progress(done, total)`` after each ensemble sample.
+
+    Returns
+    -------
+    Chokepoints
+    """
+    timings: dict[str, float] = {}
+
+    def timed(name: str, step: Callable[[], object]) -> object:
+        started = time.perf_counter()
+        result = step()
+        timings[name] = round(time.perf_counter() - started, 3)
+        return result
+
+    flow = timed("flow", lambda: least_cost_flow(arrays, origin, shares))
+    criticality = timed("criticality", lambda: criticality_of(arrays, origin, shares, segment_of=segment_of))
+    cut = timed(
+        "minimum_cut",
+        lambda: minimum_cut(
+            arrays, origin, cut_destinations, unit_of_edge=unit_of_edge, unit_cost=unit_cost, within_pct=within_pct
+        ),
+    )
+    pinch = timed("pinch_points", lambda: pinch_points(arrays, origin, list(shares)))
+    runs = timed(
+        "ensemble",
+        lambda: ensemble_of(
+            arrays,
+            origin,
+            shares,
+            samples=ensemble["samples"],
+            seed=int(ensemble["seed"]),
+            sigma_edge=float(ensemble["sigma_edge"]),
+            sigma_gate=float(ensemble["sigma_gate"]),
+            segment_of=segment_of,
+            progress=progress,
+        ),
+    )
+    return Chokepoints(
+        arrays=arrays,
+        origin=origin,
+        shares=dict(shares),
+        flow=flow,
+        ensemble=runs,
+        criticality=criticality,
+        cut=cut,
+        pinch=pinch,
+        segment_of=segment_of,
+        unit_of_edge=unit_of_edge,
+        timings_s=timings,
+    )
+
+
+def route_graph_chokepoints(
+    G: nx.MultiDiGraph,
+    *,
+    segments: gpd.GeoDataFrame,
+    arrays: GraphArrays | None = None,
+    samples: int | None = None,
+    seed: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Chokepoints:
+    """Run every chokepoint metric on a borderwatch route graph.
+
+    Parameters
+    ----------
+    G
+        A route graph built by borderwatch.
+    segments
+        Border segments (:func:`borderwatch.segment_borders`).
+    arrays
+        A prebuilt array view of ``G``.
+    samples, seed
+        Override the profile's ``ensemble.samples`` and ``ensemble.seed``.
+    progress
+        Called as ``progress(done, total)`` after each ensemble sample.
+
+    Returns
+    -------
+    Chokepoints
+        The minimum cut separates the origin from the ``[demand]``
+        destinations inside Vietnam, within the profile's ``cut.within_pct``.
+
+    Raises
+    ------
+    ParameterError
+        The graph has no profile, or ``samples`` < 1.
+    """
+    meta = validate_route_graph(G)
+    if meta.profile is None:
+        raise ParameterError("the graph has no cost profile; build it with borderwatch (build_route_graph)")
+    profile = meta.profile
+    base = arrays if arrays is not None else GraphArrays.from_graph(G)
+    seg_of = segment_of_edges(G, base, segments)
+    units, costs = crossing_units(
+        base, seg_of, segments, gate_class=gate_classes(G, base), closing=dict(profile["closing"])
+    )
+    shares = demand_of(G)
+    table = dict(profile["ensemble"])
+    table.update({k: v for k, v in (("samples", samples), ("seed", seed)) if v is not None})
+    return analyse(
+        base,
+        meta.origin,
+        shares,
+        ensemble=table,
+        segment_of=seg_of,
+        unit_of_edge=units,
+        unit_cost=costs,
+        cut_destinations=[n for n in shares if base.node_country[base.row(n)] == "VNM"],
+        within_pct=float(profile["cut"]["within_pct"]),
+        progress=progress,
+    )
+
+
+def graph_chokepoints(
+    G: nx.MultiDiGraph,
+    *,
+    origin: Hashable,
+    destinations: Sequence[Hashable],
+    samples: int | None = None,
+    seed: int | None = None,
+    within_pct: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Chokepoints:
+    """Run every chokepoint metric on any graph with a ``cost`` on its edges.
+
+    Parameters
+    ----------
+    G
+        The graph (e.g. read by :func:`borderwatch.load_graph`).
+    origin
+        Origin node id.
+    destinations
+        Destination node ids, equal shares of the demand; unreachable ones
+        are listed in :attr:`Chokepoints.unreachable` and left out.
+    samples, seed
+        Ensemble size and seed (default the default profile's ``[ensemble]``,
+        whose sigmas also apply).
+    within_pct
+        The cut's route-cost bound (``None``: every route).
+    progress
+        Called as ``progress(done, total)`` after each ensemble sample.
+
+    Returns
+    -------
+    Chokepoints
+        Cut units: ``gate:<gate_id>`` for gate edges, ``link:<u>|<v>`` (both
+        directions together) for every other link, at its ``closing_cost``
+        (default 1; a gate at the largest of its edges').
+
+    Raises
+    ------
+    UnknownNameError
+        The origin or a destination is not a node of the graph.
+    NoRouteError
+        No destination can be reached.
+    """
+    arrays = GraphArrays.from_graph(G)
+    for node in [origin, *destinations]:
+        arrays.row(node)  # names an unknown node
+    if not len(destinations):
+        raise ParameterError("give at least one destination (--to NODE_ID)")
+    dist = arrays.dijkstra([origin])[0][0]
+    reached = [d for d in dict.fromkeys(destinations) if np.isfinite(dist[arrays.row(d)])]
+    unreachable = [d for d in dict.fromkeys(destinations) if d not in reached]
+    if not reached:
+        raise NoRouteError(f"none of the destinations can be reached from {origin!r}; check the graph's edges")
+    units, costs = _link_units(G, arrays)
+    table = dict(load_profile()["ensemble"])
+    table.update({k: v for k, v in (("samples", samples), ("seed", seed)) if v is not None})
+    result = analyse(
+        arrays,
+        origin,
+        {d: 1.0 / len(reached) for d in reached},
+        ensemble=table,
+        segment_of=np.full(arrays.n_edges, "", dtype=object),
+        unit_of_edge=units,
+        unit_cost=costs,
+        cut_destinations=reached,
+        within_pct=within_pct,
+        progress=progress,
+    )
+    result.unreachable = unreachable
+    return result
+
+
+def _link_units(G: nx.MultiDiGraph, arrays: GraphArrays) -> tuple[np.ndarray, pd.DataFrame]:
+    names = np.empty(arrays.n_edges, dtype=object)
+    units: dict[str, dict] = {}
+    for e in range(arrays.n_edges):
+        u, v, key = arrays.edge_id(e)
+        data = G.edges[u, v, key] if G.is_multigraph() else G.edges[u, v]
+        if arrays.gate_id[e]:
+            kind, ident = "gate", arrays.gate_id[e]
+        else:
+            kind, ident = "link", "|".join(sorted((str(u), str(v))))
+        value = pd.to_numeric(data.get("closing_cost", 1.0), errors="coerce")
+        if not (np.isfinite(value) and value >= 0):
+            raise ParameterError(
+                f"edge {u!r} -> {v!r} has closing_cost {data.get('closing_cost')!r}; give a number >= 0"
+            )
+        names[e] = f"{kind}:{ident}"
+        unit = units.setdefault(names[e], {"kind": kind, "id": ident, "border": "", "closing_cost": 0.0})
+        unit["closing_cost"] = max(unit["closing_cost"], float(value))
+    table = pd.DataFrame.from_dict(units, orient="index").assign(length_km=np.nan).sort_index()
+    table.index.name = "unit"
+    return names, table

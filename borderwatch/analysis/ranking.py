@@ -1,0 +1,462 @@
+"""Risk ranking of every border gate, and of the border stretches no gate covers.
+
+Each gate gets its components side by side, each scaled to 0..1 over the
+ranked gates, and a score: the weighted mean of the scaled components
+(weights: profile ``[ranking]``, or ``weights=``).
+
+=============== ============================================= ===========================
+component       column                                        scaled as
+=============== ============================================= ===========================
+``flow``        ``flow_share``: least-cost share of demand    value / largest
+``usage``       ``usage_probability`` in the ensemble         value / largest
+``criticality`` ``cost_rise_h`` when the gate closes          value / largest
+``cut``         ``in_min_cut`` (1 or 0)                       as is
+``pinch``       ``pinch_current`` (circuit theory)            value / largest
+``exposure``    ``class_exposure`` of the gate's class        smallest / value (less watched = riskier)
+``travel``      ``travel_cost_h`` from the Golden Triangle    smallest / value (closer = riskier)
+``incidents``   ``incidents`` (weighted count), if given      value / largest
+=============== ============================================= ===========================
+
+Ranks run 1 (highest score) downwards; equal scores are ordered by
+``gate_id``.  Gates left out of the graph (unplaced) or unreachable are
+listed with their reason but not ranked.  The rank interval is the 5th-95th
+percentile of each gate's rank when the ``flow`` component is taken from one
+ensemble sample at a time (the other components fixed).  ``agreement`` is
+the Spearman rank correlation between every pair of components and the score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import scipy.stats
+
+from ..borders import borderlines, segment_borders
+from ..errors import ParameterError
+from ..gates import place_gates
+from ..network.arrays import GraphArrays
+from ..network.contract import validate_route_graph
+from ..network.nearest import PointIndex
+from ..region import Region
+from . import FLOW_EPS
+from .chokepoints import Chokepoints, route_graph_chokepoints
+from .flow import gate_flow
+from .incidents import read_incidents
+
+#: Component name -> (column, True when a larger value means more risk).
+COMPONENTS: dict[str, tuple[str, bool]] = {
+    "flow": ("flow_share", True),
+    "usage": ("usage_probability", True),
+    "criticality": ("cost_rise_h", True),
+    "cut": ("in_min_cut", True),
+    "pinch": ("pinch_current", True),
+    "exposure": ("class_exposure", False),
+    "travel": ("travel_cost_h", False),
+    "incidents": ("incidents", True),
+}
+#: Components of the border-segment ranking (no class, no closing of a gate).
+SEGMENT_COMPONENTS = ("flow", "usage", "cut", "pinch", "travel", "incidents")
+
+
+@dataclass
+class GateRanking:
+    """Result of :func:`rank_gates`.
+
+    Attributes
+    ----------
+    gates
+        One row per gate of the table (see :func:`rank_gates`).
+    segments
+        One row per border segment with informal crossings into Vietnam:
+        ``segment_id``, ``border``, ``gate_ids`` (gates on the stretch),
+        ``rank`` (only stretches no gate covers), ``score`` and components.
+    agreement
+        Spearman rank correlations between the components and the score
+        over the ranked gates (NaN where a component is constant).
+    weights
+        The weights used (normalised to sum 1 over the components in use).
+    incidents
+        The matched incident table, or ``None``.
+    chokepoints
+        The metrics the ranking was made from.
+    """
+
+    gates: pd.DataFrame
+    segments: pd.DataFrame
+    agreement: pd.DataFrame
+    weights: dict[str, float]
+    incidents: pd.DataFrame | None
+    chokepoints: Chokepoints
+
+
+def check_weights(weights: Mapping[str, float], *, use: tuple[str, ...]) -> dict[str, float]:
+    """Validate score weights and normalise those in ``use`` to sum 1.
+
+    Parameters
+    ----------
+    weights
+        Component name -> weight (>= 0).
+    use
+        Components available.
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    ParameterError
+        An unknown component, a negative or non-numeric weight, or all zero.
+    """
+    unknown = sorted(set(weights) - set(COMPONENTS) - {"incident_match_km"})
+    if unknown:
+        raise ParameterError(f"unknown score components {', '.join(unknown)}; use {', '.join(COMPONENTS)}")
+    chosen = {}
+    for name in use:
+        value = weights.get(name, 0.0)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (np.isfinite(value) and value >= 0):
+            raise ParameterError(f"weight of {name!r} must be a number >= 0, got {value!r}")
+        chosen[name] = float(value)
+    total = sum(chosen.values())
+    if not total > 0:
+        raise ParameterError(f"the weights of {', '.join(use)} are all 0; give at least one a weight > 0")
+    return {k: v / total for k, v in chosen.items()}
+
+
+def scaled(values: pd.Series, *, larger_is_riskier: bool) -> pd.Series:
+    """Scale a component to 0..1: ``value / largest``, or ``smallest / value`` when smaller is riskier.
+
+    Parameters
+    ----------
+    values
+        Non-negative values (``inf`` allowed when smaller is riskier: scaled 0).
+    larger_is_riskier
+        Direction of the component.
+
+    Returns
+    -------
+    pandas.Series
+    """
+    values = values.astype(float)
+    if larger_is_riskier:
+        top = values.max()
+        return values / top if top > 0 else values * 0.0
+    finite = values[np.isfinite(values) & (values > 0)]
+    if finite.empty:
+        return pd.Series(np.where(values == 0, 1.0, 0.0), index=values.index)
+    return pd.Series(np.where(values > 0, finite.min() / values, 1.0), index=values.index).fillna(0.0)
+
+
+def score(table: pd.DataFrame, weights: Mapping[str, float]) -> pd.Series:
+    """Weighted mean of the scaled components.
+
+    Parameters
+    ----------
+    table
+        One row per item with the component columns of :data:`COMPONENTS`.
+    weights
+        Normalised weights (:func:`check_weights`).
+
+    Returns
+    -------
+    pandas.Series
+    """
+    total = pd.Series(0.0, index=table.index)
+    for name, w in weights.items():
+        column, larger = COMPONENTS[name]
+        total += w * scaled(table[column], larger_is_riskier=larger)
+    return total
+
+
+def ranks(scores: pd.Series) -> pd.Series:
+    """Rank 1 for the highest score; equal scores ordered by index (deterministic)."""
+    order = sorted(scores.index, key=lambda i: (-round(float(scores[i]), 12), str(i)))
+    return pd.Series(np.arange(1, len(order) + 1), index=order).reindex(scores.index)
+
+
+def rank_gates(
+    G: nx.MultiDiGraph,
+    region: Region,
+    *,
+    segments: gpd.GeoDataFrame | None = None,
+    gates: pd.DataFrame | None = None,
+    incidents: str | Path | None = None,
+    samples: int | None = None,
+    seed: int | None = None,
+    weights: Mapping[str, float] | None = None,
+    arrays: GraphArrays | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> GateRanking:
+    """Rank every gate of the region by risk on a route graph.
+
+    Parameters
+    ----------
+    G
+        A route graph built by borderwatch from ``region``.
+    region
+        The region (its gate table and borders).
+    segments
+        Border segments (default: 5 km stretches of the region's borderlines).
+    gates
+        The placed gate table (default :func:`borderwatch.place_gates`).
+    incidents
+        A CSV of incidents (:func:`~borderwatch.analysis.incidents.read_incidents`),
+        matched within the profile's ``ranking.incident_match_km``.
+    samples, seed
+        Override the profile's ``ensemble.samples`` and ``ensemble.seed``.
+    weights
+        Override any of the profile's ``[ranking]`` weights.
+    arrays
+        A prebuilt array view of ``G``.
+    progress
+        Called as ``progress(done, total)`` after each ensemble sample.
+
+    Returns
+    -------
+    GateRanking
+
+    Raises
+    ------
+    ParameterError
+        Bad weights or samples; the graph has no profile.
+    ValidationError, DataFileError
+        A bad incidents file (checked before any routing).
+    """
+    meta = validate_route_graph(G)
+    if meta.profile is None:
+        raise ParameterError("the graph has no cost profile; build it with borderwatch (build_route_graph)")
+    profile = meta.profile
+    merged = {**dict(profile["ranking"]), **dict(weights or {})}
+    check_weights(merged, use=tuple(COMPONENTS))
+    segments = segments if segments is not None else segment_borders(borderlines(region.countries))
+    gates = gates if gates is not None else place_gates(region)
+    matched = None
+    if incidents is not None:
+        matched = read_incidents(
+            incidents,
+            gates=gates,
+            segments=segments,
+            bounds=tuple(region.countries.total_bounds),
+            match_km=float(profile["ranking"]["incident_match_km"]),
+        )
+    result = route_graph_chokepoints(G, segments=segments, arrays=arrays, samples=samples, seed=seed, progress=progress)
+    exposure = {cls: float(profile["gate"][cls]["exposure"]) for cls in ("international", "primary", "secondary")}
+    return rank_from_chokepoints(
+        result,
+        gates,
+        segments=segments,
+        exposure=exposure,
+        weights=merged,
+        left_out=(meta.build or {}).get("gates_left_out", {}),
+        incidents=matched,
+    )
+
+
+def rank_from_chokepoints(
+    result: Chokepoints,
+    gates: pd.DataFrame,
+    *,
+    segments: gpd.GeoDataFrame,
+    exposure: Mapping[str, float],
+    weights: Mapping[str, float],
+    left_out: Mapping[str, str] | None = None,
+    incidents: pd.DataFrame | None = None,
+) -> GateRanking:
+    """Rank every gate (and the uncovered border stretches) from the chokepoint metrics.
+
+    Parameters
+    ----------
+    result
+        From :func:`~borderwatch.analysis.chokepoints.route_graph_chokepoints`.
+    gates
+        The gate table (``id``, ``name``, ``class``, ``border``, ``lon``,
+        ``lat``), e.g. :func:`borderwatch.place_gates`.
+    segments
+        Border segments (``segment_id``, ``border``, geometry).
+    exposure
+        Gate class -> inspection exposure (profile ``gate.<class>.exposure``).
+    weights
+        Component -> weight (profile ``[ranking]``); ``incidents`` counts
+        only when ``incidents`` is given.
+    left_out
+        ``gate_id`` -> why the gate is not in the graph.
+    incidents
+        Matched incidents (:func:`~borderwatch.analysis.incidents.read_incidents`).
+
+    Returns
+    -------
+    GateRanking
+        ``gates`` has ``gate_id``, ``name``, ``class``, ``border``, ``rank``,
+        ``score``, ``rank_low``, ``rank_high``, the component columns,
+        ``diverted_to``, ``status`` (ranked, left out, unreachable) and
+        ``reason``, sorted by rank.
+    """
+    use = tuple(c for c in COMPONENTS if c != "incidents" or incidents is not None)
+    w = check_weights(weights, use=use)
+    arrays, left_out = result.arrays, dict(left_out or {})
+    table = gates[["id", "name", "class", "border"]].rename(columns={"id": "gate_id"}).set_index("gate_id", drop=False)
+    in_graph = set(arrays.gate_id[arrays.crossing == "gate"])
+    dist = result.origin_distance
+    entering = np.flatnonzero(arrays.into_vietnam("gate"))
+    through = pd.Series(dist[arrays.edge_u[entering]] + arrays.cost[entering]).groupby(arrays.gate_id[entering]).min()
+    crit = result.criticality
+    table["flow_share"] = gate_flow(arrays, result.flow.edge_flow).reindex(table.index).fillna(0.0)
+    table["usage_probability"] = result.ensemble.gates["usage_probability"].reindex(table.index).fillna(0.0)
+    table["mean_flow"] = result.ensemble.gates["mean_flow"].reindex(table.index).fillna(0.0)
+    table["sd_flow"] = result.ensemble.gates["sd_flow"].reindex(table.index).fillna(0.0)
+    table["cost_rise_h"] = crit["cost_rise_h"].reindex(table.index).fillna(0.0)
+    cut_gates = set(result.cut.units.loc[result.cut.units["kind"] == "gate", "id"])
+    table["in_min_cut"] = table.index.isin(cut_gates).astype(int)
+    table["pinch_current"] = _gate_current(result).reindex(table.index).fillna(0.0)
+    table["class_exposure"] = table["class"].map(dict(exposure)).astype(float)
+    table["travel_cost_h"] = through.reindex(table.index).astype(float)
+    if incidents is not None:
+        counted = incidents[incidents["match"].isin(["gate", "gate_id"])]
+        table["incidents"] = counted.groupby("gate_id")["weight"].sum().reindex(table.index).fillna(0.0)
+    table["diverted_to"] = crit["diverted_to"].reindex(table.index).fillna("")
+    status = np.where(
+        table.index.isin(list(left_out)),
+        "left out",
+        np.where(~table.index.isin(list(in_graph)) | ~np.isfinite(table["travel_cost_h"]), "unreachable", "ranked"),
+    )
+    reason = [
+        f"not in the route graph: {left_out[g]}"
+        if g in left_out
+        else ("no route from the origin reaches it" if s == "unreachable" else _why(row))
+        for g, s, row in zip(table.index, status, table.itertuples(), strict=True)
+    ]
+    table["status"], table["reason"] = status, reason
+    ranked = table[table["status"] == "ranked"]
+    table["score"] = score(ranked, w).reindex(table.index)
+    table["rank"] = ranks(table.loc[ranked.index, "score"]).reindex(table.index).astype("Int64")
+    low, high = _rank_interval(ranked, result, w)
+    table["rank_low"], table["rank_high"] = (
+        low.reindex(table.index).astype("Int64"),
+        high.reindex(table.index).astype("Int64"),
+    )
+    columns = ["gate_id", "name", "class", "border", "rank", "score", "rank_low", "rank_high"]
+    columns += [COMPONENTS[c][0] for c in use] + ["mean_flow", "sd_flow", "diverted_to", "status", "reason"]
+    table = table[columns].reset_index(drop=True).sort_values(["rank", "gate_id"], na_position="last")
+    table = table.reset_index(drop=True)
+    agreement = _agreement(table[table["status"] == "ranked"], use)
+    return GateRanking(
+        gates=table,
+        segments=_segment_ranking(result, segments, gates, w, incidents),
+        agreement=agreement,
+        weights=w,
+        incidents=incidents,
+        chokepoints=result,
+    )
+
+
+def _why(row: tuple) -> str:
+    if row.flow_share > FLOW_EPS:
+        return f"least-cost routes carry {row.flow_share:.0%} of the demand through it"
+    if row.usage_probability > 0:
+        return f"used in {row.usage_probability:.0%} of the perturbed routings"
+    return "no route uses it, even with perturbed costs"
+
+
+def _gate_current(result: Chokepoints) -> pd.Series:
+    arrays = result.arrays
+    entering = np.flatnonzero(arrays.into_vietnam("gate"))
+    return pd.Series(result.pinch.edge_current[entering]).groupby(arrays.gate_id[entering]).sum()
+
+
+def _rank_interval(ranked: pd.DataFrame, result: Chokepoints, w: Mapping[str, float]) -> tuple[pd.Series, pd.Series]:
+    samples = result.ensemble.gate_samples.reindex(columns=ranked.index, fill_value=0.0)
+    if samples.empty or ranked.empty:
+        empty = pd.Series(dtype=float)
+        return empty, empty
+    fixed = score(ranked, {k: v for k, v in w.items() if k != "flow"})
+    per_sample = []
+    for _, flows in samples.iterrows():
+        top = flows.max()
+        s = fixed + w.get("flow", 0.0) * (flows / top if top > 0 else flows * 0.0)
+        per_sample.append(ranks(s).to_numpy())
+    stacked = np.vstack(per_sample)
+    low = np.floor(np.percentile(stacked, 5, axis=0))
+    high = np.ceil(np.percentile(stacked, 95, axis=0))
+    return pd.Series(low, index=ranked.index), pd.Series(high, index=ranked.index)
+
+
+def _agreement(ranked: pd.DataFrame, use: tuple[str, ...]) -> pd.DataFrame:
+    columns = [COMPONENTS[c][0] for c in use] + ["score"]
+    values = ranked[columns].astype(float).replace(np.inf, np.nan)
+    for name in use:
+        column, larger = COMPONENTS[name]
+        if not larger:  # so that a positive correlation always means "agrees on risk"
+            values[column] = -values[column]
+    out = pd.DataFrame(np.nan, index=columns, columns=columns)
+    for i, a in enumerate(columns):
+        if values[a].nunique() > 1:
+            out.loc[a, a] = 1.0
+        for b in columns[i + 1 :]:
+            pair = values[[a, b]].dropna()
+            if len(pair) > 2 and pair[a].nunique() > 1 and pair[b].nunique() > 1:
+                rho = scipy.stats.spearmanr(pair[a], pair[b]).statistic
+                out.loc[a, b] = out.loc[b, a] = rho
+    return out
+
+
+def _segment_ranking(
+    result: Chokepoints,
+    segments: gpd.GeoDataFrame,
+    gates: pd.DataFrame,
+    weights: Mapping[str, float],
+    incidents: pd.DataFrame | None,
+) -> pd.DataFrame:
+    arrays = result.arrays
+    entering = np.flatnonzero(arrays.into_vietnam("informal") & (result.segment_of != ""))
+    seg = result.segment_of[entering]
+    if not len(entering):
+        return pd.DataFrame(columns=["segment_id", "border", "gate_ids", "rank", "score"])
+    dist = result.origin_distance
+    by = pd.DataFrame(
+        {
+            "segment_id": seg,
+            "flow_share": result.flow.edge_flow[entering],
+            "pinch_current": result.pinch.edge_current[entering],
+            "travel_cost_h": dist[arrays.edge_u[entering]] + arrays.cost[entering],
+        }
+    ).groupby("segment_id")
+    table = by.agg({"flow_share": "sum", "pinch_current": "sum", "travel_cost_h": "min"})
+    info = segments.set_index("segment_id")
+    table["border"] = info["border"].reindex(table.index)
+    table["length_km"] = (info["length_m"].reindex(table.index) / 1000.0).round(2)
+    ens = result.ensemble.segments
+    for column in ("usage_probability", "mean_flow", "sd_flow"):
+        table[column] = ens[column].reindex(table.index).fillna(0.0) if column in ens else 0.0
+    cut_segments = set(result.cut.units.loc[result.cut.units["kind"] == "segment", "id"])
+    table["in_min_cut"] = table.index.isin(cut_segments).astype(int)
+    on_gate = _gates_on_segments(gates, segments)
+    table["gate_ids"] = on_gate.reindex(table.index).fillna("")
+    use = [c for c in SEGMENT_COMPONENTS if c in weights]
+    if incidents is not None:
+        counted = incidents[incidents["match"] == "segment"]
+        table["incidents"] = counted.groupby("segment_id")["weight"].sum().reindex(table.index).fillna(0.0)
+    w = {k: weights[k] for k in use}
+    total = sum(w.values())
+    w = {k: v / total for k, v in w.items()} if total > 0 else w
+    uncovered = table[table["gate_ids"] == ""]
+    table["score"] = score(uncovered, w).reindex(table.index) if w else np.nan
+    table["rank"] = ranks(table.loc[uncovered.index, "score"]).reindex(table.index).astype("Int64")
+    columns = ["segment_id", "border", "length_km", "gate_ids", "rank", "score"]
+    columns += [COMPONENTS[c][0] for c in use] + ["mean_flow", "sd_flow"]
+    return table.reset_index()[columns].sort_values(["rank", "segment_id"], na_position="last").reset_index(drop=True)
+
+
+def _gates_on_segments(gates: pd.DataFrame, segments: gpd.GeoDataFrame) -> pd.Series:
+    """Segment id -> the gates (comma-separated) whose position lies on that stretch (nearest, within 2.5 km)."""
+    found = PointIndex.of_line_middles(segments, "segment_id").nearest_ids(
+        gates["lon"].to_numpy(dtype=float), gates["lat"].to_numpy(dtype=float), max_m=2500.0
+    )
+    pairs = pd.Series(gates["id"].to_numpy(), index=pd.Index(found, name="segment_id"))
+    pairs = pairs[pairs.index.notna()]
+    return pairs.groupby(level=0).agg(lambda ids: ", ".join(sorted(ids)))
