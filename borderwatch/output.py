@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -289,3 +289,31 @@ def write_table(
         ``path`` exists and ``overwrite`` is false.
     """
     return write_by_suffix(gdf, path, TABLE_WRITERS, overwrite=overwrite, layer=layer)
+
+
+def write_tables(tables: list[tuple[gpd.GeoDataFrame | pd.DataFrame, str | Path]], *, overwrite: bool = False) -> None:
+    """Write several result tables all or nothing: none appears unless every one was written.
+
+    Parameters
+    ----------
+    tables
+        (table, output path) pairs; each format follows its suffix (:data:`TABLE_WRITERS`).
+    overwrite
+        Allow replacing existing files.
+
+    Raises
+    ------
+    ParameterError
+        Unsupported suffix, or two outputs with the same path.
+    OutputExistsError
+        An output exists and ``overwrite`` is false.
+    OutputError
+        A folder cannot be created or written.
+    """
+    paths = [check_output(path, overwrite=overwrite, formats=TABLE_WRITERS) for _, path in tables]
+    if len({p.resolve() for p in paths}) < len(paths):
+        raise ParameterError(f"two outputs name the same file ({', '.join(map(str, paths))}); give each its own")
+    with ExitStack() as stack:
+        for (table, _), path in zip(tables, paths, strict=True):
+            tmp = stack.enter_context(atomic_path(path, overwrite=overwrite))
+            TABLE_WRITERS[path.suffix.lower()](table, tmp, path.stem)

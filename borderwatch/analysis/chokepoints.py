@@ -20,11 +20,13 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
+import shapely
 
 from ..errors import NoRouteError, ParameterError
 from ..network.arrays import GraphArrays
 from ..network.contract import validate_route_graph
 from ..network.profile import load_profile
+from . import FLOW_EPS
 from .crossings import crossing_units, gate_classes, segment_of_edges
 from .ensemble import Ensemble, ensemble_of
 from .flow import Flow, criticality_of, demand_of, least_cost_flow
@@ -315,3 +317,88 @@ def _link_units(G: nx.MultiDiGraph, arrays: GraphArrays) -> tuple[np.ndarray, pd
     table = pd.DataFrame.from_dict(units, orient="index").assign(length_km=np.nan).sort_index()
     table.index.name = "unit"
     return names, table
+
+
+def chokepoint_features(result: Chokepoints, G: nx.MultiDiGraph, *, min_current: float = 0.05) -> gpd.GeoDataFrame:
+    """Edges and nodes with their chokepoint metrics, as one table of features for a GIS.
+
+    Parameters
+    ----------
+    result
+        The metrics.
+    G
+        The graph they were computed on (geometries and positions).
+    min_current
+        Edges are listed when they carry least-cost flow, are used in any
+        ensemble sample, belong to the minimum cut, or carry at least this
+        pinch-point current.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``feature`` (``edge``/``node``), ``u``, ``v``, ``key``, ``node``,
+        ``kind``, ``mode``, ``crossing``, ``gate_id``, ``segment_id``,
+        ``cost``, ``flow``, ``usage_probability``, ``mean_flow``,
+        ``pinch_current``, ``in_min_cut``, ``cut_unit``, ``resistance_h``
+        (destinations), ``reachable``; EPSG:4326 (null geometry where the
+        graph has no positions).
+    """
+    arrays = result.arrays
+    in_cut = np.zeros(arrays.n_edges, dtype=bool)
+    in_cut[result.cut.edges] = True
+    keep = np.flatnonzero(
+        (result.flow.edge_flow > FLOW_EPS)
+        | (result.ensemble.edge_usage > 0)
+        | in_cut
+        | (result.pinch.edge_current >= min_current)
+    )
+    rows, geoms = [], []
+    for e in keep:
+        u, v, key = arrays.edge_id(e)
+        data = G.edges[u, v, key] if G.is_multigraph() else G.edges[u, v]
+        rows.append(
+            {
+                "feature": "edge",
+                "u": str(u),
+                "v": str(v),
+                "key": str(key),
+                "mode": arrays.mode[e],
+                "crossing": arrays.crossing[e],
+                "gate_id": arrays.gate_id[e],
+                "segment_id": result.segment_of[e],
+                "cost": float(arrays.cost[e]),
+                "flow": float(result.flow.edge_flow[e]),
+                "usage_probability": float(result.ensemble.edge_usage[e]),
+                "mean_flow": float(result.ensemble.edge_mean_flow[e]),
+                "pinch_current": float(result.pinch.edge_current[e]),
+                "in_min_cut": bool(in_cut[e]),
+                "cut_unit": result.unit_of_edge[e] if in_cut[e] else "",
+            }
+        )
+        geoms.append(data.get("geometry") or _segment(G, u, v))
+    destinations = {**{d: True for d in result.shares}, **{d: False for d in result.unreachable}}
+    gate_nodes = {arrays.nodes[arrays.edge_v[e]] for e in np.flatnonzero(arrays.crossing == "gate")}
+    for node in dict.fromkeys([result.origin, *destinations, *sorted(gate_nodes, key=str)]):
+        i = arrays.row(node)
+        rows.append(
+            {
+                "feature": "node",
+                "node": str(node),
+                "kind": arrays.node_kind[i] or ("origin" if node == result.origin else ""),
+                "pinch_current": float(result.pinch.node_current.get(node, 0.0)),
+                "resistance_h": result.pinch.resistance.get(node, np.nan) if node in destinations else np.nan,
+                "reachable": destinations.get(node, True),
+            }
+        )
+        geoms.append(_point(G, node))
+    return gpd.GeoDataFrame(pd.DataFrame(rows), geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
+
+
+def _point(G: nx.MultiDiGraph, node: Hashable) -> shapely.Point | None:
+    data = G.nodes[node]
+    return shapely.Point(data["x"], data["y"]) if "x" in data and "y" in data else None
+
+
+def _segment(G: nx.MultiDiGraph, u: Hashable, v: Hashable) -> shapely.LineString | None:
+    a, b = _point(G, u), _point(G, v)
+    return shapely.LineString([a, b]) if a is not None and b is not None else None

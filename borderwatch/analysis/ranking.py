@@ -27,7 +27,7 @@ the Spearman rank correlation between every pair of components and the score.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,9 +43,10 @@ from ..gates import place_gates
 from ..network.arrays import GraphArrays
 from ..network.contract import validate_route_graph
 from ..network.nearest import PointIndex
+from ..network.profile import load_profile
 from ..region import Region
 from . import FLOW_EPS
-from .chokepoints import Chokepoints, route_graph_chokepoints
+from .chokepoints import Chokepoints, graph_chokepoints, route_graph_chokepoints
 from .flow import gate_flow
 from .incidents import read_incidents
 
@@ -73,9 +74,10 @@ class GateRanking:
     gates
         One row per gate of the table (see :func:`rank_gates`).
     segments
-        One row per border segment with informal crossings into Vietnam:
-        ``segment_id``, ``border``, ``gate_ids`` (gates on the stretch),
-        ``rank`` (only stretches no gate covers), ``score`` and components.
+        One row per border segment with informal crossings into Vietnam
+        (GeoDataFrame, the stretch's line): ``segment_id``, ``border``,
+        ``gate_ids`` (gates on the stretch), ``rank`` (only stretches no gate
+        covers), ``score`` and components.
     agreement
         Spearman rank correlations between the components and the score
         over the ranked gates (NaN where a component is constant).
@@ -88,11 +90,17 @@ class GateRanking:
     """
 
     gates: pd.DataFrame
-    segments: pd.DataFrame
+    segments: gpd.GeoDataFrame
     agreement: pd.DataFrame
     weights: dict[str, float]
     incidents: pd.DataFrame | None
     chokepoints: Chokepoints
+
+    def gate_points(self) -> gpd.GeoDataFrame:
+        """Return the gate table as points (EPSG:4326) at the gates' positions on the border."""
+        return gpd.GeoDataFrame(
+            self.gates, geometry=gpd.points_from_xy(self.gates["lon"], self.gates["lat"]), crs="EPSG:4326"
+        )
 
 
 def check_weights(weights: Mapping[str, float], *, use: tuple[str, ...]) -> dict[str, float]:
@@ -146,11 +154,12 @@ def scaled(values: pd.Series, *, larger_is_riskier: bool) -> pd.Series:
     values = values.astype(float)
     if larger_is_riskier:
         top = values.max()
-        return values / top if top > 0 else values * 0.0
+        return (values / top if top > 0 else values * 0.0).fillna(0.0)
     finite = values[np.isfinite(values) & (values > 0)]
     if finite.empty:
         return pd.Series(np.where(values == 0, 1.0, 0.0), index=values.index)
-    return pd.Series(np.where(values > 0, finite.min() / values, 1.0), index=values.index).fillna(0.0)
+    out = np.where(values > 0, finite.min() / values, np.where(values == 0, 1.0, 0.0))
+    return pd.Series(out, index=values.index).fillna(0.0)
 
 
 def score(table: pd.DataFrame, weights: Mapping[str, float]) -> pd.Series:
@@ -186,7 +195,7 @@ def rank_gates(
     *,
     segments: gpd.GeoDataFrame | None = None,
     gates: pd.DataFrame | None = None,
-    incidents: str | Path | None = None,
+    incidents: str | Path | pd.DataFrame | None = None,
     samples: int | None = None,
     seed: int | None = None,
     weights: Mapping[str, float] | None = None,
@@ -206,8 +215,9 @@ def rank_gates(
     gates
         The placed gate table (default :func:`borderwatch.place_gates`).
     incidents
-        A CSV of incidents (:func:`~borderwatch.analysis.incidents.read_incidents`),
-        matched within the profile's ``ranking.incident_match_km``.
+        A CSV of incidents, matched within the profile's
+        ``ranking.incident_match_km``, or the table
+        :func:`~borderwatch.analysis.incidents.read_incidents` returned.
     samples, seed
         Override the profile's ``ensemble.samples`` and ``ensemble.seed``.
     weights
@@ -236,8 +246,8 @@ def rank_gates(
     check_weights(merged, use=tuple(COMPONENTS))
     segments = segments if segments is not None else segment_borders(borderlines(region.countries))
     gates = gates if gates is not None else place_gates(region)
-    matched = None
-    if incidents is not None:
+    matched = incidents if isinstance(incidents, pd.DataFrame) else None
+    if incidents is not None and matched is None:
         matched = read_incidents(
             incidents,
             gates=gates,
@@ -255,6 +265,78 @@ def rank_gates(
         weights=merged,
         left_out=(meta.build or {}).get("gates_left_out", {}),
         incidents=matched,
+    )
+
+
+def rank_graph_gates(
+    G: nx.MultiDiGraph,
+    *,
+    origin: Hashable,
+    destinations: Sequence[Hashable],
+    samples: int | None = None,
+    seed: int | None = None,
+    weights: Mapping[str, float] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> GateRanking:
+    """Rank the gates of any graph with a ``cost`` on its edges (gates: edges with a ``gate_id``).
+
+    Parameters
+    ----------
+    G
+        The graph.
+    origin
+        Origin node id.
+    destinations
+        Destination node ids (equal shares; unreachable ones are reported in
+        ``result.chokepoints.unreachable``).
+    samples, seed
+        Ensemble size and seed (default: the default profile's).
+    weights
+        Override any of the default profile's ``[ranking]`` weights.
+    progress
+        Called as ``progress(done, total)`` after each ensemble sample.
+
+    Returns
+    -------
+    GateRanking
+        Gate name = ``gate_id``; class and border from the edges'
+        ``gate_class`` and ``border`` when present; position from the head
+        node's ``x``/``y``; no border segments.
+
+    Raises
+    ------
+    ParameterError
+        The graph has no edge with a ``gate_id``, or bad weights.
+    """
+    profile = load_profile()
+    merged = {**dict(profile["ranking"]), **dict(weights or {})}
+    check_weights(merged, use=tuple(COMPONENTS))
+    result = graph_chokepoints(
+        G, origin=origin, destinations=destinations, samples=samples, seed=seed, progress=progress
+    )
+    arrays = result.arrays
+    rows = {}
+    for e in np.flatnonzero(arrays.crossing == "gate"):
+        u, v, key = arrays.edge_id(e)
+        data = G.edges[u, v, key] if G.is_multigraph() else G.edges[u, v]
+        head = G.nodes[v]
+        rows.setdefault(
+            arrays.gate_id[e],
+            {
+                "id": arrays.gate_id[e],
+                "name": arrays.gate_id[e],
+                "class": str(data.get("gate_class") or ""),
+                "border": str(data.get("border") or ""),
+                "lon": float(head.get("x", np.nan)),
+                "lat": float(head.get("y", np.nan)),
+            },
+        )
+    if not rows:
+        raise ParameterError("the graph has no edge with a gate_id, so there is no gate to rank; add gate_id to edges")
+    exposure = {cls: float(profile["gate"][cls]["exposure"]) for cls in ("international", "primary", "secondary")}
+    empty = gpd.GeoDataFrame({"segment_id": [], "border": [], "length_m": []}, geometry=[], crs="EPSG:4326")
+    return rank_from_chokepoints(
+        result, pd.DataFrame(list(rows.values())), segments=empty, exposure=exposure, weights=merged
     )
 
 
@@ -300,7 +382,8 @@ def rank_from_chokepoints(
     use = tuple(c for c in COMPONENTS if c != "incidents" or incidents is not None)
     w = check_weights(weights, use=use)
     arrays, left_out = result.arrays, dict(left_out or {})
-    table = gates[["id", "name", "class", "border"]].rename(columns={"id": "gate_id"}).set_index("gate_id", drop=False)
+    table = gates[["id", "name", "class", "border", "lon", "lat"]].rename(columns={"id": "gate_id"})
+    table = table.set_index("gate_id", drop=False)
     in_graph = set(arrays.gate_id[arrays.crossing == "gate"])
     dist = result.origin_distance
     entering = np.flatnonzero(arrays.into_vietnam("gate"))
@@ -314,7 +397,7 @@ def rank_from_chokepoints(
     cut_gates = set(result.cut.units.loc[result.cut.units["kind"] == "gate", "id"])
     table["in_min_cut"] = table.index.isin(cut_gates).astype(int)
     table["pinch_current"] = _gate_current(result).reindex(table.index).fillna(0.0)
-    table["class_exposure"] = table["class"].map(dict(exposure)).astype(float)
+    table["class_exposure"] = table["class"].map(dict(exposure)).astype(float)  # unknown class: NaN, scaled 0
     table["travel_cost_h"] = through.reindex(table.index).astype(float)
     if incidents is not None:
         counted = incidents[incidents["match"].isin(["gate", "gate_id"])]
@@ -341,7 +424,15 @@ def rank_from_chokepoints(
         high.reindex(table.index).astype("Int64"),
     )
     columns = ["gate_id", "name", "class", "border", "rank", "score", "rank_low", "rank_high"]
-    columns += [COMPONENTS[c][0] for c in use] + ["mean_flow", "sd_flow", "diverted_to", "status", "reason"]
+    columns += [COMPONENTS[c][0] for c in use] + [
+        "mean_flow",
+        "sd_flow",
+        "diverted_to",
+        "status",
+        "reason",
+        "lon",
+        "lat",
+    ]
     table = table[columns].reset_index(drop=True).sort_values(["rank", "gate_id"], na_position="last")
     table = table.reset_index(drop=True)
     agreement = _agreement(table[table["status"] == "ranked"], use)
@@ -416,7 +507,8 @@ def _segment_ranking(
     entering = np.flatnonzero(arrays.into_vietnam("informal") & (result.segment_of != ""))
     seg = result.segment_of[entering]
     if not len(entering):
-        return pd.DataFrame(columns=["segment_id", "border", "gate_ids", "rank", "score"])
+        columns = ["segment_id", "border", "gate_ids", "rank", "score"]
+        return gpd.GeoDataFrame(pd.DataFrame(columns=columns), geometry=gpd.GeoSeries([], crs="EPSG:4326"))
     dist = result.origin_distance
     by = pd.DataFrame(
         {
@@ -449,7 +541,9 @@ def _segment_ranking(
     table["rank"] = ranks(table.loc[uncovered.index, "score"]).reindex(table.index).astype("Int64")
     columns = ["segment_id", "border", "length_km", "gate_ids", "rank", "score"]
     columns += [COMPONENTS[c][0] for c in use] + ["mean_flow", "sd_flow"]
-    return table.reset_index()[columns].sort_values(["rank", "segment_id"], na_position="last").reset_index(drop=True)
+    table = table.reset_index()[columns].sort_values(["rank", "segment_id"], na_position="last")
+    table["geometry"] = info.geometry.reindex(table["segment_id"]).to_numpy()
+    return gpd.GeoDataFrame(table.reset_index(drop=True), geometry="geometry", crs=segments.crs)
 
 
 def _gates_on_segments(gates: pd.DataFrame, segments: gpd.GeoDataFrame) -> pd.Series:

@@ -30,6 +30,8 @@ Examples:
   borderwatch list destinations
   borderwatch build-network --out graph.gpkg
   borderwatch routes --to Hanoi --to export --k 3 --out routes.geojson
+  borderwatch rank-gates --out ranking.csv
+  borderwatch chokepoints --out chokepoints.geojson
 
 \b
 Exit codes: 0 success; 1 bad input or no result (one 'error:' line, nothing
@@ -53,9 +55,9 @@ def main(verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from . import catalogue, data, network, routes
+    from . import catalogue, chokepoints, data, network, routes
 
-    for module in (data, network, routes, catalogue):
+    for module in (data, network, routes, chokepoints, catalogue):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -1,0 +1,438 @@
+"""Commands that rank and locate chokepoints: ``rank-gates`` and ``chokepoints``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import ParameterError
+from ..output import TABLE_WRITERS
+from .format import echo, format_rows, json_text
+from .network import region_and_profile, route_graph
+from .options import (
+    check_graph_inputs,
+    check_out,
+    data_option,
+    graph_option,
+    handle_errors,
+    include_unplaced_option,
+    json_option,
+    no_cache_option,
+    overwrite_option,
+    profile_option,
+    roads_option,
+)
+
+samples_option = click.option(
+    "--samples",
+    type=int,
+    default=None,
+    help="Ensemble samples (>= 1; default the profile's ensemble.samples, 200).",
+)
+seed_option = click.option("--seed", type=int, default=None, help="Ensemble seed (default the profile's).")
+origin_option = click.option(
+    "--origin", default=None, help="Origin node id (with --graph; default the graph's own origin)."
+)
+to_option = click.option(
+    "--to",
+    "targets",
+    multiple=True,
+    help="Destination node id (with --graph, repeatable; equal shares of the demand).",
+)
+
+
+def _check_samples(samples: int | None) -> None:
+    if samples is not None and samples < 1:
+        raise ParameterError(f"--samples must be >= 1, got {samples}; the ensemble needs at least one sample")
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """Show a progress bar on stderr when it is a terminal (nothing in scripts)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=1, label=label, file=sys.stderr, show_eta=True) as bar:
+
+        def update(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        yield update
+
+
+def _user_graph(graph_path: Path, origin: str | None, targets: tuple[str, ...]) -> tuple[Any, str]:
+    """Load ``--graph`` and resolve its origin; check the ``--to`` list."""
+    from ..network.graphio import load_graph
+
+    G = load_graph(graph_path)
+    origin = origin if origin is not None else G.graph.get("origin")
+    if origin is None:
+        raise ParameterError("this graph names no origin; pass --origin NODE_ID")
+    if not targets:
+        raise ParameterError("with --graph, name the destinations: --to NODE_ID (repeatable)")
+    return G, origin
+
+
+def _check_built_graph_options(origin: str | None, targets: tuple[str, ...]) -> None:
+    if origin is not None or targets:
+        raise ParameterError(
+            "--origin and --to need --graph; on the built graph the origin is the Golden Triangle and the "
+            "destinations and their shares come from the profile's [demand]"
+        )
+
+
+@click.command("rank-gates", short_help="Rank every border gate by trafficking risk, with every component.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the ranking (.csv, .geojson or .gpkg); the component agreement goes beside it as NAME_agreement.csv.",
+)
+@click.option(
+    "--geojson",
+    "geojson",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the ranked gates as points (.geojson).",
+)
+@click.option(
+    "--segments",
+    "segments_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the border-segment ranking (.geojson, .gpkg or .csv).",
+)
+@click.option(
+    "--incidents",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV of incidents: date, and gate_id or lat/lon; optional incident_id, weight.",
+)
+@samples_option
+@seed_option
+@click.option("--top", type=click.IntRange(min=1), default=15, show_default=True, help="Gates printed.")
+@overwrite_option
+@json_option
+@graph_option
+@origin_option
+@to_option
+@data_option
+@profile_option
+@roads_option
+@no_cache_option
+@include_unplaced_option
+@handle_errors
+def rank_gates(
+    out: Path | None,
+    geojson: Path | None,
+    segments_out: Path | None,
+    incidents: Path | None,
+    samples: int | None,
+    seed: int | None,
+    top: int,
+    overwrite: bool,
+    as_json: bool,
+    graph_path: Path | None,
+    origin: str | None,
+    targets: tuple[str, ...],
+    data_dir: Path | None,
+    profile_path: Path | None,
+    roads_path: Path | None,
+    no_cache: bool,
+    include_unplaced: bool,
+) -> None:
+    """Rank every border gate by risk, with each component beside the score.
+
+    One row per gate of the table, including gates no route uses and gates
+    left out of the graph (with the reason): rank, score, rank interval over
+    the ensemble, flow share, usage probability, cost rise when closed,
+    minimum-cut membership, pinch-point current, class exposure, travel cost
+    from the Golden Triangle, and incidents when --incidents is given.  The
+    score weights are the profile's [ranking] table.
+
+    \b
+    Examples:
+      borderwatch rank-gates --out ranking.csv
+      borderwatch rank-gates --out ranking.csv --geojson ranking.geojson --segments segments.geojson
+      borderwatch rank-gates --incidents seizures.csv --samples 500 --seed 7 --out ranking.csv
+      borderwatch rank-gates --graph graph.graphml --origin A --to B --out ranking.csv
+    """
+    _check_samples(samples)
+    if geojson is not None and geojson.suffix.lower() != ".geojson":
+        raise ParameterError(f"--geojson {str(geojson)!r}: give a .geojson file name")
+    agreement_out = out.with_name(f"{out.stem}_agreement.csv") if out is not None else None
+    for path in (out, agreement_out, geojson, segments_out):
+        check_out(path, overwrite=overwrite, formats=TABLE_WRITERS)
+    check_graph_inputs(
+        graph_path,
+        data=data_dir,
+        profile=profile_path,
+        roads=roads_path,
+        no_cache=no_cache or None,
+        include_unplaced=include_unplaced or None,
+        incidents=incidents,
+    )
+    if graph_path is not None:
+        from ..analysis.ranking import rank_graph_gates
+
+        G, origin = _user_graph(graph_path, origin, targets)
+        with _progress("ensemble") as progress:
+            ranking = rank_graph_gates(
+                G, origin=origin, destinations=list(targets), samples=samples, seed=seed, progress=progress
+            )
+    else:
+        from ..analysis.incidents import read_incidents
+        from ..analysis.ranking import rank_gates as rank
+        from ..borders import borderlines, segment_borders
+        from ..gates import place_gates
+
+        _check_built_graph_options(origin, targets)
+        region, profile = region_and_profile(data_dir, profile_path, roads_path, include_unplaced=include_unplaced)
+        segments = segment_borders(borderlines(region.countries))
+        gates = place_gates(region)
+        matched = None
+        if incidents is not None:  # a bad file fails before the graph is built
+            matched = read_incidents(
+                incidents,
+                gates=gates,
+                segments=segments,
+                bounds=tuple(region.countries.total_bounds),
+                match_km=float(profile["ranking"]["incident_match_km"]),
+            )
+        G = route_graph(region, profile, no_cache=no_cache)
+        with _progress("ensemble") as progress:
+            ranking = rank(
+                G,
+                region,
+                segments=segments,
+                gates=gates,
+                incidents=matched,
+                samples=samples,
+                seed=seed,
+                progress=progress,
+            )
+    _report_ranking(ranking, top=top, as_json=as_json)
+    tables: list[tuple[Any, Path]] = []
+    if out is not None and agreement_out is not None:
+        tables.append((ranking.gates if out.suffix.lower() == ".csv" else ranking.gate_points(), out))
+        tables.append((ranking.agreement.round(4).reset_index(names="component"), agreement_out))
+    if geojson is not None:
+        tables.append((ranking.gate_points(), geojson))
+    if segments_out is not None:
+        tables.append((ranking.segments, segments_out))
+    if tables:
+        from ..output import write_tables
+
+        write_tables(tables, overwrite=overwrite)
+        if not as_json:
+            echo("wrote " + ", ".join(str(p) for _, p in tables))
+
+
+def _report_ranking(ranking: Any, *, top: int, as_json: bool) -> None:
+    gates = ranking.gates
+    ranked = gates[gates["status"] == "ranked"]
+    unmatched = None
+    if ranking.incidents is not None:
+        unmatched = ranking.incidents[ranking.incidents["match"] == "unmatched"]
+    if as_json:
+        echo(
+            json_text(
+                {
+                    "gates": len(gates),
+                    "ranked": len(ranked),
+                    "not_ranked": gates.loc[gates["status"] != "ranked", ["gate_id", "status", "reason"]].to_dict(
+                        "records"
+                    ),
+                    "weights": ranking.weights,
+                    "top": ranked.head(top).drop(columns=["lon", "lat"]).to_dict("records"),
+                    "agreement": ranking.agreement.round(4).to_dict(),
+                    "segments_ranked": int(ranking.segments["rank"].notna().sum()),
+                    "ensemble_samples": ranking.chokepoints.ensemble.samples,
+                    "ensemble_convergence": ranking.chokepoints.ensemble.convergence.round(4).to_dict("index"),
+                    "incidents_unmatched": None if unmatched is None else unmatched["incident_id"].tolist(),
+                    "unreachable_destinations": [str(d) for d in ranking.chokepoints.unreachable],
+                    "timings_s": ranking.chokepoints.timings_s,
+                }
+            )
+        )
+        return
+    shown = ["rank", "gate_id", "name", "class", "score", "rank_low", "rank_high"]
+    shown += [c for c in gates.columns if c in _SHORT]
+    rows = ranked.head(top)[shown].rename(columns=_SHORT).round(3).to_dict("records")
+    echo(format_rows(rows))
+    echo(f"{len(ranked)} of {len(gates)} gates ranked; not ranked: " + _not_ranked(gates))
+    score = ranking.agreement["score"].drop("score").dropna().round(2)
+    echo("agreement with the score (Spearman): " + ", ".join(f"{_SHORT.get(k, k)} {v}" for k, v in score.items()))
+    for d in ranking.chokepoints.unreachable:
+        echo(f"note: destination {d} cannot be reached; left out")
+    if unmatched is not None and len(unmatched):
+        lines = ", ".join(f"{i} (line {n})" for i, n in zip(unmatched["incident_id"], unmatched["line"], strict=True))
+        echo(f"note: {len(unmatched)} incidents match no gate or border segment within reach: {lines}")
+
+
+_SHORT = {
+    "flow_share": "flow",
+    "usage_probability": "usage",
+    "cost_rise_h": "rise_h",
+    "in_min_cut": "cut",
+    "pinch_current": "current",
+    "class_exposure": "exposure",
+    "travel_cost_h": "travel_h",
+    "incidents": "incidents",
+}
+
+
+def _not_ranked(gates: Any) -> str:
+    rest = gates[gates["status"] != "ranked"]
+    return ", ".join(f"{g} ({s})" for g, s in zip(rest["gate_id"], rest["status"], strict=True)) or "none"
+
+
+@click.command(short_help="Flow, usage, pinch-point current and minimum cut on every edge, as GIS features.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Write the edges and nodes with their metrics (.geojson, .gpkg or .csv).",
+)
+@samples_option
+@seed_option
+@click.option(
+    "--min-current",
+    type=click.FloatRange(min=0.0),
+    default=0.05,
+    show_default=True,
+    help="Also list edges carrying at least this pinch-point current (edges with flow or in the cut always).",
+)
+@overwrite_option
+@json_option
+@graph_option
+@origin_option
+@to_option
+@data_option
+@profile_option
+@roads_option
+@no_cache_option
+@include_unplaced_option
+@handle_errors
+def chokepoints(
+    out: Path,
+    samples: int | None,
+    seed: int | None,
+    min_current: float,
+    overwrite: bool,
+    as_json: bool,
+    graph_path: Path | None,
+    origin: str | None,
+    targets: tuple[str, ...],
+    data_dir: Path | None,
+    profile_path: Path | None,
+    roads_path: Path | None,
+    no_cache: bool,
+    include_unplaced: bool,
+) -> None:
+    """Write every chokepoint metric on the edges and nodes that matter, for a GIS.
+
+    Edges with least-cost flow, ensemble usage, minimum-cut membership or a
+    pinch-point current of at least --min-current; nodes: the origin, the
+    destinations (with their effective resistance from the origin) and the
+    gates.  --json prints, per destination, the least cost and the effective
+    resistance (h), and the minimum cut's value and members.
+
+    \b
+    Examples:
+      borderwatch chokepoints --out chokepoints.geojson
+      borderwatch chokepoints --out chokepoints.geojson --json --samples 50
+      borderwatch chokepoints --graph graph.graphml --origin A --to B --to C --out chokepoints.geojson
+    """
+    from ..analysis.chokepoints import chokepoint_features, graph_chokepoints, route_graph_chokepoints
+
+    _check_samples(samples)
+    check_out(out, overwrite=overwrite, formats=TABLE_WRITERS)
+    check_graph_inputs(
+        graph_path,
+        data=data_dir,
+        profile=profile_path,
+        roads=roads_path,
+        no_cache=no_cache or None,
+        include_unplaced=include_unplaced or None,
+    )
+    if graph_path is not None:
+        G, origin = _user_graph(graph_path, origin, targets)
+        with _progress("ensemble") as progress:
+            result = graph_chokepoints(
+                G, origin=origin, destinations=list(targets), samples=samples, seed=seed, progress=progress
+            )
+        names = {t: str(t) for t in targets}
+    else:
+        from ..borders import borderlines, segment_borders
+
+        _check_built_graph_options(origin, targets)
+        region, profile = region_and_profile(data_dir, profile_path, roads_path, include_unplaced=include_unplaced)
+        G = route_graph(region, profile, no_cache=no_cache)
+        with _progress("ensemble") as progress:
+            result = route_graph_chokepoints(
+                G,
+                segments=segment_borders(borderlines(region.countries)),
+                samples=samples,
+                seed=seed,
+                progress=progress,
+            )
+        names = {node: name for name, node in G.graph["destinations"].items()}
+    features = chokepoint_features(result, G, min_current=min_current)
+    summary = _chokepoint_summary(result, names, len(features))
+    if as_json:
+        echo(json_text(summary))
+    else:
+        echo(format_rows(list(summary["destinations"].values())))
+        cut = summary["minimum_cut"]
+        echo(
+            f"minimum cut: {cut['units']} units ({len(cut['gates'])} gates, {cut['segments']} border segments, "
+            f"{cut['border_km']} km), closing cost {cut['value']}, blocking routes up to {cut['within_pct']} % above "
+            "least cost"
+        )
+    from ..output import write_table
+
+    write_table(features, out, overwrite=overwrite)
+    if not as_json:
+        echo(f"wrote {len(features)} features to {out}")
+
+
+def _chokepoint_summary(result: Any, names: dict[Any, str], n_features: int) -> dict[str, Any]:
+    destinations = {}
+    for node in [*result.shares, *result.unreachable]:
+        reachable = node in result.shares
+        destinations[str(node)] = {
+            "destination": names.get(node, str(node)),
+            "node": str(node),
+            "reachable": reachable,
+            "share": round(result.shares.get(node, 0.0), 4),
+            "least_cost_h": round(result.flow.cost[node], 3) if reachable else None,
+            "effective_resistance_h": round(result.pinch.resistance[node], 4) if reachable else None,
+        }
+    units = result.cut.units
+    return {
+        "origin": str(result.origin),
+        "destinations": destinations,
+        "unreachable": [str(d) for d in result.unreachable],
+        "minimum_cut": {
+            "value": round(result.cut.value, 3),
+            "within_pct": result.cut.within_pct,
+            "units": len(units),
+            "gates": sorted(units.loc[units["kind"] == "gate", "id"]),
+            "segments": int((units["kind"] == "segment").sum()),
+            "border_km": round(float(units["length_km"].sum()), 1),
+        },
+        "informal_share_ensemble": round(result.ensemble.informal_share, 4),
+        "ensemble_samples": result.ensemble.samples,
+        "features": n_features,
+        "timings_s": result.timings_s,
+    }
+
+
+COMMANDS = [rank_gates, chokepoints]
