@@ -340,7 +340,8 @@ def chokepoint_features(result: Chokepoints, G: nx.MultiDiGraph, *, min_current:
         ``kind``, ``mode``, ``crossing``, ``gate_id``, ``segment_id``,
         ``cost``, ``flow``, ``usage_probability``, ``mean_flow``,
         ``pinch_current``, ``in_min_cut``, ``cut_unit``, ``resistance_h``
-        (destinations), ``reachable``; EPSG:4326 (null geometry where the
+        (destinations), ``reachable`` (false only for an unreachable
+        destination); EPSG:4326 (null geometry where the
         graph has no positions).
     """
     arrays = result.arrays
@@ -391,7 +392,12 @@ def chokepoint_features(result: Chokepoints, G: nx.MultiDiGraph, *, min_current:
             }
         )
         geoms.append(_point(G, node))
-    return gpd.GeoDataFrame(pd.DataFrame(rows), geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
+    table = pd.DataFrame(rows)
+    for column in ("in_min_cut", "reachable"):  # nodes are never cut; edges always reachable
+        table[column] = table[column].fillna(column == "reachable").astype(bool)
+    text = ["u", "v", "key", "mode", "crossing", "gate_id", "segment_id", "cut_unit", "node", "kind"]
+    table[text] = table[text].fillna("")
+    return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
 
 
 def _point(G: nx.MultiDiGraph, node: Hashable) -> shapely.Point | None:

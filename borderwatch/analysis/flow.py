@@ -248,7 +248,10 @@ def criticality_of(
                 diverted_to=_diversion(base, before.edge_flow, after.edge_flow, segment_of),
             )
         rows.append(row)
-    return pd.DataFrame(rows).set_index("gate_id").sort_values(["cost_rise_h", "flow"], ascending=False)
+    columns = ["gate_id", "flow", "cost_rise_h", "cost_rise_pct", "unreachable_share", "diverted_to"]
+    return (
+        pd.DataFrame(rows, columns=columns).set_index("gate_id").sort_values(["cost_rise_h", "flow"], ascending=False)
+    )
 
 
 def _diversion(arrays: GraphArrays, before: np.ndarray, after: np.ndarray, segment_of: np.ndarray | None) -> str:

@@ -311,6 +311,8 @@ def rank_graph_gates(
     profile = load_profile()
     merged = {**dict(profile["ranking"]), **dict(weights or {})}
     check_weights(merged, use=tuple(COMPONENTS))
+    if not any(d.get("gate_id") for _, _, d in G.edges(data=True)):
+        raise ParameterError("the graph has no edge with a gate_id, so there is no gate to rank; add gate_id to edges")
     result = graph_chokepoints(
         G, origin=origin, destinations=destinations, samples=samples, seed=seed, progress=progress
     )
@@ -331,8 +333,6 @@ def rank_graph_gates(
                 "lat": float(head.get("y", np.nan)),
             },
         )
-    if not rows:
-        raise ParameterError("the graph has no edge with a gate_id, so there is no gate to rank; add gate_id to edges")
     exposure = {cls: float(profile["gate"][cls]["exposure"]) for cls in ("international", "primary", "secondary")}
     empty = gpd.GeoDataFrame({"segment_id": [], "border": [], "length_m": []}, geometry=[], crs="EPSG:4326")
     return rank_from_chokepoints(
@@ -455,9 +455,15 @@ def _why(row: tuple) -> str:
 
 
 def _gate_current(result: Chokepoints) -> pd.Series:
+    """Return the current through each gate: per link, the larger of its two directions' sums."""
     arrays = result.arrays
-    entering = np.flatnonzero(arrays.into_vietnam("gate"))
-    return pd.Series(result.pinch.edge_current[entering]).groupby(arrays.gate_id[entering]).sum()
+    e = np.flatnonzero(arrays.into_vietnam("gate"))
+    u, v = arrays.edge_u[e], arrays.edge_v[e]
+    frame = pd.DataFrame(
+        {"gate": arrays.gate_id[e], "lo": np.minimum(u, v), "hi": np.maximum(u, v), "forward": u < v}
+    ).assign(current=result.pinch.edge_current[e])
+    per_direction = frame.groupby(["gate", "lo", "hi", "forward"])["current"].sum()
+    return per_direction.groupby(level=["gate", "lo", "hi"]).max().groupby(level="gate").sum()
 
 
 def _rank_interval(ranked: pd.DataFrame, result: Chokepoints, w: Mapping[str, float]) -> tuple[pd.Series, pd.Series]:

@@ -268,7 +268,8 @@ def _report_ranking(ranking: Any, *, top: int, as_json: bool) -> None:
     echo(format_rows(rows))
     echo(f"{len(ranked)} of {len(gates)} gates ranked; not ranked: " + _not_ranked(gates))
     score = ranking.agreement["score"].drop("score").dropna().round(2)
-    echo("agreement with the score (Spearman): " + ", ".join(f"{_SHORT.get(k, k)} {v}" for k, v in score.items()))
+    agree = ", ".join(f"{_SHORT.get(k, k)} {v}" for k, v in score.items()) or "too few ranked gates to compare"
+    echo(f"agreement with the score (Spearman): {agree}")
     for d in ranking.chokepoints.unreachable:
         echo(f"note: destination {d} cannot be reached; left out")
     if unmatched is not None and len(unmatched):
