@@ -1,5 +1,6 @@
 """Risk ranking: known answers on small graphs, agreement with networkx, incidents, the shipped ranking."""
 
+import itertools
 import random
 
 import geopandas as gpd
@@ -105,7 +106,7 @@ def test_every_metric_equals_a_networkx_computation(seed):
         for t in targets:
             path = nx.dijkstra_path(H, "w00", t, weight="cost")
             total += 0.5 * nx.path_weight(H, path, weight="cost")
-            for a, b in zip(path, path[1:]):
+            for a, b in itertools.pairwise(path):
                 if (a, b) in gate_of:
                     share[gate_of[a, b]] += 0.5
         return share, total
