@@ -20,6 +20,8 @@ report: $(STAMP)
 	$(BIN)/borderwatch -q gates --out out/gates_snapped.csv --overwrite > /dev/null
 	$(BIN)/borderwatch -q build-network
 	$(BIN)/borderwatch -q routes --to Hanoi --to "Ho Chi Minh City" --to Haiphong --to "Da Nang" --to export --to "China border" --k 3 --summary --out out/routes.geojson --overwrite
+	$(BIN)/borderwatch -q rank-gates --out out/ranking.csv --geojson out/ranking.geojson --segments out/segments.geojson --overwrite
+	$(BIN)/borderwatch -q chokepoints --out out/chokepoints.geojson --overwrite
 
 test: $(STAMP)
 	$(BIN)/ruff check borderwatch tests scripts benchmarks
@@ -28,6 +30,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_routing.py
 	$(BIN)/python benchmarks/bench_lattice.py --refine 1 2
+	$(BIN)/python benchmarks/bench_chokepoints.py --refine 1
+	$(BIN)/python benchmarks/bench_chokepoints.py --refine 2
 
 data: $(STAMP)
 	$(BIN)/python scripts/build_data.py

@@ -137,6 +137,94 @@ def minimum_cut(
         bad = [u for u, c in zip(names, costs, strict=True) if not (np.isfinite(c) and c >= 0)]
         raise ParameterError(f"closing costs must be finite and >= 0; fix {', '.join(map(repr, bad[:5]))}")
 
+    network = cut_network(
+        arrays, origin, destinations, unit_of_edge=unit_of_edge, costs=costs, names=names, within_pct=within_pct
+    )
+    result = scipy.sparse.csgraph.maximum_flow(network.capacity, network.source, network.sink)
+    if result.flow_value >= network.infinite:
+        raise ParameterError(
+            "a destination can be reached without crossing any cuttable unit, so no cut separates it; "
+            "check that the destinations lie beyond the units (e.g. inside Vietnam)"
+        )
+    n, size = len(arrays.nodes), network.capacity.shape[0]
+    residual = (network.capacity - result.flow).tocsr()
+    residual.data = (residual.data > 0).astype(np.int8)
+    residual.eliminate_zeros()
+    seen = np.zeros(size, dtype=bool)
+    seen[scipy.sparse.csgraph.breadth_first_order(residual, network.source, return_predecessors=False)] = True
+    chosen = [u for i, u in enumerate(names) if seen[n + 2 * i] and not seen[n + 2 * i + 1]]
+    units = table.loc[chosen].sort_values(["closing_cost"], kind="stable")
+    return MinimumCut(
+        value=float(result.flow_value * COST_RESOLUTION),
+        units=units,
+        edges=np.flatnonzero(np.isin(unit_of_edge, chosen)),
+        source_side=seen[:n],
+        within_pct=within_pct,
+    )
+
+
+@dataclass
+class CutNetwork:
+    """The max-flow network of a cut (see the module notes).
+
+    Attributes
+    ----------
+    capacity
+        Integer capacities (units of :data:`COST_RESOLUTION`); rows 0..n-1 are
+        the graph's nodes, then each unit's ``in`` and ``out`` hub, then the sink.
+    source, sink
+        Row of the origin and of the sink.
+    infinite
+        The capacity standing for "cannot be cut".
+    reached
+        Destinations that can be reached (the others are left out).
+    """
+
+    capacity: scipy.sparse.csr_matrix
+    source: int
+    sink: int
+    infinite: int
+    reached: list[Hashable]
+
+
+def cut_network(
+    arrays: GraphArrays,
+    origin: Hashable,
+    destinations: Sequence[Hashable],
+    *,
+    unit_of_edge: np.ndarray,
+    costs: np.ndarray,
+    names: list[str],
+    within_pct: float | None,
+) -> CutNetwork:
+    """Build the max-flow network whose minimum cut is the cheapest set of units.
+
+    Parameters
+    ----------
+    arrays
+        The array view.
+    origin
+        Origin node id.
+    destinations
+        Destination node ids.
+    unit_of_edge
+        Unit name per edge ("" = cannot be cut).
+    costs, names
+        Closing cost of each unit, in the order of ``names``.
+    within_pct
+        Route-cost bound (``None``: every route).
+
+    Returns
+    -------
+    CutNetwork
+
+    Raises
+    ------
+    NoRouteError
+        No destination can be reached.
+    ParameterError
+        The closing costs are too large for the integer solver.
+    """
     relevant, reached = _relevant_edges(arrays, origin, destinations, within_pct)
     if not reached:
         raise NoRouteError(f"no destination can be reached from {origin!r}; there is nothing to cut")
@@ -152,38 +240,17 @@ def minimum_cut(
     if infinite > _INT_LIMIT:
         raise ParameterError("closing costs are too large for the solver; express them in larger units")
     targets = np.array([arrays.row(t) for t in reached], dtype=np.int64)
-    tail = np.concatenate([arrays.edge_u[plain], arrays.edge_u[cut], hub_out, n + 2 * np.arange(n_units), targets])
-    head = np.concatenate(
-        [arrays.edge_v[plain], hub_in, arrays.edge_v[cut], n + 2 * np.arange(n_units) + 1, [sink] * len(targets)]
-    )
-    capacity = np.concatenate(
-        [np.full(len(plain) + 2 * len(cut), infinite), scaled, np.full(len(targets), infinite)]
-    ).astype(np.int64)
+    hubs = n + 2 * np.arange(n_units)
+    tail = np.concatenate([arrays.edge_u[plain], arrays.edge_u[cut], hub_out, hubs, targets])
+    head = np.concatenate([arrays.edge_v[plain], hub_in, arrays.edge_v[cut], hubs + 1, np.full(len(targets), sink)])
+    unlimited = np.full(len(plain) + 2 * len(cut), infinite)
+    capacity = np.concatenate([unlimited, scaled, np.full(len(targets), infinite)]).astype(np.int64)
     keep = tail != head
     size = sink + 1
-    network = scipy.sparse.coo_matrix((capacity[keep], (tail[keep], head[keep])), shape=(size, size)).tocsr()
-    network.sum_duplicates()
-    network.data = np.minimum(network.data, infinite).astype(np.int32)
-    result = scipy.sparse.csgraph.maximum_flow(network, arrays.row(origin), sink)
-    if result.flow_value >= infinite:
-        raise ParameterError(
-            "a destination can be reached without crossing any cuttable unit, so no cut separates it; "
-            "check that the destinations lie beyond the units (e.g. inside Vietnam)"
-        )
-    residual = (network - result.flow).tocsr()
-    residual.data = (residual.data > 0).astype(np.int8)
-    residual.eliminate_zeros()
-    seen = np.zeros(size, dtype=bool)
-    seen[scipy.sparse.csgraph.breadth_first_order(residual, arrays.row(origin), return_predecessors=False)] = True
-    chosen = [u for i, u in enumerate(names) if seen[n + 2 * i] and not seen[n + 2 * i + 1]]
-    units = table.loc[chosen].sort_values(["closing_cost"], kind="stable")
-    return MinimumCut(
-        value=float(result.flow_value * COST_RESOLUTION),
-        units=units,
-        edges=np.flatnonzero(np.isin(unit_of_edge, chosen)),
-        source_side=seen[:n],
-        within_pct=within_pct,
-    )
+    matrix = scipy.sparse.coo_matrix((capacity[keep], (tail[keep], head[keep])), shape=(size, size)).tocsr()
+    matrix.sum_duplicates()
+    matrix.data = np.minimum(matrix.data, infinite).astype(np.int32)
+    return CutNetwork(capacity=matrix, source=arrays.row(origin), sink=sink, infinite=infinite, reached=reached)
 
 
 def border_cut(
