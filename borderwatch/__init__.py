@@ -18,6 +18,8 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 #: Public name -> module that defines it.
 _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["explain_route", "k_routes", "least_cost_routes"], "analysis.routes"),
+    **dict.fromkeys(["rank_gates", "rank_graph_gates"], "analysis.ranking"),
+    **dict.fromkeys(["route_graph_chokepoints", "graph_chokepoints"], "analysis.chokepoints"),
     **dict.fromkeys(["borderlines", "segment_borders", "vietnam_coastline"], "borders"),
     **dict.fromkeys(
         [
@@ -66,6 +68,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
+    from .analysis.chokepoints import graph_chokepoints, route_graph_chokepoints
+    from .analysis.ranking import rank_gates, rank_graph_gates
     from .analysis.routes import explain_route, k_routes, least_cost_routes
     from .borders import borderlines, segment_borders, vietnam_coastline
     from .errors import (
