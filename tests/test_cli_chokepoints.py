@@ -48,6 +48,7 @@ def test_user_graph_rank_gates_writes_csv_and_agreement(tmp_path, toy_graphml):
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out)
     assert list(table["gate_id"]) == ["G-A", "G-B"] and list(table["rank"]) == [1, 2]
+    assert "ensemble: 50 samples; top mean shares, first half -> all: G-A" in result.output
     assert (tmp_path / "ranking_agreement.csv").exists()
 
 

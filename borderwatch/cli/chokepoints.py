@@ -270,6 +270,12 @@ def _report_ranking(ranking: Any, *, top: int, as_json: bool) -> None:
     score = ranking.agreement["score"].drop("score").dropna().round(2)
     agree = ", ".join(f"{_SHORT.get(k, k)} {v}" for k, v in score.items()) or "too few ranked gates to compare"
     echo(f"agreement with the score (Spearman): {agree}")
+    ens = ranking.chokepoints.ensemble
+    moves = ", ".join(
+        f"{g} {r.mean_first_half:.3f}->{r.mean_all:.3f} (s.e. {r.standard_error:.3f})"
+        for g, r in ens.convergence.iterrows()
+    )
+    echo(f"ensemble: {ens.samples} samples; top mean shares, first half -> all: {moves}")
     for d in ranking.chokepoints.unreachable:
         echo(f"note: destination {d} cannot be reached; left out")
     if unmatched is not None and len(unmatched):
