@@ -52,7 +52,7 @@ def _check_samples(samples: int | None) -> None:
 
 
 @contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
     """Show a progress bar on stderr when it is a terminal (nothing in scripts)."""
     if not sys.stderr.isatty():
         yield None
@@ -182,7 +182,7 @@ def rank_gates(
         from ..analysis.ranking import rank_graph_gates
 
         G, origin = _user_graph(graph_path, origin, targets)
-        with _progress("ensemble") as progress:
+        with progress_bar("ensemble") as progress:
             ranking = rank_graph_gates(
                 G, origin=origin, destinations=list(targets), samples=samples, seed=seed, progress=progress
             )
@@ -206,7 +206,7 @@ def rank_gates(
                 match_km=float(profile["ranking"]["incident_match_km"]),
             )
         G = route_graph(region, profile, no_cache=no_cache)
-        with _progress("ensemble") as progress:
+        with progress_bar("ensemble") as progress:
             ranking = rank(
                 G,
                 region,
@@ -371,7 +371,7 @@ def chokepoints(
     )
     if graph_path is not None:
         G, origin = _user_graph(graph_path, origin, targets)
-        with _progress("ensemble") as progress:
+        with progress_bar("ensemble") as progress:
             result = graph_chokepoints(
                 G, origin=origin, destinations=list(targets), samples=samples, seed=seed, progress=progress
             )
@@ -382,7 +382,7 @@ def chokepoints(
         _check_built_graph_options(origin, targets)
         region, profile = region_and_profile(data_dir, profile_path, roads_path, include_unplaced=include_unplaced)
         G = route_graph(region, profile, no_cache=no_cache)
-        with _progress("ensemble") as progress:
+        with progress_bar("ensemble") as progress:
             result = route_graph_chokepoints(
                 G,
                 segments=segment_borders(borderlines(region.countries)),

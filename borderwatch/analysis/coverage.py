@@ -1,0 +1,332 @@
+"""Coverage of the border and the coast by the reach of Border Liaison Office (BLO) patrols.
+
+A patrol leaves a BLO site and moves on the route graph inside Vietnam (roads,
+off-road lattice, connectors and rivers; never across a border or by sea) at
+the graph's travel times (``time_h``, no trafficker exposure).  Everything it
+reaches within ``hours`` (default 2 h; per-BLO overrides) is in reach.  A
+5 km border or coast segment is covered when the Vietnamese graph node nearest
+its middle (within :data:`SEGMENT_NODE_M`) is in reach of some BLO; a gate is
+covered when its Vietnamese side is.  Uncovered segments are merged into
+stretches, ranked by length and by the crossing flow they carry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..borders import borderlines, segment_borders, vietnam_coastline
+from ..errors import DataFileError, ParameterError, ValidationError
+from ..network.arrays import GraphArrays
+from ..network.contract import gate_node, validate_route_graph
+from ..network.nearest import PointIndex
+from ..region import Region
+from .chokepoints import Chokepoints
+
+#: A segment's middle must lie this close (m) to a Vietnamese graph node to be coverable.
+SEGMENT_NODE_M = 10000.0
+#: Modes a patrol can use.
+PATROL_MODES = ("road", "offroad", "connector", "river")
+
+
+@dataclass
+class Coverage:
+    """Result of :func:`blo_coverage`.
+
+    Attributes
+    ----------
+    segments
+        Every border and coast segment: ``segment_id``, ``border`` (LAO, CHN,
+        KHM or ``coast``), ``length_km``, ``covered``, ``reach_h`` (patrol time
+        from the nearest BLO; NaN beyond reach), ``by`` (BLO ids in reach).
+    gates
+        Every gate in the graph: ``gate_id``, ``covered``, ``reach_h``, ``by``.
+    summary
+        Per border and ``coast``: ``border_km``, ``covered_km``, ``covered_pct``.
+    uncovered
+        Merged uncovered stretches (lines): ``border``, ``length_km``,
+        ``segments``, ``flow_share``, ``usage_probability`` (when chokepoints
+        were given), ranked by length (``rank_by_length``) and by flow
+        (``rank_by_flow``).
+    blos
+        One row per BLO: ``blo_id``, ``name``, ``start_node`` (where its
+        patrols start; "" when it cannot be placed), ``placed_by``, ``hours``.
+    flow_covered_pct, ensemble_flow_covered_pct
+        Share (%) of the demand-weighted crossing flow entering Vietnam through a
+        covered gate or segment: least-cost and ensemble mean (NaN without chokepoints).
+    """
+
+    segments: gpd.GeoDataFrame
+    gates: pd.DataFrame
+    summary: pd.DataFrame
+    uncovered: gpd.GeoDataFrame
+    blos: pd.DataFrame
+    flow_covered_pct: float
+    ensemble_flow_covered_pct: float
+
+
+def read_hour_overrides(path: str | Path, *, blo_ids: list[str]) -> dict[str, float]:
+    """Read per-BLO patrol hours from a CSV with columns ``blo_id`` and ``hours``.
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    blo_ids
+        Valid BLO ids.
+
+    Returns
+    -------
+    dict
+        BLO id -> hours.
+
+    Raises
+    ------
+    DataFileError
+        Missing or unreadable file.
+    ValidationError
+        Missing columns, unknown BLO ids, hours not > 0 (each line named).
+    """
+    path = Path(path)
+    what = f"BLO hours file {str(path)!r}"
+    if not path.is_file():
+        raise DataFileError(f"{what} does not exist; give a CSV with columns blo_id, hours")
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"{what} is not a readable CSV ({exc}); give columns blo_id, hours") from exc
+    df.columns = [c.strip().lower() for c in df.columns]
+    if not {"blo_id", "hours"} <= set(df.columns):
+        raise ValidationError([f"{what} has columns {', '.join(df.columns)}; it needs blo_id and hours"])
+    problems, out = [], {}
+    hours = pd.to_numeric(df["hours"], errors="coerce")
+    for i, (blo, h) in enumerate(zip(df["blo_id"].str.strip(), hours, strict=True)):
+        if blo not in blo_ids:
+            problems.append(f"line {i + 2}: blo_id {blo!r} is not a BLO; use one of {', '.join(blo_ids)}")
+        elif not (np.isfinite(h) and h > 0):
+            problems.append(f"line {i + 2}: hours {df['hours'].iloc[i]!r} is not a number > 0")
+        else:
+            out[blo] = float(h)
+    if problems:
+        raise ValidationError([f"{what}: {p}" for p in problems])
+    return out
+
+
+def blo_coverage(
+    G: nx.MultiDiGraph,
+    region: Region,
+    *,
+    hours: float = 2.0,
+    overrides: Mapping[str, float] | None = None,
+    arrays: GraphArrays | None = None,
+    chokepoints: Chokepoints | None = None,
+    segment_length_km: float = 5.0,
+) -> Coverage:
+    """Which border and coast segments and gates the BLO patrols reach within ``hours``.
+
+    Parameters
+    ----------
+    G
+        A route graph built by borderwatch from ``region``.
+    region
+        The region (BLO sites, borders, coastline).
+    hours
+        Patrol time (h, > 0) from each BLO.
+    overrides
+        BLO id -> hours, for BLOs with another reach.
+    arrays
+        A prebuilt array view of ``G``.
+    chokepoints
+        Chokepoint metrics of ``G`` (:func:`~borderwatch.analysis.chokepoints.route_graph_chokepoints`),
+        for the flow coverage and the flow ranking of uncovered stretches.
+    segment_length_km
+        Length of the border and coast segments (km).
+
+    Returns
+    -------
+    Coverage
+
+    Raises
+    ------
+    ParameterError
+        ``hours`` not > 0, or an override for an unknown BLO.
+    """
+    if isinstance(hours, bool) or not (isinstance(hours, (int, float)) and np.isfinite(hours) and hours > 0):
+        raise ParameterError(f"hours must be a number > 0, got {hours!r}")
+    validate_route_graph(G)
+    base = arrays if arrays is not None else GraphArrays.from_graph(G)
+    blos = region.blos
+    per_blo = {b: float(hours) for b in blos["id"]}
+    unknown = sorted(set(overrides or {}) - set(per_blo))
+    if unknown:
+        raise ParameterError(f"hour overrides name unknown BLOs {', '.join(unknown)}; use {', '.join(per_blo)}")
+    per_blo.update({k: float(v) for k, v in (overrides or {}).items()})
+
+    patrol = _patrol_view(base)
+    vnm = np.flatnonzero(base.node_country == "VNM")
+    x = np.array([G.nodes[base.nodes[i]]["x"] for i in vnm])
+    y = np.array([G.nodes[base.nodes[i]]["y"] for i in vnm])
+    index = PointIndex([base.nodes[i] for i in vnm], x, y, ["VNM"] * len(vnm))
+    sites = _blo_sites(blos, index, base)
+    starts = sites["start_node"].tolist()
+    ids = [b for b, s in zip(sites["blo_id"], starts, strict=True) if s]
+    limit = max(per_blo.values())
+    dist = (
+        patrol.dijkstra([s for s in starts if s is not None], limit=limit)[0] if ids else np.zeros((0, len(base.nodes)))
+    )
+    budget = np.array([per_blo[b] for b in ids])[:, None]
+    reach = np.where(dist <= budget, dist, np.inf)  # (blo, node) patrol hours, inf beyond the BLO's reach
+
+    lines = borderlines(region.countries)
+    segments = segment_borders(lines, segment_length_km=segment_length_km)
+    coast = vietnam_coastline(region.coastline, region.countries).loc[["all"]].assign(border="coast")
+    coast_segments = segment_borders(coast[["border", "geometry"]], segment_length_km=segment_length_km)
+    coast_segments["segment_id"] = "COAST-" + coast_segments["segment_id"].str.replace("coast-", "", regex=False)
+    table = pd.concat([segments, coast_segments], ignore_index=True)
+    middles = shapely.line_interpolate_point(table.geometry.to_numpy(), 0.5, normalized=True)
+    near = index.nearest_ids(shapely.get_x(middles), shapely.get_y(middles), max_m=SEGMENT_NODE_M)
+    table["covered"], table["reach_h"], table["by"] = _reached(base, reach, ids, near)
+    table["length_km"] = table["length_m"] / 1000.0
+    segs = gpd.GeoDataFrame(
+        table[["segment_id", "border", "length_km", "covered", "reach_h", "by", "geometry"]], crs=segments.crs
+    )
+
+    gate_ids = sorted(set(base.gate_id[base.crossing == "gate"]))
+    gate_nodes = [gate_node(g, "VNM") if gate_node(g, "VNM") in base.index else None for g in gate_ids]
+    covered, reach_h, by = _reached(base, reach, ids, gate_nodes)
+    gates = pd.DataFrame({"gate_id": gate_ids, "covered": covered, "reach_h": reach_h, "by": by})
+
+    summary = segs.groupby("border").apply(
+        lambda g: pd.Series(
+            {
+                "border_km": g["length_km"].sum(),
+                "covered_km": g.loc[g["covered"], "length_km"].sum(),
+            }
+        ),
+        include_groups=False,
+    )
+    summary["covered_pct"] = 100.0 * summary["covered_km"] / summary["border_km"]
+    flow_pct, ens_pct = _flow_coverage(base, chokepoints, segs, gates)
+    return Coverage(
+        segments=segs,
+        gates=gates,
+        summary=summary.round(2),
+        uncovered=_uncovered_stretches(segs, chokepoints),
+        blos=sites.assign(hours=sites["blo_id"].map(per_blo)),
+        flow_covered_pct=flow_pct,
+        ensemble_flow_covered_pct=ens_pct,
+    )
+
+
+def _blo_sites(blos: gpd.GeoDataFrame, index: PointIndex, arrays: GraphArrays) -> pd.DataFrame:
+    """Where each BLO's patrols start: the Vietnamese node nearest its site, else its gate's Vietnamese side."""
+    rows = []
+    for rec in blos.itertuples(index=False):
+        lon, lat = float(rec.lon), float(rec.lat)
+        found = index.nearest(lon, lat, max_m=20000.0) if np.isfinite(lon) and np.isfinite(lat) else None
+        gate_side = gate_node(str(rec.associated_gate_id), "VNM")
+        if found is not None:
+            start, how = found[0], f"nearest node to its site ({found[1] / 1000:.1f} km)"
+        elif gate_side in arrays.index:
+            start, how = gate_side, f"no site coordinates; at its gate {rec.associated_gate_id}"
+        else:
+            start, how = "", "no site coordinates and its gate is not in the graph; left out"
+        rows.append({"blo_id": rec.id, "name": rec.name, "start_node": start, "placed_by": how})
+    return pd.DataFrame(rows)
+
+
+def _patrol_view(arrays: GraphArrays) -> GraphArrays:
+    """Patrol times inside Vietnam: ``time_h`` on the patrol modes, other edges closed."""
+    inside = (arrays.node_country[arrays.edge_u] == "VNM") & (arrays.node_country[arrays.edge_v] == "VNM")
+    usable = inside & np.isin(arrays.mode, PATROL_MODES) & (arrays.crossing == "")
+    return arrays.with_cost(np.where(usable, arrays.time_h, np.inf))
+
+
+def _reached(
+    arrays: GraphArrays, reach: np.ndarray, ids: list[str], nodes: list
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    covered = np.zeros(len(nodes), dtype=bool)
+    hours = np.full(len(nodes), np.nan)
+    by: list[str] = []
+    for k, node in enumerate(nodes):
+        if node is None or not len(ids):
+            by.append("")
+            continue
+        column = reach[:, arrays.row(node)]
+        ok = np.isfinite(column)
+        covered[k] = bool(ok.any())
+        hours[k] = float(column[ok].min()) if ok.any() else np.nan
+        by.append(", ".join(b for b, yes in zip(ids, ok, strict=True) if yes))
+    return covered, hours, by
+
+
+def _flow_coverage(
+    arrays: GraphArrays, result: Chokepoints | None, segs: gpd.GeoDataFrame, gates: pd.DataFrame
+) -> tuple[float, float]:
+    if result is None:
+        return float("nan"), float("nan")
+    covered_gate = set(gates.loc[gates["covered"], "gate_id"])
+    covered_seg = set(segs.loc[segs["covered"], "segment_id"])
+    entering = np.flatnonzero(arrays.into_vietnam())
+    is_covered = np.array(
+        [
+            (arrays.gate_id[e] in covered_gate)
+            if arrays.crossing[e] == "gate"
+            else (result.segment_of[e] in covered_seg)
+            for e in entering
+        ],
+        dtype=bool,
+    )
+    out = []
+    for flow in (result.flow.edge_flow, result.ensemble.edge_mean_flow):
+        total = flow[entering].sum()
+        out.append(float(100.0 * flow[entering][is_covered].sum() / total) if total > 0 else float("nan"))
+    return out[0], out[1]
+
+
+def _uncovered_stretches(segs: gpd.GeoDataFrame, result: Chokepoints | None) -> gpd.GeoDataFrame:
+    """Merge runs of uncovered segments per border into stretches; rank by length and by flow."""
+    open_ = segs[~segs["covered"]].copy()
+    flow = pd.Series(0.0, index=open_["segment_id"])
+    usage = pd.Series(0.0, index=open_["segment_id"])
+    if result is not None:
+        entering = np.flatnonzero(result.arrays.into_vietnam("informal") & (result.segment_of != ""))
+        by_seg = pd.Series(result.flow.edge_flow[entering]).groupby(result.segment_of[entering]).sum()
+        flow = by_seg.reindex(flow.index).fillna(0.0)
+        usage = result.ensemble.segments["usage_probability"].reindex(usage.index).fillna(0.0)
+    open_["flow_share"] = flow.to_numpy()
+    open_["usage_probability"] = usage.to_numpy()
+    rows = []
+    for border, part in open_.groupby("border"):
+        merged = shapely.line_merge(shapely.union_all(part.geometry.to_numpy()))
+        pieces = list(getattr(merged, "geoms", [merged]))
+        middles = shapely.line_interpolate_point(part.geometry.to_numpy(), 0.5, normalized=True)
+        for piece in pieces:
+            inside = part[shapely.distance(middles, piece) < 1e-9]
+            rows.append(
+                {
+                    "border": border,
+                    "length_km": float(inside["length_km"].sum()),
+                    "segments": ", ".join(inside["segment_id"]),
+                    "flow_share": float(inside["flow_share"].sum()),
+                    "usage_probability": float(inside["usage_probability"].max()) if len(inside) else 0.0,
+                    "geometry": piece,
+                }
+            )
+    out = gpd.GeoDataFrame(
+        pd.DataFrame(rows, columns=["border", "length_km", "segments", "flow_share", "usage_probability", "geometry"]),
+        geometry="geometry",
+        crs=segs.crs,
+    )
+    out["rank_by_length"] = out["length_km"].rank(ascending=False, method="first").astype(int)
+    by_flow = out.sort_values(["flow_share", "usage_probability", "length_km"], ascending=False, kind="stable")
+    out.loc[by_flow.index, "rank_by_flow"] = np.arange(1, len(out) + 1)
+    out["rank_by_flow"] = out["rank_by_flow"].astype(int)
+    return out.sort_values("rank_by_length").reset_index(drop=True)

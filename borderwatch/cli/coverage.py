@@ -1,0 +1,147 @@
+"""Commands about BLO reach: ``coverage``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import ParameterError
+from ..output import TABLE_WRITERS
+from .chokepoints import progress_bar, samples_option, seed_option
+from .format import echo, format_rows, json_text
+from .network import region_and_profile, route_graph
+from .options import (
+    check_out,
+    data_option,
+    handle_errors,
+    include_unplaced_option,
+    json_option,
+    no_cache_option,
+    overwrite_option,
+    profile_option,
+    roads_option,
+)
+
+
+@click.command(short_help="Which border and coast stretches and gates BLO patrols reach within T hours.")
+@click.option("--hours", type=float, default=2.0, show_default=True, help="Patrol time from each BLO (h, > 0).")
+@click.option(
+    "--blo-hours",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV with columns blo_id, hours: per-BLO patrol times overriding --hours.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write every segment (covered or not) and the merged uncovered stretches (.geojson, .gpkg, .csv).",
+)
+@samples_option
+@seed_option
+@overwrite_option
+@json_option
+@data_option
+@profile_option
+@roads_option
+@no_cache_option
+@include_unplaced_option
+@handle_errors
+def coverage(
+    hours: float,
+    blo_hours: Path | None,
+    out: Path | None,
+    samples: int | None,
+    seed: int | None,
+    overwrite: bool,
+    as_json: bool,
+    data_dir: Path | None,
+    profile_path: Path | None,
+    roads_path: Path | None,
+    no_cache: bool,
+    include_unplaced: bool,
+) -> None:
+    """Border and coast coverage by the reach of BLO patrols, and the trafficking flow it covers.
+
+    A patrol leaves each BLO and moves inside Vietnam on roads, off-road and
+    rivers at the route graph's travel times.  A 5 km border or coast segment
+    is covered when it lies within --hours of a BLO; a gate when its
+    Vietnamese side does.  The flow coverage is the share of the traffickers'
+    border crossings (least-cost and ensemble mean) at covered gates and
+    segments.
+
+    \b
+    Examples:
+      borderwatch coverage
+      borderwatch coverage --hours 4 --out coverage.geojson --json
+      borderwatch coverage --blo-hours blo_hours.csv --out coverage.gpkg
+    """
+    from ..analysis.chokepoints import route_graph_chokepoints
+    from ..analysis.coverage import blo_coverage, read_hour_overrides
+    from ..borders import borderlines, segment_borders
+
+    if not (hours > 0):
+        raise ParameterError(f"--hours must be > 0, got {hours}")
+    if samples is not None and samples < 1:
+        raise ParameterError(f"--samples must be >= 1, got {samples}; the ensemble needs at least one sample")
+    check_out(out, overwrite=overwrite, formats=TABLE_WRITERS)
+    region, profile = region_and_profile(data_dir, profile_path, roads_path, include_unplaced=include_unplaced)
+    overrides = read_hour_overrides(blo_hours, blo_ids=list(region.blos["id"])) if blo_hours is not None else None
+    G = route_graph(region, profile, no_cache=no_cache)
+    segments = segment_borders(borderlines(region.countries))
+    with progress_bar("ensemble") as progress:
+        metrics = route_graph_chokepoints(G, segments=segments, samples=samples, seed=seed, progress=progress)
+    result = blo_coverage(G, region, hours=hours, overrides=overrides, chokepoints=metrics)
+    gates = result.gates
+    summary = {
+        "hours": hours,
+        "borders": {
+            border: {
+                "border_km": float(row.border_km),
+                "covered_km": float(row.covered_km),
+                "covered_pct": float(row.covered_pct),
+            }
+            for border, row in result.summary.iterrows()
+        },
+        "gates_covered": int(gates["covered"].sum()),
+        "gates": len(gates),
+        "gates_covered_ids": gates.loc[gates["covered"], "gate_id"].tolist(),
+        "flow_covered_pct": round(result.flow_covered_pct, 2),
+        "ensemble_flow_covered_pct": round(result.ensemble_flow_covered_pct, 2),
+        "blos": result.blos.to_dict("records"),
+        "uncovered_stretches": len(result.uncovered),
+    }
+    if as_json:
+        echo(json_text(summary))
+    else:
+        rows = [{"border": b, **v} for b, v in summary["borders"].items()]
+        echo(format_rows(rows))
+        echo(
+            f"gates covered: {summary['gates_covered']} of {summary['gates']}; crossing flow covered: "
+            f"{summary['flow_covered_pct']} % least-cost, {summary['ensemble_flow_covered_pct']} % ensemble mean"
+        )
+        longest = result.uncovered.head(5)
+        echo(
+            "longest uncovered stretches: "
+            + "; ".join(f"{r.border} {r.length_km:.0f} km" for r in longest.itertuples(index=False))
+        )
+        for rec in result.blos.itertuples(index=False):
+            if not rec.start_node or "no site" in rec.placed_by:
+                echo(f"note: {rec.blo_id} ({rec.name}): {rec.placed_by}")
+    if out is not None:
+        import geopandas as gpd
+        import pandas as pd
+
+        from ..output import write_table
+
+        features = pd.concat(
+            [result.segments.assign(feature="segment"), result.uncovered.assign(feature="uncovered_stretch")],
+            ignore_index=True,
+        )
+        write_table(gpd.GeoDataFrame(features, geometry="geometry", crs="EPSG:4326"), out, overwrite=overwrite)
+        if not as_json:
+            echo(f"wrote {len(features)} features to {out}")
+
+
+COMMANDS = [coverage]
