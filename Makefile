@@ -22,6 +22,7 @@ report: $(STAMP)
 	$(BIN)/borderwatch -q routes --to Hanoi --to "Ho Chi Minh City" --to Haiphong --to "Da Nang" --to export --to "China border" --k 3 --summary --out out/routes.geojson --overwrite
 	$(BIN)/borderwatch -q rank-gates --out out/ranking.csv --geojson out/ranking.geojson --segments out/segments.geojson --overwrite
 	$(BIN)/borderwatch -q chokepoints --out out/chokepoints.geojson --overwrite
+	$(BIN)/borderwatch -q coverage --out out/coverage.geojson --overwrite
 
 test: $(STAMP)
 	$(BIN)/ruff check borderwatch tests scripts benchmarks
