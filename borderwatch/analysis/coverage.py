@@ -169,39 +169,17 @@ def blo_coverage(
         raise ParameterError(f"hour overrides name unknown BLOs {', '.join(unknown)}; use {', '.join(per_blo)}")
     per_blo.update({k: float(v) for k, v in (overrides or {}).items()})
 
-    patrol = _patrol_view(base)
-    vnm = np.flatnonzero(base.node_country == "VNM")
-    x = np.array([G.nodes[base.nodes[i]]["x"] for i in vnm])
-    y = np.array([G.nodes[base.nodes[i]]["y"] for i in vnm])
-    index = PointIndex([base.nodes[i] for i in vnm], x, y, ["VNM"] * len(vnm))
-    sites = _blo_sites(blos, index, base)
-    starts = sites["start_node"].tolist()
-    ids = [b for b, s in zip(sites["blo_id"], starts, strict=True) if s]
-    limit = max(per_blo.values())
-    dist = (
-        patrol.dijkstra([s for s in starts if s is not None], limit=limit)[0] if ids else np.zeros((0, len(base.nodes)))
-    )
-    budget = np.array([per_blo[b] for b in ids])[:, None]
-    reach = np.where(dist <= budget, dist, np.inf)  # (blo, node) patrol hours, inf beyond the BLO's reach
-
-    lines = borderlines(region.countries)
-    segments = segment_borders(lines, segment_length_km=segment_length_km)
-    coast = vietnam_coastline(region.coastline, region.countries).loc[["all"]].assign(border="coast")
-    coast_segments = segment_borders(coast[["border", "geometry"]], segment_length_km=segment_length_km)
-    coast_segments["segment_id"] = "COAST-" + coast_segments["segment_id"].str.replace("coast-", "", regex=False)
-    table = pd.concat([segments, coast_segments], ignore_index=True)
-    middles = shapely.line_interpolate_point(table.geometry.to_numpy(), 0.5, normalized=True)
-    near = index.nearest_ids(shapely.get_x(middles), shapely.get_y(middles), max_m=SEGMENT_NODE_M)
-    table["covered"], table["reach_h"], table["by"] = _reached(base, reach, ids, near)
-    table["length_km"] = table["length_m"] / 1000.0
+    model = PatrolModel(G, region, arrays=base, segment_length_km=segment_length_km)
+    sites = _blo_sites(blos, model)
+    ids = [b for b, node in zip(sites["blo_id"], sites["start_node"], strict=True) if node]
+    reach = model.reach([n for n in sites["start_node"] if n], np.array([per_blo[b] for b in ids]))
+    table = model.segments.copy()
+    table["covered"], table["reach_h"], table["by"] = _reached(base, reach, ids, list(table["node"]))
     segs = gpd.GeoDataFrame(
-        table[["segment_id", "border", "length_km", "covered", "reach_h", "by", "geometry"]], crs=segments.crs
+        table[["segment_id", "border", "length_km", "covered", "reach_h", "by", "geometry"]], crs="EPSG:4326"
     )
-
-    gate_ids = sorted(set(base.gate_id[base.crossing == "gate"]))
-    gate_nodes = [gate_node(g, "VNM") if gate_node(g, "VNM") in base.index else None for g in gate_ids]
-    covered, reach_h, by = _reached(base, reach, ids, gate_nodes)
-    gates = pd.DataFrame({"gate_id": gate_ids, "covered": covered, "reach_h": reach_h, "by": by})
+    covered, reach_h, by = _reached(base, reach, ids, model.gate_nodes)
+    gates = pd.DataFrame({"gate_id": model.gate_ids, "covered": covered, "reach_h": reach_h, "by": by})
 
     summary = segs.groupby("border").apply(
         lambda g: pd.Series(
@@ -225,16 +203,98 @@ def blo_coverage(
     )
 
 
-def _blo_sites(blos: gpd.GeoDataFrame, index: PointIndex, arrays: GraphArrays) -> pd.DataFrame:
+class PatrolModel:
+    """The patrol graph of a route graph, and the border and coast segments a patrol can cover.
+
+    Parameters
+    ----------
+    G
+        A route graph.
+    region
+        Its region (borders, coastline).
+    arrays
+        A prebuilt array view of ``G``.
+    segment_length_km
+        Length of the border and coast segments (km).
+
+    Attributes
+    ----------
+    arrays
+        The array view.
+    patrol
+        The view with patrol times (``time_h`` on :data:`PATROL_MODES` inside Vietnam, other edges closed).
+    segments
+        Border (LAO, CHN, KHM) and ``coast`` segments: ``segment_id``, ``border``,
+        ``length_km``, ``node`` (nearest Vietnamese node to the middle, or None), geometry.
+    gate_ids, gate_nodes
+        Every gate of the graph and its Vietnamese-side node (None if absent).
+    """
+
+    def __init__(
+        self, G: nx.MultiDiGraph, region: Region, *, arrays: GraphArrays, segment_length_km: float = 5.0
+    ) -> None:
+        self.arrays = arrays
+        self.patrol = _patrol_view(arrays)
+        vnm = np.flatnonzero(arrays.node_country == "VNM")
+        x = np.array([G.nodes[arrays.nodes[i]]["x"] for i in vnm])
+        y = np.array([G.nodes[arrays.nodes[i]]["y"] for i in vnm])
+        self.index = PointIndex([arrays.nodes[i] for i in vnm], x, y, ["VNM"] * len(vnm))
+        segments = segment_borders(borderlines(region.countries), segment_length_km=segment_length_km)
+        coast = vietnam_coastline(region.coastline, region.countries).loc[["all"]].assign(border="coast")
+        coast_segments = segment_borders(coast[["border", "geometry"]], segment_length_km=segment_length_km)
+        coast_segments["segment_id"] = "COAST-" + coast_segments["segment_id"].str.replace("coast-", "", regex=False)
+        table = pd.concat([segments, coast_segments], ignore_index=True)
+        middles = shapely.line_interpolate_point(table.geometry.to_numpy(), 0.5, normalized=True)
+        table["node"] = self.index.nearest_ids(shapely.get_x(middles), shapely.get_y(middles), max_m=SEGMENT_NODE_M)
+        table["length_km"] = table["length_m"] / 1000.0
+        self.segments = table[["segment_id", "border", "length_km", "node", "geometry"]]
+        self.gate_ids = sorted(set(arrays.gate_id[arrays.crossing == "gate"]))
+        self.gate_nodes = [gate_node(g, "VNM") if gate_node(g, "VNM") in arrays.index else None for g in self.gate_ids]
+
+    def nearest(self, lon: float, lat: float, *, max_m: float = 20000.0) -> tuple[str, float] | None:
+        """Return the Vietnamese node nearest a position, and its distance (m), or None beyond ``max_m``."""
+        if not (np.isfinite(lon) and np.isfinite(lat)):
+            return None
+        return self.index.nearest(lon, lat, max_m=max_m)
+
+    def reach(self, starts: list[str], hours: np.ndarray) -> np.ndarray:
+        """Patrol hours from each start to every node, ``inf`` beyond that start's ``hours``.
+
+        Parameters
+        ----------
+        starts
+            Start node ids.
+        hours
+            Patrol time per start (h).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (len(starts), nodes).
+        """
+        if not len(starts):
+            return np.zeros((0, len(self.arrays.nodes)))
+        dist = self.patrol.dijkstra(starts, limit=float(np.max(hours)))[0]
+        return np.where(dist <= np.asarray(hours, dtype=float)[:, None], dist, np.inf)
+
+    def covered_by(self, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Boolean (start, segment) and (start, gate) matrices: what each start covers."""
+        seg_rows = np.array([self.arrays.row(n) if isinstance(n, str) else -1 for n in self.segments["node"]])
+        gate_rows = np.array([self.arrays.row(n) if isinstance(n, str) else -1 for n in self.gate_nodes])
+        segs = np.isfinite(reach[:, np.maximum(seg_rows, 0)]) & (seg_rows >= 0)
+        gates = np.isfinite(reach[:, np.maximum(gate_rows, 0)]) & (gate_rows >= 0)
+        return segs, gates
+
+
+def _blo_sites(blos: gpd.GeoDataFrame, model: PatrolModel) -> pd.DataFrame:
     """Where each BLO's patrols start: the Vietnamese node nearest its site, else its gate's Vietnamese side."""
     rows = []
     for rec in blos.itertuples(index=False):
-        lon, lat = float(rec.lon), float(rec.lat)
-        found = index.nearest(lon, lat, max_m=20000.0) if np.isfinite(lon) and np.isfinite(lat) else None
+        found = model.nearest(float(rec.lon), float(rec.lat))
         gate_side = gate_node(str(rec.associated_gate_id), "VNM")
         if found is not None:
             start, how = found[0], f"nearest node to its site ({found[1] / 1000:.1f} km)"
-        elif gate_side in arrays.index:
+        elif gate_side in model.arrays.index:
             start, how = gate_side, f"no site coordinates; at its gate {rec.associated_gate_id}"
         else:
             start, how = "", "no site coordinates and its gate is not in the graph; left out"
@@ -256,7 +316,7 @@ def _reached(
     hours = np.full(len(nodes), np.nan)
     by: list[str] = []
     for k, node in enumerate(nodes):
-        if node is None or not len(ids):
+        if not isinstance(node, str) or not len(ids):
             by.append("")
             continue
         column = reach[:, arrays.row(node)]
