@@ -90,3 +90,40 @@ def test_site_blos_on_the_shipped_data(route_graph, region):
         site_blos(route_graph, region)
     with pytest.raises(ParameterError, match="p must be an integer from 0"):
         site_blos(route_graph, region, p=1000)
+
+
+def test_site_blos_command_bad_input_exits_1(tmp_path):
+    from click.testing import CliRunner
+
+    from borderwatch.cli import main
+
+    out = tmp_path / "sites.csv"
+    for args, message in (
+        (["--p", "-1"], "--p must be >= 0, got -1"),
+        ([], "give --p N (new sites) or --target-pct X"),
+        (["--p", "2", "--target-pct", "5"], "one of them"),
+    ):
+        result = CliRunner().invoke(main, ["site-blos", *args, "--out", str(out)])
+        assert result.exit_code == 1 and message in result.output, result.output
+    candidates = tmp_path / "candidates.csv"
+    candidates.write_text("id,name,lat,lon\nX1,Berlin,52.5,13.4\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["site-blos", "--p", "1", "--candidates", str(candidates), "--out", str(out)])
+    assert result.exit_code == 1 and "X1 lie outside Vietnam's box" in result.output
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_site_blos_command_writes_the_chosen_sites(tmp_path):
+    import json
+
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from borderwatch.cli import main
+
+    out = tmp_path / "sites.csv"
+    result = CliRunner().invoke(main, ["site-blos", "--p", "2", "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    facts = json.loads(result.stdout)
+    assert facts["solver_status"] == "optimal" and facts["after"] > facts["before"] and len(facts["chosen"]) == 2
+    assert len(pd.read_csv(out)) == 2

@@ -271,7 +271,10 @@ class Siting:
 
 
 def default_candidates(region, *, town_km: float = 50.0) -> pd.DataFrame:
-    """Every gate (at its position on the border) and every Vietnamese town within ``town_km`` of a land border.
+    """Every placed gate (at its position on the border) and every Vietnamese town within ``town_km`` of a land border.
+
+    Gates that cannot be placed plausibly (``snap_plausible`` false) are left
+    out: their position is not known well enough to site an office.
 
     Parameters
     ----------
@@ -290,6 +293,7 @@ def default_candidates(region, *, town_km: float = 50.0) -> pd.DataFrame:
     from ..geodesy import to_metres
 
     gates = place_gates(region)
+    gates = gates[gates["snap_plausible"].astype(bool)]
     rows = [
         {"id": g.id, "name": g.name, "lon": g.lon, "lat": g.lat, "kind": "gate"}
         for g in gates[["id", "name", "lon", "lat"]].itertuples(index=False)

@@ -144,4 +144,160 @@ def coverage(
             echo(f"wrote {len(features)} features to {out}")
 
 
-COMMANDS = [coverage]
+@click.command("site-blos", short_help="Where to put new BLOs: p sites that cover most, or fewest for a target.")
+@click.option("--p", "p", type=int, default=None, help="New sites to place (maximal covering).")
+@click.option(
+    "--target-pct", type=float, default=None, help="Instead of --p: fewest new sites that cover this share (%)."
+)
+@click.option(
+    "--objective",
+    type=click.Choice(["length", "flow"]),
+    default="length",
+    show_default=True,
+    help="length: km of land border covered; flow: the ensemble's crossing flow covered.",
+)
+@click.option(
+    "--candidates",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV of candidate sites (id, name, lat, lon); default every gate and every border town.",
+)
+@click.option("--hours", type=float, default=2.0, show_default=True, help="Patrol time of every BLO (h, > 0).")
+@click.option("--time-limit", type=float, default=60.0, show_default=True, help="Solver time limit (s).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the chosen sites (.csv, .geojson, .gpkg).",
+)
+@samples_option
+@seed_option
+@overwrite_option
+@json_option
+@data_option
+@profile_option
+@roads_option
+@no_cache_option
+@include_unplaced_option
+@handle_errors
+def site_blos(
+    p: int | None,
+    target_pct: float | None,
+    objective: str,
+    candidates: Path | None,
+    hours: float,
+    time_limit: float,
+    out: Path | None,
+    samples: int | None,
+    seed: int | None,
+    overwrite: bool,
+    as_json: bool,
+    data_dir: Path | None,
+    profile_path: Path | None,
+    roads_path: Path | None,
+    no_cache: bool,
+    include_unplaced: bool,
+) -> None:
+    """Choose sites for new BLOs, solved exactly (HiGHS MILP), existing BLOs kept.
+
+    --p N chooses N new sites that maximise the covered land-border length
+    (or, with --objective flow, the traffickers' crossing flow in the
+    ensemble); --target-pct X finds the fewest new sites that bring coverage
+    to X %.  A site covers what its patrols reach within --hours.
+
+    \b
+    Examples:
+      borderwatch site-blos --p 3 --out sites.csv
+      borderwatch site-blos --p 3 --objective flow --json
+      borderwatch site-blos --target-pct 10 --candidates my_sites.csv --out sites.geojson
+    """
+    from ..analysis.siting import site_blos as solve
+
+    if (p is None) == (target_pct is None):
+        raise ParameterError("give --p N (new sites) or --target-pct X (share to cover), one of them")
+    if p is not None and p < 0:
+        raise ParameterError(f"--p must be >= 0, got {p}")
+    if not hours > 0 or not time_limit > 0:
+        raise ParameterError("--hours and --time-limit must be > 0")
+    if samples is not None and samples < 1:
+        raise ParameterError(f"--samples must be >= 1, got {samples}; the ensemble needs at least one sample")
+    check_out(out, overwrite=overwrite, formats=TABLE_WRITERS)
+    table = _read_candidates(candidates) if candidates is not None else None
+    region, profile = region_and_profile(data_dir, profile_path, roads_path, include_unplaced=include_unplaced)
+    G = route_graph(region, profile, no_cache=no_cache)
+    metrics = None
+    if objective == "flow":
+        from ..analysis.chokepoints import route_graph_chokepoints
+        from ..borders import borderlines, segment_borders
+
+        with progress_bar("ensemble") as progress:
+            metrics = route_graph_chokepoints(
+                G,
+                segments=segment_borders(borderlines(region.countries)),
+                samples=samples,
+                seed=seed,
+                progress=progress,
+            )
+    result = solve(
+        G,
+        region,
+        p=p,
+        target_pct=target_pct,
+        objective=objective,
+        candidates=table,
+        hours=hours,
+        chokepoints=metrics,
+        time_limit_s=time_limit,
+    )
+    unit = "km" if objective == "length" else "share of crossing flow"
+    facts = {
+        "objective": objective,
+        "unit": unit,
+        "before": round(result.before, 4),
+        "after": round(result.after, 4),
+        "total": round(result.total, 4),
+        "before_pct": round(100 * result.before / result.total, 2) if result.total else None,
+        "after_pct": round(100 * result.after / result.total, 2) if result.total else None,
+        "solver_status": result.solution.status,
+        "mip_gap": result.solution.mip_gap,
+        "solve_s": result.solution.solve_s,
+        "candidates": len(result.candidates),
+        "chosen": result.chosen.drop(columns=["start_node"]).round(4).to_dict("records"),
+    }
+    if as_json:
+        echo(json_text(facts))
+    else:
+        echo(format_rows(result.chosen.drop(columns=["start_node"]).round(3).to_dict("records")))
+        echo(
+            f"covered {unit}: {facts['before']:.4g} ({facts['before_pct']} %) with the existing BLOs -> "
+            f"{facts['after']:.4g} ({facts['after_pct']} %) of {facts['total']:.4g}; solver {facts['solver_status']} "
+            f"in {facts['solve_s']} s over {facts['candidates']} candidates"
+        )
+    if out is not None:
+        import geopandas as gpd
+
+        from ..output import write_table
+
+        chosen = result.chosen
+        points = gpd.GeoDataFrame(chosen, geometry=gpd.points_from_xy(chosen["lon"], chosen["lat"]), crs="EPSG:4326")
+        write_table(points, out, overwrite=overwrite)
+        if not as_json:
+            echo(f"wrote {len(chosen)} sites to {out}")
+
+
+def _read_candidates(path: Path):
+    import pandas as pd
+
+    from ..errors import DataFileError
+
+    if not path.is_file():
+        raise DataFileError(f"candidates file {str(path)!r} does not exist; give a CSV with id, name, lat, lon")
+    try:
+        table = pd.read_csv(path, dtype={"id": str})
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"candidates file {str(path)!r} is not a readable CSV ({exc})") from exc
+    table.columns = [c.strip().lower() for c in table.columns]
+    return table
+
+
+COMMANDS = [coverage, site_blos]
