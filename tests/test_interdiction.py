@@ -1,0 +1,104 @@
+"""Shortest-path interdiction: exact against brute force, greedy never better, the shipped gates."""
+
+import itertools
+import random
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from borderwatch import GraphArrays, NoRouteError, ParameterError
+from borderwatch.analysis.interdiction import CLOSED_COST_H, interdict
+
+
+def layered(seed: int) -> nx.MultiDiGraph:
+    """Origin -> 3 columns of 4 nodes -> target; a random subset of links are 'gates' (units)."""
+    rng = random.Random(seed)
+    G = nx.MultiDiGraph()
+    columns = [["s"], *[[f"c{i}{j}" for j in range(4)] for i in range(3)], ["t"]]
+    for left, right in itertools.pairwise(columns):
+        for a in left:
+            for b in right:
+                if rng.random() < 0.7 or len(left) == 1 or len(right) == 1:
+                    attrs = {"cost": rng.uniform(1.0, 5.0)}
+                    if rng.random() < 0.35:
+                        attrs["gate_id"] = f"G{a}{b}"
+                    G.add_edge(a, b, **attrs)
+    G.add_edge("s", "t", cost=40.0)  # a dear way no one can close
+    return G
+
+
+def brute(arrays, units, shares, k, closed_cost):
+    best = -np.inf
+    for r in range(k + 1):
+        for chosen in itertools.combinations(sorted(units), r):
+            edges = np.concatenate([units[u] for u in chosen]) if chosen else np.zeros(0, dtype=int)
+            view = arrays.replaced(edges, closed_cost) if len(edges) else arrays
+            dist = view.dijkstra(["s"])[0][0]
+            best = max(best, sum(s * dist[arrays.row(t)] for t, s in shares.items()))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_exact_matches_brute_force_and_greedy_is_never_better(seed, k):
+    G = layered(seed)
+    arrays = GraphArrays.from_graph(G)
+    units = {g: arrays.gate_edges([g]) for g in sorted(set(arrays.gate_id[arrays.crossing == "gate"]))}
+    if len(units) < k:
+        pytest.skip("too few gates")
+    shares = {"t": 1.0}
+    exact = interdict(arrays, "s", shares, units=units, k=k, method="exact")
+    greedy = interdict(arrays, "s", shares, units=units, k=k, method="greedy")
+    assert exact.status == "optimal"
+    assert exact.cost_after == pytest.approx(brute(arrays, units, shares, k, CLOSED_COST_H))
+    assert exact.upper_bound == pytest.approx(exact.cost_after, rel=1e-6)
+    assert greedy.cost_after <= exact.cost_after + 1e-9
+    assert len(exact.chosen) <= k and exact.cost_after >= exact.cost_before
+
+
+def test_known_answer_and_routes_after():
+    """Two gates in parallel (3 h and 4 h) and a 10 h trail: closing both leaves the trail."""
+    G = nx.MultiDiGraph()
+    G.add_edge("s", "a", cost=1.0)
+    G.add_edge("a", "t", cost=2.0, gate_id="A")
+    G.add_edge("s", "b", cost=1.0)
+    G.add_edge("b", "t", cost=3.0, gate_id="B")
+    G.add_edge("s", "t", cost=10.0)
+    arrays = GraphArrays.from_graph(G)
+    units = {"A": arrays.gate_edges(["A"]), "B": arrays.gate_edges(["B"])}
+    one = interdict(arrays, "s", {"t": 1.0}, units=units, k=1)
+    assert one.chosen == ["A"] and one.cost_before == 3.0 and one.cost_after == 4.0
+    two = interdict(arrays, "s", {"t": 1.0}, units=units, k=2)
+    assert sorted(two.chosen) == ["A", "B"] and two.cost_after == 10.0
+    assert [arrays.edge_id(e)[:2] for e in two.per_destination["t"][2]] == [("s", "t")]
+    # inspection instead of closure: each gate's cost + 5 h
+    inspected = arrays.cost + np.where(arrays.crossing == "gate", 5.0, 0.0)
+    insp = interdict(arrays, "s", {"t": 1.0}, units=units, k=1, interdicted_cost=inspected)
+    assert insp.chosen == ["A"] and insp.cost_after == 4.0  # A inspected (8 h) -> B at 4 h
+
+
+def test_bad_arguments():
+    G = nx.MultiDiGraph()
+    G.add_edge("s", "t", cost=1.0, gate_id="A")
+    G.add_node("island")
+    arrays = GraphArrays.from_graph(G)
+    units = {"A": arrays.gate_edges(["A"])}
+    with pytest.raises(ParameterError, match="k must be an integer from 0 to the 1 candidates"):
+        interdict(arrays, "s", {"t": 1.0}, units=units, k=2)
+    with pytest.raises(ParameterError, match="method must be"):
+        interdict(arrays, "s", {"t": 1.0}, units=units, k=1, method="magic")
+    with pytest.raises(NoRouteError, match="before any interdiction"):
+        interdict(arrays, "s", {"island": 1.0}, units=units, k=1)
+
+
+@pytest.mark.slow
+def test_interdicting_gates_on_the_shipped_graph(route_graph):
+    from borderwatch.analysis.flow import demand_of
+
+    arrays = GraphArrays.from_graph(route_graph)
+    units = {g: arrays.gate_edges([g]) for g in sorted(set(arrays.gate_id[arrays.crossing == "gate"]))}
+    shares = demand_of(route_graph)
+    exact = interdict(arrays, route_graph.graph["origin"], shares, units=units, k=2)
+    assert exact.status == "optimal" and set(exact.chosen) == {"VN-KHM-009", "VN-LAO-005"}
+    assert exact.cost_after > exact.cost_before and not exact.cut_off
