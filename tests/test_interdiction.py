@@ -102,3 +102,55 @@ def test_interdicting_gates_on_the_shipped_graph(route_graph):
     exact = interdict(arrays, route_graph.graph["origin"], shares, units=units, k=2)
     assert exact.status == "optimal" and set(exact.chosen) == {"VN-KHM-009", "VN-LAO-005"}
     assert exact.cost_after > exact.cost_before and not exact.cut_off
+
+
+def test_interdict_command_on_a_user_graph(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from borderwatch.cli import main
+
+    G = nx.MultiDiGraph()
+    G.add_edge("s", "a", cost=1.0, interdictable=False)
+    G.add_edge("a", "t", cost=2.0, interdictable=True)
+    G.add_edge("s", "b", cost=1.0, interdictable=False)
+    G.add_edge("b", "t", cost=3.0, interdictable=True, interdicted_cost=4.5)
+    G.add_edge("s", "t", cost=10.0, interdictable=False)
+    path = tmp_path / "g.graphml"
+    nx.write_graphml(G, path)
+    out = tmp_path / "interdiction.json"
+    args = ["interdict", "--graph", str(path), "--origin", "s", "--to", "t", "--k", "2", "--out", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text(encoding="utf-8"))
+    # closing a-t and inspecting b-t (4.5 h): the trafficker's best is s-b-t at 5.5 h
+    assert sorted(report["chosen"]) == ["link:a->t", "link:b->t"] and report["cost_after"] == 5.5
+    assert report["cost_before"] == 3.0 and report["routes_after"][0]["nodes_after"] == ["s", "b", "t"]
+    assert report["chosen_edges"]["link:a->t"] == [["a", "t", ""]]
+    for bad, message in (
+        (["--k", "-1"], "--k must be >= 0"),
+        (["--k", "5"], "--k 5 is more than the 2 candidates"),
+        (["--k", "1", "--to", "nowhere"], "'nowhere' is not in the graph"),
+    ):
+        base = ["interdict", "--graph", str(path), "--origin", "s", "--out", str(tmp_path / "x.json")]
+        result = CliRunner().invoke(main, base + (["--to", "t"] if "--to" not in bad else []) + bad)
+        assert result.exit_code == 1 and message in result.output, result.output
+        assert not (tmp_path / "x.json").exists()
+
+
+@pytest.mark.slow
+def test_interdict_command_on_the_shipped_graph_shows_displacement():
+    import json
+
+    from click.testing import CliRunner
+
+    from borderwatch.cli import main
+
+    result = CliRunner().invoke(main, ["interdict", "--k", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert sorted(report["chosen"]) == ["gate:VN-KHM-009", "gate:VN-LAO-005"] and report["status"] == "optimal"
+    moved = {d["crossing"]: d for d in report["displacement"]}
+    assert moved["gate:VN-LAO-005"]["share_after"] == 0.0 and moved["gate:VN-LAO-005"]["share_before"] > 0.5
+    assert any(c.startswith("segment:") and d["share_after"] > d["share_before"] for c, d in moved.items())

@@ -31,7 +31,7 @@ import scipy.sparse
 
 from ..errors import NoRouteError, ParameterError
 from ..network.arrays import GraphArrays
-from .siting import SolverError
+from .siting import SolverError, solve_milp
 
 #: Cost (h) a closed edge counts in the master problem (a route through it is as good as blocked).
 CLOSED_COST_H = 1.0e4
@@ -49,7 +49,8 @@ class Interdiction:
     cost_before, cost_after
         Demand-weighted least cost (h) without and with the interdiction.
     per_destination
-        Destination -> (cost before, cost after, edges of the route after).
+        Destination -> (cost before, cost after, edges of the route after,
+        edges of the route before).
     cut_off
         Destinations that can no longer be reached.
     method
@@ -62,18 +63,23 @@ class Interdiction:
         Seconds.
     status
         ``optimal``, ``greedy`` or ``stopped`` (time limit; the gap is reported).
+    shares
+        Destination -> share of the demand.
+    history
+        Exact method: (upper bound, best value) after each round.
     """
 
     chosen: list[str]
     cost_before: float
     cost_after: float
-    per_destination: dict[Hashable, tuple[float, float, np.ndarray]]
+    per_destination: dict[Hashable, tuple[float, float, np.ndarray, np.ndarray]]
     cut_off: list[Hashable]
     method: str
     upper_bound: float
     rounds: int
     solve_s: float
     status: str
+    shares: dict[Hashable, float] = field(default_factory=dict)
     history: list[tuple[float, float]] = field(default_factory=list)
 
     @property
@@ -146,8 +152,8 @@ def interdict(
     else:
         chosen, rounds, bound, status, history = model.exact(k, time_limit_s)
     costs, routes = model.evaluate(chosen)
-    base_costs, _ = model.evaluate([])
-    per = {t: (base_costs[t], costs[t], routes[t]) for t in model.shares}
+    base_costs, base_routes = model.evaluate([])
+    per = {t: (base_costs[t], costs[t], routes[t], base_routes[t]) for t in model.shares}
     return Interdiction(
         chosen=[names[u] for u in chosen],
         cost_before=model.total(base_costs),
@@ -159,6 +165,7 @@ def interdict(
         rounds=rounds,
         solve_s=round(time.perf_counter() - started, 3),
         status=status,
+        shares=dict(model.shares),
         history=history,
     )
 
@@ -277,9 +284,7 @@ class _Model:
         ]
         bounds = scipy.optimize.Bounds(np.zeros(n + m), np.concatenate([np.ones(n), np.full(m, CLOSED_COST_H * 100)]))
         integrality = np.concatenate([np.ones(n), np.zeros(m)])
-        res = scipy.optimize.milp(
-            c, constraints=constraints, integrality=integrality, bounds=bounds, options={"time_limit": time_limit_s}
-        )
+        res, _ = solve_milp(c, constraints, integrality, bounds, time_limit_s)
         if res.x is None:
             raise SolverError(f"the interdiction master problem failed: {res.message}")
         bound = res.fun if res.status == 0 else getattr(res, "mip_dual_bound", res.fun)

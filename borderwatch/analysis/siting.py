@@ -14,6 +14,8 @@ programs with HiGHS (``scipy.optimize.milp``):
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from dataclasses import dataclass
 
@@ -74,11 +76,20 @@ def _check(a: np.ndarray, w: np.ndarray, fixed: np.ndarray) -> tuple[np.ndarray,
     return a, w, fixed
 
 
-def _solve(c, constraints, integrality, bounds, time_limit_s: float):
+def solve_milp(c, constraints, integrality, bounds, time_limit_s: float):
+    """Run HiGHS (``scipy.optimize.milp``) with its C-level console output silenced; return (result, seconds)."""
     started = time.perf_counter()
-    res = scipy.optimize.milp(
-        c, constraints=constraints, integrality=integrality, bounds=bounds, options={"time_limit": time_limit_s}
-    )
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as sink:
+            os.dup2(sink.fileno(), 1)
+            res = scipy.optimize.milp(
+                c, constraints=constraints, integrality=integrality, bounds=bounds, options={"time_limit": time_limit_s}
+            )
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
     return res, time.perf_counter() - started
 
 
@@ -128,7 +139,7 @@ def max_cover(
         scipy.optimize.LinearConstraint(count, p, p),
     ]
     integrality = np.concatenate([np.ones(n), np.zeros(k)])
-    res, solve_s = _solve(c, constraints, integrality, scipy.optimize.Bounds(0, 1), time_limit_s)
+    res, solve_s = solve_milp(c, constraints, integrality, scipy.optimize.Bounds(0, 1), time_limit_s)
     return _solution(res, solve_s, n, before + (-res.fun if res.x is not None else 0.0), before, float(w.sum()))
 
 
@@ -182,7 +193,7 @@ def min_sites(
         scipy.optimize.LinearConstraint(reach, max(0.0, target - before) - 1e-9, np.inf),
     ]
     integrality = np.concatenate([np.ones(n), np.zeros(k)])
-    res, solve_s = _solve(c, constraints, integrality, scipy.optimize.Bounds(0, 1), time_limit_s)
+    res, solve_s = solve_milp(c, constraints, integrality, scipy.optimize.Bounds(0, 1), time_limit_s)
     solution = _solution(res, solve_s, n, np.nan, before, float(w.sum()))
     covered = fixed | a[:, solution.chosen].any(axis=1)
     solution.covered = float(w[covered].sum())

@@ -55,9 +55,9 @@ def main(verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from . import catalogue, chokepoints, coverage, data, network, routes
+    from . import catalogue, chokepoints, coverage, data, interdict, network, routes
 
-    for module in (data, network, routes, chokepoints, coverage, catalogue):
+    for module in (data, network, routes, chokepoints, coverage, interdict, catalogue):
         for command in module.COMMANDS:
             main.add_command(command)
 

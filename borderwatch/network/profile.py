@@ -192,6 +192,7 @@ OPTIONS: dict[str, Option] = {
             for c in ("flow", "usage", "criticality", "cut", "pinch", "exposure", "travel", "incidents")
         ),
         Option("ranking.incident_match_km", _POSITIVE, "incidents match a gate or segment within this distance (km)"),
+        Option("interdiction.inspect_exposure", _EXPOSURE, "exposure added to an inspected crossing"),
         Option("demand.*", _NON_NEGATIVE, "share of flow from the origin to each destination"),
     ]
 }
