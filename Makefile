@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_lattice.py --refine 1 2
 	$(BIN)/python benchmarks/bench_chokepoints.py --refine 1
 	$(BIN)/python benchmarks/bench_chokepoints.py --refine 2
+	$(BIN)/python benchmarks/bench_planning.py
 
 data: $(STAMP)
 	$(BIN)/python scripts/build_data.py

@@ -25,12 +25,16 @@ import time
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 
+import geopandas as gpd
+import networkx as nx
 import numpy as np
 import scipy.optimize
 import scipy.sparse
 
 from ..errors import NoRouteError, ParameterError
 from ..network.arrays import GraphArrays
+from ..network.profile import edge_cost
+from .crossings import crossing_units, gate_classes, segment_of_edges
 from .siting import SolverError, solve_milp
 
 #: Cost (h) a closed edge counts in the master problem (a route through it is as good as blocked).
@@ -290,3 +294,65 @@ class _Model:
         bound = res.fun if res.status == 0 else getattr(res, "mip_dual_bound", res.fun)
         chosen = sorted(int(j) for j in np.flatnonzero(res.x[:n] > 0.5))
         return chosen, float(-bound) + 1e-7 * len(chosen)
+
+
+def route_graph_units(
+    G: nx.MultiDiGraph, arrays: GraphArrays, *, segments: gpd.GeoDataFrame, kind: str = "gates", mode: str = "close"
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Candidate units of a borderwatch route graph, their cost once interdicted, and a crossing label per edge.
+
+    Parameters
+    ----------
+    G
+        A route graph built by borderwatch.
+    arrays
+        Its array view.
+    segments
+        Border segments (:func:`borderwatch.segment_borders`).
+    kind
+        ``gates`` (each gate, closed both ways), ``segments`` (each border
+        segment's informal crossings into Vietnam) or ``both``.
+    mode
+        ``close`` (edges removed) or ``inspect`` (exposure raised by the
+        profile's ``interdiction.inspect_exposure``, cost from ``[cost]``).
+
+    Returns
+    -------
+    units : dict
+        ``gate:<id>`` / ``segment:<id>`` -> edge indices.
+    interdicted_cost : numpy.ndarray
+        Per-edge cost once interdicted (``inf`` = closed).
+    labels : numpy.ndarray
+        Per edge: ``gate:<id>`` for gate crossings, ``segment:<id>`` for
+        informal crossings into Vietnam, "" otherwise.
+
+    Raises
+    ------
+    ParameterError
+        Unknown ``kind`` or ``mode``.
+    """
+    if kind not in ("gates", "segments", "both") or mode not in ("close", "inspect"):
+        raise ParameterError(f"kind must be gates, segments or both and mode close or inspect; got {kind!r}, {mode!r}")
+    profile = G.graph["profile"]
+    unit_of_edge, _ = crossing_units(
+        arrays,
+        segment_of_edges(G, arrays, segments),
+        segments,
+        gate_class=gate_classes(G, arrays),
+        closing=dict(profile["closing"]),
+    )
+    units: dict[str, list[int]] = {}
+    if kind in ("gates", "both"):
+        for gid in sorted(set(arrays.gate_id[arrays.crossing == "gate"])):
+            units[f"gate:{gid}"] = list(arrays.gate_edges([gid]))
+    if kind in ("segments", "both"):
+        for e, name in enumerate(unit_of_edge):
+            if name.startswith("segment:"):
+                units.setdefault(name, []).append(e)
+    if mode == "close":
+        after = np.full(arrays.n_edges, np.inf)
+    else:
+        raised = np.minimum(1.0, arrays.exposure + float(profile["interdiction"]["inspect_exposure"]))
+        after = edge_cost(arrays.time_h, raised, profile=profile)
+    labels = np.where(arrays.crossing == "gate", "gate:" + arrays.gate_id.astype(str), unit_of_edge)
+    return {n: np.array(e) for n, e in units.items()}, after, labels

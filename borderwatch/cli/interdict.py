@@ -126,7 +126,11 @@ def interdict(
         arrays = GraphArrays.from_graph(G)
         origin, shares = G.graph["origin"], demand_of(G)
         names = {node: name for name, node in G.graph["destinations"].items()}
-        units, after, labels = _route_graph_units(G, region, arrays, candidate_kind, mode)
+        from ..analysis.interdiction import route_graph_units
+        from ..borders import borderlines, segment_borders
+
+        segments = segment_borders(borderlines(region.countries))
+        units, after, labels = route_graph_units(G, arrays, segments=segments, kind=candidate_kind, mode=mode)
     if k > len(units):
         raise ParameterError(f"--k {k} is more than the {len(units)} candidates")
     result = solve(
@@ -201,39 +205,6 @@ def _user_units(G: Any, arrays: Any, mode: str) -> tuple[dict, Any, Any]:
     if not units:
         raise ParameterError("the graph has no interdictable edge (attribute interdictable, or gate_id)")
     labels = np.where(arrays.gate_id != "", "gate:" + arrays.gate_id.astype(str), "")
-    return {n: np.array(e) for n, e in units.items()}, after, labels
-
-
-def _route_graph_units(G: Any, region: Any, arrays: Any, kind: str, mode: str) -> tuple[dict, Any, Any]:
-    import numpy as np
-
-    from ..analysis.crossings import crossing_units, gate_classes, segment_of_edges
-    from ..borders import borderlines, segment_borders
-    from ..network.profile import edge_cost
-
-    segments = segment_borders(borderlines(region.countries))
-    profile = G.graph["profile"]
-    unit_of_edge, _ = crossing_units(
-        arrays,
-        segment_of_edges(G, arrays, segments),
-        segments,
-        gate_class=gate_classes(G, arrays),
-        closing=dict(profile["closing"]),
-    )
-    units: dict[str, list[int]] = {}
-    if kind in ("gates", "both"):  # a closed gate is closed both ways
-        for gid in sorted(set(arrays.gate_id[arrays.crossing == "gate"])):
-            units[f"gate:{gid}"] = list(arrays.gate_edges([gid]))
-    if kind in ("segments", "both"):  # a patrolled segment: its trails into Vietnam
-        for e, name in enumerate(unit_of_edge):
-            if name.startswith("segment:"):
-                units.setdefault(name, []).append(e)
-    if mode == "close":
-        after = np.full(arrays.n_edges, np.inf)
-    else:
-        raised = np.minimum(1.0, arrays.exposure + float(profile["interdiction"]["inspect_exposure"]))
-        after = edge_cost(arrays.time_h, raised, profile=profile)
-    labels = np.where(arrays.crossing == "gate", "gate:" + arrays.gate_id.astype(str), unit_of_edge)
     return {n: np.array(e) for n, e in units.items()}, after, labels
 
 
