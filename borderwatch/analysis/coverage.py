@@ -278,7 +278,17 @@ class PatrolModel:
         return np.where(dist <= np.asarray(hours, dtype=float)[:, None], dist, np.inf)
 
     def covered_by(self, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Boolean (start, segment) and (start, gate) matrices: what each start covers."""
+        """Boolean (start, segment) and (start, gate) matrices: what each start covers.
+
+        Parameters
+        ----------
+        reach
+            From :meth:`reach`.
+
+        Returns
+        -------
+        segments, gates : numpy.ndarray
+        """
         seg_rows = np.array([self.arrays.row(n) if isinstance(n, str) else -1 for n in self.segments["node"]])
         gate_rows = np.array([self.arrays.row(n) if isinstance(n, str) else -1 for n in self.gate_nodes])
         segs = np.isfinite(reach[:, np.maximum(seg_rows, 0)]) & (seg_rows >= 0)

@@ -76,8 +76,33 @@ def _check(a: np.ndarray, w: np.ndarray, fixed: np.ndarray) -> tuple[np.ndarray,
     return a, w, fixed
 
 
-def solve_milp(c, constraints, integrality, bounds, time_limit_s: float):
-    """Run HiGHS (``scipy.optimize.milp``) with its C-level console output silenced; return (result, seconds)."""
+def solve_milp(
+    c: np.ndarray,
+    constraints: list[scipy.optimize.LinearConstraint],
+    integrality: np.ndarray,
+    bounds: scipy.optimize.Bounds,
+    time_limit_s: float,
+) -> tuple[scipy.optimize.OptimizeResult, float]:
+    """Run HiGHS (``scipy.optimize.milp``, minimising ``c @ x``) with its C-level console output silenced.
+
+    Parameters
+    ----------
+    c
+        Objective coefficients.
+    constraints
+        Linear constraints.
+    integrality
+        1 for integer variables, 0 for continuous ones.
+    bounds
+        Variable bounds.
+    time_limit_s
+        Solver time limit (s).
+
+    Returns
+    -------
+    result : scipy.optimize.OptimizeResult
+    seconds : float
+    """
     started = time.perf_counter()
     sys.stdout.flush()
     saved = os.dup(1)
