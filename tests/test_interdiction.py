@@ -154,3 +154,17 @@ def test_interdict_command_on_the_shipped_graph_shows_displacement():
     moved = {d["crossing"]: d for d in report["displacement"]}
     assert moved["gate:VN-LAO-005"]["share_after"] == 0.0 and moved["gate:VN-LAO-005"]["share_before"] > 0.5
     assert any(c.startswith("segment:") and d["share_after"] > d["share_before"] for c, d in moved.items())
+
+
+def test_interdict_command_time_out_exits_1_with_the_best_found(tmp_path):
+    from click.testing import CliRunner
+
+    from borderwatch.cli import main
+
+    path = tmp_path / "layered.graphml"
+    nx.write_graphml(layered(3), path)
+    out = tmp_path / "x.json"
+    args = ["interdict", "--graph", str(path), "--origin", "s", "--to", "t", "--k", "3", "--time-limit", "1e-6"]
+    result = CliRunner().invoke(main, [*args, "--out", str(out)])
+    assert result.exit_code == 1 and "stopped at --time-limit" in result.output and "best found" in result.output
+    assert not out.exists()

@@ -136,6 +136,14 @@ def interdict(
     result = solve(
         arrays, origin, shares, units=units, k=k, interdicted_cost=after, method=method, time_limit_s=time_limit
     )
+    if result.status == "stopped":
+        from ..analysis.siting import SolverError
+
+        raise SolverError(
+            f"the exact method stopped at --time-limit {time_limit} s without proving the optimum: best found "
+            f"{', '.join(result.chosen)} at {result.cost_after:.4f} h, bound {result.upper_bound:.4f} h "
+            f"(gap {result.gap_pct:.2f} %); raise --time-limit or use --method greedy"
+        )
     report = _report(result, arrays, names, units, labels)
     if as_json:
         echo(json_text(report))
