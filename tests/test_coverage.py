@@ -105,3 +105,4 @@ def test_coverage_command_json_and_geojson(tmp_path):
 
     features = gpd.read_file(out)
     assert set(features["feature"]) == {"segment", "uncovered_stretch"}
+    assert features["covered"].dtype == bool and not features.loc[features["feature"] != "segment", "covered"].any()

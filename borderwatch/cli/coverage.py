@@ -139,6 +139,7 @@ def coverage(
             [result.segments.assign(feature="segment"), result.uncovered.assign(feature="uncovered_stretch")],
             ignore_index=True,
         )
+        features["covered"] = features["covered"].astype("boolean").fillna(False).astype(bool)  # stretches: uncovered
         write_table(gpd.GeoDataFrame(features, geometry="geometry", crs="EPSG:4326"), out, overwrite=overwrite)
         if not as_json:
             echo(f"wrote {len(features)} features to {out}")
