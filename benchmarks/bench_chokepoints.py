@@ -36,7 +36,7 @@ import scipy.sparse.csgraph
 
 from borderwatch import GraphArrays, build_route_graph, load_profile, load_region
 from borderwatch.analysis.chokepoints import route_graph_chokepoints
-from borderwatch.analysis.crossings import crossing_units, gate_classes
+from borderwatch.analysis.crossings import in_vietnam, route_graph_crossings
 from borderwatch.analysis.flow import criticality_of, demand_of, gate_flow, least_cost_flow
 from borderwatch.analysis.mincut import cut_network, minimum_cut
 from borderwatch.analysis.pinch import MIN_RESISTANCE_H, pinch_points
@@ -167,14 +167,8 @@ def main() -> None:
     t_all, result = timed(lambda: route_graph_chokepoints(G, segments=segments, arrays=arrays, samples=args.samples))
 
     # minimum cut: the same network for both solvers
-    cut_destinations = [n for n in shares if arrays.node_country[arrays.row(n)] == "VNM"]
-    unit_of_edge, table = crossing_units(
-        arrays,
-        result.segment_of,
-        segments,
-        gate_class=gate_classes(G, arrays),
-        closing=dict(G.graph["profile"]["closing"]),
-    )
+    cut_destinations = in_vietnam(arrays, list(shares))
+    _, unit_of_edge, table = route_graph_crossings(G, arrays, segments, segment_of=result.segment_of)
     within_pct = float(G.graph["profile"]["cut"]["within_pct"])
     t_cut, cut = timed(
         lambda: minimum_cut(
@@ -182,15 +176,8 @@ def main() -> None:
         )
     )
     assert abs(cut.value - result.cut.value) < 1e-9 and set(cut.units.index) == set(result.cut.units.index)
-    names = sorted(set(unit_of_edge) - {""})
     network = cut_network(
-        arrays,
-        origin,
-        cut_destinations,
-        unit_of_edge=unit_of_edge,
-        costs=table.loc[names, "closing_cost"].to_numpy(dtype=float),
-        names=names,
-        within_pct=within_pct,
+        arrays, origin, cut_destinations, unit_of_edge=unit_of_edge, unit_cost=table, within_pct=within_pct
     )
     t_solve, _ = timed(lambda: scipy.sparse.csgraph.maximum_flow(network.capacity, network.source, network.sink))
     coo = network.capacity.tocoo()

@@ -27,7 +27,7 @@ from ..network.arrays import GraphArrays
 from ..network.contract import validate_route_graph
 from ..network.profile import load_profile
 from . import FLOW_EPS
-from .crossings import crossing_units, gate_classes, segment_of_edges
+from .crossings import in_vietnam, route_graph_crossings
 from .ensemble import Ensemble, ensemble_of
 from .flow import Flow, criticality_of, demand_of, least_cost_flow
 from .mincut import MinimumCut, minimum_cut
@@ -203,22 +203,17 @@ def route_graph_chokepoints(
         raise ParameterError("the graph has no cost profile; build it with borderwatch (build_route_graph)")
     profile = meta.profile
     base = arrays if arrays is not None else GraphArrays.from_graph(G)
-    seg_of = segment_of_edges(G, base, segments)
-    units, costs = crossing_units(
-        base, seg_of, segments, gate_class=gate_classes(G, base), closing=dict(profile["closing"])
-    )
+    seg_of, units, costs = route_graph_crossings(G, base, segments)
     shares = demand_of(G)
-    table = dict(profile["ensemble"])
-    table.update({k: v for k, v in (("samples", samples), ("seed", seed)) if v is not None})
     return analyse(
         base,
         meta.origin,
         shares,
-        ensemble=table,
+        ensemble=_ensemble_table(profile, samples, seed),
         segment_of=seg_of,
         unit_of_edge=units,
         unit_cost=costs,
-        cut_destinations=[n for n in shares if base.node_country[base.row(n)] == "VNM"],
+        cut_destinations=in_vietnam(base, list(shares)),
         within_pct=float(profile["cut"]["within_pct"]),
         progress=progress,
     )
@@ -278,13 +273,11 @@ def graph_chokepoints(
     if not reached:
         raise NoRouteError(f"none of the destinations can be reached from {origin!r}; check the graph's edges")
     units, costs = _link_units(G, arrays)
-    table = dict(load_profile()["ensemble"])
-    table.update({k: v for k, v in (("samples", samples), ("seed", seed)) if v is not None})
     result = analyse(
         arrays,
         origin,
         {d: 1.0 / len(reached) for d in reached},
-        ensemble=table,
+        ensemble=_ensemble_table(load_profile(), samples, seed),
         segment_of=np.full(arrays.n_edges, "", dtype=object),
         unit_of_edge=units,
         unit_cost=costs,
@@ -294,6 +287,13 @@ def graph_chokepoints(
     )
     result.unreachable = unreachable
     return result
+
+
+def _ensemble_table(profile: Mapping, samples: int | None, seed: int | None) -> dict:
+    """Return the profile's ``[ensemble]`` table with ``samples`` and ``seed`` overridden where given."""
+    table = dict(profile["ensemble"])
+    table.update({k: v for k, v in (("samples", samples), ("seed", seed)) if v is not None})
+    return table
 
 
 def _link_units(G: nx.MultiDiGraph, arrays: GraphArrays) -> tuple[np.ndarray, pd.DataFrame]:

@@ -174,11 +174,11 @@ def blo_coverage(
     ids = [b for b, node in zip(sites["blo_id"], sites["start_node"], strict=True) if node]
     reach = model.reach([n for n in sites["start_node"] if n], np.array([per_blo[b] for b in ids]))
     table = model.segments.copy()
-    table["covered"], table["reach_h"], table["by"] = _reached(base, reach, ids, list(table["node"]))
+    table["covered"], table["reach_h"], table["by"] = _reached(reach, ids, model.segment_rows)
     segs = gpd.GeoDataFrame(
         table[["segment_id", "border", "length_km", "covered", "reach_h", "by", "geometry"]], crs="EPSG:4326"
     )
-    covered, reach_h, by = _reached(base, reach, ids, model.gate_nodes)
+    covered, reach_h, by = _reached(reach, ids, model.gate_rows)
     gates = pd.DataFrame({"gate_id": model.gate_ids, "covered": covered, "reach_h": reach_h, "by": by})
 
     summary = segs.groupby("border").apply(
@@ -228,6 +228,8 @@ class PatrolModel:
         ``length_km``, ``node`` (nearest Vietnamese node to the middle, or None), geometry.
     gate_ids, gate_nodes
         Every gate of the graph and its Vietnamese-side node (None if absent).
+    segment_rows, gate_rows
+        Array-view row of each segment's node and each gate's node (-1 if none).
     """
 
     def __init__(
@@ -250,6 +252,8 @@ class PatrolModel:
         self.segments = table[["segment_id", "border", "length_km", "node", "geometry"]]
         self.gate_ids = sorted(set(arrays.gate_id[arrays.crossing == "gate"]))
         self.gate_nodes = [gate_node(g, "VNM") if gate_node(g, "VNM") in arrays.index else None for g in self.gate_ids]
+        self.segment_rows = np.array([arrays.row(n) if isinstance(n, str) else -1 for n in self.segments["node"]])
+        self.gate_rows = np.array([arrays.row(n) if isinstance(n, str) else -1 for n in self.gate_nodes])
 
     def nearest(self, lon: float, lat: float, *, max_m: float = 20000.0) -> tuple[str, float] | None:
         """Return the Vietnamese node nearest a position, and its distance (m), or None beyond ``max_m``."""
@@ -289,10 +293,8 @@ class PatrolModel:
         -------
         segments, gates : numpy.ndarray
         """
-        seg_rows = np.array([self.arrays.row(n) if isinstance(n, str) else -1 for n in self.segments["node"]])
-        gate_rows = np.array([self.arrays.row(n) if isinstance(n, str) else -1 for n in self.gate_nodes])
-        segs = np.isfinite(reach[:, np.maximum(seg_rows, 0)]) & (seg_rows >= 0)
-        gates = np.isfinite(reach[:, np.maximum(gate_rows, 0)]) & (gate_rows >= 0)
+        rows = self.segment_rows, self.gate_rows
+        segs, gates = (np.isfinite(reach[:, np.maximum(r, 0)]) & (r >= 0) for r in rows)
         return segs, gates
 
 
@@ -319,21 +321,13 @@ def _patrol_view(arrays: GraphArrays) -> GraphArrays:
     return arrays.with_cost(np.where(usable, arrays.time_h, np.inf))
 
 
-def _reached(
-    arrays: GraphArrays, reach: np.ndarray, ids: list[str], nodes: list
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    covered = np.zeros(len(nodes), dtype=bool)
-    hours = np.full(len(nodes), np.nan)
-    by: list[str] = []
-    for k, node in enumerate(nodes):
-        if not isinstance(node, str) or not len(ids):
-            by.append("")
-            continue
-        column = reach[:, arrays.row(node)]
-        ok = np.isfinite(column)
-        covered[k] = bool(ok.any())
-        hours[k] = float(column[ok].min()) if ok.any() else np.nan
-        by.append(", ".join(b for b, yes in zip(ids, ok, strict=True) if yes))
+def _reached(reach: np.ndarray, ids: list[str], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Per node row: covered by any start, least patrol hours, and the ids of the starts that reach it."""
+    column = np.where(rows >= 0, reach[:, np.maximum(rows, 0)], np.inf)  # (start, node)
+    ok = np.isfinite(column)
+    covered = ok.any(axis=0)
+    hours = np.where(covered, np.min(column, axis=0, initial=np.inf), np.nan)
+    by = [", ".join(b for b, yes in zip(ids, ok[:, k], strict=True) if yes) for k in range(len(rows))]
     return covered, hours, by
 
 

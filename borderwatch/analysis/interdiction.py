@@ -34,7 +34,7 @@ import scipy.sparse
 from ..errors import NoRouteError, ParameterError
 from ..network.arrays import GraphArrays
 from ..network.profile import edge_cost
-from .crossings import crossing_units, gate_classes, segment_of_edges
+from .crossings import route_graph_crossings
 from .siting import SolverError, solve_milp
 
 #: Cost (h) a closed edge counts in the master problem (a route through it is as good as blocked).
@@ -334,13 +334,7 @@ def route_graph_units(
     if kind not in ("gates", "segments", "both") or mode not in ("close", "inspect"):
         raise ParameterError(f"kind must be gates, segments or both and mode close or inspect; got {kind!r}, {mode!r}")
     profile = G.graph["profile"]
-    unit_of_edge, _ = crossing_units(
-        arrays,
-        segment_of_edges(G, arrays, segments),
-        segments,
-        gate_class=gate_classes(G, arrays),
-        closing=dict(profile["closing"]),
-    )
+    _, unit_of_edge, _ = route_graph_crossings(G, arrays, segments)
     units: dict[str, list[int]] = {}
     if kind in ("gates", "both"):
         for gid in sorted(set(arrays.gate_id[arrays.crossing == "gate"])):

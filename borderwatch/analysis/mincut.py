@@ -43,7 +43,7 @@ import scipy.sparse.csgraph
 from ..errors import NoRouteError, ParameterError
 from ..network.arrays import GraphArrays
 from ..network.contract import validate_route_graph
-from .crossings import crossing_units, gate_classes, segment_of_edges
+from .crossings import in_vietnam, route_graph_crossings
 from .flow import demand_of
 
 #: Closing costs are rounded to this resolution for the integer max-flow solver.
@@ -120,25 +120,8 @@ def minimum_cut(
     NoRouteError
         No destination can be reached at all (nothing to cut).
     """
-    if not len(destinations):
-        raise ParameterError("give at least one destination")
-    if within_pct is not None and not (np.isfinite(within_pct) and within_pct >= 0):
-        raise ParameterError(f"within_pct must be a number >= 0 or None, got {within_pct!r}")
-    table = unit_cost if isinstance(unit_cost, pd.DataFrame) else pd.DataFrame({"closing_cost": pd.Series(unit_cost)})
-    unit_of_edge = np.asarray(unit_of_edge, dtype=object)
-    if unit_of_edge.shape != (arrays.n_edges,):
-        raise ParameterError(f"unit_of_edge has shape {unit_of_edge.shape}; give one name per edge ({arrays.n_edges})")
-    names = sorted(set(unit_of_edge) - {""})
-    missing = [u for u in names if u not in table.index]
-    if missing:
-        raise ParameterError(f"no closing cost for units {', '.join(map(repr, missing[:5]))}; add them to unit_cost")
-    costs = table.loc[names, "closing_cost"].to_numpy(dtype=float)
-    if len(costs) and not (np.isfinite(costs).all() and (costs >= 0).all()):
-        bad = [u for u, c in zip(names, costs, strict=True) if not (np.isfinite(c) and c >= 0)]
-        raise ParameterError(f"closing costs must be finite and >= 0; fix {', '.join(map(repr, bad[:5]))}")
-
     network = cut_network(
-        arrays, origin, destinations, unit_of_edge=unit_of_edge, costs=costs, names=names, within_pct=within_pct
+        arrays, origin, destinations, unit_of_edge=unit_of_edge, unit_cost=unit_cost, within_pct=within_pct
     )
     result = scipy.sparse.csgraph.maximum_flow(network.capacity, network.source, network.sink)
     if result.flow_value >= network.infinite:
@@ -152,12 +135,12 @@ def minimum_cut(
     residual.eliminate_zeros()
     seen = np.zeros(size, dtype=bool)
     seen[scipy.sparse.csgraph.breadth_first_order(residual, network.source, return_predecessors=False)] = True
-    chosen = [u for i, u in enumerate(names) if seen[n + 2 * i] and not seen[n + 2 * i + 1]]
-    units = table.loc[chosen].sort_values(["closing_cost"], kind="stable")
+    chosen = [u for i, u in enumerate(network.names) if seen[n + 2 * i] and not seen[n + 2 * i + 1]]
+    units = network.units.loc[chosen].sort_values(["closing_cost"], kind="stable")
     return MinimumCut(
         value=float(result.flow_value * COST_RESOLUTION),
         units=units,
-        edges=np.flatnonzero(np.isin(unit_of_edge, chosen)),
+        edges=np.flatnonzero(np.isin(network.unit_of_edge, chosen)),
         source_side=seen[:n],
         within_pct=within_pct,
     )
@@ -178,6 +161,12 @@ class CutNetwork:
         The capacity standing for "cannot be cut".
     reached
         Destinations that can be reached (the others are left out).
+    names
+        The units, in hub order.
+    units
+        The unit table (``closing_cost`` and any other column), indexed by unit.
+    unit_of_edge
+        Unit name per edge ("" = cannot be cut).
     """
 
     capacity: scipy.sparse.csr_matrix
@@ -185,6 +174,9 @@ class CutNetwork:
     sink: int
     infinite: int
     reached: list[Hashable]
+    names: list[str]
+    units: pd.DataFrame
+    unit_of_edge: np.ndarray
 
 
 def cut_network(
@@ -193,8 +185,7 @@ def cut_network(
     destinations: Sequence[Hashable],
     *,
     unit_of_edge: np.ndarray,
-    costs: np.ndarray,
-    names: list[str],
+    unit_cost: pd.DataFrame | Mapping[str, float],
     within_pct: float | None,
 ) -> CutNetwork:
     """Build the max-flow network whose minimum cut is the cheapest set of units.
@@ -209,8 +200,9 @@ def cut_network(
         Destination node ids.
     unit_of_edge
         Unit name per edge ("" = cannot be cut).
-    costs, names
-        Closing cost of each unit, in the order of ``names``.
+    unit_cost
+        Unit name -> closing cost, or a table with a ``closing_cost`` column
+        (see :func:`minimum_cut`).
     within_pct
         Route-cost bound (``None``: every route).
 
@@ -223,8 +215,26 @@ def cut_network(
     NoRouteError
         No destination can be reached.
     ParameterError
-        The closing costs are too large for the integer solver.
+        No destination, bad shapes, a unit without a cost, a negative or
+        non-finite cost, a negative bound, or costs too large for the integer
+        solver.
     """
+    if not len(destinations):
+        raise ParameterError("give at least one destination")
+    if within_pct is not None and not (np.isfinite(within_pct) and within_pct >= 0):
+        raise ParameterError(f"within_pct must be a number >= 0 or None, got {within_pct!r}")
+    table = unit_cost if isinstance(unit_cost, pd.DataFrame) else pd.DataFrame({"closing_cost": pd.Series(unit_cost)})
+    unit_of_edge = np.asarray(unit_of_edge, dtype=object)
+    if unit_of_edge.shape != (arrays.n_edges,):
+        raise ParameterError(f"unit_of_edge has shape {unit_of_edge.shape}; give one name per edge ({arrays.n_edges})")
+    names = sorted(set(unit_of_edge) - {""})
+    missing = [u for u in names if u not in table.index]
+    if missing:
+        raise ParameterError(f"no closing cost for units {', '.join(map(repr, missing[:5]))}; add them to unit_cost")
+    costs = table.loc[names, "closing_cost"].to_numpy(dtype=float)
+    if len(costs) and not (np.isfinite(costs).all() and (costs >= 0).all()):
+        bad = [u for u, c in zip(names, costs, strict=True) if not (np.isfinite(c) and c >= 0)]
+        raise ParameterError(f"closing costs must be finite and >= 0; fix {', '.join(map(repr, bad[:5]))}")
     relevant, reached = _relevant_edges(arrays, origin, destinations, within_pct)
     if not reached:
         raise NoRouteError(f"no destination can be reached from {origin!r}; there is nothing to cut")
@@ -250,7 +260,16 @@ def cut_network(
     matrix = scipy.sparse.coo_matrix((capacity[keep], (tail[keep], head[keep])), shape=(size, size)).tocsr()
     matrix.sum_duplicates()
     matrix.data = np.minimum(matrix.data, infinite).astype(np.int32)
-    return CutNetwork(capacity=matrix, source=arrays.row(origin), sink=sink, infinite=infinite, reached=reached)
+    return CutNetwork(
+        capacity=matrix,
+        source=arrays.row(origin),
+        sink=sink,
+        infinite=infinite,
+        reached=reached,
+        names=names,
+        units=table,
+        unit_of_edge=unit_of_edge,
+    )
 
 
 def border_cut(
@@ -282,7 +301,7 @@ def border_cut(
     every_route
         Cut every route, however dear (ignores ``within_pct``).
     segment_of
-        Border segment per edge, if already computed (:func:`segment_of_edges`).
+        Border segment per edge, if already computed (:func:`~borderwatch.analysis.crossings.segment_of_edges`).
 
     Returns
     -------
@@ -301,13 +320,10 @@ def border_cut(
         raise ParameterError("the graph has no cost profile; build it with borderwatch (build_route_graph)")
     base = arrays if arrays is not None else GraphArrays.from_graph(G)
     if destinations is None:
-        nodes = [n for n in demand_of(G) if base.node_country[base.row(n)] == "VNM"]
+        nodes = in_vietnam(base, list(demand_of(G)))
     else:
         nodes = list(demand_of(G, {name: 1.0 for name in destinations}))
-    seg_of = segment_of if segment_of is not None else segment_of_edges(G, base, segments)
-    unit_of_edge, units = crossing_units(
-        base, seg_of, segments, gate_class=gate_classes(G, base), closing=dict(meta.profile["closing"])
-    )
+    _, unit_of_edge, units = route_graph_crossings(G, base, segments, segment_of=segment_of)
     bound = None if every_route else float(meta.profile["cut"]["within_pct"] if within_pct is None else within_pct)
     return minimum_cut(base, meta.origin, nodes, unit_of_edge=unit_of_edge, unit_cost=units, within_pct=bound)
 

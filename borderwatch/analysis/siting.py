@@ -65,10 +65,10 @@ class CoverSolution:
     solve_s: float
 
 
-def _check(a: np.ndarray, w: np.ndarray, fixed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _check(a: np.ndarray, w: np.ndarray, fixed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     a = np.asarray(a, dtype=bool)
     w = np.asarray(w, dtype=float)
-    fixed = np.asarray(fixed, dtype=bool)
+    fixed = np.zeros(len(w), dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
     if a.ndim != 2 or a.shape[0] != len(w) or fixed.shape != w.shape:
         raise ParameterError(f"coverage matrix {a.shape} must be items x candidates, with one weight per item")
     if not (np.isfinite(w).all() and (w >= 0).all()):
@@ -147,23 +147,19 @@ def max_cover(
     SolverError
         No optimum proved within the time limit (the message gives the best bound).
     """
-    fixed = np.zeros(len(w), dtype=bool) if fixed is None else fixed
     a, w, fixed = _check(a, w, fixed)
     n = a.shape[1]
     if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or not 0 <= p <= n:
         raise ParameterError(f"p must be an integer from 0 to the {n} candidates, got {p!r}")
     before = float(w[fixed].sum())
-    open_ = np.flatnonzero(~fixed & (w > 0) & a.any(axis=1))  # items a new site could add
+    open_, link, integrality = _cover_model(a, w, fixed)
     k = len(open_)
-    # variables: x (n candidates), then y (k open items)
     c = np.concatenate([np.zeros(n), -w[open_]])
-    link = scipy.sparse.hstack([-scipy.sparse.csr_matrix(a[open_].astype(float)), scipy.sparse.identity(k)])
     count = scipy.sparse.hstack([scipy.sparse.csr_matrix(np.ones((1, n))), scipy.sparse.csr_matrix((1, k))])
     constraints = [
         scipy.optimize.LinearConstraint(link, -np.inf, 0.0),
         scipy.optimize.LinearConstraint(count, p, p),
     ]
-    integrality = np.concatenate([np.ones(n), np.zeros(k)])
     res, solve_s = solve_milp(c, constraints, integrality, scipy.optimize.Bounds(0, 1), time_limit_s)
     return _solution(res, solve_s, n, before + (-res.fun if res.x is not None else 0.0), before, float(w.sum()))
 
@@ -198,7 +194,6 @@ def min_sites(
     SolverError
         No optimum proved within the time limit.
     """
-    fixed = np.zeros(len(w), dtype=bool) if fixed is None else fixed
     a, w, fixed = _check(a, w, fixed)
     n = a.shape[1]
     before = float(w[fixed].sum())
@@ -208,21 +203,33 @@ def min_sites(
             f"the target {target:.4g} cannot be reached: every candidate together covers {reachable:.4g} of "
             f"{w.sum():.4g}; lower the target, add candidates or lengthen the patrol hours"
         )
-    open_ = np.flatnonzero(~fixed & (w > 0) & a.any(axis=1))
+    open_, link, integrality = _cover_model(a, w, fixed)
     k = len(open_)
     c = np.concatenate([np.ones(n), np.zeros(k)])
-    link = scipy.sparse.hstack([-scipy.sparse.csr_matrix(a[open_].astype(float)), scipy.sparse.identity(k)])
     reach = scipy.sparse.hstack([scipy.sparse.csr_matrix((1, n)), scipy.sparse.csr_matrix(w[open_][None, :])])
     constraints = [
         scipy.optimize.LinearConstraint(link, -np.inf, 0.0),
         scipy.optimize.LinearConstraint(reach, max(0.0, target - before) - 1e-9, np.inf),
     ]
-    integrality = np.concatenate([np.ones(n), np.zeros(k)])
     res, solve_s = solve_milp(c, constraints, integrality, scipy.optimize.Bounds(0, 1), time_limit_s)
     solution = _solution(res, solve_s, n, np.nan, before, float(w.sum()))
     covered = fixed | a[:, solution.chosen].any(axis=1)
     solution.covered = float(w[covered].sum())
     return solution
+
+
+def _cover_model(a: np.ndarray, w: np.ndarray, fixed: np.ndarray) -> tuple[np.ndarray, object, np.ndarray]:
+    """Shared part of both covering models: variables x (candidates) then y (open items), y_i <= sum_j a_ij x_j.
+
+    Returns the open items (not yet covered, weight > 0, coverable by some
+    candidate), the linking matrix (``-a | I``, to be bounded above by 0) and
+    the integrality vector (x binary, y continuous).
+    """
+    n = a.shape[1]
+    open_ = np.flatnonzero(~fixed & (w > 0) & a.any(axis=1))
+    k = len(open_)
+    link = scipy.sparse.hstack([-scipy.sparse.csr_matrix(a[open_].astype(float)), scipy.sparse.identity(k)])
+    return open_, link, np.concatenate([np.ones(n), np.zeros(k)])
 
 
 def _solution(res, solve_s: float, n: int, covered: float, before: float, total: float) -> CoverSolution:
