@@ -350,3 +350,57 @@ def route_graph_units(
         after = edge_cost(arrays.time_h, raised, profile=profile)
     labels = np.where(arrays.crossing == "gate", "gate:" + arrays.gate_id.astype(str), unit_of_edge)
     return {n: np.array(e) for n, e in units.items()}, after, labels
+
+
+def user_graph_units(
+    G: nx.MultiDiGraph, arrays: GraphArrays, *, mode: str = "close"
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Candidate units of any graph: its gates (``gate_id``) and its interdictable links.
+
+    Parameters
+    ----------
+    G
+        The graph; an edge is a candidate when its ``interdictable`` attribute
+        is true (every edge, when no edge has the attribute) or it has a
+        ``gate_id``; ``interdicted_cost`` (>= its cost) replaces removal.
+    arrays
+        Its array view.
+    mode
+        ``close`` or ``inspect`` (which needs ``interdicted_cost`` on every candidate edge).
+
+    Returns
+    -------
+    units, interdicted_cost, labels
+        As :func:`route_graph_units` (units ``gate:<id>`` and ``link:<u>-><v>``).
+
+    Raises
+    ------
+    ParameterError
+        No candidate edge, ``interdicted_cost`` below the cost, or ``inspect``
+        without ``interdicted_cost``.
+    """
+    units: dict[str, list[int]] = {}
+    after = np.full(arrays.n_edges, np.inf)
+    any_flag = any("interdictable" in d for _, _, d in G.edges(data=True))
+    for e in range(arrays.n_edges):
+        u, v, key = arrays.edge_id(e)
+        data = G.edges[u, v, key] if G.is_multigraph() else G.edges[u, v]
+        flag = str(data.get("interdictable", "true" if not any_flag else "false")).lower() in ("true", "1", "yes")
+        if not (flag or arrays.gate_id[e]):
+            continue
+        name = f"gate:{arrays.gate_id[e]}" if arrays.gate_id[e] else f"link:{u}->{v}"
+        units.setdefault(name, []).append(e)
+        if "interdicted_cost" in data:
+            value = float(data["interdicted_cost"])
+            if not value >= arrays.cost[e]:
+                raise ParameterError(
+                    f"edge {u!r} -> {v!r}: interdicted_cost {value} is below its cost {arrays.cost[e]}; give a number "
+                    ">= cost (or leave it out for removal)"
+                )
+            after[e] = value
+        elif mode == "inspect":
+            raise ParameterError(f"--mode inspect needs interdicted_cost on every interdictable edge ({u!r} -> {v!r})")
+    if not units:
+        raise ParameterError("the graph has no interdictable edge (attribute interdictable, or gate_id)")
+    labels = np.where(arrays.gate_id != "", "gate:" + arrays.gate_id.astype(str), "")
+    return {n: np.array(e) for n, e in units.items()}, after, labels

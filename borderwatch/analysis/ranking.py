@@ -248,13 +248,7 @@ def rank_gates(
     gates = gates if gates is not None else place_gates(region)
     matched = incidents if isinstance(incidents, pd.DataFrame) else None
     if incidents is not None and matched is None:
-        matched = read_incidents(
-            incidents,
-            gates=gates,
-            segments=segments,
-            bounds=tuple(region.countries.total_bounds),
-            match_km=float(profile["ranking"]["incident_match_km"]),
-        )
+        matched = read_region_incidents(incidents, region, gates=gates, segments=segments, profile=profile)
     result = route_graph_chokepoints(G, segments=segments, arrays=arrays, samples=samples, seed=seed, progress=progress)
     exposure = {cls: float(profile["gate"][cls]["exposure"]) for cls in ("international", "primary", "secondary")}
     return rank_from_chokepoints(
@@ -265,6 +259,38 @@ def rank_gates(
         weights=merged,
         left_out=(meta.build or {}).get("gates_left_out", {}),
         incidents=matched,
+    )
+
+
+def read_region_incidents(
+    path: str | Path, region: Region, *, gates: pd.DataFrame, segments: gpd.GeoDataFrame, profile: Mapping
+) -> pd.DataFrame:
+    """Read an incidents file for the region: bounds from its countries, distance from ``ranking.incident_match_km``.
+
+    Parameters
+    ----------
+    path
+        The incidents CSV.
+    region
+        The region.
+    gates
+        The placed gate table.
+    segments
+        The border segments.
+    profile
+        The cost profile.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`~borderwatch.analysis.incidents.read_incidents`.
+    """
+    return read_incidents(
+        path,
+        gates=gates,
+        segments=segments,
+        bounds=tuple(region.countries.total_bounds),
+        match_km=float(profile["ranking"]["incident_match_km"]),
     )
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,78 +10,28 @@ import click
 from ..errors import ParameterError
 from ..output import TABLE_WRITERS
 from .format import echo, format_rows, json_text
-from .network import region_and_profile, route_graph
+from .network import region_and_profile, route_graph, route_metrics
 from .options import (
     check_graph_inputs,
+    check_no_user_endpoints,
     check_out,
+    check_samples,
     data_option,
     graph_option,
     handle_errors,
     include_unplaced_option,
     json_option,
+    load_user_graph,
     no_cache_option,
+    origin_option,
     overwrite_option,
     profile_option,
+    progress_bar,
     roads_option,
+    samples_option,
+    seed_option,
+    to_option,
 )
-
-samples_option = click.option(
-    "--samples",
-    type=int,
-    default=None,
-    help="Ensemble samples (>= 1; default the profile's ensemble.samples, 200).",
-)
-seed_option = click.option("--seed", type=int, default=None, help="Ensemble seed (default the profile's).")
-origin_option = click.option(
-    "--origin", default=None, help="Origin node id (with --graph; default the graph's own origin)."
-)
-to_option = click.option(
-    "--to",
-    "targets",
-    multiple=True,
-    help="Destination node id (with --graph, repeatable; equal shares of the demand).",
-)
-
-
-def _check_samples(samples: int | None) -> None:
-    if samples is not None and samples < 1:
-        raise ParameterError(f"--samples must be >= 1, got {samples}; the ensemble needs at least one sample")
-
-
-@contextmanager
-def progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """Show a progress bar on stderr when it is a terminal (nothing in scripts)."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    with click.progressbar(length=1, label=label, file=sys.stderr, show_eta=True) as bar:
-
-        def update(done: int, total: int) -> None:
-            bar.length = total
-            bar.update(done - bar.pos)
-
-        yield update
-
-
-def _user_graph(graph_path: Path, origin: str | None, targets: tuple[str, ...]) -> tuple[Any, str]:
-    """Load ``--graph`` and resolve its origin; check the ``--to`` list."""
-    from ..network.graphio import load_graph
-
-    G = load_graph(graph_path)
-    origin = origin if origin is not None else G.graph.get("origin")
-    if origin is None:
-        raise ParameterError("this graph names no origin; pass --origin NODE_ID")
-    if not targets:
-        raise ParameterError("with --graph, name the destinations: --to NODE_ID (repeatable)")
-    return G, origin
-
-
-def _check_built_graph_options(origin: str | None, targets: tuple[str, ...]) -> None:
-    if origin is not None or targets:
-        raise ParameterError(
-            "--origin and --to need --graph; on the built graph the origin is the Golden Triangle and the "
-            "destinations and their shares come from the profile's [demand]"
-        )
 
 
 @click.command("rank-gates", short_help="Rank every border gate by trafficking risk, with every component.")
@@ -163,7 +110,7 @@ def rank_gates(
       borderwatch rank-gates --incidents seizures.csv --samples 500 --seed 7 --out ranking.csv
       borderwatch rank-gates --graph graph.graphml --origin A --to B --out ranking.csv
     """
-    _check_samples(samples)
+    check_samples(samples)
     if geojson is not None and geojson.suffix.lower() != ".geojson":
         raise ParameterError(f"--geojson {str(geojson)!r}: give a .geojson file name")
     agreement_out = out.with_name(f"{out.stem}_agreement.csv") if out is not None else None
@@ -181,30 +128,24 @@ def rank_gates(
     if graph_path is not None:
         from ..analysis.ranking import rank_graph_gates
 
-        G, origin = _user_graph(graph_path, origin, targets)
+        G, origin = load_user_graph(graph_path, origin, targets)
         with progress_bar("ensemble") as progress:
             ranking = rank_graph_gates(
                 G, origin=origin, destinations=list(targets), samples=samples, seed=seed, progress=progress
             )
     else:
-        from ..analysis.incidents import read_incidents
         from ..analysis.ranking import rank_gates as rank
+        from ..analysis.ranking import read_region_incidents
         from ..borders import borderlines, segment_borders
         from ..gates import place_gates
 
-        _check_built_graph_options(origin, targets)
+        check_no_user_endpoints(origin, targets)
         region, profile = region_and_profile(data_dir, profile_path, roads_path, include_unplaced=include_unplaced)
         segments = segment_borders(borderlines(region.countries))
         gates = place_gates(region)
         matched = None
         if incidents is not None:  # a bad file fails before the graph is built
-            matched = read_incidents(
-                incidents,
-                gates=gates,
-                segments=segments,
-                bounds=tuple(region.countries.total_bounds),
-                match_km=float(profile["ranking"]["incident_match_km"]),
-            )
+            matched = read_region_incidents(incidents, region, gates=gates, segments=segments, profile=profile)
         G = route_graph(region, profile, no_cache=no_cache)
         with progress_bar("ensemble") as progress:
             ranking = rank(
@@ -357,9 +298,9 @@ def chokepoints(
       borderwatch chokepoints --out chokepoints.geojson --json --samples 50
       borderwatch chokepoints --graph graph.graphml --origin A --to B --to C --out chokepoints.geojson
     """
-    from ..analysis.chokepoints import chokepoint_features, graph_chokepoints, route_graph_chokepoints
+    from ..analysis.chokepoints import chokepoint_features, graph_chokepoints
 
-    _check_samples(samples)
+    check_samples(samples)
     check_out(out, overwrite=overwrite, formats=TABLE_WRITERS)
     check_graph_inputs(
         graph_path,
@@ -370,26 +311,17 @@ def chokepoints(
         include_unplaced=include_unplaced or None,
     )
     if graph_path is not None:
-        G, origin = _user_graph(graph_path, origin, targets)
+        G, origin = load_user_graph(graph_path, origin, targets)
         with progress_bar("ensemble") as progress:
             result = graph_chokepoints(
                 G, origin=origin, destinations=list(targets), samples=samples, seed=seed, progress=progress
             )
         names = {t: str(t) for t in targets}
     else:
-        from ..borders import borderlines, segment_borders
-
-        _check_built_graph_options(origin, targets)
+        check_no_user_endpoints(origin, targets)
         region, profile = region_and_profile(data_dir, profile_path, roads_path, include_unplaced=include_unplaced)
         G = route_graph(region, profile, no_cache=no_cache)
-        with progress_bar("ensemble") as progress:
-            result = route_graph_chokepoints(
-                G,
-                segments=segment_borders(borderlines(region.countries)),
-                samples=samples,
-                seed=seed,
-                progress=progress,
-            )
+        result = route_metrics(G, region, samples=samples, seed=seed)
         names = {node: name for name, node in G.graph["destinations"].items()}
     features = chokepoint_features(result, G, min_current=min_current)
     summary = _chokepoint_summary(result, names, len(features))

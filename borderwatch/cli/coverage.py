@@ -8,11 +8,11 @@ import click
 
 from ..errors import ParameterError
 from ..output import TABLE_WRITERS
-from .chokepoints import progress_bar, samples_option, seed_option
 from .format import echo, format_rows, json_text
-from .network import region_and_profile, route_graph
+from .network import region_and_profile, route_graph, route_metrics
 from .options import (
     check_out,
+    check_samples,
     data_option,
     handle_errors,
     include_unplaced_option,
@@ -21,6 +21,8 @@ from .options import (
     overwrite_option,
     profile_option,
     roads_option,
+    samples_option,
+    seed_option,
 )
 
 
@@ -77,21 +79,16 @@ def coverage(
       borderwatch coverage --hours 4 --out coverage.geojson --json
       borderwatch coverage --blo-hours blo_hours.csv --out coverage.gpkg
     """
-    from ..analysis.chokepoints import route_graph_chokepoints
     from ..analysis.coverage import blo_coverage, read_hour_overrides
-    from ..borders import borderlines, segment_borders
 
     if not (hours > 0):
         raise ParameterError(f"--hours must be > 0, got {hours}")
-    if samples is not None and samples < 1:
-        raise ParameterError(f"--samples must be >= 1, got {samples}; the ensemble needs at least one sample")
+    check_samples(samples)
     check_out(out, overwrite=overwrite, formats=TABLE_WRITERS)
     region, profile = region_and_profile(data_dir, profile_path, roads_path, include_unplaced=include_unplaced)
     overrides = read_hour_overrides(blo_hours, blo_ids=list(region.blos["id"])) if blo_hours is not None else None
     G = route_graph(region, profile, no_cache=no_cache)
-    segments = segment_borders(borderlines(region.countries))
-    with progress_bar("ensemble") as progress:
-        metrics = route_graph_chokepoints(G, segments=segments, samples=samples, seed=seed, progress=progress)
+    metrics = route_metrics(G, region, samples=samples, seed=seed)
     result = blo_coverage(G, region, hours=hours, overrides=overrides, chokepoints=metrics)
     gates = result.gates
     summary = {
@@ -220,25 +217,12 @@ def site_blos(
         raise ParameterError(f"--p must be >= 0, got {p}")
     if not hours > 0 or not time_limit > 0:
         raise ParameterError("--hours and --time-limit must be > 0")
-    if samples is not None and samples < 1:
-        raise ParameterError(f"--samples must be >= 1, got {samples}; the ensemble needs at least one sample")
+    check_samples(samples)
     check_out(out, overwrite=overwrite, formats=TABLE_WRITERS)
     table = _read_candidates(candidates) if candidates is not None else None
     region, profile = region_and_profile(data_dir, profile_path, roads_path, include_unplaced=include_unplaced)
     G = route_graph(region, profile, no_cache=no_cache)
-    metrics = None
-    if objective == "flow":
-        from ..analysis.chokepoints import route_graph_chokepoints
-        from ..borders import borderlines, segment_borders
-
-        with progress_bar("ensemble") as progress:
-            metrics = route_graph_chokepoints(
-                G,
-                segments=segment_borders(borderlines(region.countries)),
-                samples=samples,
-                seed=seed,
-                progress=progress,
-            )
+    metrics = route_metrics(G, region, samples=samples, seed=seed) if objective == "flow" else None
     result = solve(
         G,
         region,

@@ -9,21 +9,24 @@ from typing import Any
 import click
 
 from ..errors import ParameterError
-from .chokepoints import origin_option, to_option
 from .format import echo, format_rows, json_text
 from .network import region_and_profile, route_graph
 from .options import (
     check_graph_inputs,
+    check_no_user_endpoints,
     check_out,
     data_option,
     graph_option,
     handle_errors,
     include_unplaced_option,
     json_option,
+    load_user_graph,
     no_cache_option,
+    origin_option,
     overwrite_option,
     profile_option,
     roads_option,
+    to_option,
 )
 
 
@@ -113,13 +116,16 @@ def interdict(
         include_unplaced=include_unplaced or None,
     )
     if graph_path is not None:
-        G, origin, shares, names = _user_graph(graph_path, origin, targets)
+        from ..analysis.interdiction import user_graph_units
+
+        G, origin = load_user_graph(graph_path, origin, targets)
+        shares, names = {t: 1.0 / len(targets) for t in targets}, {t: t for t in targets}
         arrays = GraphArrays.from_graph(G)
-        units, after, labels = _user_units(G, arrays, mode)
+        units, after, labels = user_graph_units(G, arrays, mode=mode)
     else:
-        if origin is not None or targets:
-            raise ParameterError("--origin and --to need --graph; the built graph's demand comes from the profile")
         from ..analysis.flow import demand_of
+
+        check_no_user_endpoints(origin, targets)
 
         region, profile = region_and_profile(data_dir, profile_path, roads_path, include_unplaced=include_unplaced)
         G = route_graph(region, profile, no_cache=no_cache)
@@ -168,52 +174,6 @@ def interdict(
         write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"), overwrite=overwrite)
         if not as_json:
             echo(f"wrote {out}")
-
-
-def _user_graph(graph_path: Path, origin: str | None, targets: tuple[str, ...]) -> tuple[Any, Any, dict, dict]:
-    from ..network.graphio import load_graph
-
-    G = load_graph(graph_path)
-    origin = origin if origin is not None else G.graph.get("origin")
-    if origin is None:
-        raise ParameterError("this graph names no origin; pass --origin NODE_ID")
-    if not targets:
-        raise ParameterError("with --graph, name the destinations: --to NODE_ID (repeatable)")
-    for node in [origin, *targets]:
-        if node not in G:
-            raise ParameterError(f"node {node!r} is not in the graph")
-    return G, origin, {t: 1.0 / len(targets) for t in targets}, {t: t for t in targets}
-
-
-def _user_units(G: Any, arrays: Any, mode: str) -> tuple[dict, Any, Any]:
-    """Units of a user graph: its gates (gate_id) and its interdictable links; their cost once interdicted."""
-    import numpy as np
-
-    units: dict[str, list[int]] = {}
-    after = np.full(arrays.n_edges, np.inf)
-    any_flag = any("interdictable" in d for _, _, d in G.edges(data=True))
-    for e in range(arrays.n_edges):
-        u, v, key = arrays.edge_id(e)
-        data = G.edges[u, v, key] if G.is_multigraph() else G.edges[u, v]
-        flag = str(data.get("interdictable", "true" if not any_flag else "false")).lower() in ("true", "1", "yes")
-        if not (flag or arrays.gate_id[e]):
-            continue
-        name = f"gate:{arrays.gate_id[e]}" if arrays.gate_id[e] else f"link:{u}->{v}"
-        units.setdefault(name, []).append(e)
-        if "interdicted_cost" in data:
-            value = float(data["interdicted_cost"])
-            if not value >= arrays.cost[e]:
-                raise ParameterError(
-                    f"edge {u!r} -> {v!r}: interdicted_cost {value} is below its cost {arrays.cost[e]}; give a number "
-                    ">= cost (or leave it out for removal)"
-                )
-            after[e] = value
-        elif mode == "inspect":
-            raise ParameterError(f"--mode inspect needs interdicted_cost on every interdictable edge ({u!r} -> {v!r})")
-    if not units:
-        raise ParameterError("the graph has no interdictable edge (attribute interdictable, or gate_id)")
-    labels = np.where(arrays.gate_id != "", "gate:" + arrays.gate_id.astype(str), "")
-    return {n: np.array(e) for n, e in units.items()}, after, labels
 
 
 def _report(result: Any, arrays: Any, names: dict, units: dict, labels: Any) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from .options import (
     out_option,
     overwrite_option,
     profile_option,
+    progress_bar,
     roads_option,
 )
 
@@ -47,6 +48,17 @@ def route_graph(region, profile, *, no_cache: bool):
     G, status = cached_route_graph(region, profile=profile, use_cache=not no_cache)
     G.graph.setdefault("build", {})["cache"] = status
     return G
+
+
+def route_metrics(G, region, *, samples: int | None, seed: int | None):
+    """Every chokepoint metric of the built graph (5 km border segments), with a progress bar for the ensemble."""
+    from ..analysis.chokepoints import route_graph_chokepoints
+    from ..borders import borderlines, segment_borders
+
+    with progress_bar("ensemble") as progress:
+        return route_graph_chokepoints(
+            G, segments=segment_borders(borderlines(region.countries)), samples=samples, seed=seed, progress=progress
+        )
 
 
 @click.command("build-network", short_help="Build the route graph (or load it from the cache); summary.")

@@ -12,7 +12,8 @@ from __future__ import annotations
 import functools
 import signal
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,22 @@ include_unplaced_option = click.option(
     help="Also route through gates that cannot be placed plausibly (left out by default; see build-network).",
 )
 overwrite_option = click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
+samples_option = click.option(
+    "--samples",
+    type=int,
+    default=None,
+    help="Ensemble samples (>= 1; default the profile's ensemble.samples, 200).",
+)
+seed_option = click.option("--seed", type=int, default=None, help="Ensemble seed (default the profile's).")
+origin_option = click.option(
+    "--origin", default=None, help="Origin node id (with --graph; default the graph's own origin)."
+)
+to_option = click.option(
+    "--to",
+    "targets",
+    multiple=True,
+    help="Destination node id (with --graph, repeatable; equal shares of the demand).",
+)
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON object (keys documented in the README)."
 )
@@ -114,6 +131,63 @@ def check_graph_inputs(graph_path: Path | None, **building_inputs: Path | None) 
             f"--graph uses a saved graph, so {' and '.join(given)} would be ignored; drop {' and '.join(given)}, or "
             "drop --graph to build a new graph"
         )
+
+
+def check_samples(samples: int | None) -> None:
+    """Reject ``--samples`` below 1 (a ``ParameterError``, so exit 1 with one line)."""
+    if samples is not None and samples < 1:
+        raise ParameterError(f"--samples must be >= 1, got {samples}; the ensemble needs at least one sample")
+
+
+def check_no_user_endpoints(origin: str | None, targets: tuple[str, ...]) -> None:
+    """Reject ``--origin``/``--to`` without ``--graph`` (the built graph's endpoints come from the profile)."""
+    if origin is not None or targets:
+        raise ParameterError(
+            "--origin and --to need --graph; on the built graph the origin is the Golden Triangle and the "
+            "destinations and their shares come from the profile's [demand]"
+        )
+
+
+def load_user_graph(graph_path: Path, origin: str | None, targets: tuple[str, ...]) -> tuple[Any, str]:
+    """Load ``--graph``, resolve its origin (``--origin`` or the graph's own) and require ``--to``.
+
+    Parameters
+    ----------
+    graph_path
+        The ``--graph`` file.
+    origin
+        The ``--origin`` value.
+    targets
+        The ``--to`` values.
+
+    Returns
+    -------
+    G, origin
+    """
+    from ..network.graphio import load_graph
+
+    G = load_graph(graph_path)
+    origin = origin if origin is not None else G.graph.get("origin")
+    if origin is None:
+        raise ParameterError("this graph names no origin; pass --origin NODE_ID")
+    if not targets:
+        raise ParameterError("with --graph, name the destinations: --to NODE_ID (repeatable)")
+    return G, origin
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """Show a progress bar on stderr when it is a terminal (nothing in scripts)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=1, label=label, file=sys.stderr, show_eta=True) as bar:
+
+        def update(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        yield update
 
 
 def fail(message: str) -> None:

@@ -18,6 +18,7 @@ from .options import (
     graph_option,
     handle_errors,
     include_unplaced_option,
+    load_user_graph,
     no_cache_option,
     out_option,
     overwrite_option,
@@ -92,7 +93,6 @@ def routes(
     """
     from ..analysis.routes import k_routes  # heavy imports only when the command runs
     from ..network.endpoints import check_destinations
-    from ..network.graphio import load_graph
 
     check_out(out, overwrite=overwrite, formats=TABLE_WRITERS)
     check_graph_inputs(
@@ -104,9 +104,7 @@ def routes(
         include_unplaced=include_unplaced or None,
     )
     if graph_path is not None:
-        G = load_graph(graph_path)
-        if origin is None and G.graph.get("origin") is None:
-            raise ParameterError("this graph names no origin; pass --origin NODE_ID")
+        G, origin = load_user_graph(graph_path, origin, targets)
     else:
         if origin is not None:
             raise ParameterError("--origin needs --graph; the built graph's origin is the Golden Triangle")
