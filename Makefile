@@ -15,14 +15,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/borderwatch validate
-	$(BIN)/borderwatch -q info
-	$(BIN)/borderwatch -q gates --out out/gates_snapped.csv --overwrite > /dev/null
-	$(BIN)/borderwatch -q build-network
-	$(BIN)/borderwatch -q routes --to Hanoi --to "Ho Chi Minh City" --to Haiphong --to "Da Nang" --to export --to "China border" --k 3 --summary --out out/routes.geojson --overwrite
-	$(BIN)/borderwatch -q rank-gates --out out/ranking.csv --geojson out/ranking.geojson --segments out/segments.geojson --overwrite
-	$(BIN)/borderwatch -q chokepoints --out out/chokepoints.geojson --overwrite
-	$(BIN)/borderwatch -q coverage --out out/coverage.geojson --overwrite
+	$(BIN)/borderwatch report --out out/report --overwrite
 
 test: $(STAMP)
 	$(BIN)/ruff check borderwatch tests scripts benchmarks

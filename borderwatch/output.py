@@ -317,3 +317,92 @@ def write_tables(tables: list[tuple[gpd.GeoDataFrame | pd.DataFrame, str | Path]
         for (table, _), path in zip(tables, paths, strict=True):
             tmp = stack.enter_context(atomic_path(path, overwrite=overwrite))
             TABLE_WRITERS[path.suffix.lower()](table, tmp, path.stem)
+
+
+def check_output_dir(path: str | Path, *, overwrite: bool = False, marker: str = "manifest.json") -> Path:
+    """Check an output folder before any work: absent, or (with ``overwrite``) one this tool wrote.
+
+    Parameters
+    ----------
+    path
+        The folder.
+    overwrite
+        Allow replacing an existing folder; only an empty one or one holding
+        ``marker`` (a folder borderwatch wrote) is replaced, never another.
+    marker
+        The file that identifies a folder borderwatch wrote.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    OutputExistsError
+        The folder exists and ``overwrite`` is false.
+    OutputError
+        ``path`` is a file, a folder borderwatch did not write, or its parent
+        cannot be written.
+    """
+    path = Path(path)
+    if path.exists():
+        if not path.is_dir():
+            raise OutputError(f"output folder {str(path)!r} is a file; give a folder name")
+        if not overwrite:
+            raise OutputExistsError(f"output folder {str(path)!r} exists; pass --overwrite to replace it")
+        if any(path.iterdir()) and not (path / marker).is_file():
+            raise OutputError(
+                f"output folder {str(path)!r} holds files borderwatch did not write (no {marker}); "
+                "choose a new or empty folder"
+            )
+    check_output(path.parent / f".{path.name}.probe", what="output folder")
+    return path
+
+
+@contextmanager
+def atomic_dir(path: str | Path, *, overwrite: bool = False, marker: str = "manifest.json") -> Iterator[Path]:
+    """Yield a temporary folder beside ``path``; it replaces ``path`` only when the block succeeds.
+
+    Parameters
+    ----------
+    path
+        The final folder.
+    overwrite
+        Allow replacing an existing folder (see :func:`check_output_dir`).
+    marker
+        The file that identifies a folder borderwatch wrote.
+
+    Yields
+    ------
+    Path
+        An empty folder to fill.
+
+    Raises
+    ------
+    OutputExistsError, OutputError
+        As :func:`check_output_dir`.
+    """
+    import shutil
+
+    path = check_output_dir(path, overwrite=overwrite, marker=marker)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}{PART}")
+    old = path.with_name(f".{path.name}.{os.getpid()}.old")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        yield tmp
+        if path.exists():
+            os.replace(path, old)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if isinstance(exc, BorderwatchError):
+            raise
+        raise OutputError(f"output folder {str(path)!r} cannot be written ({exc.strerror or exc})") from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old.exists():
+            if path.exists():
+                shutil.rmtree(old, ignore_errors=True)
+            else:  # the swap failed half-way: put the old report back
+                os.replace(old, path)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -58,9 +59,15 @@ class Coverage:
     blos
         One row per BLO: ``blo_id``, ``name``, ``start_node`` (where its
         patrols start; "" when it cannot be placed), ``placed_by``, ``hours``.
+    reach_areas
+        One row per placed BLO: ``blo_id``, ``hours``, ``nodes`` (graph nodes
+        its patrols reach) and the convex hull of those nodes (EPSG:4326), to
+        draw how far its patrols get.
     flow_covered_pct, ensemble_flow_covered_pct
         Share (%) of the demand-weighted crossing flow entering Vietnam through a
         covered gate or segment: least-cost and ensemble mean (NaN without chokepoints).
+    hours
+        The patrol time of every BLO without an override (h).
     """
 
     segments: gpd.GeoDataFrame
@@ -68,8 +75,10 @@ class Coverage:
     summary: pd.DataFrame
     uncovered: gpd.GeoDataFrame
     blos: pd.DataFrame
+    reach_areas: gpd.GeoDataFrame
     flow_covered_pct: float
     ensemble_flow_covered_pct: float
+    hours: float = 2.0
 
 
 def read_hour_overrides(path: str | Path, *, blo_ids: list[str]) -> dict[str, float]:
@@ -198,9 +207,71 @@ def blo_coverage(
         summary=summary.round(2),
         uncovered=_uncovered_stretches(segs, chokepoints),
         blos=sites.assign(hours=sites["blo_id"].map(per_blo)),
+        reach_areas=_reach_areas(G, base, reach, ids, per_blo),
         flow_covered_pct=flow_pct,
         ensemble_flow_covered_pct=ens_pct,
+        hours=float(hours),
     )
+
+
+def coverage_summary(result: Coverage) -> dict[str, Any]:
+    """Summarise a coverage result as plain data (what ``coverage --json`` prints).
+
+    Parameters
+    ----------
+    result
+        From :func:`blo_coverage`.
+
+    Returns
+    -------
+    dict
+        ``hours``, ``borders`` (per border and ``coast``: ``border_km``,
+        ``covered_km``, ``covered_pct``), ``gates_covered``, ``gates``,
+        ``gates_covered_ids``, ``flow_covered_pct``,
+        ``ensemble_flow_covered_pct``, ``blos`` and ``uncovered_stretches``.
+    """
+    gates = result.gates
+    return {
+        "hours": result.hours,
+        "borders": {
+            border: {
+                "border_km": float(row.border_km),
+                "covered_km": float(row.covered_km),
+                "covered_pct": float(row.covered_pct),
+            }
+            for border, row in result.summary.iterrows()
+        },
+        "gates_covered": int(gates["covered"].sum()),
+        "gates": len(gates),
+        "gates_covered_ids": gates.loc[gates["covered"], "gate_id"].tolist(),
+        "flow_covered_pct": round(result.flow_covered_pct, 2),
+        "ensemble_flow_covered_pct": round(result.ensemble_flow_covered_pct, 2),
+        "blos": result.blos.to_dict("records"),
+        "uncovered_stretches": len(result.uncovered),
+    }
+
+
+def coverage_features(result: Coverage) -> gpd.GeoDataFrame:
+    """Every segment and every merged uncovered stretch as one table of GIS features.
+
+    Parameters
+    ----------
+    result
+        From :func:`blo_coverage`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``feature`` (``segment`` or ``uncovered_stretch``), the columns of
+        :attr:`Coverage.segments` and :attr:`Coverage.uncovered`; ``covered``
+        is a boolean on every row (false on stretches). EPSG:4326.
+    """
+    features = pd.concat(
+        [result.segments.assign(feature="segment"), result.uncovered.assign(feature="uncovered_stretch")],
+        ignore_index=True,
+    )
+    features["covered"] = features["covered"].astype("boolean").fillna(False).astype(bool)
+    return gpd.GeoDataFrame(features, geometry="geometry", crs="EPSG:4326")
 
 
 class PatrolModel:
@@ -312,6 +383,20 @@ def _blo_sites(blos: gpd.GeoDataFrame, model: PatrolModel) -> pd.DataFrame:
             start, how = "", "no site coordinates and its gate is not in the graph; left out"
         rows.append({"blo_id": rec.id, "name": rec.name, "start_node": start, "placed_by": how})
     return pd.DataFrame(rows)
+
+
+def _reach_areas(
+    G: nx.MultiDiGraph, arrays: GraphArrays, reach: np.ndarray, ids: list[str], hours: Mapping[str, float]
+) -> gpd.GeoDataFrame:
+    """Convex hull of the nodes each BLO's patrols reach."""
+    rows = []
+    for blo, times in zip(ids, reach, strict=True):
+        reached = np.flatnonzero(np.isfinite(times))
+        xy = [(G.nodes[arrays.nodes[i]]["x"], G.nodes[arrays.nodes[i]]["y"]) for i in reached]
+        hull = shapely.MultiPoint(xy).convex_hull
+        rows.append({"blo_id": blo, "hours": hours[blo], "nodes": len(reached), "geometry": hull})
+    columns = ["blo_id", "hours", "nodes", "geometry"]
+    return gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs="EPSG:4326")
 
 
 def _patrol_view(arrays: GraphArrays) -> GraphArrays:

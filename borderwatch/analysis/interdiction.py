@@ -24,6 +24,7 @@ from __future__ import annotations
 import time
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -404,3 +405,91 @@ def user_graph_units(
         raise ParameterError("the graph has no interdictable edge (attribute interdictable, or gate_id)")
     labels = np.where(arrays.gate_id != "", "gate:" + arrays.gate_id.astype(str), "")
     return {n: np.array(e) for n, e in units.items()}, after, labels
+
+
+def interdiction_report(
+    result: Interdiction,
+    arrays: GraphArrays,
+    *,
+    names: Mapping[Hashable, str],
+    units: Mapping[str, np.ndarray],
+    labels: np.ndarray,
+) -> dict[str, Any]:
+    """Describe an interdiction as plain data: the choice, costs, routes after, and displaced flow.
+
+    Parameters
+    ----------
+    result
+        From :func:`interdict`.
+    arrays
+        The array view it was solved on.
+    names
+        Destination node -> display name.
+    units
+        The candidate units (name -> edge indices).
+    labels
+        Per-edge crossing label (:func:`route_graph_units`); "" for none.
+
+    Returns
+    -------
+    dict
+        ``chosen``, ``chosen_edges`` (unit -> [u, v, gate_id] per edge),
+        ``cost_before``/``cost_after`` (demand-weighted h), ``method``,
+        ``status``, ``upper_bound``, ``gap_pct``, ``rounds``, ``solve_s``,
+        ``cut_off``, ``routes_after`` (per destination: costs, crossings
+        before and after, ``nodes_after``) and ``displacement`` (crossings
+        whose share of the demand changes).  JSON-serialisable.
+    """
+
+    def crossings(edges: np.ndarray) -> list[str]:
+        return [labels[e] or f"informal {arrays.nodes[arrays.edge_u[e]]}" for e in edges if arrays.crossing[e]]
+
+    routes, before_flow, after_flow = [], {}, {}
+    for t, (cost_before, cost_after, edges, edges_before) in result.per_destination.items():
+        share = result.shares[t]
+        for c in crossings(edges_before):
+            before_flow[c] = before_flow.get(c, 0.0) + share
+        for c in crossings(edges):
+            after_flow[c] = after_flow.get(c, 0.0) + share
+        nodes = [str(arrays.nodes[arrays.edge_u[e]]) for e in edges]
+        nodes += [str(arrays.nodes[arrays.edge_v[edges[-1]]])] if len(edges) else []
+        routes.append(
+            {
+                "destination": names.get(t, str(t)),
+                "cost_before_h": round(cost_before, 3),
+                "cost_after_h": round(cost_after, 3),
+                "crossings_before": ", ".join(crossings(edges_before)),
+                "crossings_after": ", ".join(crossings(edges)),
+                "nodes_after": nodes,
+            }
+        )
+    displacement = [
+        {
+            "crossing": c,
+            "share_before": round(before_flow.get(c, 0.0), 4),
+            "share_after": round(after_flow.get(c, 0.0), 4),
+        }
+        for c in sorted(set(before_flow) | set(after_flow))
+        if abs(before_flow.get(c, 0.0) - after_flow.get(c, 0.0)) > 1e-9
+    ]
+    return {
+        "chosen": result.chosen,
+        "chosen_edges": {
+            unit: [
+                [str(arrays.nodes[arrays.edge_u[e]]), str(arrays.nodes[arrays.edge_v[e]]), arrays.gate_id[e]]
+                for e in units[unit]
+            ]
+            for unit in result.chosen
+        },
+        "cost_before": round(result.cost_before, 4),
+        "cost_after": round(result.cost_after, 4),
+        "method": result.method,
+        "status": result.status,
+        "upper_bound": None if result.upper_bound != result.upper_bound else round(result.upper_bound, 4),
+        "gap_pct": None if result.gap_pct != result.gap_pct else round(result.gap_pct, 4),
+        "rounds": result.rounds,
+        "solve_s": result.solve_s,
+        "cut_off": [names.get(t, str(t)) for t in result.cut_off],
+        "routes_after": routes,
+        "displacement": displacement,
+    }

@@ -200,6 +200,7 @@ def rank_gates(
     seed: int | None = None,
     weights: Mapping[str, float] | None = None,
     arrays: GraphArrays | None = None,
+    chokepoints: Chokepoints | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> GateRanking:
     """Rank every gate of the region by risk on a route graph.
@@ -224,6 +225,10 @@ def rank_gates(
         Override any of the profile's ``[ranking]`` weights.
     arrays
         A prebuilt array view of ``G``.
+    chokepoints
+        Chokepoint metrics already computed on ``G`` with ``segments``
+        (:func:`~borderwatch.analysis.chokepoints.route_graph_chokepoints`);
+        ``samples``, ``seed`` and ``progress`` are then not used.
     progress
         Called as ``progress(done, total)`` after each ensemble sample.
 
@@ -249,7 +254,11 @@ def rank_gates(
     matched = incidents if isinstance(incidents, pd.DataFrame) else None
     if incidents is not None and matched is None:
         matched = read_region_incidents(incidents, region, gates=gates, segments=segments, profile=profile)
-    result = route_graph_chokepoints(G, segments=segments, arrays=arrays, samples=samples, seed=seed, progress=progress)
+    result = chokepoints
+    if result is None:
+        result = route_graph_chokepoints(
+            G, segments=segments, arrays=arrays, samples=samples, seed=seed, progress=progress
+        )
     exposure = {cls: float(profile["gate"][cls]["exposure"]) for cls in ("international", "primary", "secondary")}
     return rank_from_chokepoints(
         result,

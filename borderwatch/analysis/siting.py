@@ -18,6 +18,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -475,3 +476,36 @@ def site_blos(
         solution=solution,
         candidates=table,
     )
+
+
+def siting_summary(result: Siting) -> dict[str, Any]:
+    """Summarise a siting result as plain data (what ``site-blos --json`` prints).
+
+    Parameters
+    ----------
+    result
+        From :func:`site_blos`.
+
+    Returns
+    -------
+    dict
+        ``objective``, ``unit``, covered weight ``before``/``after``/``total``
+        (and as %), the solver's status, gap and time, the number of
+        ``candidates`` and the ``chosen`` sites.
+    """
+    unit = "km" if result.objective == "length" else "share of crossing flow"
+    total = result.total
+    return {
+        "objective": result.objective,
+        "unit": unit,
+        "before": round(result.before, 4),
+        "after": round(result.after, 4),
+        "total": round(total, 4),
+        "before_pct": round(100 * result.before / total, 2) if total else None,
+        "after_pct": round(100 * result.after / total, 2) if total else None,
+        "solver_status": result.solution.status,
+        "mip_gap": result.solution.mip_gap,
+        "solve_s": result.solution.solve_s,
+        "candidates": len(result.candidates),
+        "chosen": result.chosen.drop(columns=["start_node"]).round(4).to_dict("records"),
+    }

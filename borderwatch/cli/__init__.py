@@ -23,6 +23,23 @@ class _SafeFormatter(logging.Formatter):
         return terminal_safe(super().format(record))
 
 
+class _OnceFilter(logging.Filter):
+    """Let each distinct warning through once (a command may place the gates more than once)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[tuple[str, int, str]] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, record.levelno, record.getMessage())
+        if record.levelno < logging.WARNING:
+            return True
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+
 EPILOG = """\b
 Examples:
   borderwatch validate
@@ -32,6 +49,8 @@ Examples:
   borderwatch routes --to Hanoi --to export --k 3 --out routes.geojson
   borderwatch rank-gates --out ranking.csv
   borderwatch chokepoints --out chokepoints.geojson
+  borderwatch report --out report
+  borderwatch map --out map.html
 
 \b
 Exit codes: 0 success; 1 bad input or no result (one 'error:' line, nothing
@@ -51,13 +70,14 @@ def main(verbose: int, quiet: bool) -> None:
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(base + verbose, 2)]
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_SafeFormatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_OnceFilter())
     logging.basicConfig(level=level, handlers=[handler])  # a no-op when the host program configured logging
 
 
 def _register() -> None:
-    from . import catalogue, chokepoints, coverage, data, interdict, network, routes
+    from . import catalogue, chokepoints, coverage, data, interdict, network, report, routes
 
-    for module in (data, network, routes, chokepoints, coverage, interdict, catalogue):
+    for module in (data, network, routes, chokepoints, coverage, interdict, report, catalogue):
         for command in module.COMMANDS:
             main.add_command(command)
 

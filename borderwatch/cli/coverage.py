@@ -79,7 +79,7 @@ def coverage(
       borderwatch coverage --hours 4 --out coverage.geojson --json
       borderwatch coverage --blo-hours blo_hours.csv --out coverage.gpkg
     """
-    from ..analysis.coverage import blo_coverage, read_hour_overrides
+    from ..analysis.coverage import blo_coverage, coverage_features, coverage_summary, read_hour_overrides
 
     if not (hours > 0):
         raise ParameterError(f"--hours must be > 0, got {hours}")
@@ -90,25 +90,7 @@ def coverage(
     G = route_graph(region, profile, no_cache=no_cache)
     metrics = route_metrics(G, region, samples=samples, seed=seed)
     result = blo_coverage(G, region, hours=hours, overrides=overrides, chokepoints=metrics)
-    gates = result.gates
-    summary = {
-        "hours": hours,
-        "borders": {
-            border: {
-                "border_km": float(row.border_km),
-                "covered_km": float(row.covered_km),
-                "covered_pct": float(row.covered_pct),
-            }
-            for border, row in result.summary.iterrows()
-        },
-        "gates_covered": int(gates["covered"].sum()),
-        "gates": len(gates),
-        "gates_covered_ids": gates.loc[gates["covered"], "gate_id"].tolist(),
-        "flow_covered_pct": round(result.flow_covered_pct, 2),
-        "ensemble_flow_covered_pct": round(result.ensemble_flow_covered_pct, 2),
-        "blos": result.blos.to_dict("records"),
-        "uncovered_stretches": len(result.uncovered),
-    }
+    summary = coverage_summary(result)
     if as_json:
         echo(json_text(summary))
     else:
@@ -127,17 +109,10 @@ def coverage(
             if not rec.start_node or "no site" in rec.placed_by:
                 echo(f"note: {rec.blo_id} ({rec.name}): {rec.placed_by}")
     if out is not None:
-        import geopandas as gpd
-        import pandas as pd
-
         from ..output import write_table
 
-        features = pd.concat(
-            [result.segments.assign(feature="segment"), result.uncovered.assign(feature="uncovered_stretch")],
-            ignore_index=True,
-        )
-        features["covered"] = features["covered"].astype("boolean").fillna(False).astype(bool)  # stretches: uncovered
-        write_table(gpd.GeoDataFrame(features, geometry="geometry", crs="EPSG:4326"), out, overwrite=overwrite)
+        features = coverage_features(result)
+        write_table(features, out, overwrite=overwrite)
         if not as_json:
             echo(f"wrote {len(features)} features to {out}")
 
@@ -210,6 +185,7 @@ def site_blos(
       borderwatch site-blos --target-pct 10 --candidates my_sites.csv --out sites.geojson
     """
     from ..analysis.siting import site_blos as solve
+    from ..analysis.siting import siting_summary
 
     if (p is None) == (target_pct is None):
         raise ParameterError("give --p N (new sites) or --target-pct X (share to cover), one of them")
@@ -234,21 +210,8 @@ def site_blos(
         chokepoints=metrics,
         time_limit_s=time_limit,
     )
-    unit = "km" if objective == "length" else "share of crossing flow"
-    facts = {
-        "objective": objective,
-        "unit": unit,
-        "before": round(result.before, 4),
-        "after": round(result.after, 4),
-        "total": round(result.total, 4),
-        "before_pct": round(100 * result.before / result.total, 2) if result.total else None,
-        "after_pct": round(100 * result.after / result.total, 2) if result.total else None,
-        "solver_status": result.solution.status,
-        "mip_gap": result.solution.mip_gap,
-        "solve_s": result.solution.solve_s,
-        "candidates": len(result.candidates),
-        "chosen": result.chosen.drop(columns=["start_node"]).round(4).to_dict("records"),
-    }
+    facts = siting_summary(result)
+    unit = facts["unit"]
     if as_json:
         echo(json_text(facts))
     else:

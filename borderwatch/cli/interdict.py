@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -150,7 +149,9 @@ def interdict(
             f"{', '.join(result.chosen)} at {result.cost_after:.4f} h, bound {result.upper_bound:.4f} h "
             f"(gap {result.gap_pct:.2f} %); raise --time-limit or use --method greedy"
         )
-    report = _report(result, arrays, names, units, labels)
+    from ..analysis.interdiction import interdiction_report
+
+    report = interdiction_report(result, arrays, names=names, units=units, labels=labels)
     if as_json:
         echo(json_text(report))
     else:
@@ -174,63 +175,6 @@ def interdict(
         write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"), overwrite=overwrite)
         if not as_json:
             echo(f"wrote {out}")
-
-
-def _report(result: Any, arrays: Any, names: dict, units: dict, labels: Any) -> dict[str, Any]:
-    """Build the JSON report: choice, costs, routes after, and which crossings gain or lose flow."""
-
-    def crossings(edges: Any) -> list[str]:
-        return [labels[e] or f"informal {arrays.nodes[arrays.edge_u[e]]}" for e in edges if arrays.crossing[e]]
-
-    routes, before_flow, after_flow = [], {}, {}
-    for t, (cost_before, cost_after, edges, edges_before) in result.per_destination.items():
-        share = result.shares[t]
-        for c in crossings(edges_before):
-            before_flow[c] = before_flow.get(c, 0.0) + share
-        for c in crossings(edges):
-            after_flow[c] = after_flow.get(c, 0.0) + share
-        nodes = [str(arrays.nodes[arrays.edge_u[e]]) for e in edges]
-        nodes += [str(arrays.nodes[arrays.edge_v[edges[-1]]])] if len(edges) else []
-        routes.append(
-            {
-                "destination": names.get(t, str(t)),
-                "cost_before_h": round(cost_before, 3),
-                "cost_after_h": round(cost_after, 3),
-                "crossings_before": ", ".join(crossings(edges_before)),
-                "crossings_after": ", ".join(crossings(edges)),
-                "nodes_after": nodes,
-            }
-        )
-    displacement = [
-        {
-            "crossing": c,
-            "share_before": round(before_flow.get(c, 0.0), 4),
-            "share_after": round(after_flow.get(c, 0.0), 4),
-        }
-        for c in sorted(set(before_flow) | set(after_flow))
-        if abs(before_flow.get(c, 0.0) - after_flow.get(c, 0.0)) > 1e-9
-    ]
-    return {
-        "chosen": result.chosen,
-        "chosen_edges": {
-            unit: [
-                [str(arrays.nodes[arrays.edge_u[e]]), str(arrays.nodes[arrays.edge_v[e]]), arrays.gate_id[e]]
-                for e in units[unit]
-            ]
-            for unit in result.chosen
-        },
-        "cost_before": round(result.cost_before, 4),
-        "cost_after": round(result.cost_after, 4),
-        "method": result.method,
-        "status": result.status,
-        "upper_bound": None if result.upper_bound != result.upper_bound else round(result.upper_bound, 4),
-        "gap_pct": None if result.gap_pct != result.gap_pct else round(result.gap_pct, 4),
-        "rounds": result.rounds,
-        "solve_s": result.solve_s,
-        "cut_off": [names.get(t, str(t)) for t in result.cut_off],
-        "routes_after": routes,
-        "displacement": displacement,
-    }
 
 
 COMMANDS = [interdict]

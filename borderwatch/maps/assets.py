@@ -1,0 +1,85 @@
+"""Leaflet inlined into the page from the installed XStatic-Leaflet package: a map that needs no network.
+
+folium links Leaflet, jQuery, Bootstrap and Font Awesome from CDNs; an
+offline planner gets a blank page.  :class:`OfflineMap` drops those links and
+inlines Leaflet's JavaScript and CSS (with its images as data URIs) from the
+pinned ``XStatic-Leaflet`` package, the same Leaflet version folium targets.
+Every other piece of the page (legend, symbols, popups) is plain HTML, SVG
+and Leaflet, so nothing else is needed.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import re
+from pathlib import Path
+from typing import ClassVar
+
+import folium
+from branca.element import Element, Figure
+
+from ..errors import BorderwatchError
+
+
+class AssetError(BorderwatchError, RuntimeError):
+    """The Leaflet assets are not installed (the XStatic-Leaflet package)."""
+
+
+@functools.cache
+def leaflet_assets() -> tuple[str, str, str]:
+    """Return Leaflet's JavaScript, its CSS (images inlined) and its version.
+
+    Returns
+    -------
+    js, css, version : str
+
+    Raises
+    ------
+    AssetError
+        XStatic-Leaflet is not installed or is incomplete.
+    """
+    try:
+        import xstatic.pkg.leaflet as xleaflet
+    except ImportError as exc:
+        raise AssetError("the XStatic-Leaflet package is missing; reinstall borderwatch (pip install -e .)") from exc
+    base = Path(xleaflet.BASE_DIR)
+    try:
+        js = (base / "leaflet.js").read_text(encoding="utf-8")
+        css = (base / "leaflet.css").read_text(encoding="utf-8")
+    except OSError as exc:
+        raise AssetError(f"XStatic-Leaflet at {base} is incomplete ({exc}); reinstall XStatic-Leaflet") from exc
+    js = re.sub(r"//# sourceMappingURL=\S+\s*$", "", js)
+
+    def inline(match: re.Match) -> str:
+        image = base / match.group(1)
+        data = base64.b64encode(image.read_bytes()).decode("ascii")
+        return f"url(data:image/png;base64,{data})"
+
+    css = re.sub(r"url\((images/[\w.-]+\.png)\)", inline, css)
+    css = css.replace("url(#default#VML)", "none")  # an old IE behaviour, not a resource
+    return js, css, xleaflet.VERSION
+
+
+class OfflineMap(folium.Map):
+    """A :class:`folium.Map` whose page inlines Leaflet and links nothing.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        As :class:`folium.Map` (``tiles=None`` keeps the page offline).
+    """
+
+    default_js: ClassVar[list[tuple[str, str]]] = []
+    default_css: ClassVar[list[tuple[str, str]]] = []
+
+    def render(self, **kwargs) -> None:
+        """Render the map, with Leaflet inlined in the page header."""
+        figure = self.get_root()
+        if isinstance(figure, Figure):
+            js, css, version = leaflet_assets()
+            figure.header.add_child(
+                Element(f"<!-- Leaflet {version}, inlined -->\n<style>{css}</style>\n<script>{js}</script>"),
+                name="leaflet_inline",
+            )
+        super().render(**kwargs)
