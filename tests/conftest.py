@@ -64,3 +64,21 @@ def pytest_configure(config):
     import tempfile
 
     os.environ.setdefault("BORDERWATCH_CACHE", tempfile.mkdtemp(prefix="borderwatch-test-cache-"))
+
+
+@pytest.fixture(scope="session")
+def analysis(route_graph, region):
+    """Every analysis of the shipped graph (40 ensemble samples), run once."""
+    from borderwatch.analysis.suite import analyse_region
+
+    return analyse_region(route_graph, region, samples=40)
+
+
+@pytest.fixture(scope="session")
+def report_dir(analysis, tmp_path_factory):
+    """The report folder of the shipped analysis, written once."""
+    from borderwatch.report import write_report
+
+    out = tmp_path_factory.mktemp("report") / "report"
+    write_report(analysis, out)
+    return out
