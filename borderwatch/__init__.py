@@ -20,6 +20,12 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["explain_route", "k_routes", "least_cost_routes"], "analysis.routes"),
     **dict.fromkeys(["rank_gates", "rank_graph_gates"], "analysis.ranking"),
     **dict.fromkeys(["route_graph_chokepoints", "graph_chokepoints"], "analysis.chokepoints"),
+    **dict.fromkeys(["blo_coverage"], "analysis.coverage"),
+    **dict.fromkeys(["site_blos"], "analysis.siting"),
+    **dict.fromkeys(["analyse_region", "RegionAnalysis"], "analysis.suite"),
+    **dict.fromkeys(["region_map", "save_map"], "maps"),
+    "write_report": "report",
+    "cached_route_graph": "network.cache",
     **dict.fromkeys(["borderlines", "segment_borders", "vietnam_coastline"], "borders"),
     **dict.fromkeys(
         [
@@ -69,8 +75,11 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
     from .analysis.chokepoints import graph_chokepoints, route_graph_chokepoints
+    from .analysis.coverage import blo_coverage
     from .analysis.ranking import rank_gates, rank_graph_gates
     from .analysis.routes import explain_route, k_routes, least_cost_routes
+    from .analysis.siting import site_blos
+    from .analysis.suite import RegionAnalysis, analyse_region
     from .borders import borderlines, segment_borders, vietnam_coastline
     from .errors import (
         BorderwatchError,
@@ -87,8 +96,10 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
     )
     from .gates import place_gates, road_border_contacts, snap_gates
     from .info import region_info
+    from .maps import region_map, save_map
     from .network.arrays import GraphArrays
     from .network.build import build_route_graph
+    from .network.cache import cached_route_graph
     from .network.contract import GraphMeta, graph_meta, validate_route_graph
     from .network.graphio import load_graph, read_osmnx_roads, save_graph
     from .network.profile import Profile, edge_cost, load_profile
@@ -97,4 +108,5 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
     from .readers import load_region, read_layer, read_terrain
     from .reconcile import blo_reconciliation, gate_reconciliation
     from .region import Region
+    from .report import write_report
     from .schema import GateClass, validate_layer
