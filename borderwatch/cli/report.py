@@ -28,6 +28,8 @@ from .options import (
     seed_option,
 )
 
+#: Steps before the analysis, as the progress display names them.
+_BEFORE = ("load data", "route graph")
 #: Choices of --tiles: none (offline) or an online background.
 TILE_CHOICES = ("none", "OpenStreetMap", "CartoDB positron")
 
@@ -112,20 +114,24 @@ class _Steps:
             self._current = None
 
 
+def _region(options: dict[str, Any]):
+    return region_and_profile(
+        options["data_dir"],
+        options["profile_path"],
+        options["roads_path"],
+        include_unplaced=options["include_unplaced"],
+    )
+
+
 def _analyse(options: dict[str, Any], steps: _Steps):
     from ..analysis.suite import analyse_region
 
     check_samples(options["samples"])
     if not options["hours"] > 0:
         raise ParameterError(f"--hours must be > 0, got {options['hours']}")
-    steps("load data")
-    region, profile = region_and_profile(
-        options["data_dir"],
-        options["profile_path"],
-        options["roads_path"],
-        include_unplaced=options["include_unplaced"],
-    )
-    steps("route graph")
+    steps(_BEFORE[0])
+    region, profile = _region(options)
+    steps(_BEFORE[1])
     G = route_graph(region, profile, no_cache=options["no_cache"])
     steps.done()
     with progress_bar("ensemble") as progress:
@@ -179,12 +185,12 @@ def report(out: Path, overwrite: bool, tiles: str, **options: Any) -> None:
 
     started = time.perf_counter()
     check_output_dir(out, overwrite=overwrite)
-    steps = _Steps(
-        ["load data", "route graph", "routes", "chokepoints", "ranking", "coverage", "siting", "interdiction", "write"]
-    )
+    from ..analysis.suite import STEPS
+
+    steps = _Steps([*_BEFORE, *STEPS, "write"])
     _, analysis = _analyse(options, steps)
     steps("write")
-    timings = {k: v for k, v in steps.timings.items() if k in ("load data", "route graph")}
+    timings = {k: v for k, v in steps.timings.items() if k in _BEFORE}
     manifest = write_report(
         analysis, out, overwrite=overwrite, timings_s=timings, tiles=None if tiles == "none" else tiles
     )
@@ -225,17 +231,12 @@ def map_(out: Path, no_analysis: bool, overwrite: bool, tiles: str, **options: A
     from ..output import check_output
 
     check_output(out, overwrite=overwrite, formats=(".html", ".htm"), what="--out")
-    steps = _Steps(
-        ["load data", "route graph", "routes", "chokepoints", "ranking", "coverage", "siting", "interdiction", "map"]
-    )
+    from ..analysis.suite import STEPS
+
+    steps = _Steps([*_BEFORE, *STEPS, "map"])
     if no_analysis:
         steps("load data")
-        region, _ = region_and_profile(
-            options["data_dir"],
-            options["profile_path"],
-            options["roads_path"],
-            include_unplaced=options["include_unplaced"],
-        )
+        region, _ = _region(options)
         analysis = None
     else:
         region, analysis = _analyse(options, steps)
