@@ -120,3 +120,39 @@ def test_map_cli_without_analysis_is_offline_and_quick(tmp_path):
     assert again.exit_code == 1 and "exists" in again.output
     bad = CliRunner().invoke(main, ["map", "--out", str(tmp_path / "map.png"), "--no-analysis"])
     assert bad.exit_code == 1 and ".html" in bad.output
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"hours": 0}, "hours must be a number > 0"),
+        ({"route_k": 0}, "route_k must be an integer from 1"),
+        ({"site_p": -1}, "site_p must be an integer >= 0"),
+        ({"site_objective": "votes"}, "site_objective must be 'flow' or 'length'"),
+        ({"interdict_units": "bridges"}, "interdict_units must be one of gates, segments, both"),
+        ({"samples": 0}, "samples must be an integer >= 1, got 0"),
+        ({"interdict_k": True}, "interdict_k must be an integer >= 0"),
+    ],
+)
+def test_analyse_region_checks_every_option_before_any_work(options, message):
+    import networkx as nx
+
+    from borderwatch.analysis.suite import analyse_region
+    from borderwatch.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=message):
+        analyse_region(nx.MultiDiGraph(), None, **options)  # no graph or region is touched
+
+
+def test_blo_reach_areas_hold_each_blo_start(analysis, route_graph):
+    import shapely
+
+    areas = analysis.coverage.reach_areas.set_index("blo_id")
+    blos = analysis.coverage.blos.set_index("blo_id")
+    placed = blos[blos["start_node"] != ""]
+    assert set(areas.index) == set(placed.index)
+    for blo, row in placed.iterrows():
+        node = route_graph.nodes[row["start_node"]]
+        area = areas.loc[blo]
+        assert area["nodes"] >= 1
+        assert area.geometry.distance(shapely.Point(node["x"], node["y"])) < 1e-9

@@ -43,6 +43,11 @@ PINCH_MIN_CURRENT = 0.1
 USAGE_MIN_PROBABILITY = 0.02
 #: Uncovered stretches drawn: the most-flow ones.
 UNCOVERED_TOP = 10
+#: Why a BLO's reach can be a single node.
+SINGLE_NODE_NOTE = (
+    "the patrols start on a terrain cell far from the trunk roads; every off-road step to the next cell "
+    "(about 9 km) takes longer than the patrol time, so the reach is that cell only"
+)
 #: Online tile layers offered by ``tiles=`` (the page then needs the network).
 ONLINE_TILES = ("OpenStreetMap", "CartoDB positron")
 
@@ -428,6 +433,7 @@ def _interdiction(m: folium.Map, a: RegionAnalysis) -> None:
 
 def _blo_reach(m: folium.Map, a: RegionAnalysis) -> None:
     areas = a.coverage.reach_areas
+    placed_by = dict(zip(a.coverage.blos["blo_id"], a.coverage.blos["placed_by"], strict=True))
     outline = {"color": COLOURS["blo"], "weight": 1.5, "dashArray": "4 3"}
     feats = []
     for rec in areas.itertuples(index=False):
@@ -448,7 +454,12 @@ def _blo_reach(m: folium.Map, a: RegionAnalysis) -> None:
                 style=style,
                 popup=popup(
                     f"Patrol reach of {rec.blo_id}",
-                    [("patrol time (h)", rec.hours), ("graph nodes reached", rec.nodes)],
+                    [
+                        ("patrol time (h)", rec.hours),
+                        ("graph nodes reached", rec.nodes),
+                        ("patrols start", placed_by.get(rec.blo_id)),
+                        ("note", SINGLE_NODE_NOTE if rec.nodes == 1 else None),
+                    ],
                 ),
                 tooltip=tooltip(f"{rec.blo_id} reach", f"{rec.nodes} nodes"),
                 tolerance_deg=LINE_TOLERANCE_DEG,
