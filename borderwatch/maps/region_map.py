@@ -45,8 +45,8 @@ USAGE_MIN_PROBABILITY = 0.02
 UNCOVERED_TOP = 10
 #: Why a BLO's reach can be a single node.
 SINGLE_NODE_NOTE = (
-    "the patrols start on a terrain cell far from the trunk roads; every off-road step to the next cell "
-    "(about 9 km) takes longer than the patrol time, so the reach is that cell only"
+    "every patrol step from where the patrols start is off-road to the next terrain cell (about 9 km; no trunk "
+    "road or river nearby) and takes longer than the patrol time, so the reach is that one node"
 )
 #: Online tile layers offered by ``tiles=`` (the page then needs the network).
 ONLINE_TILES = ("OpenStreetMap", "CartoDB positron")
