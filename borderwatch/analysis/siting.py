@@ -314,7 +314,7 @@ class Siting:
     candidates: pd.DataFrame
 
 
-def default_candidates(region, *, town_km: float = 50.0) -> pd.DataFrame:
+def default_candidates(region, *, gates: pd.DataFrame | None = None, town_km: float = 50.0) -> pd.DataFrame:
     """Every placed gate (at its position on the border) and every Vietnamese town within ``town_km`` of a land border.
 
     Gates that cannot be placed plausibly (``snap_plausible`` false) are left
@@ -324,6 +324,8 @@ def default_candidates(region, *, town_km: float = 50.0) -> pd.DataFrame:
     ----------
     region
         The region.
+    gates
+        The placed gate table (default :func:`borderwatch.place_gates` of ``region``).
     town_km
         Towns (layer ``places``) this close to the LAO, CHN or KHM border count as border-district towns.
 
@@ -336,7 +338,7 @@ def default_candidates(region, *, town_km: float = 50.0) -> pd.DataFrame:
     from ..gates import place_gates
     from ..geodesy import to_metres
 
-    gates = place_gates(region)
+    gates = gates if gates is not None else place_gates(region)
     gates = gates[gates["snap_plausible"].astype(bool)]
     rows = [
         {"id": g.id, "name": g.name, "lon": g.lon, "lat": g.lat, "kind": "gate"}
@@ -365,6 +367,7 @@ def site_blos(
     chokepoints=None,
     time_limit_s: float = 60.0,
     arrays=None,
+    gates: pd.DataFrame | None = None,
 ) -> Siting:
     """Site new BLOs: ``p`` sites that cover the most, or the fewest that reach ``target_pct``.
 
@@ -391,6 +394,9 @@ def site_blos(
         Solver time limit (s).
     arrays
         A prebuilt array view of ``G``.
+    gates
+        The placed gate table, for the default candidates (default
+        :func:`borderwatch.place_gates` of ``region``).
 
     Returns
     -------
@@ -417,7 +423,7 @@ def site_blos(
         raise ParameterError(f"target_pct must be in (0, 100], got {target_pct!r}")
     if not hours > 0:
         raise ParameterError(f"hours must be > 0, got {hours!r}")
-    given = candidates if candidates is not None else default_candidates(region)
+    given = candidates if candidates is not None else default_candidates(region, gates=gates)
     table = candidate_table(given)
     table["kind"] = given["kind"].to_numpy() if "kind" in given.columns else "user"
     if p is not None and (isinstance(p, bool) or not isinstance(p, (int, np.integer)) or not 0 <= p <= len(table)):

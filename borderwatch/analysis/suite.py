@@ -189,7 +189,7 @@ def analyse_region(
     siting = timed(
         "siting",
         lambda: site_blos(
-            G, region, p=site_p, objective=site_objective, hours=hours, chokepoints=metrics, arrays=arrays
+            G, region, p=site_p, objective=site_objective, hours=hours, chokepoints=metrics, arrays=arrays, gates=gates
         ),
     )
 
