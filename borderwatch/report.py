@@ -21,7 +21,6 @@ into a folder, all or nothing (:func:`~borderwatch.output.atomic_dir`):
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import platform
@@ -32,7 +31,6 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import pandas as pd
 
 from .analysis.coverage import coverage_features, coverage_summary
@@ -40,7 +38,8 @@ from .analysis.routes import corridor_table
 from .analysis.siting import siting_summary
 from .analysis.suite import RegionAnalysis
 from .network.contract import validate_route_graph
-from .output import atomic_dir
+from .output import TABLE_WRITERS, atomic_dir
+from .region import file_sha256
 
 #: Files of a report, in the order they are written, with what each holds.
 REPORT_FILES = {
@@ -127,29 +126,30 @@ def write_report(
             started = time.perf_counter()
             writer(tmp / name)
             steps[f"write.{name}"] = round(time.perf_counter() - started, 3)
-            files[name] = _sha256(tmp / name)
+            files[name] = file_sha256(tmp / name)
 
         write("map.html", lambda p: p.write_text(region_map(a.region, a, tiles=tiles).get_root().render(), "utf-8"))
-        write("ranking.csv", lambda p: a.ranking.gates.to_csv(p, index=False))
+        write("ranking.csv", lambda p: _save(a.ranking.gates, p))
         write(
             "ranking_agreement.csv",
-            lambda p: a.ranking.agreement.round(4).reset_index(names="component").to_csv(p, index=False),
+            lambda p: _save(a.ranking.agreement.round(4).reset_index(names="component"), p),
         )
-        write("segments.geojson", lambda p: _geojson(a.ranking.segments, p))
-        write("chokepoints.geojson", lambda p: _geojson(a.features, p))
-        write("coverage.geojson", lambda p: _geojson(coverage_features(a.coverage), p))
+        write("segments.geojson", lambda p: _save(a.ranking.segments, p))
+        write("chokepoints.geojson", lambda p: _save(a.features, p))
+        write("coverage.geojson", lambda p: _save(coverage_features(a.coverage), p))
         write("coverage.json", lambda p: _json(coverage_summary(a.coverage), p))
-        write("routes.geojson", lambda p: _geojson(a.routes, p))
+        write("routes.geojson", lambda p: _save(a.routes, p))
         write("interdiction.json", lambda p: _json(a.interdiction, p))
-        write("sites.csv", lambda p: a.siting.chosen.drop(columns=["start_node"]).to_csv(p, index=False))
+        write("sites.csv", lambda p: _save(a.siting.chosen.drop(columns=["start_node"]), p))
         write("index.html", lambda p: p.write_text(overview_page(a), "utf-8"))
         manifest = _manifest(a, steps, files)
         _json(manifest, tmp / "manifest.json")
     return manifest
 
 
-def _geojson(table: gpd.GeoDataFrame, path: Path) -> None:
-    table.to_file(path, driver="GeoJSON", engine="pyogrio")
+def _save(table: pd.DataFrame, path: Path) -> None:
+    """Write a table in the format of its suffix, as the commands do (:data:`~borderwatch.output.TABLE_WRITERS`)."""
+    TABLE_WRITERS[path.suffix.lower()](table, path, path.stem)
 
 
 def _json(data: Any, path: Path) -> None:
@@ -160,10 +160,6 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     return str(value)
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _versions() -> dict[str, str]:

@@ -57,7 +57,7 @@ def test_a_failure_part_way_leaves_no_report_and_keeps_the_old_one(analysis, tmp
     def broken(table, path):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(report, "_geojson", broken)
+    monkeypatch.setattr(report, "_save", broken)
     with pytest.raises(OutputError, match="No space left"):
         write_report(analysis, out)
     assert list(tmp_path.iterdir()) == []  # no folder, no temporary

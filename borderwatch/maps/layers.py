@@ -10,6 +10,7 @@ stays small.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -147,8 +148,6 @@ def add_layer(
     -------
     folium.FeatureGroup
     """
-    import html
-
     group = folium.FeatureGroup(name=html.escape(name), show=show)
     group.add_child(GeoLayer(features))
     group.add_to(m)

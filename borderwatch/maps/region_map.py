@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import folium
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -17,6 +17,7 @@ from branca.element import Element
 from ..analysis.suite import RegionAnalysis
 from ..borders import borderlines, tripoint
 from ..errors import ParameterError
+from ..geodesy import geodesic_length_m
 from ..region import Region
 from .assets import OfflineMap
 from .layers import add_layer, feature
@@ -196,16 +197,12 @@ def _plain_borders(m: folium.Map, region: Region) -> None:
         feature(
             geom,
             style={"color": COLOURS["uncovered"], "weight": 3},
-            popup=popup(f"Vietnam–{border} border", [("length (km)", shapely.length(_metric(geom)) / 1000.0)]),
+            popup=popup(f"Vietnam–{border} border", [("length (km)", geodesic_length_m(geom) / 1000.0)]),
             tolerance_deg=LINE_TOLERANCE_DEG,
         )
         for border, geom in zip(lines["border"], lines.geometry, strict=True)
     ]
     add_layer(m, "Land borders", feats)
-
-
-def _metric(geom: shapely.Geometry) -> shapely.Geometry:
-    return gpd.GeoSeries([geom], crs="EPSG:4326").to_crs("EPSG:3405").iloc[0]
 
 
 def _coverage_borders(m: folium.Map, a: RegionAnalysis) -> None:
@@ -431,9 +428,14 @@ def _interdiction(m: folium.Map, a: RegionAnalysis) -> None:
     add_layer(m, f"Interdiction: {k} closed crossings and routes after", feats, show=False)
 
 
+def _patrol_starts(a: RegionAnalysis) -> dict[str, str]:
+    """BLO id -> where its patrols start, in words."""
+    return dict(zip(a.coverage.blos["blo_id"], a.coverage.blos["placed_by"], strict=True))
+
+
 def _blo_reach(m: folium.Map, a: RegionAnalysis) -> None:
     areas = a.coverage.reach_areas
-    placed_by = dict(zip(a.coverage.blos["blo_id"], a.coverage.blos["placed_by"], strict=True))
+    placed_by = _patrol_starts(a)
     outline = {"color": COLOURS["blo"], "weight": 1.5, "dashArray": "4 3"}
     feats = []
     for rec in areas.itertuples(index=False):
@@ -560,56 +562,77 @@ def _interval(rec: dict[str, Any]) -> str | None:
     return f"{low:.0f}–{high:.0f}"
 
 
-def _position(rec: dict[str, Any]) -> list[tuple[str, Any]]:
-    return [("position", rec["coord_source"]), ("coordinate precision (m)", rec["coord_precision_m"])]
+def _site_layer(
+    m: folium.Map,
+    name: str,
+    table: pd.DataFrame,
+    *,
+    symbol_of: Callable[[dict[str, Any]], dict[str, Any]],
+    heading: str,
+    tip: str,
+    fields: list[tuple[str, str]],
+    more_rows: Callable[[dict[str, Any]], list[tuple[str, Any]]] | None = None,
+    more_provenance: tuple[tuple[str, str], ...] = (),
+) -> None:
+    """Add a layer of point records (BLOs, seaports, wharfs) with their fields and provenance; skip unlocated ones."""
+    feats = []
+    for rec in table.to_dict("records"):
+        if not (np.isfinite(rec["lon"]) and np.isfinite(rec["lat"])):
+            continue
+        rows = [(label, rec.get(column)) for label, column in fields]
+        provenance = [
+            ("position", rec.get("coord_source")),
+            ("coordinate precision (m)", rec.get("coord_precision_m")),
+            *[(label, rec.get(column)) for label, column in more_provenance],
+            ("record source", rec.get("source")),
+        ]
+        feats.append(
+            feature(
+                shapely.Point(rec["lon"], rec["lat"]),
+                style=symbol_of(rec),
+                popup=popup(
+                    f"{heading} {rec['name']}", rows + (more_rows(rec) if more_rows else []), provenance=provenance
+                ),
+                tooltip=tooltip(tip, rec["name"]),
+            )
+        )
+    add_layer(m, name, feats)
 
 
 def _sites(m: folium.Map, region: Region, analysis: RegionAnalysis | None) -> None:
     blos = region.blos
-    covered: dict[str, float] = {}
-    placed_by: dict[str, str] = {}
+    more_rows = None
     if analysis is not None:
         segs = analysis.coverage.segments
-        for blo in blos["id"]:
-            mask = segs["by"].str.split(", ").apply(lambda ids, b=blo: b in ids)
-            covered[blo] = float(segs.loc[mask, "length_km"].sum())
-        placed_by = dict(zip(analysis.coverage.blos["blo_id"], analysis.coverage.blos["placed_by"], strict=True))
-    feats = []
-    for rec in blos.to_dict("records"):
-        lon, lat = rec["lon"], rec["lat"]
-        if not (np.isfinite(lon) and np.isfinite(lat)):
-            continue
-        rows = [
-            ("id", rec["id"]),
-            ("Vietnamese name", rec.get("name_vi")),
-            ("province", rec["province"]),
-            ("border", rec["border"]),
-            ("gate", rec.get("associated_gate")),
-            ("counterpart BLO", rec.get("counterpart_blo")),
-        ]
-        if analysis is not None:
-            rows += [
-                ("border and coast covered (km)", covered.get(rec["id"])),
-                ("patrols start", placed_by.get(rec["id"])),
-            ]
-        feats.append(
-            feature(
-                shapely.Point(lon, lat),
-                style=symbol("circle", size=14, fill=COLOURS["blo"], kind="blo", title=rec["name"], stroke="#fff"),
-                popup=popup(
-                    f"BLO {rec['name']}",
-                    rows,
-                    provenance=[
-                        ("position", rec["coord_source"]),
-                        ("coordinate precision (m)", rec["coord_precision_m"]),
-                        ("listed in", rec.get("list_source")),
-                        ("record source", rec["source"]),
-                    ],
-                ),
-                tooltip=tooltip("BLO", rec["name"]),
-            )
-        )
-    add_layer(m, "Border Liaison Offices (BLOs)", feats)
+        covered = {
+            blo: float(segs.loc[segs["by"].str.split(", ").apply(lambda ids, b=blo: b in ids), "length_km"].sum())
+            for blo in blos["id"]
+        }
+        starts = _patrol_starts(analysis)
+
+        def more_rows(rec: dict[str, Any]) -> list[tuple[str, Any]]:
+            return [("border and coast covered (km)", covered.get(rec["id"])), ("patrols start", starts.get(rec["id"]))]
+
+    _site_layer(
+        m,
+        "Border Liaison Offices (BLOs)",
+        blos,
+        symbol_of=lambda rec: symbol(
+            "circle", size=14, fill=COLOURS["blo"], kind="blo", title=rec["name"], stroke="#fff"
+        ),
+        heading="BLO",
+        tip="BLO",
+        fields=[
+            ("id", "id"),
+            ("Vietnamese name", "name_vi"),
+            ("province", "province"),
+            ("border", "border"),
+            ("gate", "associated_gate"),
+            ("counterpart BLO", "counterpart_blo"),
+        ],
+        more_rows=more_rows,
+        more_provenance=(("listed in", "list_source"),),
+    )
     if analysis is not None:
         s = analysis.siting
         unit = "share of crossing flow" if s.objective == "flow" else "km of land border"
@@ -633,61 +656,41 @@ def _sites(m: folium.Map, region: Region, analysis: RegionAnalysis | None) -> No
             for rec in s.chosen.itertuples(index=False)
         ]
         add_layer(m, f"Proposed BLO sites ({len(feats)}, objective: {s.objective})", feats)
-    ports = region.seaports
-    feats = [
-        feature(
-            shapely.Point(rec["lon"], rec["lat"]),
-            style=symbol(
-                "anchor", size=14, fill=COLOURS["port"], kind="port", title=rec["name"], stroke=COLOURS["port"]
-            ),
-            popup=popup(
-                f"Seaport {rec['name']}",
-                [
-                    ("id", rec["id"]),
-                    ("province", rec["province"]),
-                    ("kind", rec["kind"]),
-                    ("UN/LOCODE", rec["unlocode"]),
-                    ("throughput", rec["throughput"]),
-                    ("year", rec["throughput_year"]),
-                ],
-                provenance=[
-                    ("position", rec["coord_source"]),
-                    ("coordinate precision (m)", rec["coord_precision_m"]),
-                    ("record source", rec["source"]),
-                ],
-            ),
-            tooltip=tooltip("seaport", rec["name"]),
-        )
-        for rec in ports.to_dict("records")
-        if np.isfinite(rec["lon"]) and np.isfinite(rec["lat"])
-    ]
-    add_layer(m, "Seaports", feats)
-    wharfs = region.wharfs
-    feats = [
-        feature(
-            shapely.Point(rec["lon"], rec["lat"]),
-            style=symbol("circle", size=10, fill=COLOURS["wharf"], kind="wharf", title=rec["name"], stroke="#fff"),
-            popup=popup(
-                f"Mekong wharf {rec['name']}",
-                [
-                    ("id", rec["id"]),
-                    ("local name", rec["local_name"]),
-                    ("country", rec["country"]),
-                    ("kind", rec["kind"]),
-                    ("notes", rec["notes"]),
-                ],
-                provenance=[
-                    ("position", rec["coord_source"]),
-                    ("coordinate precision (m)", rec["coord_precision_m"]),
-                    ("record source", rec["source"]),
-                ],
-            ),
-            tooltip=tooltip("Mekong wharf", rec["name"]),
-        )
-        for rec in wharfs.to_dict("records")
-        if np.isfinite(rec["lon"]) and np.isfinite(rec["lat"])
-    ]
-    add_layer(m, "Mekong wharfs", feats)
+    _site_layer(
+        m,
+        "Seaports",
+        region.seaports,
+        symbol_of=lambda rec: symbol(
+            "anchor", size=14, fill=COLOURS["port"], kind="port", title=rec["name"], stroke=COLOURS["port"]
+        ),
+        heading="Seaport",
+        tip="seaport",
+        fields=[
+            ("id", "id"),
+            ("province", "province"),
+            ("kind", "kind"),
+            ("UN/LOCODE", "unlocode"),
+            ("throughput", "throughput"),
+            ("year", "throughput_year"),
+        ],
+    )
+    _site_layer(
+        m,
+        "Mekong wharfs",
+        region.wharfs,
+        symbol_of=lambda rec: symbol(
+            "circle", size=10, fill=COLOURS["wharf"], kind="wharf", title=rec["name"], stroke="#fff"
+        ),
+        heading="Mekong wharf",
+        tip="Mekong wharf",
+        fields=[
+            ("id", "id"),
+            ("local name", "local_name"),
+            ("country", "country"),
+            ("kind", "kind"),
+            ("notes", "notes"),
+        ],
+    )
     gt = tripoint(region.countries, ("LAO", "THA", "MMR"))
     add_layer(
         m,
