@@ -8,7 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from borderwatch import GraphArrays, ParameterError, ValidationError
-from borderwatch.analysis.coverage import PATROL_MODES, blo_coverage, read_hour_overrides
+from borderwatch.analysis.coverage import blo_coverage, read_hour_overrides
+from borderwatch.patrol import PATROL_MODES
 from borderwatch.cli import main
 
 

@@ -2,7 +2,5 @@
 
 #: Most routes :func:`borderwatch.k_routes` returns per destination (``routes --k``).
 MAX_K = 25
-#: A crossing is named by the border segment whose middle is nearest, if within this distance (m).
-SEGMENT_MATCH_M = 10000.0
 #: A flow share at or below this counts as no flow (rounding noise of summed shares).
 FLOW_EPS = 1e-9

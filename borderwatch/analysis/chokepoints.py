@@ -1,11 +1,11 @@
-"""Every chokepoint metric of one graph, computed once: flow, ensemble, criticality, minimum cut, pinch points.
+"""Every chokepoint metric of one scenario, computed once: flow, ensemble, criticality, minimum cut, pinch points.
 
-:func:`route_graph_chokepoints` runs them on a borderwatch route graph (its
-profile gives the demand, the ensemble, the closing costs and the cut bound);
-:func:`graph_chokepoints` on any graph with a ``cost`` on its edges (a user
-graph: equal demand over the destinations, unreachable destinations reported
-and left out, gates are edges with a ``gate_id``, and every other link can be
-cut at its ``closing_cost``, default 1).  The ranking
+:func:`chokepoint_metrics` runs them on a :class:`~borderwatch.Scenario`: a
+borderwatch route graph (the scenario's settings give the demand, the
+ensemble, the closing costs and the cut bound) or any graph with a ``cost``
+on its edges (a user graph: unreachable destinations reported and left out,
+gates are edges with a ``gate_id``, and every other link can be cut at its
+``closing_cost``, default 1).  The ranking
 (:mod:`borderwatch.analysis.ranking`) and the ``chokepoints`` command read
 the result.
 """
@@ -24,12 +24,10 @@ import shapely
 
 from ..errors import NoRouteError, ParameterError
 from ..network.arrays import GraphArrays
-from ..network.contract import validate_route_graph
-from ..network.profile import load_profile
+from ..scenario import Scenario, as_scenario
 from . import FLOW_EPS
-from .crossings import in_vietnam, route_graph_crossings
 from .ensemble import Ensemble, ensemble_of
-from .flow import Flow, criticality_of, demand_of, least_cost_flow
+from .flow import Flow, criticality_of, least_cost_flow
 from .mincut import MinimumCut, minimum_cut
 from .pinch import PinchPoints, pinch_points
 
@@ -58,6 +56,8 @@ class Chokepoints:
         Destinations that cannot be reached (left out of every metric).
     timings_s
         Seconds per step.
+    segment_length_km
+        Length of the border segments ``segment_of`` names (``None``: no segments).
     """
 
     arrays: GraphArrays
@@ -72,6 +72,7 @@ class Chokepoints:
     unit_of_edge: np.ndarray
     unreachable: list[Hashable] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
+    segment_length_km: float | None = None
 
     @property
     def origin_distance(self) -> np.ndarray:
@@ -163,137 +164,95 @@ def analyse(
     )
 
 
-def route_graph_chokepoints(
-    G: nx.MultiDiGraph,
-    *,
-    segments: gpd.GeoDataFrame,
-    arrays: GraphArrays | None = None,
-    samples: int | None = None,
-    seed: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
+def chokepoint_metrics(
+    scenario: Scenario, *, progress: Callable[[int, int], None] | None = None
 ) -> Chokepoints:
-    """Run every chokepoint metric on a borderwatch route graph.
+    """Run every chokepoint metric on a scenario, once (later calls return the same result).
+
+    On a route graph with its region, crossings are gates and the informal
+    crossings of each border segment, closed at the settings' ``closing``
+    costs, and the minimum cut separates the origin from the destinations
+    inside Vietnam.  On any other graph (a user graph), gates are edges with a
+    ``gate_id``, every other link can be cut at its ``closing_cost`` (default
+    1), and destinations that cannot be reached are listed in
+    :attr:`Chokepoints.unreachable` and left out.  Either way the cut is
+    bounded by the settings' ``within_pct``.
 
     Parameters
     ----------
-    G
-        A route graph built by borderwatch.
-    segments
-        Border segments (:func:`borderwatch.segment_borders`).
-    arrays
-        A prebuilt array view of ``G``.
-    samples, seed
-        Override the profile's ``ensemble.samples`` and ``ensemble.seed``.
+    scenario
+        A :class:`~borderwatch.Scenario`.
     progress
         Called as ``progress(done, total)`` after each ensemble sample.
 
     Returns
     -------
     Chokepoints
-        The minimum cut separates the origin from the ``[demand]``
-        destinations inside Vietnam, within the profile's ``cut.within_pct``.
 
     Raises
     ------
-    ParameterError
-        The graph has no profile, or ``samples`` < 1.
-    """
-    meta = validate_route_graph(G)
-    if meta.profile is None:
-        raise ParameterError("the graph has no cost profile; build it with borderwatch (build_route_graph)")
-    profile = meta.profile
-    base = arrays if arrays is not None else GraphArrays.from_graph(G)
-    seg_of, units, costs = route_graph_crossings(G, base, segments)
-    shares = demand_of(G)
-    return analyse(
-        base,
-        meta.origin,
-        shares,
-        ensemble=_ensemble_table(profile, samples, seed),
-        segment_of=seg_of,
-        unit_of_edge=units,
-        unit_cost=costs,
-        cut_destinations=in_vietnam(base, list(shares)),
-        within_pct=float(profile["cut"]["within_pct"]),
-        progress=progress,
-    )
-
-
-def graph_chokepoints(
-    G: nx.MultiDiGraph,
-    *,
-    origin: Hashable,
-    destinations: Sequence[Hashable],
-    samples: int | None = None,
-    seed: int | None = None,
-    within_pct: float | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> Chokepoints:
-    """Run every chokepoint metric on any graph with a ``cost`` on its edges.
-
-    Parameters
-    ----------
-    G
-        The graph (e.g. read by :func:`borderwatch.load_graph`).
-    origin
-        Origin node id.
-    destinations
-        Destination node ids, equal shares of the demand; unreachable ones
-        are listed in :attr:`Chokepoints.unreachable` and left out.
-    samples, seed
-        Ensemble size and seed (default the default profile's ``[ensemble]``,
-        whose sigmas also apply).
-    within_pct
-        The cut's route-cost bound (``None``: every route).
-    progress
-        Called as ``progress(done, total)`` after each ensemble sample.
-
-    Returns
-    -------
-    Chokepoints
-        Cut units: ``gate:<gate_id>`` for gate edges, ``link:<u>|<v>`` (both
-        directions together) for every other link, at its ``closing_cost``
-        (default 1; a gate at the largest of its edges').
-
-    Raises
-    ------
-    UnknownNameError
-        The origin or a destination is not a node of the graph.
     NoRouteError
-        No destination can be reached.
+        No destination can be reached (a user graph), or one cannot (a route graph).
+
+    Examples
+    --------
+    The bow tie: two gates into ``m``, one bridge ``m -> n``, two ways on to ``t``.
+
+    >>> import networkx as nx
+    >>> from borderwatch import Scenario
+    >>> G = nx.MultiDiGraph()
+    >>> for u, v, c, g in [("o", "m", 1, "A"), ("o", "m", 2, "B"), ("m", "n", 1, ""), ("n", "t", 1, ""),
+    ...                    ("n", "t", 2, "")]:
+    ...     _ = G.add_edge(u, v, cost=float(c), gate_id=g)
+    >>> sc = Scenario.from_graph(G, origin="o", destinations=["t"], samples=20, within_pct=None)
+    >>> result = chokepoint_metrics(sc)
+    >>> result.cut.chosen
+    ['link:m|n']
     """
-    arrays = GraphArrays.from_graph(G)
-    for node in [origin, *destinations]:
-        arrays.row(node)  # names an unknown node
-    if not len(destinations):
-        raise ParameterError("give at least one destination (--to NODE_ID)")
-    dist = arrays.dijkstra([origin])[0][0]
-    reached = [d for d in dict.fromkeys(destinations) if np.isfinite(dist[arrays.row(d)])]
-    unreachable = [d for d in dict.fromkeys(destinations) if d not in reached]
+    sc = as_scenario(scenario, what="chokepoint_metrics")
+    return sc.memo("chokepoints", lambda: _metrics(sc, progress))
+
+
+def _metrics(sc: Scenario, progress: Callable[[int, int], None] | None) -> Chokepoints:
+    arrays, s = sc.arrays, sc.settings
+    ensemble = {"samples": s.samples, "seed": s.seed, "sigma_edge": s.sigma_edge, "sigma_gate": s.sigma_gate}
+    if sc.is_route_graph and sc.region is not None:
+        units, costs = sc.crossings
+        result = analyse(
+            arrays,
+            sc.origin,
+            sc.shares,
+            ensemble=ensemble,
+            segment_of=sc.segment_of,
+            unit_of_edge=units,
+            unit_cost=costs,
+            cut_destinations=sc.cut_destinations(),
+            within_pct=s.within_pct,
+            progress=progress,
+        )
+        result.segment_length_km = sc.segment_length_km
+        return result
+    dist = arrays.dijkstra([sc.origin])[0][0]
+    reached = {d: w for d, w in sc.shares.items() if np.isfinite(dist[arrays.row(d)])}
+    unreachable = [d for d in sc.shares if d not in reached]
     if not reached:
-        raise NoRouteError(f"none of the destinations can be reached from {origin!r}; check the graph's edges")
-    units, costs = _link_units(G, arrays)
+        raise NoRouteError(f"none of the destinations can be reached from {sc.origin!r}; check the graph's edges")
+    total = sum(reached.values())
+    units, costs = _link_units(sc.G, arrays)
     result = analyse(
         arrays,
-        origin,
-        {d: 1.0 / len(reached) for d in reached},
-        ensemble=_ensemble_table(load_profile(), samples, seed),
+        sc.origin,
+        {d: w / total for d, w in reached.items()},
+        ensemble=ensemble,
         segment_of=np.full(arrays.n_edges, "", dtype=object),
         unit_of_edge=units,
         unit_cost=costs,
-        cut_destinations=reached,
-        within_pct=within_pct,
+        cut_destinations=list(reached),
+        within_pct=s.within_pct,
         progress=progress,
     )
     result.unreachable = unreachable
     return result
-
-
-def _ensemble_table(profile: Mapping, samples: int | None, seed: int | None) -> dict:
-    """Return the profile's ``[ensemble]`` table with ``samples`` and ``seed`` overridden where given."""
-    table = dict(profile["ensemble"])
-    table.update({k: v for k, v in (("samples", samples), ("seed", seed)) if v is not None})
-    return table
 
 
 def _link_units(G: nx.MultiDiGraph, arrays: GraphArrays) -> tuple[np.ndarray, pd.DataFrame]:

@@ -5,7 +5,7 @@ off-road lattice, connectors and rivers; never across a border or by sea) at
 the graph's travel times (``time_h``, no trafficker exposure).  Everything it
 reaches within ``hours`` (default 2 h; per-BLO overrides) is in reach.  A
 5 km border or coast segment is covered when the Vietnamese graph node nearest
-its middle (within :data:`SEGMENT_NODE_M`) is in reach of some BLO; a gate is
+its middle (within :data:`~borderwatch.patrol.SEGMENT_NODE_M`) is in reach of some BLO; a gate is
 covered when its Vietnamese side is.  Uncovered segments are merged into
 stretches, ranked by length and by the crossing flow they carry.
 """
@@ -18,23 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
 
-from ..borders import borderlines, segment_borders, vietnam_coastline
 from ..errors import DataFileError, ParameterError, ValidationError
 from ..network.arrays import GraphArrays
-from ..network.contract import gate_node, validate_route_graph
-from ..network.nearest import PointIndex
-from ..region import Region
+from ..scenario import Scenario, as_scenario
 from .chokepoints import Chokepoints
 
-#: A segment's middle must lie this close (m) to a Vietnamese graph node to be coverable.
-SEGMENT_NODE_M = 10000.0
-#: Modes a patrol can use.
-PATROL_MODES = ("road", "offroad", "connector", "river")
 
 
 @dataclass
@@ -128,35 +120,20 @@ def read_hour_overrides(path: str | Path, *, blo_ids: list[str]) -> dict[str, fl
     return out
 
 
-def blo_coverage(
-    G: nx.MultiDiGraph,
-    region: Region,
-    *,
-    hours: float = 2.0,
-    overrides: Mapping[str, float] | None = None,
-    arrays: GraphArrays | None = None,
-    chokepoints: Chokepoints | None = None,
-    segment_length_km: float = 5.0,
-) -> Coverage:
-    """Which border and coast segments and gates the BLO patrols reach within ``hours``.
+def blo_coverage(scenario: Scenario, *, chokepoints: Chokepoints | None = None) -> Coverage:
+    """Which border and coast segments and gates the scenario's BLO patrols reach.
+
+    Each BLO patrols for its own hours (``settings.blo_hours``) or
+    ``settings.hours``; BLOs added, moved or removed by edits count as edited.
 
     Parameters
     ----------
-    G
-        A route graph built by borderwatch from ``region``.
-    region
-        The region (BLO sites, borders, coastline).
-    hours
-        Patrol time (h, > 0) from each BLO.
-    overrides
-        BLO id -> hours, for BLOs with another reach.
-    arrays
-        A prebuilt array view of ``G``.
+    scenario
+        A :class:`~borderwatch.Scenario` of a route graph with its region.
     chokepoints
-        Chokepoint metrics of ``G`` (:func:`~borderwatch.analysis.chokepoints.route_graph_chokepoints`),
-        for the flow coverage and the flow ranking of uncovered stretches.
-    segment_length_km
-        Length of the border and coast segments (km).
+        Chokepoint metrics of the same scenario
+        (:func:`~borderwatch.analysis.chokepoints.chokepoint_metrics`), for the
+        flow coverage and the flow ranking of uncovered stretches.
 
     Returns
     -------
@@ -165,22 +142,15 @@ def blo_coverage(
     Raises
     ------
     ParameterError
-        ``hours`` not > 0, or an override for an unknown BLO.
+        The chokepoints name border segments of another length than the
+        scenario's (their ids would not match), or the scenario has no region.
     """
-    if isinstance(hours, bool) or not (isinstance(hours, (int, float)) and np.isfinite(hours) and hours > 0):
-        raise ParameterError(f"hours must be a number > 0, got {hours!r}")
-    validate_route_graph(G)
-    base = arrays if arrays is not None else GraphArrays.from_graph(G)
-    blos = region.blos
-    per_blo = {b: float(hours) for b in blos["id"]}
-    unknown = sorted(set(overrides or {}) - set(per_blo))
-    if unknown:
-        raise ParameterError(f"hour overrides name unknown BLOs {', '.join(unknown)}; use {', '.join(per_blo)}")
-    per_blo.update({k: float(v) for k, v in (overrides or {}).items()})
-
-    model = PatrolModel(G, region, arrays=base, segment_length_km=segment_length_km)
-    sites = _blo_sites(blos, model)
+    sc = as_scenario(scenario, what="blo_coverage")
+    check_segments(sc, chokepoints)
+    model = sc.patrol
+    sites = sc.blo_starts
     ids = [b for b, node in zip(sites["blo_id"], sites["start_node"], strict=True) if node]
+    per_blo = {b: sc.blo_hours(b) for b in sites["blo_id"]}
     reach = model.reach([n for n in sites["start_node"] if n], np.array([per_blo[b] for b in ids]))
     table = model.segments.copy()
     table["covered"], table["reach_h"], table["by"] = _reached(reach, ids, model.segment_rows)
@@ -200,18 +170,46 @@ def blo_coverage(
         include_groups=False,
     )
     summary["covered_pct"] = 100.0 * summary["covered_km"] / summary["border_km"]
-    flow_pct, ens_pct = _flow_coverage(base, chokepoints, segs, gates)
+    flow_pct, ens_pct = _flow_coverage(sc.arrays, chokepoints, segs, gates)
     return Coverage(
         segments=segs,
         gates=gates,
         summary=summary.round(2),
         uncovered=_uncovered_stretches(segs, chokepoints),
-        blos=sites.assign(hours=sites["blo_id"].map(per_blo)),
-        reach_areas=_reach_areas(G, base, reach, ids, per_blo),
+        blos=sites,
+        reach_areas=_reach_areas(sc.arrays, reach, ids, per_blo),
         flow_covered_pct=flow_pct,
         ensemble_flow_covered_pct=ens_pct,
-        hours=float(hours),
+        hours=float(sc.settings.hours),
     )
+
+
+def check_segments(scenario: Scenario, chokepoints: Chokepoints | None) -> None:
+    """Refuse chokepoint metrics whose border segments are not the scenario's (their ids would be joined wrongly).
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+    chokepoints
+        Its chokepoint metrics, or ``None`` (nothing to check).
+
+    Raises
+    ------
+    ParameterError
+        The metrics come from another graph or from segments of another length.
+    """
+    if chokepoints is None:
+        return
+    if chokepoints.arrays.n_edges != scenario.arrays.n_edges:
+        raise ParameterError("the chokepoint metrics were computed on another graph; compute them on this scenario")
+    theirs = chokepoints.segment_length_km
+    if theirs is not None and theirs != scenario.segment_length_km:
+        raise ParameterError(
+            f"the chokepoint metrics name {theirs:g} km border segments but this scenario uses "
+            f"{scenario.segment_length_km:g} km ones, so their segment ids do not match; compute the metrics with "
+            f"the same segment_length_km (scenario.with_settings(segment_length_km={theirs:g}))"
+        )
 
 
 def coverage_summary(result: Coverage) -> dict[str, Any]:
@@ -274,136 +272,17 @@ def coverage_features(result: Coverage) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(features, geometry="geometry", crs="EPSG:4326")
 
 
-class PatrolModel:
-    """The patrol graph of a route graph, and the border and coast segments a patrol can cover.
-
-    Parameters
-    ----------
-    G
-        A route graph.
-    region
-        Its region (borders, coastline).
-    arrays
-        A prebuilt array view of ``G``.
-    segment_length_km
-        Length of the border and coast segments (km).
-
-    Attributes
-    ----------
-    arrays
-        The array view.
-    patrol
-        The view with patrol times (``time_h`` on :data:`PATROL_MODES` inside Vietnam, other edges closed).
-    segments
-        Border (LAO, CHN, KHM) and ``coast`` segments: ``segment_id``, ``border``,
-        ``length_km``, ``node`` (nearest Vietnamese node to the middle, or None), geometry.
-    gate_ids, gate_nodes
-        Every gate of the graph and its Vietnamese-side node (None if absent).
-    segment_rows, gate_rows
-        Array-view row of each segment's node and each gate's node (-1 if none).
-    """
-
-    def __init__(
-        self, G: nx.MultiDiGraph, region: Region, *, arrays: GraphArrays, segment_length_km: float = 5.0
-    ) -> None:
-        self.arrays = arrays
-        self.patrol = _patrol_view(arrays)
-        vnm = np.flatnonzero(arrays.node_country == "VNM")
-        x = np.array([G.nodes[arrays.nodes[i]]["x"] for i in vnm])
-        y = np.array([G.nodes[arrays.nodes[i]]["y"] for i in vnm])
-        self.index = PointIndex([arrays.nodes[i] for i in vnm], x, y, ["VNM"] * len(vnm))
-        segments = segment_borders(borderlines(region.countries), segment_length_km=segment_length_km)
-        coast = vietnam_coastline(region.coastline, region.countries).loc[["all"]].assign(border="coast")
-        coast_segments = segment_borders(coast[["border", "geometry"]], segment_length_km=segment_length_km)
-        coast_segments["segment_id"] = "COAST-" + coast_segments["segment_id"].str.replace("coast-", "", regex=False)
-        table = pd.concat([segments, coast_segments], ignore_index=True)
-        middles = shapely.line_interpolate_point(table.geometry.to_numpy(), 0.5, normalized=True)
-        table["node"] = self.index.nearest_ids(shapely.get_x(middles), shapely.get_y(middles), max_m=SEGMENT_NODE_M)
-        table["length_km"] = table["length_m"] / 1000.0
-        self.segments = table[["segment_id", "border", "length_km", "node", "geometry"]]
-        self.gate_ids = sorted(set(arrays.gate_id[arrays.crossing == "gate"]))
-        self.gate_nodes = [gate_node(g, "VNM") if gate_node(g, "VNM") in arrays.index else None for g in self.gate_ids]
-        self.segment_rows = np.array([arrays.row(n) if isinstance(n, str) else -1 for n in self.segments["node"]])
-        self.gate_rows = np.array([arrays.row(n) if isinstance(n, str) else -1 for n in self.gate_nodes])
-
-    def nearest(self, lon: float, lat: float, *, max_m: float = 20000.0) -> tuple[str, float] | None:
-        """Return the Vietnamese node nearest a position, and its distance (m), or None beyond ``max_m``."""
-        if not (np.isfinite(lon) and np.isfinite(lat)):
-            return None
-        return self.index.nearest(lon, lat, max_m=max_m)
-
-    def reach(self, starts: list[str], hours: np.ndarray) -> np.ndarray:
-        """Patrol hours from each start to every node, ``inf`` beyond that start's ``hours``.
-
-        Parameters
-        ----------
-        starts
-            Start node ids.
-        hours
-            Patrol time per start (h).
-
-        Returns
-        -------
-        numpy.ndarray
-            Shape (len(starts), nodes).
-        """
-        if not len(starts):
-            return np.zeros((0, len(self.arrays.nodes)))
-        dist = self.patrol.dijkstra(starts, limit=float(np.max(hours)))[0]
-        return np.where(dist <= np.asarray(hours, dtype=float)[:, None], dist, np.inf)
-
-    def covered_by(self, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Boolean (start, segment) and (start, gate) matrices: what each start covers.
-
-        Parameters
-        ----------
-        reach
-            From :meth:`reach`.
-
-        Returns
-        -------
-        segments, gates : numpy.ndarray
-        """
-        rows = self.segment_rows, self.gate_rows
-        segs, gates = (np.isfinite(reach[:, np.maximum(r, 0)]) & (r >= 0) for r in rows)
-        return segs, gates
-
-
-def _blo_sites(blos: gpd.GeoDataFrame, model: PatrolModel) -> pd.DataFrame:
-    """Where each BLO's patrols start: the Vietnamese node nearest its site, else its gate's Vietnamese side."""
-    rows = []
-    for rec in blos.itertuples(index=False):
-        found = model.nearest(float(rec.lon), float(rec.lat))
-        gate_side = gate_node(str(rec.associated_gate_id), "VNM")
-        if found is not None:
-            start, how = found[0], f"nearest node to its site ({found[1] / 1000:.1f} km)"
-        elif gate_side in model.arrays.index:
-            start, how = gate_side, f"no site coordinates; at its gate {rec.associated_gate_id}"
-        else:
-            start, how = "", "no site coordinates and its gate is not in the graph; left out"
-        rows.append({"blo_id": rec.id, "name": rec.name, "start_node": start, "placed_by": how})
-    return pd.DataFrame(rows)
-
-
 def _reach_areas(
-    G: nx.MultiDiGraph, arrays: GraphArrays, reach: np.ndarray, ids: list[str], hours: Mapping[str, float]
+    arrays: GraphArrays, reach: np.ndarray, ids: list[str], hours: Mapping[str, float]
 ) -> gpd.GeoDataFrame:
     """Convex hull of the nodes each BLO's patrols reach."""
     rows = []
     for blo, times in zip(ids, reach, strict=True):
         reached = np.flatnonzero(np.isfinite(times))
-        xy = [(G.nodes[arrays.nodes[i]]["x"], G.nodes[arrays.nodes[i]]["y"]) for i in reached]
-        hull = shapely.MultiPoint(xy).convex_hull
+        hull = shapely.MultiPoint(np.column_stack([arrays.node_x[reached], arrays.node_y[reached]])).convex_hull
         rows.append({"blo_id": blo, "hours": hours[blo], "nodes": len(reached), "geometry": hull})
     columns = ["blo_id", "hours", "nodes", "geometry"]
     return gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs="EPSG:4326")
-
-
-def _patrol_view(arrays: GraphArrays) -> GraphArrays:
-    """Patrol times inside Vietnam: ``time_h`` on the patrol modes, other edges closed."""
-    inside = (arrays.node_country[arrays.edge_u] == "VNM") & (arrays.node_country[arrays.edge_v] == "VNM")
-    usable = inside & np.isin(arrays.mode, PATROL_MODES) & (arrays.crossing == "")
-    return arrays.with_cost(np.where(usable, arrays.time_h, np.inf))
 
 
 def _reached(reach: np.ndarray, ids: list[str], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:

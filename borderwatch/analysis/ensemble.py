@@ -5,9 +5,12 @@ log-sd ``ensemble.sigma_edge``) and each gate's crossing edges by one more
 factor per gate (log-sd ``ensemble.sigma_gate``), then sends the demand down
 the least-cost routes (:func:`~borderwatch.analysis.flow.least_cost_flow`).
 Over the samples: per gate and per border segment, the probability of being
-used, the mean share of the demand and its standard deviation.  The same seed
-gives the same result; the report says how far the top gates' mean shares
-still move between the first half of the samples and all of them.
+used, the mean share of the demand and its standard deviation.  The draws are
+counter-based (:mod:`~borderwatch.analysis.draws`): the same seed gives the
+same result in any order of the samples, and two scenarios on one graph draw
+the same factors (common random numbers), so their per-sample results compare
+pair by pair.  The report says how far the top gates' mean shares still move
+between the first half of the samples and all of them.
 """
 
 from __future__ import annotations
@@ -15,17 +18,15 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 
-import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from ..network.arrays import GraphArrays
-from ..network.contract import validate_route_graph
+from ..network.arrays import GraphArrays, identity_tags
+from ..scenario import Scenario, as_scenario
 from . import FLOW_EPS
-from .crossings import segment_of_edges
-from .flow import demand_of, least_cost_flow
+from .draws import lognormal_factors
+from .flow import least_cost_flow
 
 
 @dataclass
@@ -48,6 +49,10 @@ class Ensemble:
     gate_samples
         One row per sample, one column per gate: its share of the demand in
         that sample (for rank intervals).
+    segment_samples
+        The same per border segment.
+    cost_samples
+        One row per sample, one column per destination node: its least cost (h) in that sample.
     edge_usage, edge_mean_flow
         Per edge of the array view: share of the samples that send flow over
         it, and its mean flow.
@@ -59,35 +64,20 @@ class Ensemble:
     informal_share: float
     convergence: pd.DataFrame
     gate_samples: pd.DataFrame
+    segment_samples: pd.DataFrame
+    cost_samples: pd.DataFrame
     edge_usage: np.ndarray
     edge_mean_flow: np.ndarray
 
 
-def flow_ensemble(
-    G: nx.MultiDiGraph,
-    *,
-    segments: gpd.GeoDataFrame | None = None,
-    samples: int | None = None,
-    seed: int | None = None,
-    arrays: GraphArrays | None = None,
-    demand: Mapping[str, float] | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> Ensemble:
-    """Route the demand over ``samples`` perturbed copies of the costs.
+def flow_ensemble(scenario: Scenario, *, progress: Callable[[int, int], None] | None = None) -> Ensemble:
+    """Route the scenario's demand over ``settings.samples`` perturbed copies of its costs.
 
     Parameters
     ----------
-    G
-        A route graph built by borderwatch (its profile's ``[ensemble]`` table
-        gives the defaults).
-    segments
-        Border segments for the per-segment table (``None``: no segment table).
-    samples, seed
-        Override the profile's ``ensemble.samples`` and ``ensemble.seed``.
-    arrays
-        A prebuilt array view of ``G``.
-    demand
-        Destination name -> share; default the profile's ``[demand]``.
+    scenario
+        A :class:`~borderwatch.Scenario` (its settings give samples, seed and
+        sigmas; per-segment tables need its region).
     progress
         Called as ``progress(done, total)`` after each sample.
 
@@ -95,26 +85,29 @@ def flow_ensemble(
     -------
     Ensemble
 
-    Raises
-    ------
-    ParameterError
-        ``samples`` < 1, or the graph has no profile.
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from borderwatch import Scenario
+    >>> G = nx.MultiDiGraph()
+    >>> for u, v, c, g in [("o", "t", 1.0, "A"), ("o", "t", 1.1, "B")]:
+    ...     _ = G.add_edge(u, v, cost=c, gate_id=g)
+    >>> sc = Scenario.from_graph(G, origin="o", destinations=["t"], samples=50, seed=1)
+    >>> e = flow_ensemble(sc)
+    >>> e.samples, round(float(e.gates["mean_flow"].sum()), 6)
+    (50, 1.0)
     """
-    meta = validate_route_graph(G)
-    if meta.profile is None:
-        raise ParameterError("the graph has no cost profile; build it with borderwatch (build_route_graph)")
-    table = meta.profile["ensemble"]
-    base = arrays if arrays is not None else GraphArrays.from_graph(G)
-    seg_of = segment_of_edges(G, base, segments) if segments is not None else None
+    sc = as_scenario(scenario, what="flow_ensemble")
+    s = sc.settings
     return ensemble_of(
-        base,
-        meta.origin,
-        demand_of(G, demand),
-        samples=table["samples"] if samples is None else samples,
-        seed=int(table["seed"] if seed is None else seed),
-        sigma_edge=float(table["sigma_edge"]),
-        sigma_gate=float(table["sigma_gate"]),
-        segment_of=seg_of,
+        sc.arrays,
+        sc.origin,
+        sc.shares,
+        samples=s.samples,
+        seed=s.seed,
+        sigma_edge=s.sigma_edge,
+        sigma_gate=s.sigma_gate,
+        segment_of=sc.segment_of if sc.region is not None else None,
         progress=progress,
     )
 
@@ -162,11 +155,13 @@ def ensemble_of(
     n = samples
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ParameterError(f"samples must be an integer >= 1, got {samples!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ParameterError(f"seed must be an integer >= 0, got {seed!r}")
     if not (sigma_edge >= 0 and sigma_gate >= 0):
         raise ParameterError(f"sigma_edge and sigma_gate must be >= 0, got {sigma_edge!r} and {sigma_gate!r}")
-    rng = np.random.default_rng(seed)
     base = arrays
     gate_ids = np.array(sorted(set(base.gate_id[base.crossing == "gate"])), dtype=object)
+    gate_tags = identity_tags([f"gate:{g}" for g in gate_ids])
     gate_index = {g: i for i, g in enumerate(gate_ids)}
     on_gate = np.array([gate_index.get(g, -1) for g in base.gate_id])
     gate_entry = np.flatnonzero(base.into_vietnam("gate"))
@@ -180,14 +175,17 @@ def ensemble_of(
     gate_flows = np.zeros((n, len(gate_ids)))
     seg_flows = np.zeros((n, len(seg_ids)))
     informal = np.zeros(n)
+    costs = np.zeros((n, len(shares)))
     edge_used = np.zeros(base.n_edges)
     edge_sum = np.zeros(base.n_edges)
     for s in range(n):
-        factor = rng.lognormal(0.0, se, base.n_edges) if se > 0 else np.ones(base.n_edges)
+        factor = lognormal_factors(base.edge_tag, seed=seed, sample=s, stream="edge", sigma=se)
         if sg > 0 and len(gate_ids):
-            per_gate = rng.lognormal(0.0, sg, len(gate_ids))
+            per_gate = lognormal_factors(gate_tags, seed=seed, sample=s, stream="gate", sigma=sg)
             factor = np.where(on_gate >= 0, factor * per_gate[np.maximum(on_gate, 0)], factor)
-        flow = least_cost_flow(base.with_cost(base.cost * factor), origin, shares).edge_flow
+        routed = least_cost_flow(base.with_cost(base.cost * factor), origin, shares)
+        flow = routed.edge_flow
+        costs[s] = [routed.cost[d] for d in shares]
         gate_flows[s] = np.bincount(on_gate[gate_entry], weights=flow[gate_entry], minlength=len(gate_ids))
         seg_flows[s] = np.bincount(seg_col, weights=flow[seg_edges], minlength=len(seg_ids))
         informal[s] = flow[informal_entry].sum()
@@ -214,6 +212,8 @@ def ensemble_of(
         informal_share=float(informal.mean()),
         convergence=convergence,
         gate_samples=pd.DataFrame(gate_flows, columns=pd.Index(gate_ids, name="gate_id")),
+        segment_samples=pd.DataFrame(seg_flows, columns=pd.Index(seg_ids, name="segment_id")),
+        cost_samples=pd.DataFrame(costs, columns=pd.Index(list(shares), name="destination")),
         edge_usage=edge_used / n,
         edge_mean_flow=edge_sum / n,
     )

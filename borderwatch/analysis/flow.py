@@ -15,13 +15,12 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ..errors import NoRouteError, ParameterError
+from ..errors import NoRouteError
 from ..network.arrays import GraphArrays
-from ..network.contract import graph_meta, validate_route_graph
+from ..scenario import Scenario, as_scenario
 from . import FLOW_EPS
 
 
@@ -50,38 +49,6 @@ class Flow:
     def total_cost(self) -> float:
         """Demand-weighted trafficker cost (h)."""
         return float(sum(self.demand[n] * self.cost[n] for n in self.demand))
-
-
-def demand_of(G: nx.MultiDiGraph, demand: Mapping[str, float] | None = None) -> dict[Hashable, float]:
-    """Destination node -> share of the demand, normalised to sum 1.
-
-    Parameters
-    ----------
-    G
-        A route graph.
-    demand
-        Destination name -> share; default the graph profile's ``[demand]``.
-
-    Returns
-    -------
-    dict
-
-    Raises
-    ------
-    ParameterError
-        No share > 0 names a destination of the graph.
-    """
-    meta = graph_meta(G)  # callers validate the graph; the metadata is all this reads
-    shares = dict(meta.demand if demand is None else demand)
-    unknown = [n for n in shares if n not in meta.destinations]
-    if unknown:
-        names, valid = ", ".join(map(repr, unknown)), ", ".join(meta.destinations)
-        raise ParameterError(f"demand names {names}, not destinations of the graph; use {valid}")
-    nodes = {meta.destinations[n]: float(s) for n, s in shares.items() if s > 0}
-    total = sum(nodes.values())
-    if not total > 0:
-        raise ParameterError("the demand shares sum to 0; give at least one destination a share > 0")
-    return {n: s / total for n, s in nodes.items()}
 
 
 def least_cost_flow(arrays: GraphArrays, origin: Hashable, demand: Mapping[Hashable, float]) -> Flow:
@@ -143,27 +110,14 @@ def informal_flow(arrays: GraphArrays, edge_flow: np.ndarray) -> float:
     return float(edge_flow[arrays.into_vietnam("informal")].sum())
 
 
-def gate_criticality(
-    G: nx.MultiDiGraph,
-    *,
-    arrays: GraphArrays | None = None,
-    demand: Mapping[str, float] | None = None,
-    segment_of: np.ndarray | None = None,
-) -> pd.DataFrame:
+def gate_criticality(scenario: Scenario) -> pd.DataFrame:
     """For every gate: the trafficker's cost rise when it closes, and where its flow goes.
 
     Parameters
     ----------
-    G
-        A route graph.
-    arrays
-        A prebuilt array view of ``G``.
-    demand
-        Destination name -> share; default the profile's ``[demand]``.
-    segment_of
-        Border segment per edge (:func:`~borderwatch.analysis.crossings.segment_of_edges`),
-        to name the border segments that take diverted flow; without it they
-        are summed as ``informal``.
+    scenario
+        A :class:`~borderwatch.Scenario` (its demand; diverted informal flow
+        is named by border segment when it has a region).
 
     Returns
     -------
@@ -179,10 +133,20 @@ def gate_criticality(
     ------
     NoRouteError
         A destination cannot be reached even with every gate open.
+
+    Examples
+    --------
+    >>>     >>> from borderwatch import Scenario
+    >>> G = nx.MultiDiGraph()
+    >>> for u, v, c, g in [("o", "t", 1.0, "A"), ("o", "t", 3.0, "B")]:
+    ...     _ = G.add_edge(u, v, cost=c, gate_id=g)
+    >>> table = gate_criticality(Scenario.from_graph(G, origin="o", destinations=["t"]))
+    >>> table.loc["A", ["flow", "cost_rise_h", "diverted_to"]].tolist()
+    [1.0, 2.0, 'B 1.00']
     """
-    meta = validate_route_graph(G)
-    base = arrays if arrays is not None else GraphArrays.from_graph(G)
-    return criticality_of(base, meta.origin, demand_of(G, demand), segment_of=segment_of)
+    sc = as_scenario(scenario, what="gate_criticality")
+    seg_of = sc.segment_of if sc.region is not None else None
+    return criticality_of(sc.arrays, sc.origin, sc.shares, segment_of=seg_of)
 
 
 def criticality_of(

@@ -27,17 +27,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
+import pandas as pd
 import scipy.optimize
 import scipy.sparse
+import shapely
 
+from ..edits import CloseGates, CloseSegments, Edit, InspectGates
 from ..errors import NoRouteError, ParameterError
 from ..network.arrays import GraphArrays
 from ..network.profile import edge_cost
-from .crossings import route_graph_crossings
+from ..scenario import Scenario, as_scenario
 from .siting import SolverError, solve_milp
 
+#: Candidate kinds of a route graph.
+INTERDICT_KINDS = ("gates", "segments", "both")
+#: What interdicting a unit does.
+INTERDICT_MODES = ("close", "inspect")
 #: Cost (h) a closed edge counts in the master problem (a route through it is as good as blocked).
 CLOSED_COST_H = 1.0e4
 
@@ -298,24 +304,20 @@ class _Model:
 
 
 def route_graph_units(
-    G: nx.MultiDiGraph, arrays: GraphArrays, *, segments: gpd.GeoDataFrame, kind: str = "gates", mode: str = "close"
+    scenario: Scenario, *, kind: str = "gates", mode: str = "close"
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Candidate units of a borderwatch route graph, their cost once interdicted, and a crossing label per edge.
 
     Parameters
     ----------
-    G
-        A route graph built by borderwatch.
-    arrays
-        Its array view.
-    segments
-        Border segments (:func:`borderwatch.segment_borders`).
+    scenario
+        A scenario of a route graph with its region.
     kind
         ``gates`` (each gate, closed both ways), ``segments`` (each border
         segment's informal crossings into Vietnam) or ``both``.
     mode
         ``close`` (edges removed) or ``inspect`` (exposure raised by the
-        profile's ``interdiction.inspect_exposure``, cost from ``[cost]``).
+        settings' ``inspect_exposure``, cost from the profile's ``[cost]``).
 
     Returns
     -------
@@ -332,40 +334,39 @@ def route_graph_units(
     ParameterError
         Unknown ``kind`` or ``mode``.
     """
-    if kind not in ("gates", "segments", "both") or mode not in ("close", "inspect"):
+    if kind not in INTERDICT_KINDS or mode not in INTERDICT_MODES:
         raise ParameterError(f"kind must be gates, segments or both and mode close or inspect; got {kind!r}, {mode!r}")
-    profile = G.graph["profile"]
-    _, unit_of_edge, _ = route_graph_crossings(G, arrays, segments)
+    arrays = scenario.arrays
+    unit_of_edge, _ = scenario.crossings
     units: dict[str, list[int]] = {}
     if kind in ("gates", "both"):
-        for gid in sorted(set(arrays.gate_id[arrays.crossing == "gate"])):
+        for gid in sorted(set(arrays.gate_id[arrays.crossing == "gate"]) - scenario.closed_gates):
             units[f"gate:{gid}"] = list(arrays.gate_edges([gid]))
     if kind in ("segments", "both"):
-        for e, name in enumerate(unit_of_edge):
-            if name.startswith("segment:"):
-                units.setdefault(name, []).append(e)
+        for e in np.flatnonzero(np.char.startswith(unit_of_edge.astype(str), "segment:")):
+            if np.isfinite(arrays.cost[e]):
+                units.setdefault(unit_of_edge[e], []).append(int(e))
     if mode == "close":
         after = np.full(arrays.n_edges, np.inf)
     else:
-        raised = np.minimum(1.0, arrays.exposure + float(profile["interdiction"]["inspect_exposure"]))
-        after = edge_cost(arrays.time_h, raised, profile=profile)
+        raised = np.minimum(1.0, arrays.exposure + scenario.settings.inspect_exposure)
+        after = np.where(np.isinf(arrays.cost), np.inf, edge_cost(arrays.time_h, raised, profile=scenario.profile))
     labels = np.where(arrays.crossing == "gate", "gate:" + arrays.gate_id.astype(str), unit_of_edge)
     return {n: np.array(e) for n, e in units.items()}, after, labels
 
 
 def user_graph_units(
-    G: nx.MultiDiGraph, arrays: GraphArrays, *, mode: str = "close"
+    scenario: Scenario, *, mode: str = "close"
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Candidate units of any graph: its gates (``gate_id``) and its interdictable links.
 
     Parameters
     ----------
-    G
-        The graph; an edge is a candidate when its ``interdictable`` attribute
-        is true (every edge, when no edge has the attribute) or it has a
-        ``gate_id``; ``interdicted_cost`` (>= its cost) replaces removal.
-    arrays
-        Its array view.
+    scenario
+        A scenario of a user graph; an edge is a candidate when its
+        ``interdictable`` attribute is true (every edge, when no edge has the
+        attribute) or it has a ``gate_id``; ``interdicted_cost`` (>= its cost)
+        replaces removal.
     mode
         ``close`` or ``inspect`` (which needs ``interdicted_cost`` on every candidate edge).
 
@@ -380,6 +381,7 @@ def user_graph_units(
         No candidate edge, ``interdicted_cost`` below the cost, or ``inspect``
         without ``interdicted_cost``.
     """
+    G, arrays = scenario.G, scenario.arrays
     units: dict[str, list[int]] = {}
     after = np.full(arrays.n_edges, np.inf)
     any_flag = any("interdictable" in d for _, _, d in G.edges(data=True))
@@ -493,3 +495,140 @@ def interdiction_report(
         "routes_after": routes,
         "displacement": displacement,
     }
+
+
+@dataclass
+class InterdictionPlan:
+    """Result of :func:`interdict_crossings`: the best crossings to interdict and what the traffickers do then.
+
+    Attributes
+    ----------
+    result
+        The solver's answer (:class:`Interdiction`).
+    report
+        :func:`interdiction_report` of it (plain, JSON-ready data).
+    routes_after
+        The least-cost route to each destination after the interdiction
+        (``destination``, ``share``, ``cost_before_h``, ``cost_after_h``,
+        ``crossings_after``, line geometry).
+    kind, mode
+        The candidates and what interdicting does.
+    """
+
+    result: Interdiction
+    report: dict[str, Any]
+    routes_after: gpd.GeoDataFrame
+    kind: str
+    mode: str
+
+    @property
+    def chosen(self) -> list[str]:
+        """The chosen units (``gate:<id>``, ``segment:<id>``, ``link:<u>-><v>``)."""
+        return list(self.result.chosen)
+
+    def as_edits(self) -> list[Edit]:
+        """The plan as scenario edits (gates and segments closed or inspected), e.g. ``scenario.edited(*plan.as_edits())``."""
+        gates = [u.removeprefix("gate:") for u in self.chosen if u.startswith("gate:")]
+        segments = [u.removeprefix("segment:") for u in self.chosen if u.startswith("segment:")]
+        out: list[Edit] = []
+        if gates:
+            out.append(CloseGates(tuple(gates)) if self.mode == "close" else InspectGates(tuple(gates)))
+        if segments and self.mode == "close":
+            out.append(CloseSegments(tuple(segments)))
+        return out
+
+
+def interdict_crossings(
+    scenario: Scenario,
+    *,
+    k: int,
+    candidates: str = "gates",
+    mode: str = "close",
+    method: str = "exact",
+    time_limit_s: float = 300.0,
+) -> InterdictionPlan:
+    """Choose at most ``k`` crossings to close or inspect that raise the trafficker's least cost the most.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`~borderwatch.Scenario` (its edits apply: a closed gate is no candidate).
+    k
+        Units to interdict (>= 0; capped at the number of candidates).
+    candidates
+        On a route graph: ``gates``, ``segments`` (informal crossings of a
+        border segment) or ``both``.  On a user graph its gates and
+        interdictable links (:func:`user_graph_units`) are the candidates.
+    mode
+        ``close`` or ``inspect``.
+    method
+        ``exact`` or ``greedy``.
+    time_limit_s
+        Time limit of the exact method (s).
+
+    Returns
+    -------
+    InterdictionPlan
+
+    Raises
+    ------
+    ParameterError
+        A bad option.
+    SolverError
+        The master problem failed.  (At the time limit the best choice is
+        returned with ``result.status == "stopped"`` and its gap.)
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from borderwatch import Scenario
+    >>> G = nx.MultiDiGraph()
+    >>> for u, v, c, g in [("o", "t", 1.0, "A"), ("o", "t", 2.0, "B"), ("o", "t", 4.0, "C")]:
+    ...     _ = G.add_edge(u, v, cost=c, gate_id=g)
+    >>> plan = interdict_crossings(Scenario.from_graph(G, origin="o", destinations=["t"]), k=2)
+    >>> plan.chosen, plan.result.cost_after
+    (['gate:A', 'gate:B'], 4.0)
+    """
+    sc = as_scenario(scenario, what="interdict_crossings")
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 0:
+        raise ParameterError(f"k must be an integer >= 0, got {k!r}")
+    if candidates not in INTERDICT_KINDS or mode not in INTERDICT_MODES:
+        raise ParameterError(
+            f"candidates must be one of {', '.join(INTERDICT_KINDS)} and mode one of {', '.join(INTERDICT_MODES)}; "
+            f"got {candidates!r}, {mode!r}"
+        )
+    if sc.is_route_graph and sc.region is not None:
+        units, after, labels = route_graph_units(sc, kind=candidates, mode=mode)
+    else:
+        units, after, labels = user_graph_units(sc, mode=mode)
+    result = interdict(
+        sc.arrays,
+        sc.origin,
+        sc.shares,
+        units=units,
+        k=min(k, len(units)),
+        interdicted_cost=after,
+        method=method,
+        time_limit_s=time_limit_s,
+    )
+    names = sc.destination_names
+    report = interdiction_report(result, sc.arrays, names=names, units=units, labels=labels)
+    rows = []
+    node_of = {name: node for node, name in names.items()}
+    arrays = sc.arrays
+    for r in report["routes_after"]:
+        rows_idx = [arrays.row(n) for n in r["nodes_after"]]
+        xy = [(arrays.node_x[i], arrays.node_y[i]) for i in rows_idx if np.isfinite(arrays.node_x[i])]
+        rows.append(
+            {
+                "destination": r["destination"],
+                "share": sc.shares.get(node_of.get(r["destination"], r["destination"]), 0.0),
+                "cost_before_h": r["cost_before_h"],
+                "cost_after_h": r["cost_after_h"],
+                "crossings_after": r["crossings_after"],
+                "geometry": shapely.LineString(xy) if len(xy) > 1 else None,
+            }
+        )
+    columns = ["destination", "share", "cost_before_h", "cost_after_h", "crossings_after", "geometry"]
+    routes = gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry="geometry", crs="EPSG:4326")
+    return InterdictionPlan(result=result, report=report, routes_after=routes, kind=candidates, mode=mode)

@@ -33,8 +33,6 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
-import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse
@@ -42,9 +40,8 @@ import scipy.sparse.csgraph
 
 from ..errors import NoRouteError, ParameterError
 from ..network.arrays import GraphArrays
-from ..network.contract import validate_route_graph
-from .crossings import in_vietnam, route_graph_crossings
-from .flow import demand_of
+from ..network.endpoints import resolve_name
+from ..scenario import Scenario, as_scenario
 
 #: Closing costs are rounded to this resolution for the integer max-flow solver.
 COST_RESOLUTION = 1e-3
@@ -273,35 +270,25 @@ def cut_network(
 
 
 def border_cut(
-    G: nx.MultiDiGraph,
+    scenario: Scenario,
     *,
-    segments: gpd.GeoDataFrame,
-    arrays: GraphArrays | None = None,
     destinations: Sequence[str] | None = None,
     within_pct: float | None = None,
     every_route: bool = False,
-    segment_of: np.ndarray | None = None,
 ) -> MinimumCut:
     """Cheapest set of gates and border segments that separates the origin from the destinations.
 
     Parameters
     ----------
-    G
-        A route graph built by borderwatch (its profile's ``[closing]`` and
-        ``[cut]`` tables give the closing costs and the default bound).
-    segments
-        The border segments (:func:`borderwatch.segment_borders`).
-    arrays
-        A prebuilt array view of ``G``.
+    scenario
+        A :class:`~borderwatch.Scenario` of a route graph with its region (its
+        settings give the closing costs and the default bound).
     destinations
-        Destination names; default the ``[demand]`` destinations inside Vietnam.
+        Destination names; default the demand's destinations inside Vietnam.
     within_pct
-        Route-cost bound in % (see :func:`minimum_cut`); default the profile's
-        ``cut.within_pct``.
+        Route-cost bound in % (see :func:`minimum_cut`); default the settings' ``within_pct``.
     every_route
         Cut every route, however dear (ignores ``within_pct``).
-    segment_of
-        Border segment per edge, if already computed (:func:`~borderwatch.analysis.crossings.segment_of_edges`).
 
     Returns
     -------
@@ -311,21 +298,17 @@ def border_cut(
 
     Raises
     ------
-    ParameterError
-        The graph has no profile, or a destination name is not in its
-        ``[demand]`` table.
+    UnknownNameError
+        A destination name is not a destination of the scenario.
     """
-    meta = validate_route_graph(G)
-    if meta.profile is None:
-        raise ParameterError("the graph has no cost profile; build it with borderwatch (build_route_graph)")
-    base = arrays if arrays is not None else GraphArrays.from_graph(G)
+    sc = as_scenario(scenario, what="border_cut")
     if destinations is None:
-        nodes = in_vietnam(base, list(demand_of(G)))
+        nodes = sc.cut_destinations()
     else:
-        nodes = list(demand_of(G, {name: 1.0 for name in destinations}))
-    _, unit_of_edge, units = route_graph_crossings(G, base, segments, segment_of=segment_of)
-    bound = None if every_route else float(meta.profile["cut"]["within_pct"] if within_pct is None else within_pct)
-    return minimum_cut(base, meta.origin, nodes, unit_of_edge=unit_of_edge, unit_cost=units, within_pct=bound)
+        nodes = [resolve_name(sc.destinations, name, nodes=sc.G)[1] for name in destinations]
+    unit_of_edge, units = sc.crossings
+    bound = None if every_route else float(sc.settings.within_pct if within_pct is None else within_pct)
+    return minimum_cut(sc.arrays, sc.origin, nodes, unit_of_edge=unit_of_edge, unit_cost=units, within_pct=bound)
 
 
 def _relevant_edges(

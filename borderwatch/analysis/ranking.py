@@ -37,16 +37,12 @@ import numpy as np
 import pandas as pd
 import scipy.stats
 
-from ..borders import borderlines, segment_borders
 from ..errors import ParameterError
-from ..gates import place_gates
 from ..network.arrays import GraphArrays
-from ..network.contract import validate_route_graph
 from ..network.nearest import PointIndex
-from ..network.profile import load_profile
-from ..region import Region
+from ..scenario import Scenario, as_scenario
 from . import FLOW_EPS
-from .chokepoints import Chokepoints, graph_chokepoints, route_graph_chokepoints
+from .chokepoints import Chokepoints, chokepoint_metrics
 from .flow import gate_flow
 from .incidents import read_incidents
 
@@ -190,45 +186,28 @@ def ranks(scores: pd.Series) -> pd.Series:
 
 
 def rank_gates(
-    G: nx.MultiDiGraph,
-    region: Region,
+    scenario: Scenario,
     *,
-    segments: gpd.GeoDataFrame | None = None,
-    gates: pd.DataFrame | None = None,
     incidents: str | Path | pd.DataFrame | None = None,
-    samples: int | None = None,
-    seed: int | None = None,
-    weights: Mapping[str, float] | None = None,
-    arrays: GraphArrays | None = None,
     chokepoints: Chokepoints | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> GateRanking:
-    """Rank every gate of the region by risk on a route graph.
+    """Rank every gate of a scenario by risk (and, with a region, the uncovered border stretches).
 
     Parameters
     ----------
-    G
-        A route graph built by borderwatch from ``region``.
-    region
-        The region (its gate table and borders).
-    segments
-        Border segments (default: 5 km stretches of the region's borderlines).
-    gates
-        The placed gate table (default :func:`borderwatch.place_gates`).
+    scenario
+        A :class:`~borderwatch.Scenario`; its settings give the weights.  On a
+        user graph (no region) a gate is the edges with one ``gate_id``: its
+        name is the id, class and border come from the edges' ``gate_class``
+        and ``border``, its position from the head node's ``x``/``y``.
     incidents
-        A CSV of incidents, matched within the profile's
-        ``ranking.incident_match_km``, or the table
-        :func:`~borderwatch.analysis.incidents.read_incidents` returned.
-    samples, seed
-        Override the profile's ``ensemble.samples`` and ``ensemble.seed``.
-    weights
-        Override any of the profile's ``[ranking]`` weights.
-    arrays
-        A prebuilt array view of ``G``.
+        A CSV of incidents, matched within the settings' ``incident_match_km``,
+        or the table :func:`~borderwatch.analysis.incidents.read_incidents`
+        returned (needs the region).
     chokepoints
-        Chokepoint metrics already computed on ``G`` with ``segments``
-        (:func:`~borderwatch.analysis.chokepoints.route_graph_chokepoints`);
-        ``samples``, ``seed`` and ``progress`` are then not used.
+        Chokepoint metrics of this scenario (default
+        :func:`~borderwatch.analysis.chokepoints.chokepoint_metrics`, computed once).
     progress
         Called as ``progress(done, total)`` after each ensemble sample.
 
@@ -239,55 +218,53 @@ def rank_gates(
     Raises
     ------
     ParameterError
-        Bad weights or samples; the graph has no profile.
+        Bad weights; a graph with no gate.
     ValidationError, DataFileError
         A bad incidents file (checked before any routing).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from borderwatch import Scenario
+    >>> G = nx.MultiDiGraph()
+    >>> for u, v, c, g in [("o", "t", 1.0, "A"), ("o", "t", 1.5, "B"), ("o", "t", 9.0, "C")]:
+    ...     _ = G.add_edge(u, v, cost=c, gate_id=g)
+    >>> ranking = rank_gates(Scenario.from_graph(G, origin="o", destinations=["t"], samples=30))
+    >>> ranking.gates["gate_id"].tolist()[:2]
+    ['A', 'B']
     """
-    meta = validate_route_graph(G)
-    if meta.profile is None:
-        raise ParameterError("the graph has no cost profile; build it with borderwatch (build_route_graph)")
-    profile = meta.profile
-    merged = {**dict(profile["ranking"]), **dict(weights or {})}
-    check_weights(merged, use=tuple(COMPONENTS))
-    segments = segments if segments is not None else segment_borders(borderlines(region.countries))
-    gates = gates if gates is not None else place_gates(region)
+    sc = as_scenario(scenario, what="rank_gates")
+    weights = check_weights(dict(sc.settings.weights), use=tuple(COMPONENTS))
+    exposure = {cls: float(sc.profile["gate"][cls]["exposure"]) for cls in ("international", "primary", "secondary")}
+    if sc.region is None:
+        if incidents is not None:
+            raise ParameterError("incidents need the region (gates and segments to match them to)")
+        return _rank_user_graph(sc, weights, exposure, chokepoints, progress)
     matched = incidents if isinstance(incidents, pd.DataFrame) else None
     if incidents is not None and matched is None:
-        matched = read_region_incidents(incidents, region, gates=gates, segments=segments, profile=profile)
-    result = chokepoints
-    if result is None:
-        result = route_graph_chokepoints(
-            G, segments=segments, arrays=arrays, samples=samples, seed=seed, progress=progress
-        )
-    exposure = {cls: float(profile["gate"][cls]["exposure"]) for cls in ("international", "primary", "secondary")}
+        matched = match_incidents(sc, incidents)
+    result = chokepoints if chokepoints is not None else chokepoint_metrics(sc, progress=progress)
     return rank_from_chokepoints(
         result,
-        gates,
-        segments=segments,
+        sc.gates,
+        segments=sc.segments,
         exposure=exposure,
-        weights=merged,
-        left_out=(meta.build or {}).get("gates_left_out", {}),
+        weights=weights,
+        left_out=sc.gates_left_out,
         incidents=matched,
     )
 
 
-def read_region_incidents(
-    path: str | Path, region: Region, *, gates: pd.DataFrame, segments: gpd.GeoDataFrame, profile: Mapping
-) -> pd.DataFrame:
-    """Read an incidents file for the region: bounds from its countries, distance from ``ranking.incident_match_km``.
+def match_incidents(scenario: Scenario, path: str | Path) -> pd.DataFrame:
+    """Read an incidents file and match it to the scenario's gates and border segments.
 
     Parameters
     ----------
+    scenario
+        A scenario with its region (bounds from its countries, distance from
+        the settings' ``incident_match_km``).
     path
         The incidents CSV.
-    region
-        The region.
-    gates
-        The placed gate table.
-    segments
-        The border segments.
-    profile
-        The cost profile.
 
     Returns
     -------
@@ -296,67 +273,23 @@ def read_region_incidents(
     """
     return read_incidents(
         path,
-        gates=gates,
-        segments=segments,
-        bounds=tuple(region.countries.total_bounds),
-        match_km=float(profile["ranking"]["incident_match_km"]),
+        gates=scenario.gates,
+        segments=scenario.segments,
+        bounds=tuple(scenario.region.countries.total_bounds),
+        match_km=scenario.settings.incident_match_km,
     )
 
 
-def rank_graph_gates(
-    G: nx.MultiDiGraph,
-    *,
-    origin: Hashable,
-    destinations: Sequence[Hashable],
-    samples: int | None = None,
-    seed: int | None = None,
-    weights: Mapping[str, float] | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> GateRanking:
-    """Rank the gates of any graph with a ``cost`` on its edges (gates: edges with a ``gate_id``).
-
-    Parameters
-    ----------
-    G
-        The graph.
-    origin
-        Origin node id.
-    destinations
-        Destination node ids (equal shares; unreachable ones are reported in
-        ``result.chokepoints.unreachable``).
-    samples, seed
-        Ensemble size and seed (default: the default profile's).
-    weights
-        Override any of the default profile's ``[ranking]`` weights.
-    progress
-        Called as ``progress(done, total)`` after each ensemble sample.
-
-    Returns
-    -------
-    GateRanking
-        Gate name = ``gate_id``; class and border from the edges'
-        ``gate_class`` and ``border`` when present; position from the head
-        node's ``x``/``y``; no border segments.
-
-    Raises
-    ------
-    ParameterError
-        The graph has no edge with a ``gate_id``, or bad weights.
-    """
-    profile = load_profile()
-    merged = {**dict(profile["ranking"]), **dict(weights or {})}
-    check_weights(merged, use=tuple(COMPONENTS))
-    if not any(d.get("gate_id") for _, _, d in G.edges(data=True)):
+def _rank_user_graph(sc: Scenario, weights, exposure, chokepoints, progress) -> GateRanking:
+    G = sc.G
+    if not (sc.arrays.crossing == "gate").any():
         raise ParameterError("the graph has no edge with a gate_id, so there is no gate to rank; add gate_id to edges")
-    result = graph_chokepoints(
-        G, origin=origin, destinations=destinations, samples=samples, seed=seed, progress=progress
-    )
+    result = chokepoints if chokepoints is not None else chokepoint_metrics(sc, progress=progress)
     arrays = result.arrays
     rows = {}
     for e in np.flatnonzero(arrays.crossing == "gate"):
         u, v, key = arrays.edge_id(e)
         data = G.edges[u, v, key] if G.is_multigraph() else G.edges[u, v]
-        head = G.nodes[v]
         rows.setdefault(
             arrays.gate_id[e],
             {
@@ -364,14 +297,12 @@ def rank_graph_gates(
                 "name": arrays.gate_id[e],
                 "class": str(data.get("gate_class") or ""),
                 "border": str(data.get("border") or ""),
-                "lon": float(head.get("x", np.nan)),
-                "lat": float(head.get("y", np.nan)),
+                "lon": float(arrays.node_x[arrays.edge_v[e]]),
+                "lat": float(arrays.node_y[arrays.edge_v[e]]),
             },
         )
-    exposure = {cls: float(profile["gate"][cls]["exposure"]) for cls in ("international", "primary", "secondary")}
-    empty = gpd.GeoDataFrame({"segment_id": [], "border": [], "length_m": []}, geometry=[], crs="EPSG:4326")
     return rank_from_chokepoints(
-        result, pd.DataFrame(list(rows.values())), segments=empty, exposure=exposure, weights=merged
+        result, pd.DataFrame(list(rows.values())), segments=sc.segments, exposure=exposure, weights=weights
     )
 
 
@@ -390,7 +321,7 @@ def rank_from_chokepoints(
     Parameters
     ----------
     result
-        From :func:`~borderwatch.analysis.chokepoints.route_graph_chokepoints`.
+        From :func:`~borderwatch.analysis.chokepoints.chokepoint_metrics`.
     gates
         The gate table (``id``, ``name``, ``class``, ``border``, ``lon``,
         ``lat``), e.g. :func:`borderwatch.place_gates`.

@@ -18,13 +18,15 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString
 
-from ..errors import ParameterError, UnknownNameError
+from ..crossings import SEGMENT_MATCH_M
+from ..errors import ParameterError
 from ..network.arrays import GraphArrays
-from ..network.contract import graph_meta, validate_route_graph
+from ..network.contract import graph_meta
 from ..network.endpoints import resolve_name
 from ..network.nearest import PointIndex
+from ..scenario import Scenario, as_scenario
 from ..schema import STORAGE_CRS
-from . import MAX_K, SEGMENT_MATCH_M
+from . import MAX_K
 
 log = logging.getLogger(__name__)
 
@@ -57,34 +59,6 @@ ROUTE_COLUMNS = [
 ]
 #: Penalty rounds per rank before k_routes concludes no further distinct route exists.
 ROUNDS_PER_RANK = 5
-
-
-def destination_names(G: nx.MultiDiGraph) -> dict[str, Hashable]:
-    """Named destinations of a route graph (name -> node id)."""
-    return dict(G.graph.get("destinations", {}))
-
-
-def resolve_node(G: nx.MultiDiGraph, name: Hashable, *, what: str = "destination") -> tuple[str, Hashable]:
-    """Turn a destination name, seaport id or node id into (display name, node id).
-
-    Matching follows :func:`borderwatch.network.endpoints.resolve_name`
-    (case- and whitespace-insensitive full names and ids, no guessing).
-
-    Parameters
-    ----------
-    G
-        A route graph.
-    name
-        What the user typed.
-    what
-        What kind of name it is (for messages).
-
-    Raises
-    ------
-    UnknownNameError
-        Nothing matches; the message lists the valid names.
-    """
-    return resolve_name(destination_names(G), name, what=what, nodes=G)
 
 
 def explain_route(G: nx.MultiDiGraph, nodes: Sequence[Hashable], *, weight: str = "cost") -> dict[str, Any]:
@@ -236,19 +210,12 @@ def _crossing_label(c: dict[str, Any]) -> str:
     return f"{c['crossing']} ({c['gate_class']}, {c['border']})"
 
 
-def _targets(G: nx.MultiDiGraph, destinations: Iterable[Hashable] | Hashable | None) -> list[tuple[str, Hashable]]:
+def _targets(sc: Scenario, destinations: Iterable[Hashable] | Hashable | None) -> list[tuple[str, Hashable]]:
     if destinations is None:
-        return list(destination_names(G).items())
+        return list(sc.destinations.items())
     if isinstance(destinations, str) or not isinstance(destinations, Iterable):
         destinations = [destinations]
-    return [resolve_node(G, d) for d in destinations]
-
-
-def _origin(G: nx.MultiDiGraph, origin: Hashable | None) -> Hashable:
-    node = G.graph.get("origin") if origin is None else origin
-    if node is None or node not in G:
-        raise UnknownNameError(f"unknown origin {origin!r}; give a node id of the graph")
-    return node
+    return [resolve_name(sc.destinations, d, what="destination", nodes=sc.G) for d in destinations]
 
 
 def _frame(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
@@ -258,27 +225,19 @@ def _frame(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
 
 
 def least_cost_routes(
-    G: nx.MultiDiGraph,
+    scenario: Scenario | nx.MultiDiGraph,
     *,
-    origin: Hashable | None = None,
     destinations: Iterable[Hashable] | Hashable | None = None,
-    weight: str = "cost",
-    arrays: GraphArrays | None = None,
 ) -> gpd.GeoDataFrame:
-    """Find the least-cost route from ``origin`` to each destination, explained.
+    """Find the least-cost route from the scenario's origin to each destination, explained.
 
     Parameters
     ----------
-    G
-        A route graph (or any graph whose edges carry ``weight``).
-    origin
-        Node id; default ``G.graph["origin"]`` (the Golden Triangle).
+    scenario
+        A :class:`~borderwatch.Scenario` (a bare graph is wrapped by
+        :meth:`Scenario.from_graph <borderwatch.Scenario.from_graph>`).
     destinations
-        Names or node ids; default every named destination of the graph.
-    weight
-        Edge attribute to minimise.
-    arrays
-        A prebuilt array view of ``G`` (saves rebuilding it).
+        Names or node ids; default every named destination.
 
     Returns
     -------
@@ -291,19 +250,29 @@ def least_cost_routes(
         A destination cannot be reached (message names origin and destination).
     UnknownNameError
         A destination name is unknown (message lists the valid names).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from borderwatch import Scenario
+    >>> G = nx.MultiDiGraph(origin="o")
+    >>> G.add_edge("o", "a", cost=1.0)
+    0
+    >>> G.add_edge("a", "t", cost=2.0)
+    0
+    >>> routes = least_cost_routes(Scenario.from_graph(G, destinations=["t"]))
+    >>> routes[["destination", "cost", "n_edges"]].to_dict("records")
+    [{'destination': 't', 'cost': 3.0, 'n_edges': 2}]
     """
-    return k_routes(G, origin=origin, destinations=destinations, k=1, weight=weight, arrays=arrays)
+    return k_routes(scenario, destinations=destinations, k=1)
 
 
 def k_routes(
-    G: nx.MultiDiGraph,
+    scenario: Scenario | nx.MultiDiGraph,
     *,
-    origin: Hashable | None = None,
     destinations: Iterable[Hashable] | Hashable | None = None,
     k: int = 3,
     penalty: float = 1.0,
-    weight: str = "cost",
-    arrays: GraphArrays | None = None,
 ) -> gpd.GeoDataFrame:
     """Find up to ``k`` genuinely different routes per destination (penalty method).
 
@@ -319,24 +288,19 @@ def k_routes(
     result's ``attrs["notes"]`` says so.
 
     Routes obey the graph's rules (:meth:`GraphArrays.for_destination`): a
-    route to the China-border sink does not enter Vietnam from China.
+    route to the China-border sink does not enter Vietnam from China.  They
+    run on the scenario's costs (closed gates removed, inspected gates dearer).
 
     Parameters
     ----------
-    G
-        A route graph, or any graph whose edges carry ``weight``.
-    origin
-        Node id; default ``G.graph["origin"]`` (the Golden Triangle).
+    scenario
+        A :class:`~borderwatch.Scenario` (a bare graph is wrapped).
     destinations
         Names, seaport ids or node ids; default every named destination.
     k
         Routes per destination, 1 .. :data:`MAX_K`.
     penalty
         Relative penalty per earlier use of a link (> 0).
-    weight
-        Edge attribute to minimise.
-    arrays
-        A prebuilt array view of ``G`` (saves rebuilding it).
 
     Returns
     -------
@@ -354,18 +318,26 @@ def k_routes(
         A destination cannot be reached.
     UnknownNameError
         A destination name is unknown (message lists the valid names).
-    GraphContractError
-        The graph breaks the route-graph contract.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from borderwatch import Scenario
+    >>> G = nx.MultiDiGraph(origin="o")
+    >>> for u, v, c in [("o", "a", 1.0), ("a", "t", 1.0), ("o", "b", 2.0), ("b", "t", 2.0)]:
+    ...     _ = G.add_edge(u, v, cost=c)
+    >>> routes = k_routes(Scenario.from_graph(G, destinations=["t"]), k=2)
+    >>> routes["cost"].tolist()
+    [2.0, 4.0]
     """
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= MAX_K:
         raise ParameterError(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
     if not penalty > 0:
         raise ParameterError(f"penalty must be > 0, got {penalty!r}")
-    validate_route_graph(G, weight=weight)
-    src = _origin(G, origin)
-    targets = _targets(G, destinations)
-    base = arrays if arrays is not None else GraphArrays.from_graph(G, weight=weight)
-    w = _exposure_weight(G)
+    sc = as_scenario(scenario, what="k_routes")
+    G, src, base = sc.G, sc.origin, sc.arrays
+    targets = _targets(sc, destinations)
+    w = sc.profile["cost"]["exposure_weight_h"] if sc.meta.profile is not None else None
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
     for name, node in targets:

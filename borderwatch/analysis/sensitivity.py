@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
 from ..network.arrays import GraphArrays
-from ..network.contract import validate_route_graph
 from ..network.profile import edge_cost, load_profile
+from ..scenario import Scenario, as_scenario
 from ..schema import NEIGHBOURS
 
 
@@ -43,24 +42,21 @@ def entry_edge(arrays: GraphArrays, edges: np.ndarray) -> int | None:
 
 
 def crossing_sensitivity(
-    G: nx.MultiDiGraph,
+    scenario: Scenario,
     *,
     exposure_weights_h: Sequence[float] = (12.0, 24.0, 48.0, 96.0),
     informal: Iterable[tuple[float, float]] = ((2.0, 0.02), (4.0, 0.05), (8.0, 0.10), (12.0, 0.15)),
-    arrays: GraphArrays | None = None,
 ) -> pd.DataFrame:
     """Entry pattern of the demand for a grid of crossing parameters.
 
     Parameters
     ----------
-    G
-        A route graph built by borderwatch (its profile and demand are used).
+    scenario
+        A scenario of a route graph built by borderwatch (its profile and demand are used).
     exposure_weights_h
         Values of ``cost.exposure_weight_h`` to try.
     informal
         ``(informal_crossing.delay_h, informal_crossing.exposure)`` pairs to try.
-    arrays
-        A prebuilt array view of ``G``.
 
     Returns
     -------
@@ -75,18 +71,14 @@ def crossing_sensitivity(
     ParameterError
         The graph has no profile, or its demand names no destination of the graph.
     """
-    meta = validate_route_graph(G)
-    if meta.profile is None:
+    sc = as_scenario(scenario, what="crossing_sensitivity")
+    if sc.meta.profile is None:
         raise ParameterError("the graph has no cost profile; build it with borderwatch (build_route_graph)")
-    base = arrays if arrays is not None else GraphArrays.from_graph(G)
-    built = meta.profile
+    base, built, origin = sc.arrays, sc.profile, sc.origin
     is_informal = base.crossing == "informal"
     lattice_time = np.where(is_informal, base.time_h - built["informal_crossing"]["delay_h"], base.time_h)
     lattice_exposure = np.where(is_informal, base.exposure - built["informal_crossing"]["exposure"], base.exposure)
-    targets = {meta.destinations[n]: share for n, share in meta.demand.items() if n in meta.destinations and share > 0}
-    if not targets:
-        raise ParameterError("the profile's [demand] names no destination of this graph")
-    total = sum(targets.values())
+    targets, total = sc.shares, 1.0
     rows = []
     for weight in exposure_weights_h:
         for delay_h, exposure in informal:
@@ -99,12 +91,12 @@ def crossing_sensitivity(
             by_border = dict.fromkeys(NEIGHBOURS, 0.0)
             informal_share = 0.0
             for node, share in targets.items():
-                edges, _ = view.for_destination(node).path_edges(meta.origin, node)
+                edges, _ = view.for_destination(node).path_edges(origin, node)
                 e = entry_edge(base, edges)
                 if e is None:
                     continue
-                head = G.nodes[base.nodes[base.edge_v[e]]]
-                label = base.gate_id[e] or f"informal {base.border[e]} {head['y']:.2f}N {head['x']:.2f}E"
+                head = base.edge_v[e]
+                label = base.gate_id[e] or f"informal {base.border[e]} {base.node_y[head]:.2f}N {base.node_x[head]:.2f}E"
                 by_entry[label] = by_entry.get(label, 0.0) + share / total
                 by_border[base.border[e]] = by_border.get(base.border[e], 0.0) + share / total
                 informal_share += share / total if base.crossing[e] == "informal" else 0.0

@@ -27,6 +27,9 @@ import scipy.sparse
 import shapely
 
 from ..errors import BorderwatchError, ParameterError
+from ..scenario import Scenario, as_scenario
+from .chokepoints import Chokepoints, chokepoint_metrics
+from .coverage import check_segments
 
 _STATUS = {0: "optimal", 1: "time or iteration limit reached", 2: "infeasible", 3: "unbounded", 4: "other"}
 
@@ -314,7 +317,7 @@ class Siting:
     candidates: pd.DataFrame
 
 
-def default_candidates(region, *, gates: pd.DataFrame | None = None, town_km: float = 50.0) -> pd.DataFrame:
+def default_candidates(scenario: Scenario, *, town_km: float = 50.0) -> pd.DataFrame:
     """Every placed gate (at its position on the border) and every Vietnamese town within ``town_km`` of a land border.
 
     Gates that cannot be placed plausibly (``snap_plausible`` false) are left
@@ -322,10 +325,8 @@ def default_candidates(region, *, gates: pd.DataFrame | None = None, town_km: fl
 
     Parameters
     ----------
-    region
-        The region.
-    gates
-        The placed gate table (default :func:`borderwatch.place_gates` of ``region``).
+    scenario
+        A scenario with its region.
     town_km
         Towns (layer ``places``) this close to the LAO, CHN or KHM border count as border-district towns.
 
@@ -334,18 +335,17 @@ def default_candidates(region, *, gates: pd.DataFrame | None = None, town_km: fl
     pandas.DataFrame
         ``id``, ``name``, ``lon``, ``lat``, ``kind`` (gate/town).
     """
-    from ..borders import borderlines
-    from ..gates import place_gates
     from ..geodesy import to_metres
 
-    gates = gates if gates is not None else place_gates(region)
+    sc = as_scenario(scenario, what="default_candidates")
+    gates = sc.gates
     gates = gates[gates["snap_plausible"].astype(bool)]
     rows = [
         {"id": g.id, "name": g.name, "lon": g.lon, "lat": g.lat, "kind": "gate"}
         for g in gates[["id", "name", "lon", "lat"]].itertuples(index=False)
     ]
-    places = region.places[region.places["iso_a3"] == "VNM"]
-    border = to_metres(shapely.union_all(borderlines(region.countries).geometry.to_numpy()))
+    places = sc.region.places[sc.region.places["iso_a3"] == "VNM"]
+    border = to_metres(shapely.union_all(sc.lines.geometry.to_numpy()))
     points = to_metres(places.geometry.to_numpy())
     near = shapely.distance(points, border) <= town_km * 1000.0
     rows += [
@@ -356,47 +356,38 @@ def default_candidates(region, *, gates: pd.DataFrame | None = None, town_km: fl
 
 
 def site_blos(
-    G,
-    region,
+    scenario: Scenario,
     *,
     p: int | None = None,
     target_pct: float | None = None,
     objective: str = "length",
     candidates: pd.DataFrame | None = None,
-    hours: float = 2.0,
-    chokepoints=None,
+    chokepoints: Chokepoints | None = None,
     time_limit_s: float = 60.0,
-    arrays=None,
-    gates: pd.DataFrame | None = None,
 ) -> Siting:
     """Site new BLOs: ``p`` sites that cover the most, or the fewest that reach ``target_pct``.
 
+    The scenario's BLOs (as edited) stay and patrol for their own hours; a new
+    site patrols for ``settings.hours``.
+
     Parameters
     ----------
-    G
-        A route graph built by borderwatch from ``region``.
-    region
-        The region (existing BLOs, borders, places).
+    scenario
+        A :class:`~borderwatch.Scenario` of a route graph with its region.
     p
         Number of new sites (maximal covering); give this or ``target_pct``.
     target_pct
         Share (%) of the weight to cover with the fewest new sites (partial set covering).
     objective
         ``length``: km of land border (LAO, CHN, KHM); ``flow``: the ensemble's
-        mean crossing flow at border segments and gates (needs ``chokepoints``).
+        mean crossing flow at border segments and gates.
     candidates
         ``id``, ``name``, ``lon``, ``lat`` (default :func:`default_candidates`).
-    hours
-        Patrol time of every BLO, existing and new (h).
     chokepoints
-        Chokepoint metrics of ``G``, for ``objective="flow"``.
+        Chokepoint metrics of this scenario, for ``objective="flow"`` (default
+        :func:`~borderwatch.analysis.chokepoints.chokepoint_metrics`, computed once).
     time_limit_s
         Solver time limit (s).
-    arrays
-        A prebuilt array view of ``G``.
-    gates
-        The placed gate table, for the default candidates (default
-        :func:`borderwatch.place_gates` of ``region``).
 
     Returns
     -------
@@ -410,26 +401,24 @@ def site_blos(
     SolverError
         No optimum proved within the time limit.
     """
-    from ..network.arrays import GraphArrays
-    from .coverage import PatrolModel, _blo_sites
-
+    sc = as_scenario(scenario, what="site_blos")
+    region = sc.region
     if (p is None) == (target_pct is None):
         raise ParameterError("give either p (new sites to place) or target_pct (share to cover), not both")
     if objective not in ("length", "flow"):
         raise ParameterError(f"objective must be 'length' or 'flow', got {objective!r}")
-    if objective == "flow" and chokepoints is None:
-        raise ParameterError("objective 'flow' needs the chokepoint metrics (chokepoints=route_graph_chokepoints(G))")
     if target_pct is not None and not (0 < target_pct <= 100):
         raise ParameterError(f"target_pct must be in (0, 100], got {target_pct!r}")
-    if not hours > 0:
-        raise ParameterError(f"hours must be > 0, got {hours!r}")
-    given = candidates if candidates is not None else default_candidates(region, gates=gates)
+    hours = sc.settings.hours
+    given = candidates if candidates is not None else default_candidates(sc)
     table = candidate_table(given)
     table["kind"] = given["kind"].to_numpy() if "kind" in given.columns else "user"
     if p is not None and (isinstance(p, bool) or not isinstance(p, (int, np.integer)) or not 0 <= p <= len(table)):
         raise ParameterError(f"p must be an integer from 0 to the {len(table)} candidates, got {p!r}")
-    base = arrays if arrays is not None else GraphArrays.from_graph(G)
-    model = PatrolModel(G, region, arrays=base)
+    if objective == "flow":
+        chokepoints = chokepoints if chokepoints is not None else chokepoint_metrics(sc)
+        check_segments(sc, chokepoints)
+    model = sc.patrol
     min_lon, min_lat, max_lon, max_lat = region.countries[region.countries["iso_a3"] == "VNM"].total_bounds
     outside = table[
         ~table["lon"].between(min_lon - 0.5, max_lon + 0.5) | ~table["lat"].between(min_lat - 0.5, max_lat + 0.5)
@@ -449,9 +438,8 @@ def site_blos(
     table["start_node"] = starts
     usable = table[table["start_node"] != ""].reset_index(drop=True)
 
-    existing = _blo_sites(region.blos, model)
-    existing = [n for n in existing["start_node"] if n]
-    seg_old, gate_old = model.covered_by(model.reach(existing, np.full(len(existing), hours)))
+    existing = sc.blo_starts[sc.blo_starts["start_node"] != ""]
+    seg_old, gate_old = model.covered_by(model.reach(list(existing["start_node"]), existing["hours"].to_numpy()))
     seg_new, gate_new = model.covered_by(model.reach(list(usable["start_node"]), np.full(len(usable), hours)))
     if objective == "length":
         land = model.segments["border"].isin(["LAO", "CHN", "KHM"]).to_numpy()

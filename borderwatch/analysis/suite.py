@@ -1,10 +1,13 @@
-"""Every analysis of the shipped model in one pass, sharing one graph and one ensemble.
+"""Every analysis of a scenario in one pass, sharing one graph, one set of facts and one ensemble.
 
 :func:`analyse_region` is what ``borderwatch report``, ``borderwatch map`` and
-the notebooks run: the least-cost and diverse routes to the ``[demand]``
-destinations, every chokepoint metric (one ensemble), the gate and segment
-risk ranking, BLO coverage, the siting of new BLOs and the interdiction of
-``k`` crossings, each timed.
+the notebooks run on a :class:`~borderwatch.Scenario`: the least-cost and
+diverse routes to the demand's destinations, every chokepoint metric (one
+ensemble), the gate and segment risk ranking, BLO coverage, the siting of new
+BLOs and the interdiction of ``k`` crossings, each timed.  The scenario
+computes the array view, border segments, placed gates and patrol model once,
+and keeps the chokepoint metrics, so running the suite again on the same
+scenario (or a comparison, :func:`borderwatch.compare`) reuses them.
 """
 
 from __future__ import annotations
@@ -15,29 +18,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
-import networkx as nx
 import pandas as pd
-import shapely
 
-from ..borders import borderlines, segment_borders
 from ..errors import ParameterError
-from ..gates import place_gates
-from ..network.arrays import GraphArrays
-from ..network.contract import validate_route_graph
-from ..region import Region
+from ..scenario import Scenario, as_scenario
 from . import MAX_K
-from .chokepoints import Chokepoints, chokepoint_features, route_graph_chokepoints
+from .chokepoints import Chokepoints, chokepoint_features, chokepoint_metrics
 from .coverage import Coverage, blo_coverage
-from .flow import demand_of
-from .interdiction import interdict, interdiction_report, route_graph_units
+from .interdiction import INTERDICT_KINDS, InterdictionPlan, interdict_crossings
 from .ranking import GateRanking, rank_gates
 from .routes import k_routes
 from .siting import Siting, site_blos
 
 #: Steps of :func:`analyse_region`, in order (the keys of ``timings_s``).
 STEPS = ("routes", "chokepoints", "ranking", "coverage", "siting", "interdiction")
-#: Candidate kinds for the interdiction.
-INTERDICT_KINDS = ("gates", "segments", "both")
 
 
 @dataclass
@@ -46,14 +40,10 @@ class RegionAnalysis:
 
     Attributes
     ----------
-    region, G
-        The inputs.
-    gates
-        The placed gate table (:func:`borderwatch.place_gates`).
-    segments
-        The 5 km border segments every metric is reported on.
+    scenario
+        What was analysed (graph, region, settings, edits).
     routes
-        Up to ``route_k`` routes to each ``[demand]`` destination
+        Up to ``route_k`` routes to each demand destination
         (:func:`~borderwatch.analysis.routes.k_routes`), with ``share``: the
         destination's share of the demand.
     chokepoints
@@ -63,46 +53,53 @@ class RegionAnalysis:
     ranking
         The gate and segment risk ranking.
     coverage
-        BLO coverage within ``settings["hours"]``.
+        BLO coverage within the scenario's patrol hours.
     siting
         ``settings["site_p"]`` new BLO sites (objective ``settings["site_objective"]``).
     interdiction
-        :func:`~borderwatch.analysis.interdiction.interdiction_report` of the
-        best ``settings["interdict_k"]`` crossings to close, with
-        ``routes_after`` lines in ``interdiction_routes``.
-    interdiction_routes
-        The traffickers' least-cost route to each destination after the
-        interdiction (``destination``, ``share``, ``cost_before_h``,
-        ``cost_after_h``, line geometry).
+        The best ``settings["interdict_k"]`` crossings to close
+        (:class:`~borderwatch.analysis.interdiction.InterdictionPlan`).
     settings
-        The options used.
+        The options used (with the scenario's samples, seed and hours).
     timings_s
         Seconds per step (:data:`STEPS`).
     """
 
-    region: Region
-    G: nx.MultiDiGraph
-    gates: pd.DataFrame
-    segments: gpd.GeoDataFrame
+    scenario: Scenario
     routes: gpd.GeoDataFrame
     chokepoints: Chokepoints
     features: gpd.GeoDataFrame
     ranking: GateRanking
     coverage: Coverage
     siting: Siting
-    interdiction: dict[str, Any]
-    interdiction_routes: gpd.GeoDataFrame
+    interdiction: InterdictionPlan
     settings: dict[str, Any]
     timings_s: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def region(self):
+        """The scenario's region."""
+        return self.scenario.region
+
+    @property
+    def G(self):
+        """The scenario's route graph."""
+        return self.scenario.G
+
+    @property
+    def gates(self) -> pd.DataFrame:
+        """The placed gate table."""
+        return self.scenario.gates
+
+    @property
+    def segments(self) -> gpd.GeoDataFrame:
+        """The border segments every metric is reported on."""
+        return self.scenario.segments
+
 
 def analyse_region(
-    G: nx.MultiDiGraph,
-    region: Region,
+    scenario: Scenario,
     *,
-    samples: int | None = None,
-    seed: int | None = None,
-    hours: float = 2.0,
     route_k: int = 3,
     site_p: int = 5,
     site_objective: str = "flow",
@@ -111,18 +108,13 @@ def analyse_region(
     on_step: Callable[[str], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> RegionAnalysis:
-    """Run every analysis on a route graph built from ``region``.
+    """Run every analysis on a scenario of a route graph with its region.
 
     Parameters
     ----------
-    G
-        A route graph built by borderwatch from ``region``.
-    region
-        The region.
-    samples, seed
-        Override the profile's ``ensemble.samples`` and ``ensemble.seed``.
-    hours
-        BLO patrol time (h, > 0) for coverage and siting.
+    scenario
+        A :class:`~borderwatch.Scenario` (samples, seed and patrol hours are
+        its settings: ``scenario.with_settings(samples=40, hours=4)``).
     route_k
         Diverse routes per destination (1 to ``MAX_K``).
     site_p
@@ -146,20 +138,12 @@ def analyse_region(
     Raises
     ------
     ParameterError
-        An option out of range (checked before any work).
+        An option out of range, or a scenario without a region (checked before any work).
     """
-    _check_options(
-        hours=hours,
-        route_k=route_k,
-        site_p=site_p,
-        objective=site_objective,
-        k=interdict_k,
-        kind=interdict_units,
-        samples=samples,
-    )
-    meta = validate_route_graph(G)
-    if meta.profile is None:
-        raise ParameterError("the graph has no cost profile; build it with borderwatch (build_route_graph)")
+    _check_options(route_k=route_k, site_p=site_p, objective=site_objective, k=interdict_k, kind=interdict_units)
+    sc = as_scenario(scenario, what="analyse_region")
+    if sc.region is None or not sc.is_route_graph:
+        raise ParameterError("analyse_region needs a scenario of a route graph with its region (Scenario.from_region)")
     timings: dict[str, float] = {}
 
     def timed(name: str, step: Callable[[], Any]) -> Any:
@@ -170,40 +154,16 @@ def analyse_region(
         timings[name] = round(time.perf_counter() - started, 3)
         return value
 
-    arrays = GraphArrays.from_graph(G)
-    segments = segment_borders(borderlines(region.countries))
-    gates = place_gates(region)
-    shares = demand_of(G)
-    names = {node: name for name, node in G.graph["destinations"].items()}
-    routes = timed("routes", lambda: _routes(G, arrays, shares, names, route_k))
-    metrics = timed(
-        "chokepoints",
-        lambda: route_graph_chokepoints(
-            G, segments=segments, arrays=arrays, samples=samples, seed=seed, progress=progress
-        ),
-    )
-    ranking = timed(
-        "ranking", lambda: rank_gates(G, region, segments=segments, gates=gates, arrays=arrays, chokepoints=metrics)
-    )
-    coverage = timed("coverage", lambda: blo_coverage(G, region, hours=hours, arrays=arrays, chokepoints=metrics))
-    siting = timed(
-        "siting",
-        lambda: site_blos(
-            G, region, p=site_p, objective=site_objective, hours=hours, chokepoints=metrics, arrays=arrays, gates=gates
-        ),
-    )
-
-    def interdiction() -> dict[str, Any]:
-        units, after, labels = route_graph_units(G, arrays, segments=segments, kind=interdict_units)
-        k = min(interdict_k, len(units))
-        result = interdict(arrays, G.graph["origin"], metrics.shares, units=units, k=k, interdicted_cost=after)
-        return interdiction_report(result, arrays, names=names, units=units, labels=labels)
-
-    report = timed("interdiction", interdiction)
+    routes = timed("routes", lambda: _routes(sc, route_k))
+    metrics = timed("chokepoints", lambda: chokepoint_metrics(sc, progress=progress))
+    ranking = timed("ranking", lambda: rank_gates(sc, chokepoints=metrics))
+    coverage = timed("coverage", lambda: blo_coverage(sc, chokepoints=metrics))
+    siting = timed("siting", lambda: site_blos(sc, p=site_p, objective=site_objective, chokepoints=metrics))
+    plan = timed("interdiction", lambda: interdict_crossings(sc, k=interdict_k, candidates=interdict_units))
     settings = {
-        "samples": metrics.ensemble.samples,
-        "seed": seed if seed is not None else meta.profile["ensemble"]["seed"],
-        "hours": hours,
+        "samples": sc.settings.samples,
+        "seed": sc.settings.seed,
+        "hours": sc.settings.hours,
         "route_k": route_k,
         "site_p": site_p,
         "site_objective": site_objective,
@@ -211,27 +171,21 @@ def analyse_region(
         "interdict_units": interdict_units,
     }
     return RegionAnalysis(
-        region=region,
-        G=G,
-        gates=gates,
-        segments=segments,
+        scenario=sc,
         routes=routes,
         chokepoints=metrics,
-        features=chokepoint_features(metrics, G),
+        features=chokepoint_features(metrics, sc.G),
         ranking=ranking,
         coverage=coverage,
         siting=siting,
-        interdiction=report,
-        interdiction_routes=_routes_after(G, report, shares, names),
+        interdiction=plan,
         settings=settings,
         timings_s=timings,
     )
 
 
-def _check_options(*, hours, route_k, site_p, objective, k, kind, samples) -> None:
+def _check_options(*, route_k, site_p, objective, k, kind) -> None:
     problems = []
-    if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not hours > 0:
-        problems.append(f"hours must be a number > 0, got {hours!r}")
     if isinstance(route_k, bool) or not isinstance(route_k, int) or not 1 <= route_k <= MAX_K:
         problems.append(f"route_k must be an integer from 1 to {MAX_K}, got {route_k!r}")
     for name, value in (("site_p", site_p), ("interdict_k", k)):
@@ -241,32 +195,12 @@ def _check_options(*, hours, route_k, site_p, objective, k, kind, samples) -> No
         problems.append(f"site_objective must be 'flow' or 'length', got {objective!r}")
     if kind not in INTERDICT_KINDS:
         problems.append(f"interdict_units must be one of {', '.join(INTERDICT_KINDS)}, got {kind!r}")
-    if samples is not None and (isinstance(samples, bool) or not isinstance(samples, int) or samples < 1):
-        problems.append(f"samples must be an integer >= 1, got {samples!r}")
     if problems:
         raise ParameterError("; ".join(problems))
 
 
-def _routes(G, arrays, shares, names, k) -> gpd.GeoDataFrame:
-    routes = k_routes(G, destinations=[names[t] for t in shares], k=k, arrays=arrays)
-    routes["share"] = routes["destination_node"].map(shares).astype(float)
+def _routes(sc: Scenario, k: int) -> gpd.GeoDataFrame:
+    names = sc.destination_names
+    routes = k_routes(sc, destinations=[names[t] for t in sc.shares], k=k)
+    routes["share"] = routes["destination_node"].map({str(n): s for n, s in sc.shares.items()}).astype(float)
     return routes
-
-
-def _routes_after(G, report: dict[str, Any], shares, names) -> gpd.GeoDataFrame:
-    node_of = {name: node for node, name in names.items()}
-    rows = []
-    for r in report["routes_after"]:
-        nodes = r["nodes_after"]
-        xy = [(G.nodes[n]["x"], G.nodes[n]["y"]) for n in nodes if "x" in G.nodes[n]]
-        rows.append(
-            {
-                "destination": r["destination"],
-                "share": shares.get(node_of.get(r["destination"]), 0.0),
-                "cost_before_h": r["cost_before_h"],
-                "cost_after_h": r["cost_after_h"],
-                "crossings_after": r["crossings_after"],
-                "geometry": shapely.LineString(xy) if len(xy) > 1 else None,
-            }
-        )
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")

@@ -24,6 +24,7 @@ O(E log V) per source); results agree with networkx (tested).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
@@ -52,6 +53,8 @@ class GraphArrays:
         Node id -> matrix row.
     node_kind, node_country
         Per-node ``kind`` and ``country`` ("" where missing).
+    node_x, node_y
+        Per-node ``x`` and ``y`` (lon/lat; NaN where missing).
     edge_u, edge_v
         Matrix rows of every edge's tail and head.
     edge_key
@@ -70,6 +73,10 @@ class GraphArrays:
         For every entry of ``matrix.data``, the index of its edge.
     rules
         Graph rule ``no_entry_from``: destination node -> barred country.
+    edge_tag
+        A 64-bit hash of every edge's identity ``(u, v, key)``: the key of its
+        random draws (:mod:`borderwatch.analysis.draws`), the same in every
+        graph that has the edge.
     pairs
         Edges grouped by node pair (shared by every view; makes a view linear-time).
     """
@@ -78,6 +85,8 @@ class GraphArrays:
     index: dict[Hashable, int]
     node_kind: np.ndarray
     node_country: np.ndarray
+    node_x: np.ndarray
+    node_y: np.ndarray
     edge_u: np.ndarray
     edge_v: np.ndarray
     edge_key: np.ndarray
@@ -93,6 +102,7 @@ class GraphArrays:
     matrix: scipy.sparse.csr_matrix
     entry_edge: np.ndarray
     rules: dict[Hashable, str]
+    edge_tag: np.ndarray
     pairs: _Pairs
 
     # ------------------------------------------------------------------ build
@@ -160,6 +170,8 @@ class GraphArrays:
             index=index,
             node_kind=np.array([str(k or "") for _, k in G.nodes(data="kind")], dtype=object),
             node_country=np.array([str(c or "") for _, c in G.nodes(data="country")], dtype=object),
+            node_x=np.array([_coordinate(x) for _, x in G.nodes(data="x")], dtype=float),
+            node_y=np.array([_coordinate(y) for _, y in G.nodes(data="y")], dtype=float),
             edge_u=eu,
             edge_v=ev,
             edge_key=ekey,
@@ -168,6 +180,7 @@ class GraphArrays:
             matrix=matrix,
             entry_edge=entry,
             rules=dict(G.graph.get("no_entry_from") or {}),
+            edge_tag=identity_tags([f"{nodes[u]!r}|{nodes[v]!r}|{k!r}" for u, v, k in zip(eu, ev, ekey, strict=True)]),
             pairs=pairs,
             **floats,
             **texts,
@@ -587,6 +600,35 @@ class GraphArrays:
             k = int(np.flatnonzero(~ok)[0])
             raise NoRouteError(f"no edge from {self.nodes[rows[k]]!r} to {self.nodes[cols[k]]!r} in this view")
         return self.entry_edge[pos]
+
+
+def identity_tags(names: Sequence[str]) -> np.ndarray:
+    """64-bit tags of names (BLAKE2b), stable across processes, platforms and graphs.
+
+    Parameters
+    ----------
+    names
+        Identities (an edge's ``(u, v, key)`` text, a gate id).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``uint64``, one per name.
+
+    Examples
+    --------
+    >>> int(identity_tags(["gate:VN-LAO-016"])[0]) == int(identity_tags(["gate:VN-LAO-016"])[0])
+    True
+    """
+    digest = b"".join(hashlib.blake2b(n.encode(), digest_size=8).digest() for n in names)
+    return np.frombuffer(digest, dtype="<u8").astype(np.uint64)
+
+
+def _coordinate(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return float("nan")
 
 
 @dataclass(frozen=True, eq=False)

@@ -2,8 +2,10 @@
 
 Building the shipped graph takes about 10 s; loading it from the cache about
 3 s.  A cached graph is keyed by a SHA-256 of everything it depends on: the
-SHA-256 of every input file of the region (layers and DEM), the whole cost
-profile, and the borderwatch version and source code (so a code change never
+SHA-256 of every input file of the region (layers and DEM), the build part of
+the cost profile (:func:`~borderwatch.network.profile.build_part`: analysis
+tables such as ``[ensemble]`` or ``[ranking]`` and the demand shares never
+rebuild a graph), and the borderwatch version and source code (so a code change never
 reuses an old graph).  A region with a layer given as an in-memory
 GeoDataFrame has no file to hash and is never cached.
 
@@ -30,7 +32,7 @@ from ..output import write_atomic
 from ..readers import LAYER_FILES
 from ..region import Region
 from .build import build_route_graph
-from .profile import Profile
+from .profile import Profile, build_part
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +84,7 @@ def graph_key(region: Region, profile: Profile) -> str | None:
             "version": __version__,
             "code": _code_digest(),
             "inputs": inputs,
-            "profile": profile.to_dict(),
+            "profile": build_part(profile),
         },
         sort_keys=True,
     )
@@ -118,6 +120,7 @@ def cached_route_graph(region: Region, *, profile: Profile, use_cache: bool = Tr
             log.warning("ignoring unreadable cached graph %s (%s)", path, exc)
         else:
             log.info("route graph loaded from the cache %s", path)
+            G.graph["profile"] = profile.to_dict()  # the analysis tables are the caller's, not the builder's
             return G, "cache hit"
     G = build_route_graph(region, profile=profile)
     try:

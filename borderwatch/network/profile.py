@@ -296,6 +296,36 @@ class Profile(Mapping):
         return _build([(source, dict(data))], source)
 
 
+#: Profile tables that only analyses read (the graph cache key ignores them).
+ANALYSIS_TABLES = ("ensemble", "closing", "cut", "ranking", "interdiction")
+
+
+def build_part(profile: Profile) -> dict[str, Any]:
+    """The part of a profile that builds the graph: every table but :data:`ANALYSIS_TABLES`, demand names only.
+
+    Parameters
+    ----------
+    profile
+        A cost profile.
+
+    Returns
+    -------
+    dict
+        JSON-ready; the ``[demand]`` table keeps its destination names (they
+        are graph nodes) with the shares dropped.
+
+    Examples
+    --------
+    >>> part = build_part(load_profile(ensemble={"samples": 7}))
+    >>> "ensemble" in part, part["demand"][:2]
+    (False, ['China border', 'Da Nang'])
+    """
+    data = profile.to_dict()
+    out = {k: v for k, v in data.items() if k not in ANALYSIS_TABLES}
+    out["demand"] = sorted(name for name, share in data.get("demand", {}).items())
+    return out
+
+
 def default_profile() -> Profile:
     """Return the shipped default profile (``profile.toml``)."""
     return _build([], "default profile")

@@ -16,9 +16,11 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ..network.arrays import GraphArrays
-from ..network.nearest import PointIndex
-from . import SEGMENT_MATCH_M
+from .network.arrays import GraphArrays
+from .network.nearest import PointIndex
+
+#: A crossing is named by the border segment whose middle is nearest, if within this distance (m).
+SEGMENT_MATCH_M = 10000.0
 
 
 def segment_of_edges(G: nx.MultiDiGraph, arrays: GraphArrays, segments: gpd.GeoDataFrame) -> np.ndarray:

@@ -1,0 +1,859 @@
+"""The one door into analysis: a route graph with its facts, settings and what-if edits.
+
+A :class:`Scenario` is built once, from the shipped or a user region
+(:meth:`Scenario.from_region`) or from a graph (:meth:`Scenario.from_graph`),
+and validated once at that door.  It holds everything the analyses need and
+computes each shared fact once, on first use: the array view of the graph
+with the edits applied, the border lines and segments, the placed gates, the
+border segment of every crossing edge, the patrol model of the BLOs, the
+demand.  Every analysis takes a scenario; so do the map, the report and every
+command.
+
+Graph-building choices (the cost model's build tables) and analysis settings
+(:class:`~borderwatch.settings.Settings`) are separate:
+:meth:`Scenario.with_settings` changes a setting and reuses the graph and
+every fact that does not depend on it.  :meth:`Scenario.edited` derives a
+scenario by what-if edits (:mod:`borderwatch.edits`): closing or inspecting
+gates, closing border segments, adding, moving or removing a BLO, patrol
+hours, profile overrides (a season), demand shares.  Each edit is checked
+against the scenario (an unknown id lists close matches) and recorded in
+:attr:`Scenario.edits`.  Derived scenarios share the graph facts of their base
+and, through the counter-based draws, its random numbers
+(:mod:`borderwatch.analysis.draws`), so :func:`borderwatch.compare` reads a
+difference as the edits' effect.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import logging
+import unicodedata
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+
+from .borders import borderlines, segment_borders, vietnam_coastline
+from .crossings import crossing_units, gate_classes, in_vietnam, segment_of_edges
+from .edits import (
+    AddBLO,
+    CloseGates,
+    CloseSegments,
+    DemandShares,
+    Edit,
+    InspectGates,
+    MoveBLO,
+    PatrolHours,
+    ProfileOverride,
+    RemoveBLO,
+    SettingsChange,
+    nest,
+    read_scenario_file,
+)
+from .errors import ParameterError, ProfileError, UnknownNameError
+from .gates import place_gates
+from .network.arrays import GraphArrays
+from .network.contract import GraphMeta, validate_route_graph
+from .network.profile import Profile, default_profile, edge_cost, load_profile
+from .patrol import PatrolModel, blo_sites
+from .region import Region
+from .settings import Settings, build_part
+
+log = logging.getLogger(__name__)
+
+
+class _GraphFacts:
+    """Facts of one graph, shared by every scenario on it (computed on first use)."""
+
+    def __init__(self, G: nx.MultiDiGraph, meta: GraphMeta, region: Region | None, status: str) -> None:
+        self.G = G
+        self.meta = meta
+        self.region = region
+        self.status = status
+        self._segments: dict[float, gpd.GeoDataFrame] = {}
+        self._segment_of: dict[float, np.ndarray] = {}
+        self._patrol: dict[float, PatrolModel] = {}
+
+    @cached_property
+    def arrays(self) -> GraphArrays:
+        return GraphArrays.from_graph(self.G)
+
+    @cached_property
+    def digest(self) -> str:
+        a = self.arrays
+        h = hashlib.sha256()
+        for part in (a.edge_tag, a.cost, a.time_h, a.exposure):
+            h.update(np.ascontiguousarray(part).tobytes())
+        return h.hexdigest()
+
+    @cached_property
+    def lines(self) -> gpd.GeoDataFrame:
+        return borderlines(self._region("border lines").countries)
+
+    @cached_property
+    def gates(self) -> pd.DataFrame:
+        return place_gates(self._region("gates"), lines=self.lines)
+
+    @cached_property
+    def gate_class(self) -> pd.Series:
+        return gate_classes(self.G, self.arrays)
+
+    @cached_property
+    def coast(self) -> shapely.Geometry:
+        region = self._region("coastline")
+        return vietnam_coastline(region.coastline, region.countries).loc["all", "geometry"]
+
+    def segments(self, length_km: float) -> gpd.GeoDataFrame:
+        if length_km not in self._segments:
+            if self.region is None:
+                self._segments[length_km] = gpd.GeoDataFrame(
+                    {"segment_id": [], "border": [], "length_m": []}, geometry=[], crs="EPSG:4326"
+                )
+            else:
+                self._segments[length_km] = segment_borders(self.lines, segment_length_km=length_km)
+        return self._segments[length_km]
+
+    def segment_of(self, length_km: float) -> np.ndarray:
+        if length_km not in self._segment_of:
+            self._segment_of[length_km] = segment_of_edges(self.G, self.arrays, self.segments(length_km))
+        return self._segment_of[length_km]
+
+    def patrol(self, length_km: float) -> PatrolModel:
+        if length_km not in self._patrol:
+            self._patrol[length_km] = PatrolModel(
+                self.arrays,
+                node_x=self.arrays.node_x,
+                node_y=self.arrays.node_y,
+                segments=self.segments(length_km),
+                coast=self.coast,
+                segment_length_km=length_km,
+            )
+        return self._patrol[length_km]
+
+    def _region(self, what: str) -> Region:
+        if self.region is None:
+            raise ParameterError(
+                f"{what} need the region; build the scenario with Scenario.from_region(...) or "
+                "Scenario.from_graph(G, region=...)"
+            )
+        return self.region
+
+
+class Scenario:
+    """A route graph, its analysis settings and what-if edits: what every analysis takes.
+
+    Build one with :meth:`from_region` or :meth:`from_graph`, not by calling
+    the class.
+
+    Attributes
+    ----------
+    name, description
+        For people (reports, comparisons).
+    settings
+        The analysis settings.
+    edits
+        The edits applied to the base, in order.
+    base
+        The scenario this one was derived from (``None`` for a base).
+
+    Examples
+    --------
+    A toy graph: origin ``o``, two gates ``A`` and ``B`` into ``t``.
+
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_edge("o", "a", cost=1.0)
+    0
+    >>> G.add_edge("a", "t", cost=1.0, gate_id="A")
+    0
+    >>> G.add_edge("o", "t", cost=5.0, gate_id="B")
+    0
+    >>> base = Scenario.from_graph(G, origin="o", destinations=["t"])
+    >>> closed = base.edited(CloseGates(("A",)))
+    >>> closed.edits[0].describe(), closed.least_cost("t")
+    ('close gate A', 5.0)
+    """
+
+    def __init__(
+        self,
+        facts: _GraphFacts,
+        *,
+        profile: Profile,
+        settings: Settings,
+        origin: Hashable,
+        destinations: Mapping[str, Hashable],
+        name: str = "base",
+        description: str = "",
+        edits: tuple[Edit, ...] = (),
+        base: Scenario | None = None,
+        root: _GraphFacts | None = None,
+        state: dict[str, Any] | None = None,
+    ) -> None:
+        self._facts = facts
+        self._root = root if root is not None else facts
+        self.profile = profile
+        self.settings = settings
+        self.origin = origin
+        self.destinations = dict(destinations)
+        self.name = name
+        self.description = description
+        self.edits = tuple(edits)
+        self.base = base
+        state = state or {}
+        self._closed_gates: frozenset[str] = frozenset(state.get("closed_gates", ()))
+        self._closed_segments: frozenset[str] = frozenset(state.get("closed_segments", ()))
+        self._inspected: dict[str, float] = dict(state.get("inspected", {}))
+        self._blos: gpd.GeoDataFrame | None = state.get("blos")
+        self._memo: dict[Hashable, Any] = {}
+        self._check_demand()
+
+    # ------------------------------------------------------------------ doors
+    @classmethod
+    def from_region(
+        cls,
+        region: Region | str | Path | None = None,
+        *,
+        profile: Profile | Mapping[str, Any] | str | Path | None = None,
+        use_cache: bool = True,
+        name: str = "base",
+        **settings: Any,
+    ) -> Scenario:
+        """Build (or load from the graph cache) the route graph of a region and wrap it.
+
+        Parameters
+        ----------
+        region
+            A :class:`~borderwatch.Region`, a data folder, or ``None`` for the
+            shipped data (or ``$BORDERWATCH_DATA``).
+        profile
+            Cost profile (a file, a table or a :class:`~borderwatch.network.profile.Profile`).
+        use_cache
+            Read and write the graph cache (:func:`borderwatch.cached_route_graph`).
+        name
+            The scenario's name.
+        **settings
+            Analysis settings to change (:class:`~borderwatch.settings.Settings` fields).
+
+        Returns
+        -------
+        Scenario
+        """
+        from .network.cache import cached_route_graph
+        from .readers import load_region
+
+        checked = load_profile(profile)
+        parsed = Settings.from_profile(checked, **settings)  # bad settings fail before the build
+        if not isinstance(region, Region):
+            region = load_region(region)
+        G, status = cached_route_graph(region, profile=checked, use_cache=use_cache)
+        meta = validate_route_graph(G)
+        facts = _GraphFacts(G, meta, region, status)
+        return cls(
+            facts,
+            profile=checked,
+            settings=parsed,
+            origin=meta.origin,
+            destinations=meta.destinations,
+            name=name,
+        )
+
+    @classmethod
+    def from_graph(
+        cls,
+        G: nx.MultiDiGraph,
+        *,
+        region: Region | None = None,
+        origin: Hashable | None = None,
+        destinations: Sequence[Hashable] | None = None,
+        name: str = "base",
+        **settings: Any,
+    ) -> Scenario:
+        """Wrap a graph already built (by borderwatch, or any graph with a ``cost`` on every edge).
+
+        Parameters
+        ----------
+        G
+            The graph; checked against the route-graph contract once, here.
+        region
+            The region it was built from (needed for coverage, siting and
+            everything per border segment).
+        origin
+            Origin node id (default the graph's own).
+        destinations
+            Destination node ids with equal shares of the demand (default the
+            graph profile's ``[demand]``).
+        name
+            The scenario's name.
+        **settings
+            Analysis settings to change.
+
+        Returns
+        -------
+        Scenario
+
+        Raises
+        ------
+        GraphContractError
+            The graph breaks the contract.
+        UnknownNameError
+            The origin or a destination is not a node.
+        ParameterError
+            No origin, or no destination and no profile demand.
+        """
+        if not isinstance(G, nx.Graph):
+            raise ParameterError(f"Scenario.from_graph needs a networkx graph, got {type(G).__name__}")
+        meta = validate_route_graph(G)
+        profile = meta.profile if meta.profile is not None else default_profile()
+        origin = origin if origin is not None else meta.origin
+        if origin is None:
+            raise ParameterError("this graph names no origin; pass origin=NODE_ID (CLI: --origin)")
+        for node in [origin, *(destinations or [])]:
+            if node not in G:
+                raise UnknownNameError(f"node {node!r} is not in the graph")
+        named = dict(meta.destinations)
+        if destinations is not None:
+            if not len(destinations):
+                raise ParameterError("give at least one destination (CLI: --to NODE_ID)")
+            named = {str(d): d for d in dict.fromkeys(destinations)}
+            equal = dataclasses.replace(Settings.from_profile(profile), demand=dict.fromkeys(named, 1.0))
+            parsed = equal.replace(**settings)
+        elif meta.profile is None or not set(meta.demand) <= set(named):
+            # a user graph: equal shares over its named destinations, if any
+            if meta.demand:
+                log.info("the graph's [demand] names destinations it does not have; using equal shares")
+            equal = dataclasses.replace(Settings.from_profile(profile), demand=dict.fromkeys(named, 1.0))
+            parsed = equal.replace(**settings)
+        else:
+            parsed = Settings.from_profile(profile, **settings)
+        facts = _GraphFacts(G, meta, region, "given")
+        return cls(facts, profile=profile, settings=parsed, origin=origin, destinations=named, name=name)
+
+    @classmethod
+    def from_file(cls, path: str | Path, *, base: Scenario) -> Scenario:
+        """The scenario of a scenario file (:mod:`borderwatch.edits`), derived from ``base``.
+
+        Parameters
+        ----------
+        path
+            A TOML scenario file.
+        base
+            The scenario its edits apply to.
+
+        Returns
+        -------
+        Scenario
+        """
+        spec = read_scenario_file(path)
+        return base.edited(*spec.edits, name=spec.name, description=spec.description)
+
+    # --------------------------------------------------------------- deriving
+    def with_settings(self, **changes: Any) -> Scenario:
+        """The same scenario with analysis settings changed (the graph and its facts are reused).
+
+        Parameters
+        ----------
+        **changes
+            :class:`~borderwatch.settings.Settings` fields, e.g. ``samples=40``.
+
+        Returns
+        -------
+        Scenario
+        """
+        return self._derive(settings=self.settings.replace(**changes))
+
+    def edited(self, *edits: Edit, name: str | None = None, description: str | None = None) -> Scenario:
+        """Derive a scenario by what-if edits (checked here, in order, and recorded).
+
+        Parameters
+        ----------
+        *edits
+            :mod:`borderwatch.edits` objects.
+        name, description
+            Of the new scenario (default: the edits described).
+
+        Returns
+        -------
+        Scenario
+
+        Raises
+        ------
+        UnknownNameError
+            An edit names an unknown gate, segment, BLO or destination (close matches listed).
+        ParameterError, ProfileError
+            A bad value (a BLO outside Vietnam or at sea, an unknown profile key ...).
+        """
+        current = self._derive()
+        for edit in edits:
+            if not isinstance(edit, Edit):
+                raise ParameterError(f"edits must be borderwatch.edits objects, got {type(edit).__name__} {edit!r}")
+            try:
+                current = current._apply(edit)
+            except (ParameterError, ProfileError, UnknownNameError) as exc:
+                raise type(exc)(f"edit '{edit.describe()}': {exc}") from None
+        current.name = name if name is not None else ("; ".join(e.describe() for e in edits) or self.name)
+        current.description = description if description is not None else self.description
+        current.base = self
+        current.edits = self.edits + tuple(edits)
+        return current
+
+    def _derive(self, **changes: Any) -> Scenario:
+        state = {
+            "closed_gates": self._closed_gates,
+            "closed_segments": self._closed_segments,
+            "inspected": self._inspected,
+            "blos": self._blos,
+            **changes.pop("state", {}),
+        }
+        kwargs = {
+            "profile": self.profile,
+            "settings": self.settings,
+            "origin": self.origin,
+            "destinations": self.destinations,
+            "name": self.name,
+            "description": self.description,
+            "edits": self.edits,
+            "base": self.base,
+            "root": self._root,
+        }
+        facts = changes.pop("facts", self._facts)
+        kwargs.update(changes)
+        return Scenario(facts, state=state, **kwargs)
+
+    def _apply(self, edit: Edit) -> Scenario:
+        if isinstance(edit, CloseGates):
+            ids = self.resolve_gates(edit.gates)
+            return self._derive(state={"closed_gates": self._closed_gates | set(ids)})
+        if isinstance(edit, CloseSegments):
+            ids = self.resolve_segments(edit.segments)
+            return self._derive(state={"closed_segments": self._closed_segments | set(ids)})
+        if isinstance(edit, InspectGates):
+            amount = self.settings.inspect_exposure if edit.exposure is None else edit.exposure
+            if not 0 <= amount <= 1:
+                raise ParameterError(f"inspection exposure must lie in [0, 1], got {amount!r}")
+            ids = self.resolve_gates(edit.gates)
+            return self._derive(state={"inspected": {**self._inspected, **dict.fromkeys(ids, float(amount))}})
+        if isinstance(edit, AddBLO | MoveBLO | RemoveBLO):
+            return self._derive(state={"blos": self._edited_blos(edit)})
+        if isinstance(edit, PatrolHours):
+            if isinstance(edit.hours, Mapping):
+                hours = {self.resolve_blo(b): h for b, h in edit.hours.items()}
+                return self._derive(settings=self.settings.replace(blo_hours=hours))
+            return self._derive(settings=self.settings.replace(hours=edit.hours, blo_hours={}))
+        if isinstance(edit, DemandShares):
+            for name in edit.shares:
+                if name not in self.destinations:
+                    raise UnknownNameError(f"unknown destination {name!r}{_close(name, self.destinations)}")
+            return self._derive(settings=self.settings.replace(demand=edit.shares))
+        if isinstance(edit, SettingsChange):
+            return self._derive(settings=self.settings.replace(**dict(edit.values)))
+        if isinstance(edit, ProfileOverride):
+            return self._overridden(edit)
+        raise ParameterError(f"unknown edit {edit!r}")
+
+    def _overridden(self, edit: ProfileOverride) -> Scenario:
+        from .network.cache import cached_route_graph
+
+        profile = load_profile(self.profile, **nest(edit.values))
+        profile.source = f"{self.profile.source} + {edit.source}"
+        settings = self.settings.with_profile_keys(edit.values)
+        if build_part(profile) == build_part(self.profile):
+            return self._derive(profile=profile, settings=settings)
+        region = self._facts.region
+        if region is None:
+            raise ParameterError(
+                f"keys {', '.join(edit.values)} change how the graph is built, which needs the region; "
+                "use Scenario.from_region, or override only analysis keys on a user graph"
+            )
+        log.info("scenario %s: rebuilding the route graph for %s", self.name, edit.describe())
+        G, status = cached_route_graph(region, profile=profile)
+        meta = validate_route_graph(G)
+        return self._derive(facts=_GraphFacts(G, meta, region, status), profile=profile, settings=settings)
+
+    # ------------------------------------------------------------------ facts
+    @property
+    def G(self) -> nx.MultiDiGraph:
+        """The route graph (networkx; never modified by edits)."""
+        return self._facts.G
+
+    @property
+    def region(self) -> Region | None:
+        """The region, or ``None`` for a bare graph."""
+        return self._facts.region
+
+    @property
+    def meta(self) -> GraphMeta:
+        """The graph's typed metadata (checked once)."""
+        return self._facts.meta
+
+    @property
+    def graph_status(self) -> str:
+        """How the graph was obtained (``cache hit``, ``built, cached``, ``given`` ...)."""
+        return self._facts.status
+
+    @property
+    def build(self) -> dict[str, Any]:
+        """What the builder recorded (counts, timings, ``gates_left_out``)."""
+        return dict(self.meta.build)
+
+    @property
+    def gates_left_out(self) -> dict[str, str]:
+        """Gate id -> why the builder left it out of the graph."""
+        return dict(self.meta.build.get("gates_left_out") or {})
+
+    @property
+    def is_route_graph(self) -> bool:
+        """Whether the graph was built by borderwatch (it has a region and a profile)."""
+        return self.meta.profile is not None and self.meta.origin is not None
+
+    @cached_property
+    def arrays(self) -> GraphArrays:
+        """The array view with this scenario's closures and inspections applied."""
+        base = self._facts.arrays
+        cost = base.cost.copy()
+        if self._inspected:
+            edges = base.gate_edges(list(self._inspected))
+            add = np.array([self._inspected[g] for g in base.gate_id[edges]])
+            raised = np.minimum(1.0, base.exposure[edges] + add)
+            cost[edges] = edge_cost(base.time_h[edges], raised, profile=self.profile)
+        if self._closed_gates:
+            cost[base.gate_edges(sorted(self._closed_gates))] = np.inf
+        if self._closed_segments:
+            cost[np.isin(self.segment_of, list(self._closed_segments))] = np.inf
+        if not (self._inspected or self._closed_gates or self._closed_segments):
+            return base
+        return base.with_cost(cost)
+
+    @property
+    def segments(self) -> gpd.GeoDataFrame:
+        """Land-border segments of :attr:`Settings.segment_length_km <borderwatch.settings.Settings>`."""
+        return self._facts.segments(self.settings.segment_length_km)
+
+    @property
+    def segment_length_km(self) -> float:
+        """The segment length every per-segment table uses."""
+        return float(self.settings.segment_length_km)
+
+    @property
+    def segment_of(self) -> np.ndarray:
+        """Border segment of every informal crossing edge into Vietnam ("" for others)."""
+        return self._facts.segment_of(self.settings.segment_length_km)
+
+    @property
+    def lines(self) -> gpd.GeoDataFrame:
+        """The land borderlines (one per neighbour)."""
+        return self._facts.lines
+
+    @property
+    def gates(self) -> pd.DataFrame:
+        """The placed gate table (:func:`borderwatch.place_gates`), with ``closed`` and ``inspected`` columns."""
+        table = self._facts.gates.copy()
+        table["closed"] = table["id"].isin(self._closed_gates)
+        table["inspected"] = table["id"].isin(set(self._inspected))
+        return table
+
+    @property
+    def gate_class(self) -> pd.Series:
+        """Gate id -> class, of every gate in the graph."""
+        return self._facts.gate_class
+
+    @property
+    def patrol(self) -> PatrolModel:
+        """The patrol model (patrol graph, coverable segments), shared by every scenario on this graph."""
+        return self._facts.patrol(self.settings.segment_length_km)
+
+    @property
+    def blos(self) -> gpd.GeoDataFrame:
+        """The BLO sites with this scenario's additions, moves and removals."""
+        if self._blos is not None:
+            return self._blos
+        return self._facts._region("BLOs").blos
+
+    @cached_property
+    def blo_starts(self) -> pd.DataFrame:
+        """Where each BLO's patrols start (``blo_id``, ``name``, ``start_node``, ``placed_by``, ``hours``)."""
+        sites = blo_sites(self.blos, self.patrol)
+        return sites.assign(hours=[self.blo_hours(b) for b in sites["blo_id"]])
+
+    def blo_hours(self, blo_id: str) -> float:
+        """Patrol hours of one BLO (its own, else :attr:`Settings.hours <borderwatch.settings.Settings>`)."""
+        return float(self.settings.blo_hours.get(blo_id, self.settings.hours))
+
+    @cached_property
+    def shares(self) -> dict[Hashable, float]:
+        """Destination node -> share of the demand (normalised to sum 1)."""
+        nodes = {self.destinations[n]: float(s) for n, s in self.settings.demand.items() if s > 0}
+        total = sum(nodes.values())
+        if not total > 0:
+            raise ParameterError(
+                "no demand: this scenario names no destination with a share > 0; name destinations "
+                "(Scenario.from_graph(G, destinations=[...]); CLI: --to NODE_ID) or set demand shares"
+            )
+        return {n: s / total for n, s in nodes.items()}
+
+    @property
+    def destination_names(self) -> dict[Hashable, str]:
+        """Node id -> display name of every named destination."""
+        return {node: name for name, node in self.destinations.items()}
+
+    @cached_property
+    def crossings(self) -> tuple[np.ndarray, pd.DataFrame]:
+        """Cut unit of every edge and the units' closing costs (from :attr:`settings`)."""
+        return crossing_units(
+            self.arrays,
+            self.segment_of,
+            self.segments,
+            gate_class=self.gate_class,
+            closing=dict(self.settings.closing),
+        )
+
+    def cut_destinations(self) -> list[Hashable]:
+        """Destinations inside Vietnam (what the minimum cut separates from the origin)."""
+        return in_vietnam(self.arrays, list(self.shares)) if self.is_route_graph else list(self.shares)
+
+    def least_cost(self, destination: Hashable) -> float:
+        """The trafficker's least cost (h) to a destination (name or node) in this scenario."""
+        node = self.destinations.get(destination, destination)
+        view = self.arrays.for_destination(node)
+        return view.path(self.origin, node)[1]
+
+    @property
+    def closed_gates(self) -> frozenset[str]:
+        """Gate ids closed by edits."""
+        return self._closed_gates
+
+    @property
+    def closed_segments(self) -> frozenset[str]:
+        """Segment ids closed by edits."""
+        return self._closed_segments
+
+    @property
+    def inspected_gates(self) -> dict[str, float]:
+        """Gate id -> exposure added by an inspection edit."""
+        return dict(self._inspected)
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What two runs must share to be compared sample by sample: base graph, data and draws.
+
+        Returns
+        -------
+        dict
+            ``graph`` (digest of the base graph's edges and costs), ``data``
+            (input file hashes, or ``None``), ``ensemble`` (samples, seed, sigmas).
+        """
+        region = self._root.region
+        data = None
+        if region is not None and region.sources:
+            data = hashlib.sha256(repr(sorted(region.manifest().items())).encode()).hexdigest()
+        return {"graph": self._root.digest, "data": data, "ensemble": list(self.settings.ensemble_key())}
+
+    def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """Return the result stored under ``key``, computing it once (analyses share results this way).
+
+        Parameters
+        ----------
+        key
+            What the result is (an analysis name and its options).
+        compute
+            Makes the result.
+        """
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def describe(self) -> dict[str, Any]:
+        """Plain data for manifests: name, description, edits, settings, graph status."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "edits": [e.to_dict() for e in self.edits],
+            "edits_described": [e.describe() for e in self.edits],
+            "settings": self.settings.to_dict(),
+            "profile": self.profile.source,
+            "graph": self.graph_status,
+        }
+
+    def __repr__(self) -> str:
+        n = self.G.number_of_nodes(), self.G.number_of_edges()
+        return f"Scenario({self.name!r}, {n[0]} nodes, {n[1]} edges, {len(self.edits)} edits)"
+
+    # --------------------------------------------------------------- resolving
+    def resolve_gates(self, names: Iterable[str]) -> list[str]:
+        """Gate ids of gate ids or names (case and accents ignored).
+
+        Parameters
+        ----------
+        names
+            Gate ids (``VN-LAO-016``) or names (``Cầu Treo``, ``Cau Treo``).
+
+        Returns
+        -------
+        list of str
+
+        Raises
+        ------
+        UnknownNameError
+            A name matches no gate of the graph (close matches listed), or a
+            gate the builder left out (the reason given).
+        """
+        in_graph = set(self.arrays.gate_id[self.arrays.crossing == "gate"])
+        table = self._facts.gates if self._facts.region is not None else pd.DataFrame({"id": sorted(in_graph)})
+        keys: dict[str, str] = {}
+        for rec in table.to_dict("records"):
+            for col in ("id", "name", "name_vi"):
+                if isinstance(rec.get(col), str):
+                    keys.setdefault(_fold(rec[col]), rec["id"])
+        out = []
+        for name in names:
+            gid = keys.get(_fold(name))
+            if gid is None:
+                raise UnknownNameError(f"unknown gate {name!r}{_close(name, [*keys.values(), *table.get('name', [])])}")
+            if gid not in in_graph:
+                why = self.gates_left_out.get(gid, "it has no crossing in the graph")
+                raise UnknownNameError(f"gate {name!r} ({gid}) is not in the route graph: {why}")
+            out.append(gid)
+        return out
+
+    def resolve_segments(self, ids: Iterable[str]) -> list[str]:
+        """Check border segment ids (``LAO-00-0059``) against :attr:`segments`.
+
+        Parameters
+        ----------
+        ids
+            Segment ids.
+
+        Returns
+        -------
+        list of str
+        """
+        known = set(self.segments["segment_id"])
+        out = []
+        for sid in ids:
+            found = next((k for k in known if k.casefold() == str(sid).strip().casefold()), None)
+            if found is None:
+                raise UnknownNameError(f"unknown border segment {sid!r}{_close(str(sid), known)}")
+            out.append(found)
+        return out
+
+    def resolve_blo(self, name: str) -> str:
+        """BLO id of a BLO id or name.
+
+        Parameters
+        ----------
+        name
+            ``BLO-05`` or ``Cau Treo``.
+
+        Returns
+        -------
+        str
+        """
+        blos = self.blos
+        for rec in blos.to_dict("records"):
+            if _fold(name) in {_fold(str(rec.get(c, ""))) for c in ("id", "name", "name_vi")}:
+                return str(rec["id"])
+        raise UnknownNameError(f"unknown BLO {name!r}{_close(name, [*blos['id'], *blos['name']])}")
+
+    def _edited_blos(self, edit: AddBLO | MoveBLO | RemoveBLO) -> gpd.GeoDataFrame:
+        blos = self.blos.copy()
+        if isinstance(edit, RemoveBLO):
+            return blos[blos["id"] != self.resolve_blo(edit.blo)].reset_index(drop=True)
+        lon, lat, gate, how, precision = self._site_of(edit)
+        if isinstance(edit, MoveBLO):
+            bid = self.resolve_blo(edit.blo)
+            row = blos.index[blos["id"] == bid][0]
+        else:
+            bid = edit.id or f"NEW-{len([b for b in blos['id'] if str(b).startswith('NEW-')]) + 1:02d}"
+            if bid in set(blos["id"]):
+                raise ParameterError(f"BLO id {bid!r} exists already; give another id")
+            row = len(blos)
+            blos.loc[row, ["id", "name", "name_vi"]] = [bid, edit.name, edit.name]
+        values = {
+            "lon": lon,
+            "lat": lat,
+            "coord_source": f"scenario edit: {how}",
+            "coord_precision_m": precision,
+            "source": f"scenario edit ({edit.describe()})",
+        }
+        if gate is not None:
+            values["associated_gate_id"] = gate
+        for key, value in values.items():
+            blos.loc[row, key] = value
+        blos.loc[row, "geometry"] = shapely.Point(lon, lat)
+        return gpd.GeoDataFrame(blos, geometry="geometry", crs="EPSG:4326")
+
+    def _site_of(self, edit: AddBLO | MoveBLO) -> tuple[float, float, str | None, str, float]:
+        if edit.at_gate is not None:
+            gid = self.resolve_gates([edit.at_gate])[0]
+            rec = self._facts.gates.set_index("id").loc[gid]
+            how = f"at gate {gid} (its placed position)"
+            return float(rec["lon"]), float(rec["lat"]), gid, how, float(rec.get("coord_precision_m", 0.0))
+        lon, lat = float(edit.lon), float(edit.lat)
+        if not (np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+            raise ParameterError(f"position {lon!r}, {lat!r} is not a longitude, latitude pair")
+        countries = self._facts._region("a BLO position").countries
+        point = shapely.Point(lon, lat)
+        inside = countries[countries.geometry.covers(point)]
+        if inside.empty:
+            raise ParameterError(
+                f"{lon:.4f} E {lat:.4f} N lies at sea or outside the region; a BLO stands on land in Vietnam "
+                "(check the lon/lat order)"
+            )
+        iso = str(inside["iso_a3"].iloc[0])
+        if iso != "VNM":
+            raise ParameterError(
+                f"{lon:.4f} E {lat:.4f} N lies in {iso}, not in Vietnam; a BLO stands on the Vietnamese side "
+                "(check the lon/lat order)"
+            )
+        return lon, lat, None, "given lon/lat", 0.0
+
+    def _check_demand(self) -> None:
+        unknown = [n for n in self.settings.demand if n not in self.destinations]
+        if unknown:
+            valid = ", ".join(self.destinations)
+            raise ParameterError(f"demand names {', '.join(map(repr, unknown))}, not destinations; use {valid}")
+
+
+def _fold(text: str) -> str:
+    """Case-, accent- and space-insensitive key (``Cầu Treo`` == ``cau treo``)."""
+    decomposed = unicodedata.normalize("NFKD", str(text).replace("đ", "d").replace("Đ", "D"))
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
+
+
+def _close(name: str, options: Iterable[str]) -> str:
+    options = [str(o) for o in options if isinstance(o, str)]
+    by_fold = {_fold(o): o for o in options}
+    hits = difflib.get_close_matches(_fold(name), list(by_fold), n=3, cutoff=0.6)
+    return f"; did you mean {' or '.join(repr(by_fold[h]) for h in hits)}?" if hits else "; no close match"
+
+
+def as_scenario(obj: Scenario | nx.Graph, *, what: str = "this analysis") -> Scenario:
+    """The scenario an analysis runs on: a :class:`Scenario`, or a bare graph wrapped by :meth:`Scenario.from_graph`.
+
+    Parameters
+    ----------
+    obj
+        A scenario, or a graph with a ``cost`` on every edge.
+    what
+        The analysis (for messages).
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ParameterError
+        Neither a scenario nor a graph.
+    """
+    if isinstance(obj, Scenario):
+        return obj
+    if isinstance(obj, nx.Graph):
+        return Scenario.from_graph(obj)
+    raise ParameterError(f"{what} needs a borderwatch.Scenario (or a route graph), got {type(obj).__name__}")
