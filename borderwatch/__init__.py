@@ -17,14 +17,42 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 #: Public name -> module that defines it.
 _EXPORTS: dict[str, str] = {
+    # the one door into analysis, its settings and its edits
+    "Scenario": "scenario",
+    "Settings": "settings",
+    **dict.fromkeys(
+        [
+            "AddBLO",
+            "CloseGates",
+            "CloseSegments",
+            "DemandShares",
+            "InspectGates",
+            "MoveBLO",
+            "PatrolHours",
+            "ProfileOverride",
+            "RemoveBLO",
+            "SettingsChange",
+            "read_scenario_file",
+        ],
+        "edits",
+    ),
+    # analyses, each taking a Scenario, and their result types
     **dict.fromkeys(["explain_route", "k_routes", "least_cost_routes"], "analysis.routes"),
-    **dict.fromkeys(["rank_gates", "rank_graph_gates"], "analysis.ranking"),
-    **dict.fromkeys(["route_graph_chokepoints", "graph_chokepoints"], "analysis.chokepoints"),
-    **dict.fromkeys(["blo_coverage"], "analysis.coverage"),
-    **dict.fromkeys(["site_blos"], "analysis.siting"),
-    **dict.fromkeys(["analyse_region", "RegionAnalysis"], "analysis.suite"),
+    **dict.fromkeys(["Chokepoints", "chokepoint_metrics"], "analysis.chokepoints"),
+    **dict.fromkeys(["Ensemble", "flow_ensemble"], "analysis.ensemble"),
+    **dict.fromkeys(["gate_criticality"], "analysis.flow"),
+    **dict.fromkeys(["MinimumCut", "border_cut"], "analysis.mincut"),
+    **dict.fromkeys(["GateRanking", "rank_gates"], "analysis.ranking"),
+    **dict.fromkeys(["Coverage", "blo_coverage"], "analysis.coverage"),
+    **dict.fromkeys(["Siting", "site_blos"], "analysis.siting"),
+    **dict.fromkeys(["InterdictionPlan", "interdict_crossings"], "analysis.interdiction"),
+    **dict.fromkeys(["RegionAnalysis", "analyse_region"], "analysis.suite"),
+    **dict.fromkeys(["Comparison", "compare"], "analysis.compare"),
+    **dict.fromkeys(["SweepResult", "sweep"], "analysis.sweep"),
+    # maps and the report
     **dict.fromkeys(["region_map", "save_map"], "maps"),
-    "write_report": "report",
+    **dict.fromkeys(["write_comparison", "write_report"], "report"),
+    # data, graph and errors
     "cached_route_graph": "network.cache",
     **dict.fromkeys(["borderlines", "segment_borders", "vietnam_coastline"], "borders"),
     **dict.fromkeys(
@@ -70,17 +98,37 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+    """The public names, each once (imported or not); no import machinery."""
+    return list(__all__)
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
-    from .analysis.chokepoints import graph_chokepoints, route_graph_chokepoints
-    from .analysis.coverage import blo_coverage
-    from .analysis.ranking import rank_gates, rank_graph_gates
+    from .analysis.chokepoints import Chokepoints, chokepoint_metrics
+    from .analysis.compare import Comparison, compare
+    from .analysis.coverage import Coverage, blo_coverage
+    from .analysis.ensemble import Ensemble, flow_ensemble
+    from .analysis.flow import gate_criticality
+    from .analysis.interdiction import InterdictionPlan, interdict_crossings
+    from .analysis.mincut import MinimumCut, border_cut
+    from .analysis.ranking import GateRanking, rank_gates
     from .analysis.routes import explain_route, k_routes, least_cost_routes
-    from .analysis.siting import site_blos
+    from .analysis.siting import Siting, site_blos
     from .analysis.suite import RegionAnalysis, analyse_region
+    from .analysis.sweep import SweepResult, sweep
     from .borders import borderlines, segment_borders, vietnam_coastline
+    from .edits import (
+        AddBLO,
+        CloseGates,
+        CloseSegments,
+        DemandShares,
+        InspectGates,
+        MoveBLO,
+        PatrolHours,
+        ProfileOverride,
+        RemoveBLO,
+        SettingsChange,
+        read_scenario_file,
+    )
     from .errors import (
         BorderwatchError,
         CRSError,
@@ -108,5 +156,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
     from .readers import load_region, read_layer, read_terrain
     from .reconcile import blo_reconciliation, gate_reconciliation
     from .region import Region
-    from .report import write_report
+    from .report import write_comparison, write_report
+    from .scenario import Scenario
     from .schema import GateClass, validate_layer
+    from .settings import Settings

@@ -52,11 +52,17 @@ def gates_csv() -> str:
 
 
 @pytest.fixture(scope="session")
-def route_graph(region):
-    """The route graph of the shipped data with the default profile, built once."""
-    from borderwatch import build_route_graph
+def scenario(region):
+    """The base scenario of the shipped data (default profile, 40 ensemble samples), built once."""
+    from borderwatch import Scenario
 
-    return build_route_graph(region)
+    return Scenario.from_region(region, samples=40)
+
+
+@pytest.fixture(scope="session")
+def route_graph(scenario):
+    """The route graph of the shipped data with the default profile (the base scenario's)."""
+    return scenario.G
 
 
 def pytest_configure(config):
@@ -67,11 +73,11 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session")
-def analysis(route_graph, region):
-    """Every analysis of the shipped graph (40 ensemble samples), run once."""
+def analysis(scenario):
+    """Every analysis of the base scenario (40 ensemble samples), run once."""
     from borderwatch.analysis.suite import analyse_region
 
-    return analyse_region(route_graph, region, samples=40)
+    return analyse_region(scenario)
 
 
 @pytest.fixture(scope="session")

@@ -136,13 +136,14 @@ def gate_criticality(scenario: Scenario) -> pd.DataFrame:
 
     Examples
     --------
-    >>>     >>> from borderwatch import Scenario
+    >>> import networkx as nx
+    >>> from borderwatch import Scenario
     >>> G = nx.MultiDiGraph()
     >>> for u, v, c, g in [("o", "t", 1.0, "A"), ("o", "t", 3.0, "B")]:
     ...     _ = G.add_edge(u, v, cost=c, gate_id=g)
     >>> table = gate_criticality(Scenario.from_graph(G, origin="o", destinations=["t"]))
-    >>> table.loc["A", ["flow", "cost_rise_h", "diverted_to"]].tolist()
-    [1.0, 2.0, 'B 1.00']
+    >>> float(table.loc["A", "cost_rise_h"]), table.loc["A", "diverted_to"]
+    (2.0, 'B 1.00')
     """
     sc = as_scenario(scenario, what="gate_criticality")
     seg_of = sc.segment_of if sc.region is not None else None

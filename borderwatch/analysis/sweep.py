@@ -1,0 +1,310 @@
+"""Sweeps: many scenarios against one base, sharing one graph and one set of random draws.
+
+A sweep file (TOML) lists scenarios and/or a grid::
+
+    name = "close each Laos gate, and patrol hours"
+
+    [[scenarios]]                 # like a scenario file: name, description, [[scenarios.edits]]
+    file = "cau_treo_closed.toml" # or a scenario file, relative to this one
+
+    [grid]                        # every combination of the dimensions given
+    close_each_gate = ["LAO"]     # true: every gate in the graph; or the borders whose gates to close
+    patrol_hours = [1, 2, 4, 8]
+    scenario_files = ["base", "wet_season.toml"]   # "base" = no edit
+
+Each scenario is compared with the base by its ensemble (common random
+numbers: the same draws in every row) and least-cost routes, and, with a
+region, BLO coverage; one row per scenario (:func:`sweep`).  The full
+comparison of one scenario (ranks, intervals, maps) is :func:`~borderwatch.analysis.compare.compare`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..edits import CloseGates, Edit, PatrolHours, read_scenario_file, scenario_from_dict
+from ..errors import ParameterError
+from ..scenario import Scenario, as_scenario
+from . import FLOW_EPS
+from .compare import INTERVAL_PCT, _differences
+from .coverage import blo_coverage
+from .ensemble import Ensemble, ensemble_of
+from .flow import least_cost_flow
+
+#: Columns of a sweep table.
+SWEEP_COLUMNS = [
+    "scenario",
+    "edits",
+    "cost_change_h",
+    "cost_change_pct",
+    "ensemble_cost_change_h",
+    "ensemble_cost_change_low_h",
+    "ensemble_cost_change_high_h",
+    "routes_changed",
+    "flow_moved",
+    "top_gain",
+    "top_gain_flow",
+    "top_loss",
+    "top_loss_flow",
+    "informal_share_change",
+    "covered_km_change",
+    "flow_covered_pct_change",
+    "seconds",
+]
+
+
+@dataclass
+class SweepResult:
+    """Result of :func:`sweep`.
+
+    Attributes
+    ----------
+    table
+        One row per scenario, columns :data:`SWEEP_COLUMNS` (full precision).
+    base
+        The base scenario.
+    scenarios
+        The scenarios, in row order.
+    """
+
+    table: pd.DataFrame
+    base: Scenario
+    scenarios: list[Scenario]
+
+
+def read_sweep_file(path: str | Path, *, base: Scenario) -> list[Scenario]:
+    """The scenarios of a sweep file (module docstring), each derived from ``base``.
+
+    Parameters
+    ----------
+    path
+        The TOML file.
+    base
+        The base scenario.
+
+    Returns
+    -------
+    list of Scenario
+
+    Raises
+    ------
+    ParameterError
+        An unreadable file, an unknown section or key (named), a bad grid value, or an edit that does not apply.
+    """
+    path = Path(path)
+    where = f"sweep file {str(path)!r}"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ParameterError(f"{where} does not exist; check the path") from None
+    except IsADirectoryError:
+        raise ParameterError(f"{where} is a folder; give a TOML file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ParameterError(f"{where} is not valid TOML ({exc})") from None
+    unknown = sorted(set(data) - {"name", "description", "scenarios", "grid"})
+    if unknown:
+        raise ParameterError(f"{where}: unknown section {unknown[0]!r}; a sweep has name, [[scenarios]] and [grid]")
+    specs: list[tuple[str, tuple[Edit, ...]]] = []
+    for i, entry in enumerate(data.get("scenarios", []), 1):
+        if not isinstance(entry, Mapping):
+            raise ParameterError(f"{where}: scenarios entry {i} must be a table")
+        if "file" in entry:
+            spec = read_scenario_file(path.parent / str(entry["file"]))
+        else:
+            spec = scenario_from_dict(entry, where=f"{where}, scenario {i}", folder=path.parent)
+        specs.append((spec.name, spec.edits))
+    if "grid" in data:
+        specs += _grid(data["grid"], base, folder=path.parent, where=where)
+    if not specs:
+        raise ParameterError(f"{where} lists no scenario; add [[scenarios]] or a [grid]")
+    out = []
+    for name, edits in specs:
+        try:
+            out.append(base.edited(*edits, name=name))
+        except ParameterError as exc:
+            raise ParameterError(f"{where}, scenario {name!r}: {exc}") from None
+    return out
+
+
+def _grid(grid: Any, base: Scenario, *, folder: Path, where: str) -> list[tuple[str, tuple[Edit, ...]]]:
+    if not isinstance(grid, Mapping):
+        raise ParameterError(f"{where}: [grid] must be a table")
+    dims: list[list[tuple[str, tuple[Edit, ...]]]] = []
+    known = {"close_each_gate", "patrol_hours", "scenario_files"}
+    for key in sorted(set(grid) - known):
+        raise ParameterError(f"{where}: unknown [grid] key {key!r}; use {', '.join(sorted(known))}")
+    if "close_each_gate" in grid:
+        value = grid["close_each_gate"]
+        gates = base.gates
+        in_graph = set(base.arrays.gate_id[base.arrays.crossing == "gate"])
+        if value is True:
+            chosen = gates[gates["id"].isin(in_graph)]
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            chosen = gates[gates["id"].isin(in_graph) & gates["border"].isin(value)]
+            if chosen.empty:
+                raise ParameterError(f"{where}: close_each_gate = {value!r} matches no gate; use borders LAO, CHN, KHM")
+        else:
+            raise ParameterError(f"{where}: close_each_gate must be true or a list of borders, got {value!r}")
+        dims.append([(f"close {g.name}", (CloseGates((g.id,)),)) for g in chosen.itertuples()])
+    if "patrol_hours" in grid:
+        hours = grid["patrol_hours"]
+        if not isinstance(hours, list) or not hours:
+            raise ParameterError(f"{where}: patrol_hours must be a list of numbers, got {hours!r}")
+        dims.append([(f"patrol {h:g} h", (PatrolHours(h),)) for h in hours])
+    if "scenario_files" in grid:
+        files = grid["scenario_files"]
+        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+            raise ParameterError(f"{where}: scenario_files must be a list of file names, got {files!r}")
+        options = []
+        for f in files:
+            if f == "base":
+                options.append(("base", ()))
+            else:
+                spec = read_scenario_file(folder / f)
+                options.append((spec.name, spec.edits))
+        dims.append(options)
+    out = []
+    for combo in itertools.product(*dims):
+        out.append((" + ".join(n for n, _ in combo), tuple(e for _, edits in combo for e in edits)))
+    return out
+
+
+def sweep(
+    base: Scenario,
+    scenarios: list[Scenario],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """Compare each scenario with the base: one row each, the same random draws in every row.
+
+    Parameters
+    ----------
+    base
+        The baseline.
+    scenarios
+        Scenarios derived from it (:meth:`Scenario.edited <borderwatch.Scenario.edited>`).
+    progress
+        Called as ``progress(done, total)`` after each scenario.
+
+    Returns
+    -------
+    SweepResult
+
+    Raises
+    ------
+    ParameterError
+        A scenario was not built on the base's data, graph and draws (named).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from borderwatch import CloseGates, Scenario
+    >>> G = nx.MultiDiGraph()
+    >>> for u, v, c, g in [("o", "t", 1.0, "A"), ("o", "t", 2.0, "B"), ("o", "t", 3.0, "C")]:
+    ...     _ = G.add_edge(u, v, cost=c, gate_id=g)
+    >>> base = Scenario.from_graph(G, origin="o", destinations=["t"], samples=10, sigma_edge=0.0, sigma_gate=0.0)
+    >>> result = sweep(base, [base.edited(CloseGates((g,)), name=f"close {g}") for g in "ABC"])
+    >>> result.table[["scenario", "cost_change_h", "top_gain"]].values.tolist()
+    [['close A', 1.0, 'B'], ['close B', 0.0, ''], ['close C', 0.0, '']]
+    """
+    base = as_scenario(base, what="sweep")
+    for sc in scenarios:
+        differences = _differences(base, sc)
+        if differences:
+            raise ParameterError(f"scenario {sc.name!r} differs from the base in " + "; ".join(differences))
+    reference = _row_facts(base)
+    rows = []
+    for i, sc in enumerate(scenarios, 1):
+        started = time.perf_counter()
+        facts = _row_facts(sc)
+        rows.append(_row(sc, reference, facts, base) | {"seconds": round(time.perf_counter() - started, 3)})
+        if progress is not None:
+            progress(i, len(scenarios))
+    return SweepResult(table=pd.DataFrame(rows, columns=SWEEP_COLUMNS), base=base, scenarios=list(scenarios))
+
+
+def _row_facts(sc: Scenario) -> dict[str, Any]:
+    s = sc.settings
+    segment_of = sc.segment_of if sc.region is not None else None
+    ensemble = ensemble_of(
+        sc.arrays,
+        sc.origin,
+        sc.shares,
+        samples=s.samples,
+        seed=s.seed,
+        sigma_edge=s.sigma_edge,
+        sigma_gate=s.sigma_gate,
+        segment_of=segment_of,
+    )
+    flow = least_cost_flow(sc.arrays, sc.origin, sc.shares)
+    coverage = blo_coverage(sc) if sc.region is not None and sc.is_route_graph else None
+    return {"ensemble": ensemble, "flow": flow, "coverage": coverage}
+
+
+def _row(sc: Scenario, ref: dict[str, Any], facts: dict[str, Any], base: Scenario) -> dict[str, Any]:
+    e0, e1 = ref["ensemble"], facts["ensemble"]
+    assert isinstance(e0, Ensemble) and isinstance(e1, Ensemble)
+    f0, f1 = ref["flow"], facts["flow"]
+    cost0 = e0.cost_samples.to_numpy() @ np.array([f0.demand[d] for d in e0.cost_samples.columns])
+    cost1 = e1.cost_samples.to_numpy() @ np.array([f1.demand[d] for d in e1.cost_samples.columns])
+    diff = cost1 - cost0
+    low, high = np.percentile(diff, INTERVAL_PCT)
+    moved = _moved(e0, e1)
+    gain = moved[moved > FLOW_EPS]
+    loss = moved[moved < -FLOW_EPS]
+    names = dict(zip(base.gates["id"], base.gates["name"], strict=True)) if base.region is not None else {}
+    changed = [sc.destination_names.get(d, str(d)) for d in f0.paths if not np.array_equal(f0.paths[d], f1.paths.get(d))]
+    row = {
+        "scenario": sc.name,
+        "edits": "; ".join(e.describe() for e in sc.edits[len(base.edits) :]),
+        "cost_change_h": f1.total_cost - f0.total_cost,
+        "cost_change_pct": 100.0 * (f1.total_cost - f0.total_cost) / f0.total_cost if f0.total_cost else np.nan,
+        "ensemble_cost_change_h": float(diff.mean()),
+        "ensemble_cost_change_low_h": float(low),
+        "ensemble_cost_change_high_h": float(high),
+        "routes_changed": ", ".join(changed),
+        "flow_moved": float(-loss.sum()),
+        "top_gain": names.get(gain.idxmax(), gain.idxmax()) if len(gain) else "",
+        "top_gain_flow": float(gain.max()) if len(gain) else 0.0,
+        "top_loss": names.get(loss.idxmin(), loss.idxmin()) if len(loss) else "",
+        "top_loss_flow": float(loss.min()) if len(loss) else 0.0,
+        "informal_share_change": e1.informal_share - e0.informal_share,
+        "covered_km_change": np.nan,
+        "flow_covered_pct_change": np.nan,
+    }
+    c0, c1 = ref["coverage"], facts["coverage"]
+    if c0 is not None and c1 is not None:
+        land = ["LAO", "CHN", "KHM"]
+        row["covered_km_change"] = float(
+            c1.summary.loc[land, "covered_km"].sum() - c0.summary.loc[land, "covered_km"].sum()
+        )
+        row["flow_covered_pct_change"] = _flow_covered(c1, e1) - _flow_covered(c0, e0)
+    return row
+
+
+def _moved(e0: Ensemble, e1: Ensemble) -> pd.Series:
+    parts = []
+    for a, b in ((e0.gate_samples, e1.gate_samples), (e0.segment_samples, e1.segment_samples)):
+        ids = sorted(set(a.columns) | set(b.columns))
+        parts.append((b.reindex(columns=ids, fill_value=0.0) - a.reindex(columns=ids, fill_value=0.0)).mean())
+    return pd.concat(parts)
+
+
+def _flow_covered(coverage, ensemble: Ensemble) -> float:
+    """Share (%) of the ensemble's mean crossing flow through covered gates and segments."""
+    covered_gates = set(coverage.gates.loc[coverage.gates["covered"], "gate_id"])
+    covered_segs = set(coverage.segments.loc[coverage.segments["covered"], "segment_id"])
+    gate_flow = ensemble.gates["mean_flow"]
+    seg_flow = ensemble.segments["mean_flow"]
+    total = gate_flow.sum() + seg_flow.sum()
+    hit = gate_flow[gate_flow.index.isin(covered_gates)].sum() + seg_flow[seg_flow.index.isin(covered_segs)].sum()
+    return float(100.0 * hit / total) if total > 0 else float("nan")
