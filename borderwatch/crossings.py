@@ -120,33 +120,6 @@ def crossing_units(
     return unit, units
 
 
-def route_graph_crossings(
-    G: nx.MultiDiGraph, arrays: GraphArrays, segments: gpd.GeoDataFrame, *, segment_of: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """Return the crossing units of a borderwatch route graph, costed by its profile's ``[closing]`` table.
-
-    Parameters
-    ----------
-    G
-        A route graph built by borderwatch (it carries its profile).
-    arrays
-        Its array view.
-    segments
-        The border segments.
-    segment_of
-        Border segment per edge, if already computed (:func:`segment_of_edges`).
-
-    Returns
-    -------
-    segment_of, unit_of_edge, units
-        As :func:`segment_of_edges` and :func:`crossing_units`.
-    """
-    seg_of = segment_of if segment_of is not None else segment_of_edges(G, arrays, segments)
-    closing = dict(G.graph["profile"]["closing"])
-    unit_of_edge, units = crossing_units(arrays, seg_of, segments, gate_class=gate_classes(G, arrays), closing=closing)
-    return seg_of, unit_of_edge, units
-
-
 def in_vietnam(arrays: GraphArrays, nodes: list) -> list:
     """Return the nodes (e.g. destinations) that lie in Vietnam, in their order."""
     return [n for n in nodes if arrays.node_country[arrays.row(n)] == "VNM"]

@@ -61,7 +61,9 @@ from .edits import (
 from .errors import ParameterError, ProfileError, UnknownNameError
 from .gates import place_gates
 from .network.arrays import GraphArrays
+from .geodesy import distance_m, to_metres
 from .network.contract import GraphMeta, validate_route_graph
+from .network.nearest import PointIndex
 from .network.profile import Profile, default_profile, edge_cost, load_profile
 from .patrol import PatrolModel, blo_sites
 from .region import Region
@@ -81,6 +83,7 @@ class _GraphFacts:
         self._segments: dict[float, gpd.GeoDataFrame] = {}
         self._segment_of: dict[float, np.ndarray] = {}
         self._patrol: dict[float, PatrolModel] = {}
+        self._segment_names: dict[float, pd.Series] = {}
 
     @cached_property
     def arrays(self) -> GraphArrays:
@@ -110,6 +113,57 @@ class _GraphFacts:
     def coast(self) -> shapely.Geometry:
         region = self._region("coastline")
         return vietnam_coastline(region.coastline, region.countries).loc["all", "geometry"]
+
+    @cached_property
+    def landmarks(self) -> tuple[PointIndex, list[str], np.ndarray, np.ndarray, gpd.GeoDataFrame]:
+        """Named points to describe a position by (gates at their placed position, Vietnamese towns), and provinces."""
+        region = self._region("place names")
+        places = region.places[region.places["iso_a3"] == "VNM"]
+        gates = self.gates[self.gates["lon"].notna()]
+        names = [f"gate {n}" for n in gates["name_vi"].fillna(gates["name"])] + list(places["name"])
+        lon = np.concatenate([gates["lon"].to_numpy(float), places.geometry.x.to_numpy()])
+        lat = np.concatenate([gates["lat"].to_numpy(float), places.geometry.y.to_numpy()])
+        index = PointIndex(list(range(len(names))), lon, lat, ["VNM"] * len(names))
+        provinces = region.provinces[region.provinces["iso_a3"] == "VNM"]
+        return index, names, lon, lat, provinces
+
+    def near(self, lon: np.ndarray, lat: np.ndarray) -> list[str]:
+        lon, lat = np.atleast_1d(np.asarray(lon, dtype=float)), np.atleast_1d(np.asarray(lat, dtype=float))
+        if self.region is None:
+            return [""] * len(lon)
+        index, names, lons, lats, provinces = self.landmarks
+        ok = np.isfinite(lon) & np.isfinite(lat)
+        found = index.nearest_ids(np.where(ok, lon, 0.0), np.where(ok, lat, 0.0))
+        points = to_metres(shapely.points(np.column_stack([np.where(ok, lon, 0.0), np.where(ok, lat, 0.0)])))
+        shapes = to_metres(provinces.geometry.to_numpy())
+        which = np.zeros(len(points), dtype=np.int64)
+        if len(shapes):
+            pairs = shapely.STRtree(shapes).query_nearest(points, all_matches=False)
+            which[pairs[0]] = pairs[1]
+        out = []
+        for k in range(len(lon)):
+            if not ok[k] or found[k] is None:
+                out.append("")
+                continue
+            i = int(found[k])
+            px, py = float(lons[i]), float(lats[i])
+            province = f", {provinces['name'].iloc[which[k]]}" if len(shapes) else ""
+            km = float(distance_m(px, py, lon[k], lat[k])) / 1000.0
+            if km < 1.0:
+                out.append(f"at {names[i]}{province}")
+                continue
+            bearing = (np.degrees(np.arctan2((lon[k] - px) * np.cos(np.radians(py)), lat[k] - py)) + 360.0) % 360.0
+            compass = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")[int((bearing + 22.5) // 45) % 8]
+            out.append(f"{km:.0f} km {compass} of {names[i]}{province}")
+        return out
+
+    def segment_names(self, length_km: float) -> pd.Series:
+        if length_km not in self._segment_names:
+            segs = self.segments(length_km)
+            middles = shapely.line_interpolate_point(segs.geometry.to_numpy(), 0.5, normalized=True)
+            names = self.near(shapely.get_x(middles), shapely.get_y(middles))
+            self._segment_names[length_km] = pd.Series(names, index=segs["segment_id"].to_numpy(), name="near")
+        return self._segment_names[length_km]
 
     def segments(self, length_km: float) -> gpd.GeoDataFrame:
         if length_km not in self._segments:
@@ -439,6 +493,13 @@ class Scenario:
             if not 0 <= amount <= 1:
                 raise ParameterError(f"inspection exposure must lie in [0, 1], got {amount!r}")
             ids = self.resolve_gates(edit.gates)
+            edges = self._facts.arrays.gate_edges(ids)
+            base = self._facts.arrays
+            if not (np.isfinite(base.exposure[edges]).all() and np.isfinite(base.time_h[edges]).all()):
+                raise ParameterError(
+                    "inspecting raises a gate's exposure, but this graph's gate edges have no time_h and exposure; "
+                    "close the gate instead, or give its edges time_h and exposure"
+                )
             return self._derive(state={"inspected": {**self._inspected, **dict.fromkeys(ids, float(amount))}})
         if isinstance(edit, AddBLO | MoveBLO | RemoveBLO):
             return self._derive(state={"blos": self._edited_blos(edit)})
@@ -446,7 +507,7 @@ class Scenario:
             if isinstance(edit.hours, Mapping):
                 hours = {self.resolve_blo(b): h for b, h in edit.hours.items()}
                 return self._derive(settings=self.settings.replace(blo_hours=hours))
-            return self._derive(settings=self.settings.replace(hours=edit.hours, blo_hours={}))
+            return self._derive(settings=dataclasses.replace(self.settings.replace(hours=edit.hours), blo_hours={}))
         if isinstance(edit, DemandShares):
             for name in edit.shares:
                 if name not in self.destinations:
@@ -535,6 +596,26 @@ class Scenario:
     def segments(self) -> gpd.GeoDataFrame:
         """Land-border segments of :attr:`Settings.segment_length_km <borderwatch.settings.Settings>`."""
         return self._facts.segments(self.settings.segment_length_km)
+
+    @property
+    def segment_names(self) -> pd.Series:
+        """Segment id -> where it is, by the nearest Vietnamese place (``"12 km NW of Lao Cai, Lao Cai"``)."""
+        return self._facts.segment_names(self.settings.segment_length_km)
+
+    def near(self, lon: float, lat: float) -> str:
+        """Name a position by the nearest gate or Vietnamese town: distance, compass direction, place, province.
+
+        Parameters
+        ----------
+        lon, lat
+            The position (degrees).
+
+        Returns
+        -------
+        str
+            E.g. ``"3 km SW of gate Nậm Cắn, Nghệ An"``; ``""`` without a region.
+        """
+        return self._facts.near(lon, lat)[0]
 
     @property
     def segment_length_km(self) -> float:

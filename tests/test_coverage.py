@@ -7,20 +7,17 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from borderwatch import GraphArrays, ParameterError, ValidationError
+from borderwatch import ParameterError, PatrolHours, UnknownNameError, ValidationError
+from borderwatch.analysis.chokepoints import chokepoint_metrics
 from borderwatch.analysis.coverage import blo_coverage, read_hour_overrides
-from borderwatch.patrol import PATROL_MODES
+from borderwatch.analysis.siting import site_blos
 from borderwatch.cli import main
+from borderwatch.patrol import PATROL_MODES
 
 
 @pytest.fixture(scope="module")
-def arrays(route_graph):
-    return GraphArrays.from_graph(route_graph)
-
-
-@pytest.fixture(scope="module")
-def two_hours(route_graph, region, arrays):
-    return blo_coverage(route_graph, region, hours=2.0, arrays=arrays)
+def two_hours(scenario):
+    return blo_coverage(scenario.with_settings(hours=2.0))
 
 
 @pytest.mark.slow
@@ -45,16 +42,24 @@ def test_reach_equals_a_networkx_search_on_the_patrol_graph(route_graph, two_hou
 
 
 @pytest.mark.slow
-def test_more_hours_cover_more_and_overrides_apply_per_blo(route_graph, region, arrays, two_hours):
-    four = blo_coverage(route_graph, region, hours=4.0, arrays=arrays)
+def test_more_hours_cover_more_and_overrides_apply_per_blo(scenario, two_hours):
+    four_h = scenario.with_settings(hours=4.0)
+    assert four_h.patrol is scenario.patrol and four_h.arrays is scenario.arrays  # the graph's facts are reused
+    four = blo_coverage(four_h)
+    assert four.hours == 4.0 and two_hours.hours == 2.0 and (four.blos["hours"] == 4.0).all()
     assert (four.summary["covered_km"] >= two_hours.summary["covered_km"]).all()
     assert four.summary.loc["LAO", "covered_km"] > two_hours.summary.loc["LAO", "covered_km"]
     assert set(four.summary.index) == {"LAO", "CHN", "KHM", "coast"}
     summary = two_hours.summary
     assert np.allclose(summary["covered_pct"], 100 * summary["covered_km"] / summary["border_km"], atol=0.01)
-    longer = blo_coverage(route_graph, region, hours=2.0, overrides={"BLO-07": 6.0}, arrays=arrays)
+    longer = blo_coverage(scenario.with_settings(hours=2.0, blo_hours={"BLO-07": 6.0}))
     changed = longer.segments["covered"] & ~two_hours.segments["covered"]
     assert changed.any() and longer.segments.loc[changed, "by"].str.contains("BLO-07").all()
+    hours = longer.blos.set_index("blo_id")["hours"]
+    assert hours["BLO-07"] == 6.0 and (hours.drop("BLO-07") == 2.0).all()
+    # the same by an edit, naming the BLO by id
+    edited = blo_coverage(scenario.edited(PatrolHours({"BLO-07": 6.0})))
+    assert edited.segments["covered"].equals(longer.segments["covered"])
     # the BLO without coordinates starts at its gate
     sites = two_hours.blos.set_index("blo_id")
     assert sites.loc["BLO-X1", "start_node"] == "gate:VN-CHN-015:VNM"
@@ -64,11 +69,17 @@ def test_more_hours_cover_more_and_overrides_apply_per_blo(route_graph, region, 
     assert list(two_hours.uncovered["rank_by_length"]) == list(range(1, len(two_hours.uncovered) + 1))
 
 
-def test_bad_hours_and_override_files(tmp_path, route_graph, region):
-    with pytest.raises(ParameterError, match="hours must be a number > 0"):
-        blo_coverage(route_graph, region, hours=0)
+def test_bad_hours_and_override_files(tmp_path, scenario):
+    with pytest.raises(ParameterError, match="hours must be a finite number > 0, got 0"):
+        scenario.with_settings(hours=0)
+    with pytest.raises(ParameterError, match=r"blo_hours\['BLO-01'\] must be a finite number > 0, got -1"):
+        scenario.with_settings(blo_hours={"BLO-01": -1})
     with pytest.raises(ParameterError, match="unknown BLOs BLO-99"):
-        blo_coverage(route_graph, region, overrides={"BLO-99": 3.0})
+        blo_coverage(scenario.with_settings(blo_hours={"BLO-99": 3.0}))
+    with pytest.raises(ParameterError, match="unknown BLOs BLO-99"):
+        site_blos(scenario.with_settings(blo_hours={"BLO-99": 3.0}), p=1)
+    with pytest.raises(UnknownNameError, match="unknown BLO 'BLO-99'"):
+        scenario.edited(PatrolHours({"BLO-99": 3.0}))
     path = tmp_path / "hours.csv"
     path.write_text("blo_id,hours\nBLO-01,3\nBLO-99,2\nBLO-02,-1\n", encoding="utf-8")
     with pytest.raises(ValidationError) as err:
@@ -78,6 +89,23 @@ def test_bad_hours_and_override_files(tmp_path, route_graph, region):
     path.write_text("blo,h\nBLO-01,3\n", encoding="utf-8")
     with pytest.raises(ValidationError, match="needs blo_id and hours"):
         read_hour_overrides(path, blo_ids=["BLO-01"])
+
+
+@pytest.mark.slow
+def test_chokepoints_of_another_segment_length_are_refused(scenario):
+    """Their segment ids name other stretches of border: joining them would be silently wrong."""
+    sc5 = scenario
+    sc10 = scenario.with_settings(segment_length_km=10)
+    metrics = chokepoint_metrics(sc5)
+    assert metrics.segment_length_km == 5.0
+    with pytest.raises(ParameterError, match="name 5 km border segments but this scenario uses 10 km ones"):
+        blo_coverage(sc10, chokepoints=metrics)
+    with pytest.raises(ParameterError, match="name 5 km border segments but this scenario uses 10 km ones"):
+        site_blos(sc10, p=1, objective="flow", chokepoints=metrics)
+    # the matching scenario takes them, and the flow coverage is then known
+    coverage = blo_coverage(sc5, chokepoints=metrics)
+    assert 0 <= coverage.flow_covered_pct <= 100 and 0 <= coverage.ensemble_flow_covered_pct <= 100
+    assert set(coverage.segments["segment_id"]) >= set(metrics.ensemble.segments.index)
 
 
 def test_coverage_command_bad_input_exits_1(tmp_path):

@@ -7,7 +7,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from borderwatch import GraphArrays, ParameterError
+from borderwatch import GraphArrays, ParameterError, UnknownNameError
 from borderwatch.analysis.mincut import border_cut, minimum_cut
 
 
@@ -129,28 +129,35 @@ def test_bad_arguments():
         minimum_cut(arrays, "s", [], unit_of_edge=units, unit_cost={"s-t": 1.0})
 
 
-@pytest.fixture(scope="module")
-def segments(region):
+@pytest.mark.slow
+def test_border_cut_on_the_shipped_graph(scenario, region):
     from borderwatch import borderlines, segment_borders
 
-    return segment_borders(borderlines(region.countries))
-
-
-@pytest.mark.slow
-def test_border_cut_on_the_shipped_graph(route_graph, segments):
-    arrays = GraphArrays.from_graph(route_graph)
-    least = border_cut(route_graph, segments=segments, arrays=arrays, within_pct=0.0)
+    arrays = scenario.arrays
+    segments = segment_borders(borderlines(region.countries))
+    assert list(scenario.segments["segment_id"]) == list(segments["segment_id"])  # the cut's units: these segments
+    least = border_cut(scenario, within_pct=0.0)
     # the least-cost routes to the Vietnamese cities enter through these crossings only
     assert {"gate:VN-KHM-009", "gate:VN-LAO-005"} <= set(least.units.index)
-    plausible = border_cut(route_graph, segments=segments, arrays=arrays)  # profile: within 25 %
-    every = border_cut(route_graph, segments=segments, arrays=arrays, every_route=True)
+    assert scenario.settings.within_pct == 25.0
+    plausible = border_cut(scenario)  # settings: within 25 %
+    every = border_cut(scenario, every_route=True)
     assert least.value < plausible.value < every.value
     assert set(least.units.index) <= set(every.units.index)
+    # the bound from the settings is the bound given to the call
+    by_settings = border_cut(scenario.with_settings(within_pct=0.0))
+    assert by_settings.value == pytest.approx(least.value) and list(by_settings.units.index) == list(least.units.index)
     # every route: closing every gate and every reachable stretch of the border
     assert (every.units["kind"] == "gate").sum() == len(set(arrays.gate_id[arrays.crossing == "gate"]))
     assert every.units["length_km"].sum() > 3000
+    assert set(every.units.loc[every.units["kind"] == "segment", "id"]) <= set(segments["segment_id"])
     # the cut really separates: no Vietnamese city is reachable with its crossings closed
     closed = arrays.without(every.edges)
-    dist, _ = closed.dijkstra([route_graph.graph["origin"]])
+    dist, _ = closed.dijkstra([scenario.origin])
     for name in ("Hanoi", "Ho Chi Minh City", "Haiphong", "Da Nang"):
-        assert np.isinf(dist[0, arrays.row(route_graph.graph["destinations"][name])])
+        assert np.isinf(dist[0, arrays.row(scenario.destinations[name])])
+    # named destinations only; an unknown name lists the valid ones
+    hanoi = border_cut(scenario, destinations=["Hanoi"], within_pct=0.0)
+    assert hanoi.value <= least.value
+    with pytest.raises(UnknownNameError, match="Atlantis"):
+        border_cut(scenario, destinations=["Atlantis"])

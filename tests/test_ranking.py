@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from borderwatch import ParameterError, ValidationError
+from borderwatch import ParameterError, Scenario, ValidationError
 from borderwatch.analysis.incidents import read_incidents
-from borderwatch.analysis.ranking import check_weights, rank_graph_gates, ranks, scaled
+from borderwatch.analysis.mincut import minimum_cut
+from borderwatch.analysis.ranking import COMPONENTS, check_weights, rank_gates, ranks, scaled
 
 
 def two_gate_graph() -> nx.MultiDiGraph:
@@ -35,8 +36,12 @@ def two_gate_graph() -> nx.MultiDiGraph:
     return G
 
 
+def two_gate_scenario(**settings) -> Scenario:
+    return Scenario.from_graph(two_gate_graph(), origin="O", destinations=["T"], **settings)
+
+
 def test_two_parallel_gates_known_answers():
-    ranking = rank_graph_gates(two_gate_graph(), origin="O", destinations=["T"], samples=400, seed=1)
+    ranking = rank_gates(two_gate_scenario(samples=400, seed=1))
     gates = ranking.gates.set_index("gate_id")
     # least cost 3 h through G-A; closing it costs the trafficker 1 h more (4 h through G-B)
     assert gates.loc["G-A", "flow_share"] == 1.0 and gates.loc["G-B", "flow_share"] == 0.0
@@ -50,8 +55,30 @@ def test_two_parallel_gates_known_answers():
     assert list(gates["rank"]) == [1, 2] and gates.loc["G-A", "score"] > gates.loc["G-B", "score"]
     assert (gates["rank_low"] <= gates["rank"]).all() and (gates["rank"] <= gates["rank_high"]).all()
     # the same seed gives the same ranking
-    again = rank_graph_gates(two_gate_graph(), origin="O", destinations=["T"], samples=400, seed=1)
+    again = rank_gates(two_gate_scenario(samples=400, seed=1))
     pd.testing.assert_frame_equal(ranking.gates, again.gates)
+    assert ranking.chokepoints.ensemble.samples == 400
+
+
+def test_weights_come_from_the_settings():
+    """Only the travel component: G-A (2 h to reach) scores 1, G-B (3 h) 2/3."""
+    sc = two_gate_scenario(samples=20, seed=1)
+    only_travel = {**dict.fromkeys(COMPONENTS, 0.0), "travel": 1.0}
+    travel = rank_gates(sc.with_settings(weights=only_travel))
+    gates = travel.gates.set_index("gate_id")
+    assert travel.weights["travel"] == 1.0 and sum(travel.weights.values()) == pytest.approx(1.0)
+    assert gates.loc["G-A", "score"] == pytest.approx(1.0) and gates.loc["G-B", "score"] == pytest.approx(2 / 3)
+    with pytest.raises(ParameterError, match="weights has unknown entry 'bogus'"):
+        sc.with_settings(weights={"bogus": 1.0})
+    with pytest.raises(ParameterError, match="are all 0"):
+        rank_gates(sc.with_settings(weights=dict.fromkeys(COMPONENTS, 0.0)))
+
+
+def test_the_cut_of_a_user_graph_is_bounded_by_the_settings():
+    """Via G-A 3 h, via G-B 4 h (33 % dearer): within 25 % one link cuts the plausible routes, within 50 % two."""
+    plausible = rank_gates(two_gate_scenario(samples=2, within_pct=25.0)).chokepoints.cut
+    both = rank_gates(two_gate_scenario(samples=2, within_pct=50.0)).chokepoints.cut
+    assert plausible.value == pytest.approx(1.0) and both.value == pytest.approx(2.0)
 
 
 def test_ties_are_broken_by_id_and_scaling_directions():
@@ -96,7 +123,8 @@ def random_gate_graph(seed: int) -> nx.MultiDiGraph:
 def test_every_metric_equals_a_networkx_computation(seed):
     G = random_gate_graph(seed)
     targets = ["e33", "e30"]
-    ranking = rank_graph_gates(G, origin="w00", destinations=targets, samples=5, seed=0)
+    # within 1000 %: every route of this small graph counts (as networkx's cut below)
+    ranking = rank_gates(Scenario.from_graph(G, origin="w00", destinations=targets, samples=5, seed=0, within_pct=1000))
     gates = ranking.gates.set_index("gate_id")
     gate_of = {(u, v): d["gate_id"] for u, v, d in G.edges(data=True) if "gate_id" in d}
 
@@ -135,13 +163,17 @@ def test_every_metric_equals_a_networkx_computation(seed):
     for t in targets:
         D.add_edge(t, "sink", capacity=float("inf"))
     assert ranking.chokepoints.cut.value == pytest.approx(nx.minimum_cut_value(D, "w00", "sink"))
+    result = ranking.chokepoints
+    unit_cost = dict.fromkeys(set(result.unit_of_edge) - {""}, 1.0)  # the default closing_cost of every link
+    every = minimum_cut(result.arrays, "w00", targets, unit_of_edge=result.unit_of_edge, unit_cost=unit_cost)
+    assert every.value == pytest.approx(result.cut.value)
 
 
 def test_user_graph_without_gates_is_refused():
     G = nx.MultiDiGraph()
     G.add_edge("O", "T", cost=1.0)
     with pytest.raises(ParameterError, match="no edge with a gate_id"):
-        rank_graph_gates(G, origin="O", destinations=["T"], samples=2)
+        rank_gates(Scenario.from_graph(G, origin="O", destinations=["T"], samples=2))
 
 
 # ------------------------------------------------------------------ incidents
@@ -197,15 +229,15 @@ def test_bad_incident_files_name_the_line_and_the_fix(tmp_path, incident_inputs,
 
 # ------------------------------------------------------------------ the shipped graph
 @pytest.mark.slow
-def test_rank_gates_on_the_shipped_graph(route_graph, region):
-    from borderwatch.analysis.ranking import rank_gates
-
-    ranking = rank_gates(route_graph, region, samples=30)
+def test_rank_gates_on_the_shipped_graph(scenario, region, tmp_path):
+    thirty = scenario.with_settings(samples=30)
+    ranking = rank_gates(thirty)
+    assert ranking.chokepoints.ensemble.samples == 30
     gates = ranking.gates
     # every gate of the table, the left-out ones with their reason
     assert sorted(gates["gate_id"]) == sorted(region.gates["id"])
     left_out = gates[gates["status"] == "left out"]
-    assert len(left_out) == len(route_graph.graph["build"]["gates_left_out"])
+    assert len(left_out) == len(scenario.G.graph["build"]["gates_left_out"]) == len(scenario.gates_left_out)
     assert left_out["rank"].isna().all() and left_out["reason"].str.startswith("not in the route graph").all()
     ranked = gates[gates["status"] == "ranked"].sort_values("rank")
     assert list(ranked["rank"]) == list(range(1, len(ranked) + 1))
@@ -216,3 +248,10 @@ def test_rank_gates_on_the_shipped_graph(route_graph, region):
     segs = ranking.segments
     assert len(segs) > 100 and segs["rank"].notna().sum() > 100
     assert (segs.loc[segs["rank"].notna(), "gate_ids"] == "").all()
+    # incidents: matched to the scenario's gates and segments, counted only with them, on the same metrics
+    path = write(tmp_path, "date,gate_id,weight\n2024-01-01,VN-LAO-016,5\n2024-02-01,VN-LAO-016,1\n")
+    with_incidents = rank_gates(thirty, incidents=path, chokepoints=ranking.chokepoints)
+    assert with_incidents.chokepoints is ranking.chokepoints and "incidents" in with_incidents.weights
+    counted = with_incidents.gates.set_index("gate_id")["incidents"]
+    assert counted["VN-LAO-016"] == 6.0 and counted.drop("VN-LAO-016").eq(0).all()
+    assert "incidents" not in ranking.weights

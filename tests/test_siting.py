@@ -77,20 +77,34 @@ def test_bad_arguments():
 
 
 @pytest.mark.slow
-def test_site_blos_on_the_shipped_data(route_graph, region):
-    results = [site_blos(route_graph, region, p=p) for p in (1, 2, 3)]
+def test_site_blos_on_the_shipped_data(scenario):
+    results = [site_blos(scenario, p=p) for p in (1, 2, 3)]
     covered = [r.after for r in results]
     assert results[0].before < covered[0] < covered[1] < covered[2] <= results[0].total
     assert all(r.solution.status == "optimal" for r in results)
     assert all(len(r.chosen) == p for r, p in zip(results, (1, 2, 3), strict=True))
     assert (results[2].chosen["adds"] > 0).all()
-    target = site_blos(route_graph, region, target_pct=5.0)
+    target = site_blos(scenario, target_pct=5.0)
     assert target.after >= 0.05 * target.total - 1e-6
     with pytest.raises(ParameterError, match="either p"):
-        site_blos(route_graph, region)
+        site_blos(scenario)
     with pytest.raises(ParameterError, match="p must be an integer from 0"):
-        site_blos(route_graph, region, p=1000)
+        site_blos(scenario, p=1000)
+    with pytest.raises(ParameterError, match="objective must be 'length' or 'flow'"):
+        site_blos(scenario, p=1, objective="votes")
+    with pytest.raises(ParameterError, match=r"target_pct must be in \(0, 100\]"):
+        site_blos(scenario, target_pct=0)
 
+
+@pytest.mark.slow
+def test_site_blos_patrol_hours_come_from_the_settings(scenario):
+    """Longer patrols: the existing BLOs already cover more, and one new site adds to that."""
+    two = site_blos(scenario, p=1)
+    four = site_blos(scenario.with_settings(hours=4.0), p=1)
+    assert four.before > two.before and four.after >= four.before and four.total == pytest.approx(two.total)
+    # one BLO's own hours count for it alone (existing coverage between the two)
+    one_longer = site_blos(scenario.with_settings(blo_hours={"BLO-07": 6.0}), p=1)
+    assert two.before < one_longer.before
 
 def test_site_blos_command_bad_input_exits_1(tmp_path):
     from click.testing import CliRunner

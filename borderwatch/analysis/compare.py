@@ -287,6 +287,8 @@ def _crossing_table(left: Side, right: Side, kind: str) -> pd.DataFrame:
     for col in ("name", "border"):
         if col in info.columns:
             out[col] = out[key].map(info[col]).fillna("")
+    if kind == "segment" and left.scenario.region is not None:
+        out["name"] = out[key].map(left.scenario.segment_names).fillna("")
     if kind == "gate":
         sc = right.scenario
         out["edit"] = np.where(

@@ -28,7 +28,6 @@ from ..scenario import Scenario, as_scenario
 from .chokepoints import Chokepoints
 
 
-
 @dataclass
 class Coverage:
     """Result of :func:`blo_coverage`.
@@ -143,10 +142,12 @@ def blo_coverage(scenario: Scenario, *, chokepoints: Chokepoints | None = None) 
     ------
     ParameterError
         The chokepoints name border segments of another length than the
-        scenario's (their ids would not match), or the scenario has no region.
+        scenario's (their ids would not match), ``settings.blo_hours`` names
+        an unknown BLO, or the scenario has no region.
     """
     sc = as_scenario(scenario, what="blo_coverage")
     check_segments(sc, chokepoints)
+    check_blo_hours(sc)
     model = sc.patrol
     sites = sc.blo_starts
     ids = [b for b, node in zip(sites["blo_id"], sites["start_node"], strict=True) if node]
@@ -209,6 +210,35 @@ def check_segments(scenario: Scenario, chokepoints: Chokepoints | None) -> None:
             f"the chokepoint metrics name {theirs:g} km border segments but this scenario uses "
             f"{scenario.segment_length_km:g} km ones, so their segment ids do not match; compute the metrics with "
             f"the same segment_length_km (scenario.with_settings(segment_length_km={theirs:g}))"
+        )
+
+
+def check_blo_hours(scenario: Scenario) -> None:
+    """Refuse patrol hours for a BLO the scenario does not know (a typo would be ignored silently).
+
+    A BLO of the region that an edit removed still counts as known (its hours
+    simply no longer apply).
+
+    Parameters
+    ----------
+    scenario
+        The scenario (its ``settings.blo_hours`` and BLOs).
+
+    Raises
+    ------
+    ParameterError
+        ``settings.blo_hours`` names a BLO id that is neither in the scenario nor in its region.
+    """
+    given = set(scenario.settings.blo_hours)
+    if not given:
+        return
+    current = [str(b) for b in scenario.blos["id"]]
+    known = set(current) | ({str(b) for b in scenario.region.blos["id"]} if scenario.region is not None else set())
+    unknown = sorted(given - known)
+    if unknown:
+        raise ParameterError(
+            f"blo_hours name unknown BLOs {', '.join(unknown)}; use {', '.join(current)} "
+            "(or the PatrolHours edit, which also takes BLO names)"
         )
 
 

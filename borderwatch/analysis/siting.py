@@ -29,7 +29,7 @@ import shapely
 from ..errors import BorderwatchError, ParameterError
 from ..scenario import Scenario, as_scenario
 from .chokepoints import Chokepoints, chokepoint_metrics
-from .coverage import check_segments
+from .coverage import check_blo_hours, check_segments
 
 _STATUS = {0: "optimal", 1: "time or iteration limit reached", 2: "infeasible", 3: "unbounded", 4: "other"}
 
@@ -397,7 +397,8 @@ def site_blos(
     ------
     ParameterError
         Neither or both of ``p`` and ``target_pct``; ``p`` out of range; an
-        unknown objective; candidates outside the region.
+        unknown objective; candidates outside the region; ``settings.blo_hours``
+        naming an unknown BLO; chokepoints of another segment length.
     SolverError
         No optimum proved within the time limit.
     """
@@ -409,6 +410,7 @@ def site_blos(
         raise ParameterError(f"objective must be 'length' or 'flow', got {objective!r}")
     if target_pct is not None and not (0 < target_pct <= 100):
         raise ParameterError(f"target_pct must be in (0, 100], got {target_pct!r}")
+    check_blo_hours(sc)
     hours = sc.settings.hours
     given = candidates if candidates is not None else default_candidates(sc)
     table = candidate_table(given)

@@ -10,27 +10,16 @@ import click
 from ..errors import ParameterError
 from ..output import TABLE_WRITERS
 from .format import echo, format_rows, json_text
-from .network import region_and_profile, route_graph, route_metrics
 from .options import (
+    ScenarioOptions,
+    build_scenario,
     check_graph_inputs,
-    check_no_user_endpoints,
     check_out,
-    check_samples,
-    data_option,
-    graph_option,
     handle_errors,
-    include_unplaced_option,
     json_option,
-    load_user_graph,
-    no_cache_option,
-    origin_option,
     overwrite_option,
-    profile_option,
     progress_bar,
-    roads_option,
-    samples_option,
-    seed_option,
-    to_option,
+    scenario_options,
 )
 
 
@@ -61,38 +50,20 @@ from .options import (
     default=None,
     help="CSV of incidents: date, and gate_id or lat/lon; optional incident_id, weight.",
 )
-@samples_option
-@seed_option
 @click.option("--top", type=click.IntRange(min=1), default=15, show_default=True, help="Gates printed.")
 @overwrite_option
 @json_option
-@graph_option
-@origin_option
-@to_option
-@data_option
-@profile_option
-@roads_option
-@no_cache_option
-@include_unplaced_option
+@scenario_options()
 @handle_errors
 def rank_gates(
     out: Path | None,
     geojson: Path | None,
     segments_out: Path | None,
     incidents: Path | None,
-    samples: int | None,
-    seed: int | None,
     top: int,
     overwrite: bool,
     as_json: bool,
-    graph_path: Path | None,
-    origin: str | None,
-    targets: tuple[str, ...],
-    data_dir: Path | None,
-    profile_path: Path | None,
-    roads_path: Path | None,
-    no_cache: bool,
-    include_unplaced: bool,
+    scenario_opts: ScenarioOptions,
 ) -> None:
     """Rank every border gate by risk, with each component beside the score.
 
@@ -101,63 +72,33 @@ def rank_gates(
     the ensemble, flow share, usage probability, cost rise when closed,
     minimum-cut membership, pinch-point current, class exposure, travel cost
     from the Golden Triangle, and incidents when --incidents is given.  The
-    score weights are the profile's [ranking] table.
+    score weights are the profile's [ranking] table.  The ranking is of the
+    scenario: with --close, --inspect, --add-blo or --scenario, of the edited one.
 
     \b
     Examples:
       borderwatch rank-gates --out ranking.csv
       borderwatch rank-gates --out ranking.csv --geojson ranking.geojson --segments segments.geojson
       borderwatch rank-gates --incidents seizures.csv --samples 500 --seed 7 --out ranking.csv
+      borderwatch rank-gates --close VN-LAO-016 --out ranking_closed.csv
       borderwatch rank-gates --graph graph.graphml --origin A --to B --out ranking.csv
     """
-    check_samples(samples)
+    from ..analysis.ranking import rank_gates as rank
+
     if geojson is not None and geojson.suffix.lower() != ".geojson":
         raise ParameterError(f"--geojson {str(geojson)!r}: give a .geojson file name")
     agreement_out = out.with_name(f"{out.stem}_agreement.csv") if out is not None else None
     for path in (out, agreement_out, geojson, segments_out):
         check_out(path, overwrite=overwrite, formats=TABLE_WRITERS)
-    check_graph_inputs(
-        graph_path,
-        data=data_dir,
-        profile=profile_path,
-        roads=roads_path,
-        no_cache=no_cache or None,
-        include_unplaced=include_unplaced or None,
-        incidents=incidents,
-    )
-    if graph_path is not None:
-        from ..analysis.ranking import rank_graph_gates
+    check_graph_inputs(scenario_opts.graph_path, incidents=incidents)
 
-        G, origin = load_user_graph(graph_path, origin, targets)
-        with progress_bar("ensemble") as progress:
-            ranking = rank_graph_gates(
-                G, origin=origin, destinations=list(targets), samples=samples, seed=seed, progress=progress
-            )
-    else:
-        from ..analysis.ranking import rank_gates as rank
-        from ..analysis.ranking import read_region_incidents
-        from ..borders import borderlines, segment_borders
-        from ..gates import place_gates
+    def incidents_readable(region, profile) -> None:  # a bad file fails before the graph is built
+        if incidents is not None:
+            _check_incidents(incidents, region, profile)
 
-        check_no_user_endpoints(origin, targets)
-        region, profile = region_and_profile(data_dir, profile_path, roads_path, include_unplaced=include_unplaced)
-        segments = segment_borders(borderlines(region.countries))
-        gates = place_gates(region)
-        matched = None
-        if incidents is not None:  # a bad file fails before the graph is built
-            matched = read_region_incidents(incidents, region, gates=gates, segments=segments, profile=profile)
-        G = route_graph(region, profile, no_cache=no_cache)
-        with progress_bar("ensemble") as progress:
-            ranking = rank(
-                G,
-                region,
-                segments=segments,
-                gates=gates,
-                incidents=matched,
-                samples=samples,
-                seed=seed,
-                progress=progress,
-            )
+    scenario = build_scenario(scenario_opts, check=incidents_readable)
+    with progress_bar("ensemble") as progress:
+        ranking = rank(scenario, incidents=incidents, progress=progress)
     _report_ranking(ranking, top=top, as_json=as_json)
     tables: list[tuple[Any, Path]] = []
     if out is not None and agreement_out is not None:
@@ -173,6 +114,21 @@ def rank_gates(
         write_tables(tables, overwrite=overwrite)
         if not as_json:
             echo("wrote " + ", ".join(str(p) for _, p in tables))
+
+
+def _check_incidents(path: Path, region: Any, profile: Any) -> None:
+    """Read an incidents file against the region's gate table and bounds (its matching waits for the scenario)."""
+    import geopandas as gpd
+
+    from ..analysis.incidents import read_incidents
+
+    read_incidents(
+        path,
+        gates=region.gates,
+        segments=gpd.GeoDataFrame({"segment_id": []}, geometry=[], crs="EPSG:4326"),
+        bounds=tuple(region.countries.total_bounds),
+        match_km=float(profile["ranking"]["incident_match_km"]),
+    )
 
 
 def _report_ranking(ranking: Any, *, top: int, as_json: bool) -> None:
@@ -248,8 +204,6 @@ def _not_ranked(gates: Any) -> str:
     required=True,
     help="Write the edges and nodes with their metrics (.geojson, .gpkg or .csv).",
 )
-@samples_option
-@seed_option
 @click.option(
     "--min-current",
     type=click.FloatRange(min=0.0),
@@ -259,30 +213,10 @@ def _not_ranked(gates: Any) -> str:
 )
 @overwrite_option
 @json_option
-@graph_option
-@origin_option
-@to_option
-@data_option
-@profile_option
-@roads_option
-@no_cache_option
-@include_unplaced_option
+@scenario_options()
 @handle_errors
 def chokepoints(
-    out: Path,
-    samples: int | None,
-    seed: int | None,
-    min_current: float,
-    overwrite: bool,
-    as_json: bool,
-    graph_path: Path | None,
-    origin: str | None,
-    targets: tuple[str, ...],
-    data_dir: Path | None,
-    profile_path: Path | None,
-    roads_path: Path | None,
-    no_cache: bool,
-    include_unplaced: bool,
+    out: Path, min_current: float, overwrite: bool, as_json: bool, scenario_opts: ScenarioOptions
 ) -> None:
     """Write every chokepoint metric on the edges and nodes that matter, for a GIS.
 
@@ -290,40 +224,24 @@ def chokepoints(
     pinch-point current of at least --min-current; nodes: the origin, the
     destinations (with their effective resistance from the origin) and the
     gates.  --json prints, per destination, the least cost and the effective
-    resistance (h), and the minimum cut's value and members.
+    resistance (h), and the minimum cut's value and members.  On a --graph,
+    destinations that cannot be reached are reported and left out.
 
     \b
     Examples:
       borderwatch chokepoints --out chokepoints.geojson
       borderwatch chokepoints --out chokepoints.geojson --json --samples 50
+      borderwatch chokepoints --out closed.geojson --close VN-LAO-005
       borderwatch chokepoints --graph graph.graphml --origin A --to B --to C --out chokepoints.geojson
     """
-    from ..analysis.chokepoints import chokepoint_features, graph_chokepoints
+    from ..analysis.chokepoints import chokepoint_features, chokepoint_metrics
 
-    check_samples(samples)
     check_out(out, overwrite=overwrite, formats=TABLE_WRITERS)
-    check_graph_inputs(
-        graph_path,
-        data=data_dir,
-        profile=profile_path,
-        roads=roads_path,
-        no_cache=no_cache or None,
-        include_unplaced=include_unplaced or None,
-    )
-    if graph_path is not None:
-        G, origin = load_user_graph(graph_path, origin, targets)
-        with progress_bar("ensemble") as progress:
-            result = graph_chokepoints(
-                G, origin=origin, destinations=list(targets), samples=samples, seed=seed, progress=progress
-            )
-        names = {t: str(t) for t in targets}
-    else:
-        check_no_user_endpoints(origin, targets)
-        region, profile = region_and_profile(data_dir, profile_path, roads_path, include_unplaced=include_unplaced)
-        G = route_graph(region, profile, no_cache=no_cache)
-        result = route_metrics(G, region, samples=samples, seed=seed)
-        names = {node: name for name, node in G.graph["destinations"].items()}
-    features = chokepoint_features(result, G, min_current=min_current)
+    scenario = build_scenario(scenario_opts)
+    with progress_bar("ensemble") as progress:
+        result = chokepoint_metrics(scenario, progress=progress)
+    names = scenario.destination_names
+    features = chokepoint_features(result, scenario.G, min_current=min_current)
     summary = _chokepoint_summary(result, names, len(features))
     if as_json:
         echo(json_text(summary))

@@ -8,62 +8,31 @@ import click
 
 from ..errors import ParameterError
 from ..output import TABLE_WRITERS
-from .format import echo, format_rows, json_text
-from .network import region_and_profile, route_graph, route_metrics
+from .format import echo, format_rows, json_text, scenario_facts, scenario_line
 from .options import (
+    ScenarioOptions,
+    build_scenario,
     check_out,
-    check_samples,
-    data_option,
     handle_errors,
-    include_unplaced_option,
     json_option,
-    no_cache_option,
     overwrite_option,
-    profile_option,
-    roads_option,
-    samples_option,
-    seed_option,
+    progress_bar,
+    scenario_options,
 )
 
 
 @click.command(short_help="Which border and coast stretches and gates BLO patrols reach within T hours.")
-@click.option("--hours", type=float, default=2.0, show_default=True, help="Patrol time from each BLO (h, > 0).")
-@click.option(
-    "--blo-hours",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="CSV with columns blo_id, hours: per-BLO patrol times overriding --hours.",
-)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Write every segment (covered or not) and the merged uncovered stretches (.geojson, .gpkg, .csv).",
 )
-@samples_option
-@seed_option
 @overwrite_option
 @json_option
-@data_option
-@profile_option
-@roads_option
-@no_cache_option
-@include_unplaced_option
+@scenario_options(graph=False, hours=True)
 @handle_errors
-def coverage(
-    hours: float,
-    blo_hours: Path | None,
-    out: Path | None,
-    samples: int | None,
-    seed: int | None,
-    overwrite: bool,
-    as_json: bool,
-    data_dir: Path | None,
-    profile_path: Path | None,
-    roads_path: Path | None,
-    no_cache: bool,
-    include_unplaced: bool,
-) -> None:
+def coverage(out: Path | None, overwrite: bool, as_json: bool, scenario_opts: ScenarioOptions) -> None:
     """Border and coast coverage by the reach of BLO patrols, and the trafficking flow it covers.
 
     A patrol leaves each BLO and moves inside Vietnam on roads, off-road and
@@ -71,29 +40,30 @@ def coverage(
     is covered when it lies within --hours of a BLO; a gate when its
     Vietnamese side does.  The flow coverage is the share of the traffickers'
     border crossings (least-cost and ensemble mean) at covered gates and
-    segments.
+    segments.  --add-blo LON,LAT (or a --scenario file) adds BLOs, so the
+    coverage of a new office can be read before it is built.
 
     \b
     Examples:
       borderwatch coverage
       borderwatch coverage --hours 4 --out coverage.geojson --json
       borderwatch coverage --blo-hours blo_hours.csv --out coverage.gpkg
+      borderwatch coverage --add-blo 107.10,16.60 --json
     """
-    from ..analysis.coverage import blo_coverage, coverage_features, coverage_summary, read_hour_overrides
+    from ..analysis.chokepoints import chokepoint_metrics
+    from ..analysis.coverage import blo_coverage, coverage_features, coverage_summary
 
-    if not (hours > 0):
-        raise ParameterError(f"--hours must be > 0, got {hours}")
-    check_samples(samples)
     check_out(out, overwrite=overwrite, formats=TABLE_WRITERS)
-    region, profile = region_and_profile(data_dir, profile_path, roads_path, include_unplaced=include_unplaced)
-    overrides = read_hour_overrides(blo_hours, blo_ids=list(region.blos["id"])) if blo_hours is not None else None
-    G = route_graph(region, profile, no_cache=no_cache)
-    metrics = route_metrics(G, region, samples=samples, seed=seed)
-    result = blo_coverage(G, region, hours=hours, overrides=overrides, chokepoints=metrics)
+    scenario = build_scenario(scenario_opts)
+    with progress_bar("ensemble") as progress:
+        metrics = chokepoint_metrics(scenario, progress=progress)
+    result = blo_coverage(scenario, chokepoints=metrics)
     summary = coverage_summary(result)
     if as_json:
-        echo(json_text(summary))
+        echo(json_text({**summary, "scenario": scenario_facts(scenario)}))
     else:
+        if scenario_line(scenario):
+            echo(scenario_line(scenario))
         rows = [{"border": b, **v} for b, v in summary["borders"].items()]
         echo(format_rows(rows))
         echo(
@@ -135,7 +105,6 @@ def coverage(
     default=None,
     help="CSV of candidate sites (id, name, lat, lon); default every gate and every border town.",
 )
-@click.option("--hours", type=float, default=2.0, show_default=True, help="Patrol time of every BLO (h, > 0).")
 @click.option("--time-limit", type=float, default=60.0, show_default=True, help="Solver time limit (s).")
 @click.option(
     "--out",
@@ -143,40 +112,28 @@ def coverage(
     default=None,
     help="Write the chosen sites (.csv, .geojson, .gpkg).",
 )
-@samples_option
-@seed_option
 @overwrite_option
 @json_option
-@data_option
-@profile_option
-@roads_option
-@no_cache_option
-@include_unplaced_option
+@scenario_options(graph=False, hours=True)
 @handle_errors
 def site_blos(
     p: int | None,
     target_pct: float | None,
     objective: str,
     candidates: Path | None,
-    hours: float,
     time_limit: float,
     out: Path | None,
-    samples: int | None,
-    seed: int | None,
     overwrite: bool,
     as_json: bool,
-    data_dir: Path | None,
-    profile_path: Path | None,
-    roads_path: Path | None,
-    no_cache: bool,
-    include_unplaced: bool,
+    scenario_opts: ScenarioOptions,
 ) -> None:
     """Choose sites for new BLOs, solved exactly (HiGHS MILP), existing BLOs kept.
 
     --p N chooses N new sites that maximise the covered land-border length
     (or, with --objective flow, the traffickers' crossing flow in the
     ensemble); --target-pct X finds the fewest new sites that bring coverage
-    to X %.  A site covers what its patrols reach within --hours.
+    to X %.  A site covers what its patrols reach within --hours.  The BLOs
+    kept are the scenario's (--add-blo, --scenario edit them).
 
     \b
     Examples:
@@ -191,30 +148,33 @@ def site_blos(
         raise ParameterError("give --p N (new sites) or --target-pct X (share to cover), one of them")
     if p is not None and p < 0:
         raise ParameterError(f"--p must be >= 0, got {p}")
-    if not hours > 0 or not time_limit > 0:
-        raise ParameterError("--hours and --time-limit must be > 0")
-    check_samples(samples)
+    if not time_limit > 0:
+        raise ParameterError(f"--time-limit must be > 0, got {time_limit}")
     check_out(out, overwrite=overwrite, formats=TABLE_WRITERS)
     table = _read_candidates(candidates) if candidates is not None else None
-    region, profile = region_and_profile(data_dir, profile_path, roads_path, include_unplaced=include_unplaced)
-    G = route_graph(region, profile, no_cache=no_cache)
-    metrics = route_metrics(G, region, samples=samples, seed=seed) if objective == "flow" else None
+    scenario = build_scenario(scenario_opts)
+    metrics = None
+    if objective == "flow":
+        from ..analysis.chokepoints import chokepoint_metrics
+
+        with progress_bar("ensemble") as progress:
+            metrics = chokepoint_metrics(scenario, progress=progress)
     result = solve(
-        G,
-        region,
+        scenario,
         p=p,
         target_pct=target_pct,
         objective=objective,
         candidates=table,
-        hours=hours,
         chokepoints=metrics,
         time_limit_s=time_limit,
     )
     facts = siting_summary(result)
     unit = facts["unit"]
     if as_json:
-        echo(json_text(facts))
+        echo(json_text({**facts, "scenario": scenario_facts(scenario)}))
     else:
+        if scenario_line(scenario):
+            echo(scenario_line(scenario))
         echo(format_rows(result.chosen.drop(columns=["start_node"]).round(3).to_dict("records")))
         echo(
             f"covered {unit}: {facts['before']:.4g} ({facts['before_pct']} %) with the existing BLOs -> "

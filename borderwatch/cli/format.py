@@ -88,6 +88,39 @@ def format_rows(rows: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def scenario_facts(scenario: Any) -> dict[str, Any]:
+    """The scenario's name and edits, for ``--json`` output.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`~borderwatch.Scenario`.
+
+    Returns
+    -------
+    dict
+        ``name`` and ``edits`` (one line per edit).
+    """
+    return {"name": scenario.name, "edits": [e.describe() for e in scenario.edits]}
+
+
+def scenario_line(scenario: Any) -> str | None:
+    """One line naming an edited scenario and its edits (``None`` for an unedited one).
+
+    Parameters
+    ----------
+    scenario
+        A :class:`~borderwatch.Scenario`.
+
+    Returns
+    -------
+    str or None
+    """
+    if not scenario.edits:
+        return None
+    return f"scenario {scenario.name!r}: " + "; ".join(e.describe() for e in scenario.edits)
+
+
 def format_info(info: dict[str, Any]) -> str:
     """Human-readable text of :func:`borderwatch.region_info`."""
     out = ["Layers: " + ", ".join(f"{k} {v}" for k, v in info["layers"].items()), ""]

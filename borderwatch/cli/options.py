@@ -1,27 +1,39 @@
-"""Options shared by every command (the rasterio ``rio`` pattern) and the error handler.
+"""Options shared by every command (the rasterio ``rio`` pattern), the scenario they build, and the error handler.
 
 A command declares what it takes with these decorators, so ``--data``,
 ``--profile``, ``--roads``, ``--graph``, ``--out`` and ``--overwrite`` mean the
-same everywhere.  :func:`handle_errors` turns bad input (any
-:class:`~borderwatch.errors.BorderwatchError`) into one line on stderr and exit
-code 1; anything else is a bug and keeps its traceback.
+same everywhere.  :func:`scenario_options` adds every option that decides the
+:class:`~borderwatch.Scenario` a command analyses (inputs, graph, ensemble,
+patrol hours, what-if edits) and checks their values before any work;
+:func:`build_scenario` is the one place that turns them into a scenario (a
+saved graph, or the route graph built from the data).  :func:`handle_errors`
+turns bad input (any :class:`~borderwatch.errors.BorderwatchError`) into one
+line on stderr and exit code 1; anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..errors import BorderwatchError, ParameterError
 from ..output import check_output
 from .format import terminal_safe
+
+if TYPE_CHECKING:
+    from ..edits import Edit
+    from ..network.profile import Profile
+    from ..region import Region
+    from ..scenario import Scenario
 
 data_option = click.option(
     "--data",
@@ -69,7 +81,7 @@ samples_option = click.option(
     default=None,
     help="Ensemble samples (>= 1; default the profile's ensemble.samples, 200).",
 )
-seed_option = click.option("--seed", type=int, default=None, help="Ensemble seed (default the profile's).")
+seed_option = click.option("--seed", type=int, default=None, help="Ensemble seed (>= 0; default the profile's).")
 origin_option = click.option(
     "--origin", default=None, help="Origin node id (with --graph; default the graph's own origin)."
 )
@@ -78,6 +90,45 @@ to_option = click.option(
     "targets",
     multiple=True,
     help="Destination node id (with --graph, repeatable; equal shares of the demand).",
+)
+hours_option = click.option(
+    "--hours",
+    type=float,
+    default=None,
+    help="Patrol time of every BLO without its own (h, > 0; default 2).",
+)
+blo_hours_option = click.option(
+    "--blo-hours",
+    "blo_hours_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV with columns blo_id, hours: per-BLO patrol times overriding --hours.",
+)
+scenario_file_option = click.option(
+    "--scenario",
+    "scenario_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Apply a TOML scenario file: gates closed or inspected, BLOs added, moved or removed, patrol hours, "
+    "profile overrides, demand (format: the borderwatch.edits docs).",
+)
+close_option = click.option(
+    "--close",
+    multiple=True,
+    metavar="ID_OR_NAME",
+    help="Close a gate (id or name, case and accents ignored; repeatable).",
+)
+inspect_option = click.option(
+    "--inspect",
+    multiple=True,
+    metavar="ID_OR_NAME",
+    help="Inspect a gate: its exposure rises by the profile's interdiction.inspect_exposure (repeatable).",
+)
+add_blo_option = click.option(
+    "--add-blo",
+    multiple=True,
+    metavar="LON,LAT",
+    help="Add a BLO at LON,LAT (degrees, on land in Vietnam; repeatable).",
 )
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON object (keys documented in the README)."
@@ -108,7 +159,7 @@ def check_out(out: Path | None, *, overwrite: bool, formats: Iterable[str]) -> N
         check_output(out, overwrite=overwrite, formats=formats, what="--out")
 
 
-def check_graph_inputs(graph_path: Path | None, **building_inputs: Path | None) -> None:
+def check_graph_inputs(graph_path: Path | None, **building_inputs: Any) -> None:
     """Reject options that ``--graph`` would silently ignore.
 
     Parameters
@@ -116,7 +167,7 @@ def check_graph_inputs(graph_path: Path | None, **building_inputs: Path | None) 
     graph_path
         The ``--graph`` value.
     **building_inputs
-        Option name (``data``, ``profile``, ``roads``) -> its value.
+        Option name (``data``, ``profile``, ``roads`` ...) -> its value (``None``: not given).
 
     Raises
     ------
@@ -139,6 +190,12 @@ def check_samples(samples: int | None) -> None:
         raise ParameterError(f"--samples must be >= 1, got {samples}; the ensemble needs at least one sample")
 
 
+def check_seed(seed: int | None) -> None:
+    """Reject a negative ``--seed`` (a ``ParameterError``, so exit 1 with one line)."""
+    if seed is not None and seed < 0:
+        raise ParameterError(f"--seed must be >= 0, got {seed}; give a non-negative integer")
+
+
 def check_no_user_endpoints(origin: str | None, targets: tuple[str, ...]) -> None:
     """Reject ``--origin``/``--to`` without ``--graph`` (the built graph's endpoints come from the profile)."""
     if origin is not None or targets:
@@ -148,31 +205,394 @@ def check_no_user_endpoints(origin: str | None, targets: tuple[str, ...]) -> Non
         )
 
 
-def load_user_graph(graph_path: Path, origin: str | None, targets: tuple[str, ...]) -> tuple[Any, str]:
-    """Load ``--graph``, resolve its origin (``--origin`` or the graph's own) and require ``--to``.
+def parse_add_blo(value: str, number: int) -> Edit:
+    """Turn one ``--add-blo LON,LAT`` value into an :class:`~borderwatch.edits.AddBLO` edit.
 
     Parameters
     ----------
-    graph_path
-        The ``--graph`` file.
-    origin
-        The ``--origin`` value.
-    targets
-        The ``--to`` values.
+    value
+        What the user typed, e.g. ``105.85,21.03``.
+    number
+        1 for the first ``--add-blo``; the BLO is named ``new BLO <number>``.
 
     Returns
     -------
-    G, origin
-    """
-    from ..network.graphio import load_graph
+    AddBLO
 
-    G = load_graph(graph_path)
-    origin = origin if origin is not None else G.graph.get("origin")
-    if origin is None:
-        raise ParameterError("this graph names no origin; pass --origin NODE_ID")
-    if not targets:
-        raise ParameterError("with --graph, name the destinations: --to NODE_ID (repeatable)")
-    return G, origin
+    Raises
+    ------
+    ParameterError
+        Not two numbers, or not a longitude/latitude pair.
+    """
+    from ..edits import AddBLO
+
+    parts = [p.strip() for p in value.split(",")]
+    try:
+        lon, lat = (float(p) for p in parts) if len(parts) == 2 else (math.nan, math.nan)
+    except ValueError:
+        lon = lat = math.nan
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise ParameterError(
+            f"--add-blo {value!r}: give LON,LAT, two numbers in degrees separated by a comma (e.g. 105.85,21.03)"
+        )
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ParameterError(
+            f"--add-blo {value!r}: {lon:g}, {lat:g} is not a longitude, latitude pair (lon -180..180, lat -90..90); "
+            "give LON first"
+        )
+    return AddBLO(name=f"new BLO {number}", lon=lon, lat=lat)
+
+
+@dataclass
+class ScenarioOptions:
+    """What the scenario options of a command hold (see :func:`scenario_options`); build with :func:`build_scenario`.
+
+    Attributes
+    ----------
+    data_dir, profile_path, roads_path, no_cache, include_unplaced
+        How to build the route graph (without ``--graph``).
+    graph_path, origin, targets
+        A saved graph and its origin and destinations (``--graph``, ``--origin``, ``--to``).
+    samples, seed
+        The ensemble (``None``: the profile's).
+    hours, blo_hours_path
+        BLO patrol hours (``None``: the default).
+    scenario_path, close, inspect, add_blo
+        What-if edits: a scenario file, gates to close or inspect, BLOs to add.
+    routes_to
+        ``--to`` names the routes' destinations (``routes``), with or without ``--graph``.
+    """
+
+    data_dir: Path | None = None
+    profile_path: Path | None = None
+    roads_path: Path | None = None
+    graph_path: Path | None = None
+    origin: str | None = None
+    targets: tuple[str, ...] = ()
+    no_cache: bool = False
+    include_unplaced: bool = False
+    samples: int | None = None
+    seed: int | None = None
+    hours: float | None = None
+    blo_hours_path: Path | None = None
+    scenario_path: Path | None = None
+    close: tuple[str, ...] = ()
+    inspect: tuple[str, ...] = ()
+    add_blo: tuple[str, ...] = ()
+    routes_to: bool = False
+
+    def check(self) -> None:
+        """Check every value that can be checked before loading anything (exit 1 on a bad one).
+
+        Raises
+        ------
+        ParameterError
+            An option combination that would be ignored or cannot work, a value
+            out of range, a malformed ``--add-blo``, or a bad scenario file.
+        """
+        check_graph_inputs(
+            self.graph_path,
+            data=self.data_dir,
+            profile=self.profile_path,
+            roads=self.roads_path,
+            no_cache=self.no_cache or None,
+            include_unplaced=self.include_unplaced or None,
+        )
+        if self.graph_path is None:
+            if self.routes_to:
+                if self.origin is not None:
+                    raise ParameterError("--origin needs --graph; the built graph's origin is the Golden Triangle")
+            else:
+                check_no_user_endpoints(self.origin, self.targets)
+        elif self.add_blo:
+            raise ParameterError(
+                "--add-blo needs the region (borders, provinces) to place a BLO, and a saved graph (--graph) has "
+                "none; drop --graph to build the route graph from the data"
+            )
+        check_samples(self.samples)
+        check_seed(self.seed)
+        if self.hours is not None and not (math.isfinite(self.hours) and self.hours > 0):
+            raise ParameterError(f"--hours must be > 0 (a finite number of hours), got {self.hours}")
+        self.edits()  # a malformed --add-blo fails here
+        if self.scenario_path is not None:
+            from ..edits import read_scenario_file
+
+            read_scenario_file(self.scenario_path)  # a missing file or a typo fails here, before any loading
+
+    def edits(self) -> list[Edit]:
+        """The edits of ``--close``, ``--inspect`` and ``--add-blo``, in that order (the scenario file's come first)."""
+        from ..edits import CloseGates, InspectGates
+
+        out: list[Edit] = []
+        if self.close:
+            out.append(CloseGates(tuple(self.close)))
+        if self.inspect:
+            out.append(InspectGates(tuple(self.inspect)))
+        out += [parse_add_blo(value, i) for i, value in enumerate(self.add_blo, 1)]
+        return out
+
+    @property
+    def has_edits(self) -> bool:
+        """Whether any edit option was given."""
+        return bool(self.scenario_path is not None or self.close or self.inspect or self.add_blo)
+
+    def settings(self) -> dict[str, Any]:
+        """Analysis settings the options set (``None`` values keep the profile's)."""
+        return {"samples": self.samples, "seed": self.seed, "hours": self.hours}
+
+
+#: The keyword arguments :func:`scenario_options` adds, and the :class:`ScenarioOptions` field each fills.
+_FIELDS = (
+    "data_dir",
+    "profile_path",
+    "roads_path",
+    "graph_path",
+    "origin",
+    "targets",
+    "no_cache",
+    "include_unplaced",
+    "samples",
+    "seed",
+    "hours",
+    "blo_hours_path",
+    "scenario_path",
+    "close",
+    "inspect",
+    "add_blo",
+)
+
+
+def scenario_options(
+    *, graph: bool = True, ensemble: bool = True, hours: bool = False, edits: bool = True, routes_to: bool = False
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add the options that decide a command's scenario; the command receives them as ``scenario_opts``.
+
+    The options are checked (:meth:`ScenarioOptions.check`) before the command
+    runs, so a bad value is one ``error:`` line and exit 1 before any loading.
+
+    Parameters
+    ----------
+    graph
+        Offer ``--graph``, ``--origin`` and ``--to`` (commands that need the region leave them out).
+    ensemble
+        Offer ``--samples`` and ``--seed``.
+    hours
+        Offer ``--hours`` and ``--blo-hours``.
+    edits
+        Offer ``--scenario``, ``--close``, ``--inspect`` and ``--add-blo``.
+    routes_to
+        ``--to`` names where routes go (required; names without ``--graph`` too), and
+        ``--origin`` is the origin node of a ``--graph``.
+
+    Returns
+    -------
+    callable
+        The decorator.
+    """
+    params = [data_option, profile_option, roads_option]
+    if graph:
+        if routes_to:
+            params += [
+                graph_option,
+                click.option(
+                    "--origin",
+                    default=None,
+                    help="Origin node id (default: the Golden Triangle; required with a --graph that names none).",
+                ),
+                click.option(
+                    "--to",
+                    "targets",
+                    multiple=True,
+                    required=True,
+                    help="Destination name (repeatable); an unknown name lists the valid ones.",
+                ),
+            ]
+        else:
+            params += [graph_option, origin_option, to_option]
+    params += [no_cache_option, include_unplaced_option]
+    if ensemble:
+        params += [samples_option, seed_option]
+    if hours:
+        params += [hours_option, blo_hours_option]
+    if edits:
+        params += [scenario_file_option, close_option, inspect_option, add_blo_option]
+
+    def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            values = {name: kwargs.pop(name) for name in _FIELDS if name in kwargs}
+            options = ScenarioOptions(**values, routes_to=routes_to)
+            options.check()
+            return func(*args, scenario_opts=options, **kwargs)
+
+        command = handle_errors(wrapper)
+        for option in reversed(params):
+            command = option(command)
+        return command
+
+    return decorator
+
+
+def load_profile_for(profile_path: Path | None, *, include_unplaced: bool = False) -> Profile:
+    """The cost profile of ``--profile`` (and ``--include-unplaced``), checked.
+
+    Parameters
+    ----------
+    profile_path
+        The ``--profile`` file, or ``None`` for the defaults.
+    include_unplaced
+        The ``--include-unplaced`` flag.
+
+    Returns
+    -------
+    Profile
+    """
+    from ..network.profile import load_profile
+
+    profile = load_profile(profile_path)
+    if include_unplaced:
+        profile = load_profile(profile, gate_link={"include_unplaced": True})
+    return profile
+
+
+def load_inputs(
+    data_dir: Path | None,
+    profile: Profile,
+    roads_path: Path | None = None,
+) -> Region:
+    """Load the region with any road override, and check the profile against it.
+
+    Parameters
+    ----------
+    data_dir
+        The ``--data`` folder (``None``: the shipped data).
+    profile
+        The checked profile (:func:`load_profile_for`; loaded first because it is fast and fails early).
+    roads_path
+        The ``--roads`` file.
+
+    Returns
+    -------
+    Region
+    """
+    from ..network.build import check_profile_against_region
+    from ..readers import load_region
+
+    overrides = {"roads": roads_path} if roads_path else {}
+    region = load_region(data_dir, **overrides)
+    check_profile_against_region(region, profile)
+    return region
+
+
+def build_base(
+    options: ScenarioOptions,
+    *,
+    check: Callable[[Region, Profile], None] | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> Scenario:
+    """The scenario of the options without their edits: a saved graph (``--graph``) or the built route graph.
+
+    This is the one place where a command's saved-graph-or-built-graph choice is made.
+
+    Parameters
+    ----------
+    options
+        The checked options.
+    check
+        Called with the region and profile after loading and before the graph
+        is built (or read from the cache), for checks of a command's own inputs
+        against the data (destination names, an incidents file).
+    on_step
+        Called with ``"load data"`` and ``"route graph"`` as each step starts (progress display).
+
+    Returns
+    -------
+    Scenario
+    """
+    from ..scenario import Scenario
+
+    settings = options.settings()
+    if options.graph_path is not None:
+        from ..network.graphio import load_graph
+
+        if on_step is not None:
+            on_step("route graph")
+        G = load_graph(options.graph_path)
+        destinations = list(options.targets) if options.targets and not options.routes_to else None
+        scenario = Scenario.from_graph(G, origin=options.origin, destinations=destinations, **settings)
+        if not options.routes_to and not scenario.destinations:
+            raise ParameterError("with --graph, name the destinations: --to NODE_ID (repeatable)")
+        return scenario
+    from ..settings import Settings
+
+    if on_step is not None:
+        on_step("load data")
+    profile = load_profile_for(options.profile_path, include_unplaced=options.include_unplaced)
+    Settings.from_profile(profile, **settings)  # bad settings fail before the data is read
+    region = load_inputs(options.data_dir, profile, options.roads_path)
+    blo_hours = None
+    if options.blo_hours_path is not None:
+        from ..analysis.coverage import read_hour_overrides
+
+        blo_hours = read_hour_overrides(options.blo_hours_path, blo_ids=list(region.blos["id"]))
+    if check is not None:
+        check(region, profile)
+    if on_step is not None:
+        on_step("route graph")
+    return Scenario.from_region(
+        region, profile=profile, use_cache=not options.no_cache, blo_hours=blo_hours, **settings
+    )
+
+
+def apply_edits(scenario: Scenario, options: ScenarioOptions) -> Scenario:
+    """Derive the scenario of the edit options: the ``--scenario`` file, then ``--close``, ``--inspect``, ``--add-blo``.
+
+    Parameters
+    ----------
+    scenario
+        The base (:func:`build_base`).
+    options
+        The checked options.
+
+    Returns
+    -------
+    Scenario
+        ``scenario`` itself when no edit was given.
+    """
+    from ..scenario import Scenario
+
+    if options.scenario_path is not None:
+        scenario = Scenario.from_file(options.scenario_path, base=scenario)
+    edits = options.edits()
+    if edits:
+        described = "; ".join(e.describe() for e in edits)
+        name = described if options.scenario_path is None else f"{scenario.name} + {described}"
+        scenario = scenario.edited(*edits, name=name)
+    return scenario
+
+
+def build_scenario(
+    options: ScenarioOptions,
+    *,
+    check: Callable[[Region, Profile], None] | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> Scenario:
+    """The scenario a command analyses: :func:`build_base`, then :func:`apply_edits`.
+
+    Parameters
+    ----------
+    options
+        The checked options.
+    check
+        As :func:`build_base`.
+    on_step
+        As :func:`build_base`.
+
+    Returns
+    -------
+    Scenario
+    """
+    return apply_edits(build_base(options, check=check, on_step=on_step), options)
 
 
 @contextmanager

@@ -7,34 +7,20 @@ from pathlib import Path
 import click
 
 from ..analysis import MAX_K
-from ..errors import ParameterError
 from ..output import TABLE_WRITERS
 from .format import echo, format_routes, format_rows
-from .network import region_and_profile, route_graph
 from .options import (
-    check_graph_inputs,
+    ScenarioOptions,
+    build_scenario,
     check_out,
-    data_option,
-    graph_option,
     handle_errors,
-    include_unplaced_option,
-    load_user_graph,
-    no_cache_option,
     out_option,
     overwrite_option,
-    profile_option,
-    roads_option,
+    scenario_options,
 )
 
 
 @click.command(short_help="Least-cost and k diverse routes from the Golden Triangle.")
-@click.option(
-    "--to",
-    "targets",
-    multiple=True,
-    required=True,
-    help="Destination name (repeatable); an unknown name lists the valid ones.",
-)
 @click.option(
     "--k",
     "k",
@@ -50,32 +36,9 @@ from .options import (
 )
 @out_option(TABLE_WRITERS, "the routes")
 @overwrite_option
-@graph_option
-@click.option(
-    "--origin",
-    default=None,
-    help="Origin node id (default: the Golden Triangle; required with a --graph that names none).",
-)
-@data_option
-@profile_option
-@roads_option
-@no_cache_option
-@include_unplaced_option
+@scenario_options(ensemble=False, routes_to=True)
 @handle_errors
-def routes(
-    targets: tuple[str, ...],
-    k: int,
-    summary: bool,
-    out: Path | None,
-    overwrite: bool,
-    graph_path: Path | None,
-    origin: str | None,
-    data_dir: Path | None,
-    profile_path: Path | None,
-    roads_path: Path | None,
-    no_cache: bool,
-    include_unplaced: bool,
-) -> None:
+def routes(k: int, summary: bool, out: Path | None, overwrite: bool, scenario_opts: ScenarioOptions) -> None:
     """Least-cost (and k diverse) routes from the origin, explained.
 
     The origin is the Golden Triangle (the Laos-Thailand-Myanmar tri-point,
@@ -83,40 +46,31 @@ def routes(
     spacing do not matter): Hanoi, Ho Chi Minh City, Haiphong, Da Nang (the
     profile's [demand] cities), export, China border, and every placed seaport
     by id or name (SP-01, "Cat Lai (Tan Cang - Cat Lai)").  'borderwatch list
-    destinations' prints them all.
+    destinations' prints them all.  Routes run on the scenario: closed gates
+    (--close, --scenario) are avoided, inspected ones cost more.
 
     \b
     Examples:
       borderwatch routes --to Hanoi
       borderwatch routes --to "Ho Chi Minh City" --to SP-16 --k 3 --out routes.geojson
+      borderwatch routes --to Hanoi --close "Cau Treo" --k 2
       borderwatch routes --graph graph.graphml --origin A --to B
     """
     from ..analysis.routes import k_routes  # heavy imports only when the command runs
     from ..network.endpoints import check_destinations
 
+    targets = list(scenario_opts.targets)
     check_out(out, overwrite=overwrite, formats=TABLE_WRITERS)
-    check_graph_inputs(
-        graph_path,
-        data=data_dir,
-        profile=profile_path,
-        roads=roads_path,
-        no_cache=no_cache or None,
-        include_unplaced=include_unplaced or None,
-    )
-    if graph_path is not None:
-        G, origin = load_user_graph(graph_path, origin, targets)
-    else:
-        if origin is not None:
-            raise ParameterError("--origin needs --graph; the built graph's origin is the Golden Triangle")
-        region, profile = region_and_profile(data_dir, profile_path, roads_path, include_unplaced=include_unplaced)
-        check_destinations(region, profile, list(targets))  # fail fast, before the graph is built
-        G = route_graph(region, profile, no_cache=no_cache)
-    result = k_routes(G, origin=origin, destinations=list(targets), k=k)
+
+    def names_known(region, profile) -> None:  # fail fast, before the graph is built
+        check_destinations(region, profile, targets)
+
+    scenario = build_scenario(scenario_opts, check=names_known)
+    result = k_routes(scenario, destinations=targets, k=k)
     if summary:
         from ..analysis.routes import corridor_table
-        from ..borders import borderlines, segment_borders
 
-        segments = segment_borders(borderlines(region.countries)) if graph_path is None else None
+        segments = scenario.segments if scenario.region is not None else None
         echo(format_rows(corridor_table(result, segments=segments).to_dict("records")))
     else:
         echo(format_routes(result))

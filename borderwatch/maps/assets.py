@@ -64,6 +64,11 @@ def leaflet_assets() -> tuple[str, str, str]:
 class OfflineMap(folium.Map):
     """A :class:`folium.Map` whose page inlines Leaflet and links nothing.
 
+    Its layer control is always the last element rendered (folium needs it
+    after the layers it lists), so layers can be added in any order, before
+    or after one is added; without one, a control (expanded, top right) is
+    added when the page is rendered.
+
     Parameters
     ----------
     *args, **kwargs
@@ -74,7 +79,12 @@ class OfflineMap(folium.Map):
     default_css: ClassVar[list[tuple[str, str]]] = []
 
     def render(self, **kwargs) -> None:
-        """Render the map, with Leaflet inlined in the page header."""
+        """Render the map, with Leaflet inlined in the page header and the layer control last."""
+        controls = [key for key, child in self._children.items() if isinstance(child, folium.LayerControl)]
+        if not controls:
+            folium.LayerControl(collapsed=False, position="topright").add_to(self)
+        for key in controls:
+            self._children.move_to_end(key)
         figure = self.get_root()
         if isinstance(figure, Figure):
             js, css, version = leaflet_assets()

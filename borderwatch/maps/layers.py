@@ -18,7 +18,7 @@ from typing import Any
 import folium
 import numpy as np
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.template import Template
 
 #: Decimal places kept in displayed coordinates (1e-4 degree is about 11 m).
@@ -136,7 +136,7 @@ def add_layer(
     Parameters
     ----------
     m
-        The map.
+        The map (any :class:`folium.Map`; the page's stylesheet is added to it once).
     name
         The name shown in the layer control (plain text; escaped here).
     features
@@ -148,6 +148,9 @@ def add_layer(
     -------
     folium.FeatureGroup
     """
+    from .symbols import STYLE
+
+    m.get_root().header.add_child(Element(STYLE), name="bw_style")  # once per page: symbols, popups
     group = folium.FeatureGroup(name=html.escape(name), show=show)
     group.add_child(GeoLayer(features))
     group.add_to(m)

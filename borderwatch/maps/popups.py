@@ -13,6 +13,9 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 
 def text(value: Any) -> str:
     """Format a value for display, escaped: numbers rounded, missing values as an en dash.
@@ -27,8 +30,12 @@ def text(value: Any) -> str:
     str
         Escaped HTML text.
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return "–"
+    if isinstance(value, np.generic):  # numpy scalars format as the Python ones
+        value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            return "–"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):

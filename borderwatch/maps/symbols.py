@@ -34,10 +34,31 @@ COLOURS = {
     "wharf": "#35978f",
     "origin": "#000000",
     "unranked": "#bdbdbd",
+    "closed": "#111111",
+    "inspected": "#6a3d9a",
+    "edited": "#ff7f00",
+    "removed": "#737373",
+    # a comparison: what both runs share, what only the baseline had (lost), what only the scenario has (new)
+    "both": "#525252",
+    "base_only": "#2166ac",
+    "scenario_only": "#e66101",
+    "gained": "#b2182b",
+    "lost": "#2166ac",
+    "unchanged": "#d9d9d9",
 }
+#: Rank change -> colour: blue (lower risk rank now) through grey (unchanged) to red (higher).
+RANK_CHANGE_COLOURS = ("#2166ac", "#67a9cf", "#d9d9d9", "#ef8a62", "#b2182b")
 
 
-def shape_svg(shape: str, *, size: int, fill: str, stroke: str = "#333", stroke_width: float = 1.2) -> str:
+def shape_svg(
+    shape: str,
+    *,
+    size: int,
+    fill: str,
+    stroke: str = "#333",
+    stroke_width: float = 1.2,
+    mark: str | None = None,
+) -> str:
     """Return an inline SVG of a symbol.
 
     Parameters
@@ -50,11 +71,16 @@ def shape_svg(shape: str, *, size: int, fill: str, stroke: str = "#333", stroke_
         Colours.
     stroke_width
         Outline width (px).
+    mark
+        ``"closed"``: a black cross over the symbol; ``"inspected"``: a thick
+        purple outline; ``"removed"``: a grey cross (a site a scenario removed).
 
     Returns
     -------
     str
     """
+    if mark == "inspected":
+        stroke, stroke_width = COLOURS["inspected"], max(2.5, size / 7)
     s, h = size, size / 2
     p = stroke_width
     paths = {
@@ -66,9 +92,18 @@ def shape_svg(shape: str, *, size: int, fill: str, stroke: str = "#333", stroke_
         "anchor": f'<circle cx="{h}" cy="{h}" r="{h - p}"/><path d="M{h} {s * 0.22}V{s * 0.8}M{s * 0.28} {s * 0.55}'
         f'Q{h} {s * 0.92} {s * 0.72} {s * 0.55}" fill="none" stroke="#fff" stroke-width="{max(1.2, s / 10)}"/>',
     }
+    cross = ""
+    if mark in ("closed", "removed"):
+        colour = COLOURS["closed"] if mark == "closed" else COLOURS["removed"]
+        w, a, b = max(2.0, s / 7), s * 0.12, s * 0.88
+        lines = f"M{a:.1f} {a:.1f}L{b:.1f} {b:.1f}M{b:.1f} {a:.1f}L{a:.1f} {b:.1f}"
+        cross = (
+            f'<path d="{lines}" fill="none" stroke="#fff" stroke-width="{w + 2:.1f}" stroke-linecap="round"/>'
+            f'<path d="{lines}" fill="none" stroke="{colour}" stroke-width="{w:.1f}" stroke-linecap="round"/>'
+        )
     return (
         f'<svg width="{s}" height="{s}" viewBox="0 0 {s} {s}" '
-        f'fill="{fill}" stroke="{stroke}" stroke-width="{p}">{paths[shape]}</svg>'
+        f'fill="{fill}" stroke="{stroke}" stroke-width="{p}">{paths[shape]}{cross}</svg>'
     )
 
 
@@ -83,7 +118,16 @@ def _star(h: float, p: float) -> list[str]:
     return points
 
 
-def symbol(shape: str, *, size: int, fill: str, kind: str, title: str, stroke: str = "#333") -> dict[str, Any]:
+def symbol(
+    shape: str,
+    *,
+    size: int,
+    fill: str,
+    kind: str,
+    title: str,
+    stroke: str = "#333",
+    mark: str | None = None,
+) -> dict[str, Any]:
     """Return the style of a point drawn as a symbol (see :func:`~borderwatch.maps.layers.feature`).
 
     Parameters
@@ -98,34 +142,47 @@ def symbol(shape: str, *, size: int, fill: str, kind: str, title: str, stroke: s
         CSS class suffix (``bw-<kind>``), which tests and stylesheets select on.
     title
         Plain-text hover title (set as an attribute by Leaflet, not parsed as HTML).
+    mark
+        As :func:`shape_svg`; also adds the class ``bw-<mark>``.
 
     Returns
     -------
     dict
     """
     return {
-        "icon": shape_svg(shape, size=size, fill=fill, stroke=stroke),
+        "icon": shape_svg(shape, size=size, fill=fill, stroke=stroke, mark=mark),
         "size": size,
-        "className": f"bw-symbol bw-{kind}",
+        "className": f"bw-symbol bw-{kind}" + (f" bw-{mark}" if mark else ""),
         "title": title,
     }
 
 
-def risk_colour(score: float | None) -> str:
-    """Colour of a risk score (grey when the gate is not ranked).
+def rank_change_colour(change: float | None, *, scale: float) -> str:
+    """Colour of a rank change: red when a crossing ranks higher (more risk) now, blue lower, grey unchanged.
+
+    The ramp is continuous, so the shift by one place that every gate below
+    a closed one makes stays close to grey and large moves stand out.
 
     Parameters
     ----------
-    score
-        0..1, or None/NaN.
+    change
+        ``rank_base - rank_scenario`` (positive: higher risk now), or None/NaN (not ranked in one run).
+    scale
+        The change drawn in the strongest colour (larger ones too).
 
     Returns
     -------
     str
     """
-    if score is None or score != score:
+    try:
+        change = float(change)
+    except (TypeError, ValueError):  # None, pandas' NA
         return COLOURS["unranked"]
-    return RISK_COLOURS(min(max(float(score), 0.0), 1.0))
+    if change != change:
+        return COLOURS["unranked"]
+    scale = max(float(scale), 1.0)
+    ramp = LinearColormap(list(RANK_CHANGE_COLOURS), vmin=-scale, vmax=scale)
+    return ramp(min(max(change, -scale), scale))
 
 
 def gate_size(score: float | None) -> int:
@@ -145,15 +202,46 @@ def gate_size(score: float | None) -> int:
     return round(12 + 16 * min(max(float(score), 0.0), 1.0))
 
 
-def _line(colour: str, *, width: float = 3, dash: str | None = None) -> str:
+def line_svg(colour: str, *, width: float = 3, dash: str | None = None, opacity: float = 1.0) -> str:
+    """Return a legend swatch of a line.
+
+    Parameters
+    ----------
+    colour
+        Stroke colour.
+    width
+        Stroke width (px).
+    dash
+        SVG dash pattern (``"6 4"``), or None for a solid line.
+    opacity
+        Stroke opacity.
+
+    Returns
+    -------
+    str
+    """
     dashes = f' stroke-dasharray="{dash}"' if dash else ""
+    alpha = f' stroke-opacity="{opacity:g}"' if opacity < 1 else ""
     return (
         f'<svg width="28" height="12"><line x1="1" y1="6" x2="27" y2="6" stroke="{colour}" '
-        f'stroke-width="{width}"{dashes}/></svg>'
+        f'stroke-width="{width}"{dashes}{alpha}/></svg>'
     )
 
 
-def _area(fill: str, stroke: str, *, dash: str | None = None) -> str:
+def area_svg(fill: str, stroke: str, *, dash: str | None = None) -> str:
+    """Return a legend swatch of an area.
+
+    Parameters
+    ----------
+    fill, stroke
+        Colours.
+    dash
+        SVG dash pattern of the outline.
+
+    Returns
+    -------
+    str
+    """
     dashes = f' stroke-dasharray="{dash}"' if dash else ""
     return (
         f'<svg width="28" height="14"><rect x="1" y="1" width="26" height="12" fill="{fill}" fill-opacity="0.35" '
@@ -161,98 +249,51 @@ def _area(fill: str, stroke: str, *, dash: str | None = None) -> str:
     )
 
 
-def legend_entries(*, analysed: bool, hours: float | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Return the legend's sections: (heading, [(symbol HTML, label)]).
+def ramp_svg(colours: list[str]) -> str:
+    """Return a legend swatch of a colour ramp (equal steps, left to right).
 
     Parameters
     ----------
-    analysed
-        Whether the map shows analysis layers (routes, ranking, coverage...).
-    hours
-        BLO patrol hours, for the coverage labels.
+    colours
+        The colours.
 
     Returns
     -------
-    list
+    str
     """
-    ramp = "".join(
-        f'<span style="display:inline-block;width:12px;height:10px;background:{RISK_COLOURS(v / 4)}"></span>'
-        for v in range(5)
+    return "".join(
+        f'<span style="display:inline-block;width:12px;height:10px;background:{c}"></span>' for c in colours
     )
-    gates = [
-        (shape_svg(GATE_SHAPES[c], size=14, fill="#fd8d3c"), f"{c} gate")
-        for c in ("international", "primary", "secondary")
-    ]
-    if analysed:
-        gates += [
-            (ramp, "risk score 0 → 1 (colour and size)"),
-            (shape_svg("square", size=12, fill=COLOURS["unranked"]), "gate not ranked (popup says why)"),
-        ]
-    sections = [
-        ("Border gates", gates),
-        (
-            "Sites",
-            [
-                (shape_svg("circle", size=14, fill=COLOURS["blo"], stroke="#fff"), "Border Liaison Office (BLO)"),
-                (shape_svg("anchor", size=14, fill=COLOURS["port"], stroke=COLOURS["port"]), "seaport"),
-                (shape_svg("circle", size=10, fill=COLOURS["wharf"], stroke="#fff"), "Mekong wharf"),
-                (shape_svg("star", size=16, fill=COLOURS["origin"], stroke="#fff"), "Golden Triangle (origin)"),
-            ],
-        ),
-    ]
-    if not analysed:
-        sections.append(("Borders", [(_line(COLOURS["uncovered"]), "land border of Vietnam")]))
-        return sections
-    reach = f"{hours:g} h" if hours is not None else "reach"
-    sections[1][1][1:1] = [
-        (_area(COLOURS["blo"], COLOURS["blo"], dash="4 3"), f"area a BLO's patrols reach in {reach}"),
-        (shape_svg("star", size=16, fill=COLOURS["site"], stroke="#fff"), "proposed new BLO site"),
-    ]
-    sections += [
-        (
-            f"BLO coverage ({reach} patrol)",
-            [
-                (_line(COLOURS["covered"]), "land border covered"),
-                (_line(COLOURS["uncovered"]), "land border not covered"),
-                (_line(COLOURS["coast_covered"], width=2), "coast covered"),
-                (_line(COLOURS["coast_uncovered"], width=2), "coast not covered"),
-                (_line(COLOURS["uncovered"], width=7, dash="2 3"), "uncovered stretch with most flow"),
-            ],
-        ),
-        (
-            "Routes from the Golden Triangle",
-            [
-                (_line(COLOURS["route"], width=5), "least-cost route (width = demand share)"),
-                (_line(COLOURS["route_alt"], width=2, dash="6 4"), "2nd/3rd diverse route"),
-                (_line(COLOURS["usage"], width=3), "ensemble usage (opacity = probability)"),
-            ],
-        ),
-        (
-            "Chokepoints",
-            [
-                (_line(COLOURS["pinch"], width=4), "pinch point (circuit current)"),
-                (_line(COLOURS["cut"], width=4), "minimum cut (border segment)"),
-                (shape_svg("circle", size=14, fill="none", stroke=COLOURS["cut"], stroke_width=2.5), "gate in the cut"),
-            ],
-        ),
-        (
-            "Interdiction",
-            [
-                (shape_svg("square", size=14, fill="none", stroke=COLOURS["after"], stroke_width=3), "closed crossing"),
-                (_line(COLOURS["after"], width=3, dash="8 5"), "traffickers' route after closing"),
-            ],
-        ),
-    ]
-    return sections
+
+
+#: Legend sections in display order (a builder names its section's key; unknown keys go last).
+LEGEND_ORDER = (
+    "gates",
+    "gate_change",
+    "sites",
+    "edits",
+    "borders",
+    "coverage",
+    "coverage_change",
+    "routes",
+    "route_change",
+    "segment_change",
+    "chokepoints",
+    "interdiction",
+)
 
 
 class Legend(MacroElement):
-    """A collapsible legend control, bottom left (above the scale bar).
+    """A collapsible legend control, bottom left (above the scale bar), filled by the layers drawn.
+
+    Each layer builder adds the entries of what it draws (:meth:`add`), so a
+    map built from any set of layers explains exactly those; sections are
+    shown in :data:`LEGEND_ORDER`.
 
     Parameters
     ----------
     sections
-        From :func:`legend_entries` (symbol HTML is borderwatch's own; labels are escaped here).
+        Optional initial ``(key, heading, [(symbol HTML, label)])`` sections.
     """
 
     _template = Template(
@@ -273,15 +314,42 @@ class Legend(MacroElement):
         """
     )
 
-    def __init__(self, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
+    def __init__(self, sections: list[tuple[str, str, list[tuple[str, str]]]] | None = None) -> None:
         super().__init__()
         self._name = "Legend"
+        self.sections: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+        for key, heading, entries in sections or []:
+            self.add(key, heading, entries)
+
+    def add(self, key: str, heading: str, entries: list[tuple[str, str]]) -> None:
+        """Add entries to a section (created with ``heading`` if new; repeated entries are kept once).
+
+        Parameters
+        ----------
+        key
+            The section (:data:`LEGEND_ORDER`).
+        heading
+            Its heading (plain text; the first one given is kept).
+        entries
+            ``(symbol HTML, label)`` pairs; symbol HTML is borderwatch's own, labels are escaped.
+        """
+        _, kept = self.sections.setdefault(key, (heading, []))
+        kept.extend(e for e in entries if e not in kept)
+
+    @property
+    def html(self) -> str:
+        """The legend's HTML."""
+        order = {k: i for i, k in enumerate(LEGEND_ORDER)}
+        keys = sorted(self.sections, key=lambda k: order.get(k, len(order)))
         parts = ["<details open><summary>Legend</summary>"]
-        for heading, entries in sections:
+        for key in keys:
+            heading, entries = self.sections[key]
+            if not entries:
+                continue
             parts.append(f"<h5>{html.escape(heading)}</h5>")
             parts += [f'<div class="bw-entry">{svg}<span>{html.escape(label)}</span></div>' for svg, label in entries]
         parts.append("</details>")
-        self.html = "".join(parts)
+        return "".join(parts)
 
 
 class TitleBox(MacroElement):

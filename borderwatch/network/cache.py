@@ -16,6 +16,7 @@ pickles written atomically; only load a cache folder you trust (your own).
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import json
@@ -32,6 +33,7 @@ from ..output import write_atomic
 from ..readers import LAYER_FILES
 from ..region import Region
 from .build import build_route_graph
+from .contract import graph_meta, set_graph_meta
 from .profile import Profile, build_part
 
 log = logging.getLogger(__name__)
@@ -120,7 +122,8 @@ def cached_route_graph(region: Region, *, profile: Profile, use_cache: bool = Tr
             log.warning("ignoring unreadable cached graph %s (%s)", path, exc)
         else:
             log.info("route graph loaded from the cache %s", path)
-            G.graph["profile"] = profile.to_dict()  # the analysis tables are the caller's, not the builder's
+            # the analysis tables are the caller's, not those of the run that built the graph
+            set_graph_meta(G, dataclasses.replace(graph_meta(G), profile=profile))
             return G, "cache hit"
     G = build_route_graph(region, profile=profile)
     try:
