@@ -194,9 +194,9 @@ class Settings:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (for manifests and comparisons)."""
-        out = dataclasses.asdict(self)
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         for name in ("closing", "weights", "demand", "blo_hours"):
-            out[name] = dict(getattr(self, name))
+            out[name] = dict(out[name])
         return out
 
     def ensemble_key(self) -> tuple:

@@ -88,3 +88,11 @@ def report_dir(analysis, tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "report"
     write_report(analysis, out)
     return out
+
+
+@pytest.fixture(scope="session")
+def cau_treo(scenario):
+    """The comparison of the base scenario with Cầu Treo (VN-LAO-016) closed, computed once."""
+    from borderwatch import CloseGates, compare
+
+    return compare(scenario, scenario.edited(CloseGates(("VN-LAO-016",)), name="Cầu Treo closed"))
