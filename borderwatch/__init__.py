@@ -98,7 +98,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    """The public names, each once (imported or not); no import machinery."""
+    """List the public names, each once (imported or not), and no import machinery."""
     return list(__all__)
 
 

@@ -56,7 +56,7 @@ class Edit:
         raise NotImplementedError
 
     def to_dict(self) -> dict[str, Any]:
-        """The edit as a scenario-file table (``type`` first)."""
+        """Return the edit as a scenario-file table (``type`` first)."""
         data = {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(self).items()}
         return {"type": self.type, **{k: v for k, v in data.items() if v not in (None, "", {}, [])}}
 
@@ -350,7 +350,9 @@ def edit_from_dict(entry: Mapping[str, Any], *, folder: Path | None = None) -> E
     """
     kind = entry.get("type")
     if kind not in EDIT_TYPES:
-        raise ParameterError(f"type {kind!r} is not an edit type{_suggest(str(kind), EDIT_TYPES)}; use {', '.join(EDIT_TYPES)}")
+        raise ParameterError(
+            f"type {kind!r} is not an edit type{_suggest(str(kind), EDIT_TYPES)}; use {', '.join(EDIT_TYPES)}"
+        )
     args = {k: v for k, v in entry.items() if k != "type"}
     if kind == "profile":
         return _profile_edit(args, folder)
@@ -359,7 +361,9 @@ def edit_from_dict(entry: Mapping[str, Any], *, folder: Path | None = None) -> E
         return SettingsChange(values=_table(args["set"], "set"), note=_text(args.get("note", ""), "note"))
     cls = EDIT_TYPES[kind]
     fields = {f.name: f for f in dataclasses.fields(cls)}
-    required = {n for n, f in fields.items() if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+    required = {
+        n for n, f in fields.items() if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    }
     if kind == "demand":
         fields, required = {"shares": None, "note": None}, {"shares"}
     _keys_ok(kind, args, set(fields), required)
@@ -466,7 +470,9 @@ def nest(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def _keys_ok(kind: str, args: Mapping[str, Any], allowed: set[str], required: set[str]) -> None:
     for key in sorted(set(args) - allowed):
-        raise ParameterError(f"{kind}: unknown key {key!r}{_suggest(key, allowed)}; keys are {', '.join(sorted(allowed))}")
+        raise ParameterError(
+            f"{kind}: unknown key {key!r}{_suggest(key, allowed)}; keys are {', '.join(sorted(allowed))}"
+        )
     missing = sorted(required - set(args))
     if missing:
         raise ParameterError(f"{kind}: missing {', '.join(map(repr, missing))}")

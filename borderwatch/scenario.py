@@ -60,8 +60,8 @@ from .edits import (
 )
 from .errors import ParameterError, ProfileError, UnknownNameError
 from .gates import place_gates
-from .network.arrays import GraphArrays
 from .geodesy import distance_m, to_metres
+from .network.arrays import GraphArrays
 from .network.contract import GraphMeta, validate_route_graph
 from .network.nearest import PointIndex
 from .network.profile import Profile, default_profile, edge_cost, load_profile
@@ -70,6 +70,9 @@ from .region import Region
 from .settings import Settings, build_part
 
 log = logging.getLogger(__name__)
+
+#: Settings that change no route, flow, cut or draw (the chokepoint metrics stay valid when only these change).
+ROUTE_FREE_SETTINGS = {"weights", "incident_match_km", "hours", "blo_hours", "inspect_exposure"}
 
 
 class _GraphFacts:
@@ -392,7 +395,7 @@ class Scenario:
 
     @classmethod
     def from_file(cls, path: str | Path, *, base: Scenario) -> Scenario:
-        """The scenario of a scenario file (:mod:`borderwatch.edits`), derived from ``base``.
+        """Read a scenario file (:mod:`borderwatch.edits`) and derive its scenario from ``base``.
 
         Parameters
         ----------
@@ -410,7 +413,7 @@ class Scenario:
 
     # --------------------------------------------------------------- deriving
     def with_settings(self, **changes: Any) -> Scenario:
-        """The same scenario with analysis settings changed (the graph and its facts are reused).
+        """Return the same scenario with analysis settings changed (the graph and its facts are reused).
 
         Parameters
         ----------
@@ -421,7 +424,10 @@ class Scenario:
         -------
         Scenario
         """
-        return self._derive(settings=self.settings.replace(**changes))
+        derived = self._derive(settings=self.settings.replace(**changes))
+        if set(changes) <= ROUTE_FREE_SETTINGS and "chokepoints" in self._memo:
+            derived._memo["chokepoints"] = self._memo["chokepoints"]  # the routes and draws are the same
+        return derived
 
     def edited(self, *edits: Edit, name: str | None = None, description: str | None = None) -> Scenario:
         """Derive a scenario by what-if edits (checked here, in order, and recorded).
@@ -445,11 +451,14 @@ class Scenario:
             A bad value (a BLO outside Vietnam or at sea, an unknown profile key ...).
         """
         current = self._derive()
+        current._memo = dict(self._memo)  # nothing changed yet
         for edit in edits:
             if not isinstance(edit, Edit):
                 raise ParameterError(f"edits must be borderwatch.edits objects, got {type(edit).__name__} {edit!r}")
             try:
-                current = current._apply(edit)
+                previous, current = current, current._apply(edit)
+                if isinstance(edit, AddBLO | MoveBLO | RemoveBLO | PatrolHours) and "chokepoints" in previous._memo:
+                    current._memo["chokepoints"] = previous._memo["chokepoints"]  # BLOs move no traffic
             except (ParameterError, ProfileError, UnknownNameError) as exc:
                 raise type(exc)(f"edit '{edit.describe()}': {exc}") from None
         current.name = name if name is not None else ("; ".join(e.describe() for e in edits) or self.name)
@@ -540,7 +549,7 @@ class Scenario:
 
     # ------------------------------------------------------------------ facts
     @property
-    def G(self) -> nx.MultiDiGraph:
+    def G(self) -> nx.MultiDiGraph:  # noqa: N802 (the networkx name)
         """The route graph (networkx; never modified by edits)."""
         return self._facts.G
 
@@ -700,7 +709,7 @@ class Scenario:
         return in_vietnam(self.arrays, list(self.shares)) if self.is_route_graph else list(self.shares)
 
     def least_cost(self, destination: Hashable) -> float:
-        """The trafficker's least cost (h) to a destination (name or node) in this scenario."""
+        """Return the trafficker's least cost (h) to a destination (name or node) in this scenario."""
         node = self.destinations.get(destination, destination)
         view = self.arrays.for_destination(node)
         return view.path(self.origin, node)[1]
@@ -721,7 +730,7 @@ class Scenario:
         return dict(self._inspected)
 
     def fingerprint(self) -> dict[str, Any]:
-        """What two runs must share to be compared sample by sample: base graph, data and draws.
+        """Return what two runs must share to be compared sample by sample: base graph, data and draws.
 
         Returns
         -------
@@ -915,7 +924,7 @@ def _close(name: str, options: Iterable[str]) -> str:
 
 
 def as_scenario(obj: Scenario | nx.Graph, *, what: str = "this analysis") -> Scenario:
-    """The scenario an analysis runs on: a :class:`Scenario`, or a bare graph wrapped by :meth:`Scenario.from_graph`.
+    """Return the scenario an analysis runs on: a :class:`Scenario`, or a graph wrapped by :meth:`Scenario.from_graph`.
 
     Parameters
     ----------

@@ -200,7 +200,7 @@ class Settings:
         return out
 
     def ensemble_key(self) -> tuple:
-        """What decides the ensemble's random draws (two runs compare sample by sample only when equal)."""
+        """Return what decides the ensemble's random draws (runs compare sample by sample only when equal)."""
         return (self.samples, self.seed, self.sigma_edge, self.sigma_gate)
 
 

@@ -111,7 +111,8 @@ def test_analysis_facts_are_computed_once_per_scenario(monkeypatch, route_graph,
 
         return wrapped
 
-    monkeypatch.setattr(scenario_module, "validate_route_graph", counting("validate", scenario_module.validate_route_graph))
+    validate = counting("validate", scenario_module.validate_route_graph)
+    monkeypatch.setattr(scenario_module, "validate_route_graph", validate)
     monkeypatch.setattr(scenario_module, "borderlines", counting("lines", scenario_module.borderlines))
     monkeypatch.setattr(scenario_module, "place_gates", counting("gates", scenario_module.place_gates))
     original = bw.GraphArrays.from_graph.__func__
@@ -226,9 +227,9 @@ def test_profile_override_of_an_analysis_key_does_not_rebuild(scenario):
     edited = scenario.edited(ProfileOverride({"cut.within_pct": 5.0, "ranking.flow": 0.5}))
     assert edited.G is scenario.G
     assert edited.settings.within_pct == 5.0 and edited.settings.weights["flow"] == 0.5
-    with pytest.raises(bw.ProfileError, match="unknown key 'offroad.speed'"):
+    with pytest.raises(bw.ProfileError, match=r"unknown key 'offroad\.speed'"):
         scenario.edited(ProfileOverride({"offroad.speed": 3.0}))
-    with pytest.raises(bw.ProfileError, match="offroad.load_factor"):
+    with pytest.raises(bw.ProfileError, match=r"offroad\.load_factor"):
         scenario.edited(ProfileOverride({"offroad.load_factor": -1.0}))
 
 
@@ -257,8 +258,14 @@ def test_shipped_scenarios_apply(scenario):
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        ('name = "x"\n[[edit]]\ntype = "close_gates"\ngates = ["A"]\n', "unknown key 'edit' \\(did you mean 'edits'\\?\\)"),
-        ('[[edits]]\ntype = "close_gate"\ngates = ["A"]\n', "type 'close_gate' is not an edit type \\(did you mean 'close_gates'"),
+        (
+            'name = "x"\n[[edit]]\ntype = "close_gates"\ngates = ["A"]\n',
+            r"unknown key 'edit' \(did you mean 'edits'\?\)",
+        ),
+        (
+            '[[edits]]\ntype = "close_gate"\ngates = ["A"]\n',
+            r"'close_gate' is not an edit type \(did you mean 'close_gates'",
+        ),
         ('[[edits]]\ntype = "close_gates"\ngate = ["A"]\n', "unknown key 'gate' \\(did you mean 'gates'"),
         ('[[edits]]\ntype = "add_blo"\nname = "x"\nlon = 105.0\n', "give either lon and lat, or at_gate"),
         ('[[edits]]\ntype = "add_blo"\nname = "x"\nlon = "abc"\nlat = 20.0\n', "'lon' must be a number, got 'abc'"),

@@ -260,7 +260,9 @@ def _destinations(left: Side, right: Side) -> pd.DataFrame:
             row[f"share_{label}"] = side.chokepoints.shares.get(node, 0.0)
             row[f"cost_{label}_h"] = flow.cost[node] if reached else np.nan
             row[f"time_{label}_h"] = float(np.nansum(arrays.time_h[flow.paths[node]])) if reached else np.nan
-            row[f"route_{label}"] = _route_label(arrays, flow.paths[node], side.chokepoints.segment_of) if reached else ""
+            row[f"route_{label}"] = (
+                _route_label(arrays, flow.paths[node], side.chokepoints.segment_of) if reached else ""
+            )
         row["cost_change_h"] = row["cost_scenario_h"] - row["cost_base_h"]
         row["route_changed"] = row["route_base"] != row["route_scenario"]
         costs = [side.chokepoints.ensemble.cost_samples for side in (left, right)]
@@ -305,7 +307,9 @@ def _crossing_table(left: Side, right: Side, kind: str) -> pd.DataFrame:
     out["flow_scenario"] = samples[1].mean(axis=0)
     out["flow_change"] = diff.mean(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["flow_change_pct"] = np.where(out["flow_base"] > FLOW_EPS, 100.0 * out["flow_change"] / out["flow_base"], np.nan)
+        out["flow_change_pct"] = np.where(
+            out["flow_base"] > FLOW_EPS, 100.0 * out["flow_change"] / out["flow_base"], np.nan
+        )
     low, high = np.percentile(diff, INTERVAL_PCT, axis=0) if len(ids) else (np.empty(0), np.empty(0))
     out["flow_change_low"], out["flow_change_high"] = low, high
     out["samples_changed"] = (np.abs(diff) > FLOW_EPS).sum(axis=0)
@@ -409,15 +413,24 @@ def _route_edges(left: Side, right: Side) -> gpd.GeoDataFrame:
     flows = []
     for side in (left, right):
         c = side.chokepoints
-        flows.append({c.arrays.edge_id(e): float(c.flow.edge_flow[e]) for e in np.flatnonzero(c.flow.edge_flow > FLOW_EPS)})
+        flows.append(
+            {c.arrays.edge_id(e): float(c.flow.edge_flow[e]) for e in np.flatnonzero(c.flow.edge_flow > FLOW_EPS)}
+        )
     rows = []
     for edge in dict.fromkeys([*flows[0], *flows[1]]):
         fa, fb = flows[0].get(edge, 0.0), flows[1].get(edge, 0.0)
         part = "both" if fa and fb else ("base" if fa else "scenario")
         graph = G if G is not None else (left if fa else right).scenario.G
         data = graph.edges[edge] if graph.is_multigraph() else graph.edges[edge[:2]]
-        rows.append({"part": part, "flow_base": fa, "flow_scenario": fb, "mode": data.get("mode", ""),
-                     "geometry": data.get("geometry")})
+        rows.append(
+            {
+                "part": part,
+                "flow_base": fa,
+                "flow_scenario": fb,
+                "mode": data.get("mode", ""),
+                "geometry": data.get("geometry"),
+            }
+        )
     frame = pd.DataFrame(rows, columns=["part", "flow_base", "flow_scenario", "mode", "geometry"])
     return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
 

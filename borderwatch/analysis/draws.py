@@ -39,7 +39,7 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
 
 
 def sample_key(seed: int, sample: int, stream: str) -> np.uint64:
-    """The 64-bit key of one sample's draws in one stream.
+    """Return the 64-bit key of one sample's draws in one stream.
 
     Parameters
     ----------

@@ -82,7 +82,7 @@ class RegionAnalysis:
         return self.scenario.region
 
     @property
-    def G(self):
+    def G(self):  # noqa: N802 (the networkx name)
         """The scenario's route graph."""
         return self.scenario.G
 

@@ -82,7 +82,7 @@ class SweepResult:
 
 
 def read_sweep_file(path: str | Path, *, base: Scenario) -> list[Scenario]:
-    """The scenarios of a sweep file (module docstring), each derived from ``base``.
+    """Read the scenarios of a sweep file (module docstring), each derived from ``base``.
 
     Parameters
     ----------
@@ -262,7 +262,9 @@ def _row(sc: Scenario, ref: dict[str, Any], facts: dict[str, Any], base: Scenari
     gain = moved[moved > FLOW_EPS]
     loss = moved[moved < -FLOW_EPS]
     names = dict(zip(base.gates["id"], base.gates["name"], strict=True)) if base.region is not None else {}
-    changed = [sc.destination_names.get(d, str(d)) for d in f0.paths if not np.array_equal(f0.paths[d], f1.paths.get(d))]
+    changed = [
+        sc.destination_names.get(d, str(d)) for d in f0.paths if not np.array_equal(f0.paths[d], f1.paths.get(d))
+    ]
     row = {
         "scenario": sc.name,
         "edits": "; ".join(e.describe() for e in sc.edits[len(base.edits) :]),
