@@ -34,13 +34,11 @@ import networkx as nx
 import numpy as np
 import scipy.sparse.csgraph
 
-from borderwatch import GraphArrays, build_route_graph, load_profile, load_region
-from borderwatch.analysis.chokepoints import route_graph_chokepoints
-from borderwatch.analysis.crossings import in_vietnam, route_graph_crossings
-from borderwatch.analysis.flow import criticality_of, demand_of, gate_flow, least_cost_flow
+from borderwatch import GraphArrays, Scenario, build_route_graph, load_profile, load_region
+from borderwatch.analysis.chokepoints import chokepoint_metrics
+from borderwatch.analysis.flow import criticality_of, gate_flow, least_cost_flow
 from borderwatch.analysis.mincut import cut_network, minimum_cut
 from borderwatch.analysis.pinch import MIN_RESISTANCE_H, pinch_points
-from borderwatch.borders import borderlines, segment_borders
 
 
 class BudgetError(Exception):
@@ -121,10 +119,10 @@ def main() -> None:
 
     region = load_region()
     t_build, G = timed(lambda: build_route_graph(region, profile=load_profile(lattice={"refine": args.refine})))
-    arrays = GraphArrays.from_graph(G)
-    segments = segment_borders(borderlines(region.countries))
-    origin, shares = G.graph["origin"], demand_of(G)
-    rules = dict(G.graph.get("no_entry_from") or {})
+    scenario = Scenario.from_graph(G, region=region, samples=args.samples)
+    arrays = scenario.arrays
+    origin, shares = scenario.origin, scenario.shares
+    rules = dict(arrays.rules)
     figures: dict[str, object] = {
         "machine": f"{platform.processor() or platform.machine()}, python {platform.python_version()}",
         "refine": args.refine,
@@ -163,13 +161,13 @@ def main() -> None:
         gates_used=len(used),
     )
 
-    # the whole analysis, as rank-gates runs it (the ensemble in it)
-    t_all, result = timed(lambda: route_graph_chokepoints(G, segments=segments, arrays=arrays, samples=args.samples))
+    # the whole analysis, as rank-gates runs it (the ensemble in it; the border segments and crossings first)
+    t_all, result = timed(lambda: chokepoint_metrics(scenario))
 
     # minimum cut: the same network for both solvers
-    cut_destinations = in_vietnam(arrays, list(shares))
-    _, unit_of_edge, table = route_graph_crossings(G, arrays, segments, segment_of=result.segment_of)
-    within_pct = float(G.graph["profile"]["cut"]["within_pct"])
+    cut_destinations = scenario.cut_destinations()
+    unit_of_edge, table = scenario.crossings
+    within_pct = float(scenario.settings.within_pct)
     t_cut, cut = timed(
         lambda: minimum_cut(
             arrays, origin, cut_destinations, unit_of_edge=unit_of_edge, unit_cost=table, within_pct=within_pct
@@ -196,7 +194,7 @@ def main() -> None:
     )
 
     # pinch points: one destination (Hanoi), other destinations carry no current
-    hanoi = G.graph["destinations"]["Hanoi"]
+    hanoi = scenario.destinations["Hanoi"]
     t_pinch_one, one = timed(lambda: pinch_points(arrays, origin, [hanoi]))
     t_pinch_all, _ = timed(lambda: pinch_points(arrays, origin, list(shares)))
     sinks = arrays.node_kind == "destination"

@@ -150,5 +150,3 @@ def patrol_view(arrays: GraphArrays) -> GraphArrays:
     inside = (arrays.node_country[arrays.edge_u] == "VNM") & (arrays.node_country[arrays.edge_v] == "VNM")
     usable = inside & np.isin(arrays.mode, PATROL_MODES) & (arrays.crossing == "")
     return arrays.with_cost(np.where(usable, arrays.time_h, np.inf))
-
-

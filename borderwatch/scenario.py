@@ -271,6 +271,7 @@ class Scenario:
         self._blos: gpd.GeoDataFrame | None = state.get("blos")
         self._memo: dict[Hashable, Any] = {}
         self._check_demand()
+        self._check_blo_hours()
 
     # ------------------------------------------------------------------ doors
     @classmethod
@@ -585,21 +586,23 @@ class Scenario:
 
     @cached_property
     def arrays(self) -> GraphArrays:
-        """The array view with this scenario's closures and inspections applied."""
+        """The array view with this scenario's closures and inspections applied (inspected: exposure, cost raised)."""
         base = self._facts.arrays
         cost = base.cost.copy()
+        exposure = base.exposure
         if self._inspected:
             edges = base.gate_edges(list(self._inspected))
             add = np.array([self._inspected[g] for g in base.gate_id[edges]])
-            raised = np.minimum(1.0, base.exposure[edges] + add)
-            cost[edges] = edge_cost(base.time_h[edges], raised, profile=self.profile)
+            exposure = base.exposure.copy()
+            exposure[edges] = np.minimum(1.0, base.exposure[edges] + add)
+            cost[edges] = edge_cost(base.time_h[edges], exposure[edges], profile=self.profile)
         if self._closed_gates:
             cost[base.gate_edges(sorted(self._closed_gates))] = np.inf
         if self._closed_segments:
             cost[np.isin(self.segment_of, list(self._closed_segments))] = np.inf
         if not (self._inspected or self._closed_gates or self._closed_segments):
             return base
-        return base.with_cost(cost)
+        return dataclasses.replace(base.with_cost(cost), exposure=exposure)
 
     @property
     def segments(self) -> gpd.GeoDataFrame:
@@ -902,6 +905,18 @@ class Scenario:
                 "(check the lon/lat order)"
             )
         return lon, lat, None, "given lon/lat", 0.0
+
+    def _check_blo_hours(self) -> None:
+        if not self.settings.blo_hours or self._facts.region is None:
+            return
+        current = [str(b) for b in self.blos["id"]]
+        known = set(current) | {str(b) for b in self._facts.region.blos["id"]}  # a removed BLO's hours just lapse
+        unknown = sorted(set(self.settings.blo_hours) - known)
+        if unknown:
+            raise ParameterError(
+                f"blo_hours name unknown BLOs {', '.join(map(repr, unknown))}; use {', '.join(current)} "
+                "(or the PatrolHours edit, which also takes BLO names)"
+            )
 
     def _check_demand(self) -> None:
         unknown = [n for n in self.settings.demand if n not in self.destinations]

@@ -56,7 +56,8 @@ class Settings:
     samples, seed, sigma_edge, sigma_gate
         The ensemble: samples, random seed, log-sd of the per-edge and per-gate cost factors.
     within_pct
-        The minimum cut blocks routes up to this % above least cost.
+        The minimum cut blocks routes up to this % above least cost (``math.inf``: every route, however dear).
+        :meth:`cut_bound` is what the cut takes.
     closing
         Closing cost of a gate by class and ``informal_per_km``.
     weights
@@ -199,6 +200,10 @@ class Settings:
             out[name] = dict(out[name])
         return out
 
+    def cut_bound(self) -> float | None:
+        """Return the minimum cut's route-cost bound (%), or ``None`` for every route (``within_pct = inf``)."""
+        return None if self.within_pct == math.inf else float(self.within_pct)
+
     def ensemble_key(self) -> tuple:
         """Return what decides the ensemble's random draws (runs compare sample by sample only when equal)."""
         return (self.samples, self.seed, self.sigma_edge, self.sigma_gate)
@@ -208,6 +213,8 @@ def check_settings(s: Settings) -> list[str]:
     """Return one line per bad value of ``s`` (validated as the profile key it comes from)."""
     problems = []
     for name, key in PROFILE_KEYS.items():
+        if name == "within_pct" and s.within_pct == math.inf:
+            continue  # every route
         problem = OPTIONS[key].validate(getattr(s, name))
         if problem:
             problems.append(f"{name} {problem}")

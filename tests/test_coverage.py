@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from borderwatch import ParameterError, PatrolHours, UnknownNameError, ValidationError
 from borderwatch.analysis.chokepoints import chokepoint_metrics
 from borderwatch.analysis.coverage import blo_coverage, read_hour_overrides
+from borderwatch.analysis.ranking import rank_gates
 from borderwatch.analysis.siting import site_blos
 from borderwatch.cli import main
 from borderwatch.patrol import PATROL_MODES
@@ -74,10 +75,8 @@ def test_bad_hours_and_override_files(tmp_path, scenario):
         scenario.with_settings(hours=0)
     with pytest.raises(ParameterError, match=r"blo_hours\['BLO-01'\] must be a finite number > 0, got -1"):
         scenario.with_settings(blo_hours={"BLO-01": -1})
-    with pytest.raises(ParameterError, match="unknown BLOs BLO-99"):
-        blo_coverage(scenario.with_settings(blo_hours={"BLO-99": 3.0}))
-    with pytest.raises(ParameterError, match="unknown BLOs BLO-99"):
-        site_blos(scenario.with_settings(blo_hours={"BLO-99": 3.0}), p=1)
+    with pytest.raises(ParameterError, match="blo_hours name unknown BLOs 'BLO-99'"):  # at the door, before any work
+        scenario.with_settings(blo_hours={"BLO-99": 3.0})
     with pytest.raises(UnknownNameError, match="unknown BLO 'BLO-99'"):
         scenario.edited(PatrolHours({"BLO-99": 3.0}))
     path = tmp_path / "hours.csv"
@@ -102,6 +101,8 @@ def test_chokepoints_of_another_segment_length_are_refused(scenario):
         blo_coverage(sc10, chokepoints=metrics)
     with pytest.raises(ParameterError, match="name 5 km border segments but this scenario uses 10 km ones"):
         site_blos(sc10, p=1, objective="flow", chokepoints=metrics)
+    with pytest.raises(ParameterError, match="name 5 km border segments but this scenario uses 10 km ones"):
+        rank_gates(sc10, chokepoints=metrics)
     # the matching scenario takes them, and the flow coverage is then known
     coverage = blo_coverage(sc5, chokepoints=metrics)
     assert 0 <= coverage.flow_covered_pct <= 100 and 0 <= coverage.ensemble_flow_covered_pct <= 100

@@ -2,13 +2,14 @@
 an honest crossing model, real export destinations, rivers and coast, the corridor table."""
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner
 from shapely.geometry import LineString, Point
 
-from borderwatch import GraphArrays, ProfileError, k_routes, load_profile, snap_gates
+from borderwatch import GraphArrays, InspectGates, ProfileError, Scenario, k_routes, load_profile, snap_gates
 from borderwatch.analysis.sensitivity import crossing_sensitivity
 from borderwatch.cli import main
 from borderwatch.geodesy import distance_m, geodesic_length_m, to_metres
@@ -74,7 +75,7 @@ def test_a_coarse_gate_does_not_take_a_crossing_a_precise_gate_owns():
     assert "belong to G-PRECISE" in out.loc["G-COARSE", "snap_note"]
 
 
-def test_no_two_routed_gates_share_a_crossing(route_graph):
+def test_no_two_routed_gates_share_a_crossing(route_graph, scenario):
     gates = {}
     for _, _, d in route_graph.edges(data=True):
         if d["mode"] == "gate":
@@ -87,7 +88,7 @@ def test_no_two_routed_gates_share_a_crossing(route_graph):
         for b in ids[i + 1 :]:
             d = float(distance_m(*gates[a], *gates[b]))
             assert d > 200 or {a, b} <= {"VN-CHN-024", "VN-CHN-025"}, (a, b, d)
-    routes = k_routes(route_graph, k=2)
+    routes = k_routes(scenario, k=2)
     used = {g.split(" ")[0] for c in routes["crossings"] for g in c.split("; ") if g.startswith("VN-")}
     assert not used & set(left_out)
 
@@ -115,13 +116,13 @@ def test_connectors_are_short_and_access_goes_over_the_lattice(route_graph):
 # -- 4. the crossing model and its sensitivity ---------------------------------------------------
 
 
-def test_trails_are_less_exposed_than_any_gate_and_the_sensitivity_moves_the_right_way(route_graph):
+def test_trails_are_less_exposed_than_any_gate_and_the_sensitivity_moves_the_right_way(scenario):
     p = load_profile()
     assert p["informal_crossing"]["exposure"] < min(
         p["gate"][c]["exposure"] for c in ("secondary", "primary", "international")
     )
     table = crossing_sensitivity(
-        route_graph, exposure_weights_h=(48.0,), informal=((2.0, 0.02), (8.0, 0.10), (24.0, 0.30))
+        scenario, exposure_weights_h=(48.0,), informal=((2.0, 0.02), (8.0, 0.10), (24.0, 0.30))
     )
     assert list(table.columns[:5]) == [
         "exposure_weight_h",
@@ -136,13 +137,54 @@ def test_trails_are_less_exposed_than_any_gate_and_the_sensitivity_moves_the_rig
     assert np.allclose(table[["share_LAO", "share_KHM", "share_CHN"]].sum(axis=1), 1.0)
 
 
+def test_an_inspected_gate_keeps_the_cost_split_into_time_and_exposure():
+    """Inspecting gate A raises its exposure by 0.25: its route costs 48 * 0.25 h more, all of it exposure."""
+    G = nx.MultiDiGraph(origin="o", destinations={"T": "t"}, profile=load_profile(demand={"T": 1.0}).to_dict())
+    for n in ("o", "a", "t"):
+        G.add_node(n, x=0.0, y=0.0, kind="cell", country="VNM")
+    base = {"length_m": 1.0, "mode": "road", "geometry": None, "source": "t", "exposure": 0.0}
+    G.add_edge("o", "a", cost=1.0, time_h=1.0, **base)
+    G.add_edge(
+        "a",
+        "t",
+        cost=1.0,
+        time_h=1.0,
+        gate_id="A",
+        crossing="gate",
+        gate_class="primary",
+        border="LAO",
+        **{**base, "mode": "gate"},
+    )
+    G.add_edge("o", "t", cost=50.0, time_h=50.0, **base)
+    sc = Scenario.from_graph(G)
+    inspected = sc.edited(InspectGates(("A",), exposure=0.25))
+    (before,) = k_routes(sc, k=1).itertuples()
+    (after,) = k_routes(inspected, k=1).itertuples()
+    assert before.cost == 2.0 and after.cost == pytest.approx(2.0 + 48.0 * 0.25)
+    assert after.exposure == pytest.approx(0.25) and after.cost_time_h == pytest.approx(2.0)
+    assert after.cost == pytest.approx(after.cost_time_h + after.cost_exposure_h)
+    assert sc.G.edges["a", "t", 0]["exposure"] == 0.0  # the edit never touches the graph
+
+
+@pytest.mark.slow
+def test_the_sensitivity_keeps_the_scenarios_inspections(scenario):
+    """With dear trails the demand enters at gates; inspecting them fully moves it, in every combination."""
+    grid = {"exposure_weights_h": (48.0,), "informal": ((24.0, 0.30),)}
+    (base,) = crossing_sensitivity(scenario, **grid).itertuples()
+    used = [e for e in base.entries.split(", ") if e.startswith("VN-")]
+    assert used
+    (after,) = crossing_sensitivity(scenario.edited(InspectGates(tuple(used), exposure=1.0)), **grid).itertuples()
+    assert not set(used) & set(after.entries.split(", "))
+
+
 # -- 5. export to real destinations ----------------------------------------------------------------
 
 
-def test_export_ends_at_a_named_overseas_port_at_that_ports_own_cost(route_graph):
-    names = [n for n in route_graph.graph["destinations"] if n.startswith("export to ")]
+def test_export_ends_at_a_named_overseas_port_at_that_ports_own_cost(route_graph, scenario):
+    names = [n for n in scenario.destinations if n.startswith("export to ")]
+    assert names == [n for n in route_graph.graph["destinations"] if n.startswith("export to ")]
     assert len(names) == 8 and "export to Manila (Philippines)" in names
-    routes = k_routes(route_graph, destinations=["export", *names], k=1).set_index("destination")
+    routes = k_routes(scenario, destinations=["export", *names], k=1).set_index("destination")
     best = routes.loc[names, "cost"].idxmin()
     assert routes.loc["export", "cost"] == pytest.approx(routes.loc[best, "cost"], abs=1e-5)
     assert routes.loc["export", "overseas_port"] == best.removeprefix("export to ")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas.testing as pd_testing
 import pytest
 
-from borderwatch import CloseGates, GraphArrays, ParameterError, Scenario
+from borderwatch import CloseGates, ParameterError, Scenario
 from borderwatch.analysis.draws import lognormal_factors
 from borderwatch.analysis.ensemble import ensemble_of, flow_ensemble
 from borderwatch.analysis.flow import gate_criticality, gate_flow, informal_flow, least_cost_flow
@@ -200,6 +200,10 @@ def test_each_sample_depends_only_on_the_seed_and_its_index():
     five = flow_ensemble(sc.with_settings(samples=5))
     pd_testing.assert_frame_equal(five.gate_samples, ten.gate_samples.iloc[:5])
     pd_testing.assert_frame_equal(five.cost_samples, ten.cost_samples.iloc[:5])
+    kernel = {"seed": 5, "sigma_edge": 0.4, "sigma_gate": 0.4}
+    direct = [ensemble_of(sc.arrays, sc.origin, sc.shares, samples=n, **kernel) for n in (5, 10)]
+    pd_testing.assert_frame_equal(direct[0].gate_samples, direct[1].gate_samples.iloc[:5])
+    pd_testing.assert_frame_equal(direct[1].gate_samples, ten.gate_samples)
     assert ten.gate_samples.nunique().max() > 1  # the noise moves the flow between the gates
     # each sample recomputed alone, last first, from its documented draws
     arrays, s = sc.arrays, sc.settings

@@ -7,8 +7,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from borderwatch import GraphArrays, NoRouteError, ParameterError
-from borderwatch.analysis.interdiction import CLOSED_COST_H, interdict
+from borderwatch import CloseGates, GraphArrays, NoRouteError, ParameterError, Scenario
+from borderwatch.analysis.interdiction import CLOSED_COST_H, interdict, interdict_crossings
 
 
 def layered(seed: int) -> nx.MultiDiGraph:
@@ -92,16 +92,65 @@ def test_bad_arguments():
         interdict(arrays, "s", {"island": 1.0}, units=units, k=1)
 
 
-@pytest.mark.slow
-def test_interdicting_gates_on_the_shipped_graph(route_graph):
-    from borderwatch.analysis.flow import demand_of
+def test_interdict_crossings_on_a_user_graph_and_its_plan_as_edits():
+    """The known answer above through a scenario: its gates are the candidates, the plan is a scenario edit."""
+    G = nx.MultiDiGraph()
+    G.add_edge("s", "a", cost=1.0)
+    G.add_edge("a", "t", cost=2.0, gate_id="A", interdictable=True)
+    G.add_edge("s", "b", cost=1.0)
+    G.add_edge("b", "t", cost=3.0, gate_id="B", interdictable=True)
+    G.add_edge("s", "t", cost=10.0)
+    sc = Scenario.from_graph(G, origin="s", destinations=["t"])
+    plan = interdict_crossings(sc, k=1)
+    assert plan.chosen == ["gate:A"] and plan.result.cost_after == 4.0 and plan.kind == "gates"
+    assert plan.report["chosen"] == ["gate:A"] and plan.routes_after["cost_after_h"].tolist() == [4.0]
+    after = sc.edited(*plan.as_edits())
+    assert after.closed_gates == {"A"} and after.least_cost("t") == plan.result.cost_after
+    # a closed gate is no candidate any more: the next best is B, and then the trail
+    again = interdict_crossings(after, k=1)
+    assert again.chosen == ["gate:B"] and again.result.cost_after == 10.0
+    assert interdict_crossings(sc, k=5).result.cost_after == 10.0  # k capped at the candidates
+    with pytest.raises(ParameterError, match="k must be an integer >= 0"):
+        interdict_crossings(sc, k=-1)
+    with pytest.raises(ParameterError, match="mode one of close, inspect"):
+        interdict_crossings(sc, k=1, mode="bribe")
+    with pytest.raises(ParameterError, match="inspect needs interdicted_cost"):
+        interdict_crossings(sc, k=1, mode="inspect")
 
-    arrays = GraphArrays.from_graph(route_graph)
+
+def test_a_gate_closed_by_an_edit_is_no_candidate_on_a_user_graph():
+    """Its edges cost inf in the scenario: neither a candidate nor an 'interdicted_cost below its cost' error."""
+    G = nx.MultiDiGraph()
+    G.add_edge("s", "a", cost=1.0, interdictable=False)
+    G.add_edge("a", "t", cost=2.0, gate_id="A", interdicted_cost=5.0)
+    G.add_edge("s", "b", cost=1.0, interdictable=False)
+    G.add_edge("b", "t", cost=3.0, gate_id="B", interdicted_cost=6.0)
+    G.add_edge("s", "t", cost=10.0, interdictable=False)
+    sc = Scenario.from_graph(G, origin="s", destinations=["t"])
+    assert interdict_crossings(sc, k=1, mode="inspect").chosen == ["gate:A"]  # A inspected (6 h) -> B at 4 h
+    closed = sc.edited(CloseGates(("A",)))
+    plan = interdict_crossings(closed, k=2, mode="inspect")
+    assert plan.chosen == ["gate:B"] and plan.result.cost_after == 7.0  # B inspected: s-b-t at 1 + 6 h
+    G.edges["b", "t", 0]["interdicted_cost"] = 2.5
+    with pytest.raises(ParameterError, match=r"interdicted_cost 2\.5 is below its cost 3\.0"):
+        interdict_crossings(Scenario.from_graph(G, origin="s", destinations=["t"]), k=1)
+
+
+@pytest.mark.slow
+def test_interdicting_gates_on_the_shipped_graph(scenario):
+    arrays = scenario.arrays
     units = {g: arrays.gate_edges([g]) for g in sorted(set(arrays.gate_id[arrays.crossing == "gate"]))}
-    shares = demand_of(route_graph)
-    exact = interdict(arrays, route_graph.graph["origin"], shares, units=units, k=2)
+    exact = interdict(arrays, scenario.origin, scenario.shares, units=units, k=2)
     assert exact.status == "optimal" and set(exact.chosen) == {"VN-KHM-009", "VN-LAO-005"}
     assert exact.cost_after > exact.cost_before and not exact.cut_off
+    # the same through the scenario; its plan, applied as an edit, gives the cost it promised
+    plan = interdict_crossings(scenario, k=2, candidates="gates")
+    assert set(plan.chosen) == {"gate:VN-KHM-009", "gate:VN-LAO-005"}
+    assert plan.result.cost_after == pytest.approx(exact.cost_after)
+    closed = scenario.edited(*plan.as_edits())
+    assert closed.closed_gates == {"VN-KHM-009", "VN-LAO-005"}
+    after = sum(share * closed.least_cost(node) for node, share in closed.shares.items())
+    assert after == pytest.approx(plan.result.cost_after, rel=1e-9)
 
 
 def test_interdict_command_on_a_user_graph(tmp_path):

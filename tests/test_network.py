@@ -7,7 +7,16 @@ import networkx as nx
 import pytest
 from click.testing import CliRunner
 
-from borderwatch import GraphArrays, build_route_graph, graph_summary, k_routes, least_cost_routes, load_profile
+from borderwatch import (
+    CloseGates,
+    GraphArrays,
+    Scenario,
+    build_route_graph,
+    graph_summary,
+    k_routes,
+    least_cost_routes,
+    load_profile,
+)
 from borderwatch.cli import main
 from borderwatch.geodesy import distance_m
 from borderwatch.network.contract import MODES
@@ -45,16 +54,22 @@ def test_golden_triangle_is_computed_from_the_boundaries(route_graph):
     assert float(distance_m(o["x"], o["y"], 100.083, 20.353)) < 5000
 
 
-def test_route_to_hanoi_enters_vietnam_from_laos(route_graph):
-    (r,) = least_cost_routes(route_graph, destinations=["Hanoi"]).itertuples()
+def test_route_to_hanoi_enters_vietnam_from_laos(scenario):
+    (r,) = least_cost_routes(scenario, destinations=["Hanoi"]).itertuples()
     assert r.entry_border == "LAO"
     assert r.entry_crossing.startswith("VN-LAO-") or r.entry_crossing == "informal"
     assert 500 < r.length_km < 2000
     assert r.cost == pytest.approx(r.cost_time_h + r.cost_exposure_h, rel=1e-6)
+    assert r.cost == pytest.approx(scenario.least_cost("Hanoi"), rel=1e-9)
+    # routes run on the scenario's costs: with the entry gate closed the route enters elsewhere, dearer
+    if r.entry_crossing != "informal":
+        closed = scenario.edited(CloseGates((r.entry_crossing,)))
+        (after,) = least_cost_routes(closed, destinations=["Hanoi"]).itertuples()
+        assert after.entry_crossing != r.entry_crossing and after.cost > r.cost
 
 
-def test_routes_to_hcmc_and_every_seaport_exist(route_graph, region):
-    routes = least_cost_routes(route_graph)
+def test_routes_to_hcmc_and_every_seaport_exist(scenario, region):
+    routes = least_cost_routes(scenario)
     names = set(routes["destination"])
     assert "Ho Chi Minh City" in names and "export" in names and "China border" in names
     located = region.seaports[region.seaports.geometry.notna()]
@@ -68,12 +83,12 @@ def test_routes_to_hcmc_and_every_seaport_exist(route_graph, region):
     assert china["crossings"].split("; ")[-1].endswith("CHN)") or "informal CHN" in china["crossings"]
 
 
-def test_k_routes_on_the_shipped_graph_differ_and_keep_their_ranks(route_graph):
-    arrays = GraphArrays.from_graph(route_graph)
-    three = k_routes(route_graph, destinations=["Hanoi"], k=3, arrays=arrays)
+def test_k_routes_on_the_shipped_graph_differ_and_keep_their_ranks(scenario):
+    assert scenario.with_settings(samples=7).arrays is scenario.arrays  # settings never rebuild the array view
+    three = k_routes(scenario, destinations=["Hanoi"], k=3)
     assert list(three["rank"]) == [1, 2, 3]
     assert (three["overlap_with_better"].iloc[1:] < 0.9).all()
-    eight = k_routes(route_graph, destinations=["Hanoi"], k=8, arrays=arrays)
+    eight = k_routes(scenario, destinations=["Hanoi"], k=8)
     assert eight["cost"].tolist()[:3] == three["cost"].tolist()
     assert eight["crossings"].tolist()[:3] == three["crossings"].tolist()
     assert eight["cost"].iloc[0] == eight["cost"].min()
@@ -89,7 +104,7 @@ def test_array_routing_agrees_with_networkx_on_the_shipped_graph(route_graph):
 
 def test_informal_crossing_cost_changes_the_routes(region):
     cheap = build_route_graph(region, profile=load_profile(informal_crossing={"delay_h": 0.0, "exposure": 0.0}))
-    (r,) = least_cost_routes(cheap, destinations=["Hanoi"]).itertuples()
+    (r,) = least_cost_routes(Scenario.from_graph(cheap, region=region), destinations=["Hanoi"]).itertuples()
     assert r.entry_crossing == "informal"
 
 
@@ -126,9 +141,9 @@ def test_build_network_json_cli():
     assert summary["build_s"] > 0 and summary["weakly_connected_components"] >= 1
 
 
-def test_china_border_routes_transit_vietnam(route_graph):
+def test_china_border_routes_transit_vietnam(scenario):
     """Routes to the China-border sink enter Vietnam from Laos or Cambodia, never from China."""
-    routes = k_routes(route_graph, destinations=["China border"], k=3)
+    routes = k_routes(scenario, destinations=["China border"], k=3)
     assert len(routes) == 3
     assert (routes["entry_border"] != "CHN").all()
     assert routes["crossings"].str.contains(r"CHN\)$|informal CHN").all()
@@ -147,5 +162,5 @@ def test_user_road_network_from_osmnx_graphml(tmp_path, region):
     nx.write_graphml(G, path)
     user = build_route_graph(load_region(roads=path))
     assert graph_summary(user)["edges_by_mode"]["road"] == 2
-    (r,) = least_cost_routes(user, destinations=["Hanoi"]).itertuples()
+    (r,) = least_cost_routes(Scenario.from_graph(user), destinations=["Hanoi"]).itertuples()
     assert r.modes.endswith("road > connector") or "offroad" in r.modes

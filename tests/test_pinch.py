@@ -66,15 +66,15 @@ def test_series_and_parallel_resistors():
 
 
 @pytest.mark.slow
-def test_pinch_points_on_the_shipped_graph(route_graph):
-    arrays = GraphArrays.from_graph(route_graph)
-    destinations = list(route_graph.graph["destinations"].values())
+def test_pinch_points_on_the_shipped_graph(scenario):
+    arrays = scenario.arrays
+    destinations = list(scenario.destinations.values())
     started = time.perf_counter()
-    result = pinch_points(arrays, route_graph.graph["origin"], destinations)
+    result = pinch_points(arrays, scenario.origin, destinations)
     assert time.perf_counter() - started < 60
     assert not result.unreachable
     assert all(r > 0 for r in result.resistance.values())
     gates = gate_current(arrays, result.node_current)
     assert len(gates) > 50 and (gates >= 0).all() and gates.max() > 0
     # the origin passes every unit of current once
-    assert result.node_current[route_graph.graph["origin"]] == pytest.approx(0.5 * len(destinations), rel=1e-6)
+    assert result.node_current[scenario.origin] == pytest.approx(0.5 * len(destinations), rel=1e-6)

@@ -1,6 +1,7 @@
 """Risk ranking: known answers on small graphs, agreement with networkx, incidents, the shipped ranking."""
 
 import itertools
+import math
 import random
 
 import geopandas as gpd
@@ -10,7 +11,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from borderwatch import ParameterError, Scenario, ValidationError
+from borderwatch import CloseGates, ParameterError, Scenario, ValidationError
+from borderwatch.analysis.chokepoints import chokepoint_metrics
 from borderwatch.analysis.incidents import read_incidents
 from borderwatch.analysis.mincut import minimum_cut
 from borderwatch.analysis.ranking import COMPONENTS, check_weights, rank_gates, ranks, scaled
@@ -41,7 +43,13 @@ def two_gate_scenario(**settings) -> Scenario:
 
 
 def test_two_parallel_gates_known_answers():
-    ranking = rank_gates(two_gate_scenario(samples=400, seed=1))
+    sc = two_gate_scenario(samples=400, seed=1)
+    ranking = rank_gates(sc)
+    assert chokepoint_metrics(sc) is ranking.chokepoints  # computed once per scenario
+    assert chokepoint_metrics(sc.with_settings(samples=10)).ensemble.samples == 10  # new settings, new metrics
+    other = Scenario.from_graph(random_gate_graph(0), origin="w00", destinations=["e33"], samples=2)
+    with pytest.raises(ParameterError, match="computed on another graph"):
+        rank_gates(sc, chokepoints=chokepoint_metrics(other))
     gates = ranking.gates.set_index("gate_id")
     # least cost 3 h through G-A; closing it costs the trafficker 1 h more (4 h through G-B)
     assert gates.loc["G-A", "flow_share"] == 1.0 and gates.loc["G-B", "flow_share"] == 0.0
@@ -72,6 +80,14 @@ def test_weights_come_from_the_settings():
         sc.with_settings(weights={"bogus": 1.0})
     with pytest.raises(ParameterError, match="are all 0"):
         rank_gates(sc.with_settings(weights=dict.fromkeys(COMPONENTS, 0.0)))
+
+
+def test_a_gate_closed_by_an_edit_is_listed_as_closed_not_unreachable():
+    closed = two_gate_scenario(samples=20, seed=1).edited(CloseGates(("G-B",)))
+    gates = rank_gates(closed).gates.set_index("gate_id")
+    assert gates.loc["G-B", "status"] == "closed" and "closed in this scenario" in gates.loc["G-B", "reason"]
+    assert pd.isna(gates.loc["G-B", "rank"]) and gates.loc["G-A", "rank"] == 1
+    assert gates.loc["G-A", "usage_probability"] == 1.0  # every sample now crosses at G-A
 
 
 def test_the_cut_of_a_user_graph_is_bounded_by_the_settings():
@@ -123,8 +139,9 @@ def random_gate_graph(seed: int) -> nx.MultiDiGraph:
 def test_every_metric_equals_a_networkx_computation(seed):
     G = random_gate_graph(seed)
     targets = ["e33", "e30"]
-    # within 1000 %: every route of this small graph counts (as networkx's cut below)
-    ranking = rank_gates(Scenario.from_graph(G, origin="w00", destinations=targets, samples=5, seed=0, within_pct=1000))
+    # within_pct = inf: every route counts (as in networkx's cut below)
+    sc = Scenario.from_graph(G, origin="w00", destinations=targets, samples=5, seed=0, within_pct=math.inf)
+    ranking = rank_gates(sc)
     gates = ranking.gates.set_index("gate_id")
     gate_of = {(u, v): d["gate_id"] for u, v, d in G.edges(data=True) if "gate_id" in d}
 

@@ -106,6 +106,7 @@ def test_site_blos_patrol_hours_come_from_the_settings(scenario):
     one_longer = site_blos(scenario.with_settings(blo_hours={"BLO-07": 6.0}), p=1)
     assert two.before < one_longer.before
 
+
 def test_site_blos_command_bad_input_exits_1(tmp_path):
     from click.testing import CliRunner
 

@@ -164,9 +164,7 @@ def analyse(
     )
 
 
-def chokepoint_metrics(
-    scenario: Scenario, *, progress: Callable[[int, int], None] | None = None
-) -> Chokepoints:
+def chokepoint_metrics(scenario: Scenario, *, progress: Callable[[int, int], None] | None = None) -> Chokepoints:
     """Run every chokepoint metric on a scenario, once (later calls return the same result).
 
     On a route graph with its region, crossings are gates and the informal
@@ -198,13 +196,14 @@ def chokepoint_metrics(
     --------
     The bow tie: two gates into ``m``, one bridge ``m -> n``, two ways on to ``t``.
 
+    >>> import math
     >>> import networkx as nx
     >>> from borderwatch import Scenario
     >>> G = nx.MultiDiGraph()
     >>> for u, v, c, g in [("o", "m", 1, "A"), ("o", "m", 2, "B"), ("m", "n", 1, ""), ("n", "t", 1, ""),
     ...                    ("n", "t", 2, "")]:
     ...     _ = G.add_edge(u, v, cost=float(c), gate_id=g)
-    >>> sc = Scenario.from_graph(G, origin="o", destinations=["t"], samples=20, within_pct=1000.0)
+    >>> sc = Scenario.from_graph(G, origin="o", destinations=["t"], samples=20, within_pct=math.inf)  # every route
     >>> result = chokepoint_metrics(sc)
     >>> result.cut.units.index.tolist()
     ['link:m|n']
@@ -227,7 +226,7 @@ def _metrics(sc: Scenario, progress: Callable[[int, int], None] | None) -> Choke
             unit_of_edge=units,
             unit_cost=costs,
             cut_destinations=sc.cut_destinations(),
-            within_pct=s.within_pct,
+            within_pct=s.cut_bound(),
             progress=progress,
         )
         result.segment_length_km = sc.segment_length_km
@@ -248,7 +247,7 @@ def _metrics(sc: Scenario, progress: Callable[[int, int], None] | None) -> Choke
         unit_of_edge=units,
         unit_cost=costs,
         cut_destinations=list(reached),
-        within_pct=s.within_pct,
+        within_pct=s.cut_bound(),
         progress=progress,
     )
     result.unreachable = unreachable

@@ -366,7 +366,9 @@ def user_graph_units(
         A scenario of a user graph; an edge is a candidate when its
         ``interdictable`` attribute is true (every edge, when no edge has the
         attribute) or it has a ``gate_id``; ``interdicted_cost`` (>= its cost)
-        replaces removal.
+        replaces removal.  Edges the scenario's edits closed are no
+        candidates (as on a route graph); an inspected edge costs at least its
+        inspected cost once interdicted.
     mode
         ``close`` or ``inspect`` (which needs ``interdicted_cost`` on every candidate edge).
 
@@ -385,22 +387,24 @@ def user_graph_units(
     units: dict[str, list[int]] = {}
     after = np.full(arrays.n_edges, np.inf)
     any_flag = any("interdictable" in d for _, _, d in G.edges(data=True))
+    closed = np.isinf(arrays.cost)  # closed by the scenario's edits (the graph's own costs are finite)
     for e in range(arrays.n_edges):
         u, v, key = arrays.edge_id(e)
         data = G.edges[u, v, key] if G.is_multigraph() else G.edges[u, v]
         flag = str(data.get("interdictable", "true" if not any_flag else "false")).lower() in ("true", "1", "yes")
-        if not (flag or arrays.gate_id[e]):
+        if closed[e] or not (flag or arrays.gate_id[e]):
             continue
         name = f"gate:{arrays.gate_id[e]}" if arrays.gate_id[e] else f"link:{u}->{v}"
         units.setdefault(name, []).append(e)
         if "interdicted_cost" in data:
             value = float(data["interdicted_cost"])
-            if not value >= arrays.cost[e]:
+            own = float(data.get("cost", arrays.cost[e]))
+            if not value >= own:
                 raise ParameterError(
-                    f"edge {u!r} -> {v!r}: interdicted_cost {value} is below its cost {arrays.cost[e]}; give a number "
+                    f"edge {u!r} -> {v!r}: interdicted_cost {value} is below its cost {own}; give a number "
                     ">= cost (or leave it out for removal)"
                 )
-            after[e] = value
+            after[e] = max(value, float(arrays.cost[e]))
         elif mode == "inspect":
             raise ParameterError(f"--mode inspect needs interdicted_cost on every interdictable edge ({u!r} -> {v!r})")
     if not units:
@@ -527,7 +531,10 @@ class InterdictionPlan:
         return list(self.result.chosen)
 
     def as_edits(self) -> list[Edit]:
-        """The plan as scenario edits (gates and segments closed or inspected), e.g. ``scenario.edited(*plan.as_edits())``."""
+        """Return the plan as scenario edits (gates and segments closed or inspected).
+
+        Apply them with ``scenario.edited(*plan.as_edits())``.
+        """
         gates = [u.removeprefix("gate:") for u in self.chosen if u.startswith("gate:")]
         segments = [u.removeprefix("segment:") for u in self.chosen if u.startswith("segment:")]
         out: list[Edit] = []

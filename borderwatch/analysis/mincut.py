@@ -300,6 +300,17 @@ def border_cut(
     ------
     UnknownNameError
         A destination name is not a destination of the scenario.
+
+    Examples
+    --------
+    On the shipped data (``scenario = bw.Scenario.from_region()``): the cheapest crossings that block every
+    least-cost route, and how much more a 10 % bound needs.
+
+    >>> tight = border_cut(scenario, within_pct=0)
+    >>> sorted(tight.units["id"])
+    ['LAO-00-0201', 'VN-KHM-009', 'VN-LAO-005']
+    >>> len(border_cut(scenario, within_pct=10).units) > len(tight.units)
+    True
     """
     sc = as_scenario(scenario, what="border_cut")
     if destinations is None:
@@ -307,7 +318,7 @@ def border_cut(
     else:
         nodes = [resolve_name(sc.destinations, name, nodes=sc.G)[1] for name in destinations]
     unit_of_edge, units = sc.crossings
-    bound = None if every_route else float(sc.settings.within_pct if within_pct is None else within_pct)
+    bound = None if every_route else (sc.settings.cut_bound() if within_pct is None else float(within_pct))
     return minimum_cut(sc.arrays, sc.origin, nodes, unit_of_edge=unit_of_edge, unit_cost=units, within_pct=bound)
 
 

@@ -19,7 +19,8 @@ component       column                                        scaled as
 
 Ranks run 1 (highest score) downwards; equal scores are ordered by
 ``gate_id``.  Gates left out of the graph (unplaced) or unreachable are
-listed with their reason but not ranked.  The rank interval is the 5th-95th
+listed with their reason but not ranked, as are gates a scenario edit
+closed (status ``closed``).  The rank interval is the 5th-95th
 percentile of each gate's rank when the ``flow`` component is taken from one
 ensemble sample at a time (the other components fixed).  ``agreement`` is
 the Spearman rank correlation between every pair of components and the score.
@@ -27,22 +28,21 @@ the Spearman rank correlation between every pair of components and the score.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.stats
 
 from ..errors import ParameterError
-from ..network.arrays import GraphArrays
 from ..network.nearest import PointIndex
 from ..scenario import Scenario, as_scenario
 from . import FLOW_EPS
 from .chokepoints import Chokepoints, chokepoint_metrics
+from .coverage import check_segments
 from .flow import gate_flow
 from .incidents import read_incidents
 
@@ -218,7 +218,8 @@ def rank_gates(
     Raises
     ------
     ParameterError
-        Bad weights; a graph with no gate.
+        Bad weights; a graph with no gate; chokepoints of another graph or
+        another segment length (their segment ids would be joined wrongly).
     ValidationError, DataFileError
         A bad incidents file (checked before any routing).
 
@@ -240,6 +241,7 @@ def rank_gates(
         if incidents is not None:
             raise ParameterError("incidents need the region (gates and segments to match them to)")
         return _rank_user_graph(sc, weights, exposure, chokepoints, progress)
+    check_segments(sc, chokepoints)
     matched = incidents if isinstance(incidents, pd.DataFrame) else None
     if incidents is not None and matched is None:
         matched = match_incidents(sc, incidents)
@@ -252,6 +254,7 @@ def rank_gates(
         weights=weights,
         left_out=sc.gates_left_out,
         incidents=matched,
+        closed=sc.closed_gates,
     )
 
 
@@ -284,6 +287,7 @@ def _rank_user_graph(sc: Scenario, weights, exposure, chokepoints, progress) -> 
     G = sc.G
     if not (sc.arrays.crossing == "gate").any():
         raise ParameterError("the graph has no edge with a gate_id, so there is no gate to rank; add gate_id to edges")
+    check_segments(sc, chokepoints)
     result = chokepoints if chokepoints is not None else chokepoint_metrics(sc, progress=progress)
     arrays = result.arrays
     rows = {}
@@ -302,7 +306,12 @@ def _rank_user_graph(sc: Scenario, weights, exposure, chokepoints, progress) -> 
             },
         )
     return rank_from_chokepoints(
-        result, pd.DataFrame(list(rows.values())), segments=sc.segments, exposure=exposure, weights=weights
+        result,
+        pd.DataFrame(list(rows.values())),
+        segments=sc.segments,
+        exposure=exposure,
+        weights=weights,
+        closed=sc.closed_gates,
     )
 
 
@@ -315,6 +324,7 @@ def rank_from_chokepoints(
     weights: Mapping[str, float],
     left_out: Mapping[str, str] | None = None,
     incidents: pd.DataFrame | None = None,
+    closed: Collection[str] = (),
 ) -> GateRanking:
     """Rank every gate (and the uncovered border stretches) from the chokepoint metrics.
 
@@ -336,13 +346,15 @@ def rank_from_chokepoints(
         ``gate_id`` -> why the gate is not in the graph.
     incidents
         Matched incidents (:func:`~borderwatch.analysis.incidents.read_incidents`).
+    closed
+        Gate ids closed by the scenario's edits (listed, not ranked).
 
     Returns
     -------
     GateRanking
         ``gates`` has ``gate_id``, ``name``, ``class``, ``border``, ``rank``,
         ``score``, ``rank_low``, ``rank_high``, the component columns,
-        ``diverted_to``, ``status`` (ranked, left out, unreachable) and
+        ``diverted_to``, ``status`` (ranked, left out, closed, unreachable) and
         ``reason``, sorted by rank.
     """
     use = tuple(c for c in COMPONENTS if c != "incidents" or incidents is not None)
@@ -369,15 +381,19 @@ def rank_from_chokepoints(
         counted = incidents[incidents["match"].isin(["gate", "gate_id"])]
         table["incidents"] = counted.groupby("gate_id")["weight"].sum().reindex(table.index).fillna(0.0)
     table["diverted_to"] = crit["diverted_to"].reindex(table.index).fillna("")
+    closed = set(closed)
     status = np.where(
         table.index.isin(list(left_out)),
         "left out",
-        np.where(~table.index.isin(list(in_graph)) | ~np.isfinite(table["travel_cost_h"]), "unreachable", "ranked"),
+        np.where(
+            table.index.isin(list(closed)),
+            "closed",
+            np.where(~table.index.isin(list(in_graph)) | ~np.isfinite(table["travel_cost_h"]), "unreachable", "ranked"),
+        ),
     )
+    why = {"unreachable": "no route from the origin reaches it", "closed": "closed in this scenario (an edit)"}
     reason = [
-        f"not in the route graph: {left_out[g]}"
-        if g in left_out
-        else ("no route from the origin reaches it" if s == "unreachable" else _why(row))
+        f"not in the route graph: {left_out[g]}" if g in left_out else why.get(s) or _why(row)
         for g, s, row in zip(table.index, status, table.itertuples(), strict=True)
     ]
     table["status"], table["reason"] = status, reason

@@ -93,7 +93,11 @@ def _exposure_weight(G: nx.MultiDiGraph) -> float | None:
 
 
 def _explain(
-    G: nx.MultiDiGraph, arrays: GraphArrays, edges: np.ndarray, *, exposure_weight_h: float | None
+    G: nx.MultiDiGraph,
+    arrays: GraphArrays,
+    edges: np.ndarray,
+    *,
+    exposure_weight_h: float | None,
 ) -> dict[str, Any]:
     data = [G.edges[arrays.edge_id(e)] if G.is_multigraph() else G.edges[arrays.edge_id(e)[:2]] for e in edges]
     w = exposure_weight_h
@@ -128,6 +132,7 @@ def _explain(
         return float(np.nansum(values[edges]))
 
     time_h = total(arrays.time_h)
+    exposed = total(arrays.exposure)
     heads = arrays.edge_v[edges]
     abroad = [arrays.nodes[h] for h in heads if arrays.node_kind[h] == "overseas"]
     countries: list[str] = []
@@ -137,10 +142,10 @@ def _explain(
     return {
         "length_km": total(arrays.length_m) / 1000.0,
         "time_h": time_h,
-        "exposure": total(arrays.exposure),
+        "exposure": exposed,
         "cost": total(arrays.cost),
         "cost_time_h": time_h if w is not None else np.nan,
-        "cost_exposure_h": w * total(arrays.exposure) if w is not None else np.nan,
+        "cost_exposure_h": w * exposed if w is not None else np.nan,
         "entry_crossing": first["crossing"] if first else "",
         "entry_name": first["name"] if first else "",
         "entry_gate_class": first["gate_class"] if first else "",

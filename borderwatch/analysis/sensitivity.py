@@ -52,7 +52,9 @@ def crossing_sensitivity(
     Parameters
     ----------
     scenario
-        A scenario of a route graph built by borderwatch (its profile and demand are used).
+        A scenario of a route graph built by borderwatch (its profile and
+        demand are used; its edits hold in every combination: closed
+        crossings stay closed, inspected gates inspected).
     exposure_weights_h
         Values of ``cost.exposure_weight_h`` to try.
     informal
@@ -75,6 +77,7 @@ def crossing_sensitivity(
     if sc.meta.profile is None:
         raise ParameterError("the graph has no cost profile; build it with borderwatch (build_route_graph)")
     base, built, origin = sc.arrays, sc.profile, sc.origin
+    exposure_now = sc.arrays.exposure  # inspected gates stay inspected in every combination
     is_informal = base.crossing == "informal"
     lattice_time = np.where(is_informal, base.time_h - built["informal_crossing"]["delay_h"], base.time_h)
     lattice_exposure = np.where(is_informal, base.exposure - built["informal_crossing"]["exposure"], base.exposure)
@@ -84,7 +87,7 @@ def crossing_sensitivity(
         for delay_h, exposure in informal:
             profile = load_profile(built, cost={"exposure_weight_h": weight})
             time_h = np.where(is_informal, lattice_time + delay_h, base.time_h)
-            expo = np.where(is_informal, np.minimum(1.0, lattice_exposure + exposure), base.exposure)
+            expo = np.where(is_informal, np.minimum(1.0, lattice_exposure + exposure), exposure_now)
             cost = edge_cost(time_h, expo, profile=profile)
             view = base.with_cost(np.where(np.isinf(base.cost), np.inf, cost))
             by_entry: dict[str, float] = {}
@@ -96,7 +99,8 @@ def crossing_sensitivity(
                 if e is None:
                     continue
                 head = base.edge_v[e]
-                label = base.gate_id[e] or f"informal {base.border[e]} {base.node_y[head]:.2f}N {base.node_x[head]:.2f}E"
+                where = f"{base.node_y[head]:.2f}N {base.node_x[head]:.2f}E"
+                label = base.gate_id[e] or f"informal {base.border[e]} {where}"
                 by_entry[label] = by_entry.get(label, 0.0) + share / total
                 by_border[base.border[e]] = by_border.get(base.border[e], 0.0) + share / total
                 informal_share += share / total if base.crossing[e] == "informal" else 0.0

@@ -29,7 +29,7 @@ import shapely
 from ..errors import BorderwatchError, ParameterError
 from ..scenario import Scenario, as_scenario
 from .chokepoints import Chokepoints, chokepoint_metrics
-from .coverage import check_blo_hours, check_segments
+from .coverage import check_segments
 
 _STATUS = {0: "optimal", 1: "time or iteration limit reached", 2: "infeasible", 3: "unbounded", 4: "other"}
 
@@ -401,6 +401,14 @@ def site_blos(
         naming an unknown BLO; chokepoints of another segment length.
     SolverError
         No optimum proved within the time limit.
+
+    Examples
+    --------
+    On the shipped data (``scenario = bw.Scenario.from_region()``): two new sites by km of land border.
+
+    >>> sites = site_blos(scenario, p=2, objective="length")
+    >>> len(sites.chosen), sites.after > sites.before
+    (2, True)
     """
     sc = as_scenario(scenario, what="site_blos")
     region = sc.region
@@ -410,7 +418,6 @@ def site_blos(
         raise ParameterError(f"objective must be 'length' or 'flow', got {objective!r}")
     if target_pct is not None and not (0 < target_pct <= 100):
         raise ParameterError(f"target_pct must be in (0, 100], got {target_pct!r}")
-    check_blo_hours(sc)
     hours = sc.settings.hours
     given = candidates if candidates is not None else default_candidates(sc)
     table = candidate_table(given)

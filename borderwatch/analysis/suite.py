@@ -139,6 +139,14 @@ def analyse_region(
     ------
     ParameterError
         An option out of range, or a scenario without a region (checked before any work).
+
+    Examples
+    --------
+    On the shipped data (``scenario = bw.Scenario.from_region()``):
+
+    >>> a = analyse_region(scenario, route_k=1, site_p=1, interdict_k=1, interdict_units="gates")
+    >>> list(a.timings_s) == list(STEPS), int(a.ranking.gates["rank"].min())
+    (True, 1)
     """
     _check_options(route_k=route_k, site_p=site_p, objective=site_objective, k=interdict_k, kind=interdict_units)
     sc = as_scenario(scenario, what="analyse_region")

@@ -301,7 +301,7 @@ ANALYSIS_TABLES = ("ensemble", "closing", "cut", "ranking", "interdiction")
 
 
 def build_part(profile: Profile) -> dict[str, Any]:
-    """The part of a profile that builds the graph: every table but :data:`ANALYSIS_TABLES`, demand names only.
+    """Return the part of a profile that builds the graph: every table but :data:`ANALYSIS_TABLES`, demand names only.
 
     Parameters
     ----------
