@@ -3,7 +3,9 @@
 import json
 import subprocess
 import sys
+import time
 
+import pytest
 from click.testing import CliRunner
 
 from borderwatch.cli import main
@@ -185,3 +187,134 @@ def test_gates_command_reports_each_gate_and_writes_a_table(tmp_path):
         "geometry_wkt",
     ):
         assert col in header
+
+
+# -- scenarios: edit options, compare and sweep ------------------------------------------------------
+
+
+def _fails_cleanly(result, *messages):
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and result.output.count("error: ") == 1, result.output
+    for message in messages:
+        assert message in result.output, result.output
+
+
+def test_compare_writes_the_folder_and_summarises_the_edit(tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "cau_treo"
+    result = run("-q", "compare", "--close", "VN-LAO-016", "--samples", "8", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert {"compare.csv", "compare.html", "compare.json"} <= {p.name for p in out.iterdir()}
+    text = result.stdout
+    assert "edits: close gate VN-LAO-016" in text
+    assert "cost change per destination" in text and "Hanoi" in text and "demand-weighted least cost:" in text
+    losing = text.split("crossings losing flow")[1]
+    assert "VN-LAO-016" in losing.split("coverage")[0]  # the closed gate loses all its flow
+    assert "coverage by BLO patrols:" in text and "wrote compare.csv, compare.html, compare.json" in text
+    facts = json.loads((out / "compare.json").read_text(encoding="utf-8"))
+    assert facts["summary"]["edits"] == ["close gate VN-LAO-016"] and facts["summary"]["comparable"]
+    assert facts["method"]["samples"] == 8 and facts["scenario"]["edits"][0]["gates"] == ["VN-LAO-016"]
+    table = pd.read_csv(out / "compare.csv")
+    closed = table[table["id"] == "VN-LAO-016"].iloc[0]
+    assert closed["kind"] == "gate" and closed["edit"] == "closed" and closed["flow_scenario"] == 0.0
+    assert set(table["kind"]) == {"gate", "segment"}
+    # an existing folder is refused at once, and left as it was
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in out.iterdir())
+    again = run("compare", "--close", "VN-LAO-016", "--samples", "8", "--out", str(out))
+    _fails_cleanly(again, "exists; pass --overwrite")
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in out.iterdir()) == before
+
+
+def test_sweep_file_with_a_two_row_grid_gives_a_two_row_table(tmp_path):
+    import pandas as pd
+
+    from borderwatch.analysis.sweep import SWEEP_COLUMNS
+
+    sweep_file = tmp_path / "hours.toml"
+    sweep_file.write_text('name = "patrol hours"\n\n[grid]\npatrol_hours = [2, 4]\n', encoding="utf-8")
+    out = tmp_path / "sweep.csv"
+    result = run("-q", "sweep", str(sweep_file), "--samples", "4", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert f"wrote 2 rows to {out}" in result.output
+    table = pd.read_csv(out)
+    assert list(table.columns) == SWEEP_COLUMNS and list(table["scenario"]) == ["patrol 2 h", "patrol 4 h"]
+    same, longer = table.iloc[0], table.iloc[1]
+    assert same["covered_km_change"] == 0.0 and same["cost_change_h"] == 0.0  # 2 h is the base's patrol time
+    assert longer["covered_km_change"] > 0  # longer patrols reach more border
+    again = run("sweep", str(sweep_file), "--samples", "4", "--out", str(out))
+    _fails_cleanly(again, "exists; pass --overwrite")
+
+
+@pytest.mark.parametrize(
+    ("args", "messages"),
+    [
+        (["compare"], ["compare needs an edit", "--close GATE", "--add-blo LON,LAT"]),
+        (["compare", "--add-blo", "abc"], ["--add-blo 'abc': give LON,LAT, two numbers in degrees"]),
+        (["compare", "--add-blo", "21.0,105.8,3"], ["--add-blo '21.0,105.8,3': give LON,LAT"]),
+        (["compare", "--add-blo", "105.8,210"], ["is not a longitude, latitude pair"]),
+        (["compare", "--close", "VN-LAO-016", "--seed", "-1"], ["--seed must be >= 0, got -1"]),
+        (["compare", "--close", "VN-LAO-016", "--samples", "0"], ["--samples must be >= 1, got 0"]),
+        (["compare", "--close", "VN-LAO-016", "--hours", "-2"], ["--hours must be > 0"]),
+        (
+            ["compare", "--close", "VN-LAO-016", "--base", "nowhere.toml"],
+            ["scenario file 'nowhere.toml' does not exist"],
+        ),
+        (["compare", "--scenario", "nowhere.toml"], ["scenario file 'nowhere.toml' does not exist"]),
+        (["sweep", "nowhere.toml"], ["sweep file 'nowhere.toml' does not exist"]),
+        (["chokepoints", "--seed", "-1"], ["--seed must be >= 0, got -1"]),
+        (["rank-gates", "--add-blo", "abc"], ["--add-blo 'abc'"]),
+        (
+            ["routes", "--to", "Hanoi", "--graph", "g.graphml", "--add-blo", "105.8,21.0"],
+            ["--add-blo needs the region"],
+        ),
+    ],
+)
+def test_bad_scenario_options_exit_1_before_any_work(tmp_path, monkeypatch, args, messages):
+    monkeypatch.chdir(tmp_path)
+    out = {"compare": ["--out", "cmp"], "sweep": ["--out", "sweep.csv"], "chokepoints": ["--out", "c.geojson"]}
+    started = time.perf_counter()
+    result = run(*args, *out.get(args[0], []))
+    _fails_cleanly(result, *messages)
+    assert time.perf_counter() - started < 5  # nothing was loaded
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            'name = "x"\n[[edit]]\ntype = "close_gates"\ngates = ["VN-LAO-016"]\n',
+            "unknown key 'edit' (did you mean 'edits'?)",
+        ),
+        ('[[edits]]\ntype = "close_gates"\ngatez = ["VN-LAO-016"]\n', "unknown key 'gatez' (did you mean 'gates'?)"),
+        ('[[edits]]\ntype = "close_gate"\ngates = ["VN-LAO-016"]\n', "'close_gate' is not an edit type"),
+        ("[[edits]\n", "is not valid TOML"),
+    ],
+)
+def test_scenario_file_with_a_typo_exits_1_naming_it(tmp_path, text, message):
+    path = tmp_path / "typo.toml"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "cmp"
+    result = run("compare", "--scenario", str(path), "--out", str(out))
+    _fails_cleanly(result, "typo.toml", message)
+    assert not out.exists()
+
+
+def test_unknown_gate_and_blo_at_sea_exit_1_naming_them(tmp_path):
+    out = tmp_path / "cmp"
+    result = run("compare", "--close", "Cau Treoo", "--samples", "4", "--out", str(out))
+    _fails_cleanly(result, "unknown gate 'Cau Treoo'; did you mean 'Cau Treo'")
+    assert not out.exists()
+    result = run("compare", "--add-blo", "109.5,12.0", "--samples", "4", "--out", str(out))
+    _fails_cleanly(result, "109.5000 E 12.0000 N lies at sea or outside the region")
+    assert not out.exists()
+
+
+def test_sweep_file_with_an_unknown_gate_or_format_exits_1(tmp_path):
+    out = tmp_path / "sweep.csv"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[scenarios]]\nname = "x"\n[[scenarios.edits]]\ntype = "close_gates"\ngates = ["Cau Treoo"]\n')
+    _fails_cleanly(run("sweep", str(bad), "--samples", "4", "--out", str(out)), "unknown gate 'Cau Treoo'")
+    _fails_cleanly(run("sweep", str(bad), "--out", str(tmp_path / "sweep.geojson")), "use one of .csv")
+    assert not list(tmp_path.glob("sweep*"))

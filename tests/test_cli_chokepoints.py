@@ -138,3 +138,18 @@ def test_rank_gates_and_chokepoints_on_the_shipped_data(tmp_path):
     assert info["features"] == summary["features"] and info["crs"] == "EPSG:4326"
     features = gpd.read_file(choke)
     assert features["in_min_cut"].sum() > 0 and (features["flow"] > 0).sum() > 100
+
+
+def test_user_graph_chokepoints_on_an_edited_scenario(tmp_path, toy_graphml):
+    out = tmp_path / "choke.geojson"
+    args = ["--graph", toy_graphml, "--origin", "O", "--to", "T", "--samples", 8, "--out", out, "--json"]
+    result = run("chokepoints", *args, "--close", "G-A")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["scenario"] == {"name": "close gate G-A", "edits": ["close gate G-A"]}
+    assert summary["destinations"]["T"]["least_cost_h"] == pytest.approx(4.0)  # through G-B now (3 h before)
+    result = run("chokepoints", *args, "--overwrite", "--inspect", "G-A")  # the toy's gates have no exposure
+    assert result.exit_code == 1 and "edit 'inspect gate G-A': inspecting raises a gate's exposure" in result.output
+    result = run("rank-gates", "--graph", toy_graphml, "--origin", "O", "--to", "T", "--close", "G-Z")
+    assert result.exit_code == 1 and "unknown gate 'G-Z'; did you mean" in result.output
+    assert "Traceback" not in result.output

@@ -356,7 +356,7 @@ def test_region_with_in_memory_layers_is_not_cached(region):
 def test_help_lists_every_command_whole_with_examples_and_exit_codes():
     result = run("--help")
     assert result.exit_code == 0
-    for command in ("build-network", "gates", "info", "list", "routes", "validate"):
+    for command in ("build-network", "compare", "gates", "info", "list", "routes", "sweep", "validate"):
         assert f"  {command} " in result.output
     commands = result.output.split("Commands:")[1].split("Examples:")[0]
     assert "..." not in commands  # no help text cut mid-sentence

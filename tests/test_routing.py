@@ -204,3 +204,20 @@ def test_cli_routes_k_is_capped_and_notes_are_printed(tmp_path):
     assert "note: D: only 2 distinct routes found (asked for 5)" in result.output
     result = CliRunner().invoke(main, ["routes", "--graph", str(path), "--to", "D", "--k", str(MAX_K + 1)])
     assert result.exit_code == 2 and f"{MAX_K + 1} is not in the range 1<=x<={MAX_K}" in result.output
+
+
+def test_cli_routes_on_an_edited_scenario(tmp_path):
+    """--close removes a gate from the routes of the built graph; the scenario is named in the output."""
+    from click.testing import CliRunner
+
+    from borderwatch.cli import main
+
+    base = CliRunner().invoke(main, ["-q", "routes", "--to", "Hanoi"])
+    assert base.exit_code == 0, base.output
+    assert "VN-LAO-005" in base.stdout  # the least-cost route to Hanoi enters through VN-LAO-005
+    out = tmp_path / "routes.csv"
+    closed = CliRunner().invoke(main, ["-q", "routes", "--to", "Hanoi", "--close", "VN-LAO-005", "--out", str(out)])
+    assert closed.exit_code == 0, closed.output
+    assert closed.stdout.startswith("scenario 'close gate VN-LAO-005': close gate VN-LAO-005\nHanoi #1:")
+    assert "VN-LAO-005" not in closed.stdout.splitlines()[1]
+    assert "VN-LAO-005" not in out.read_text(encoding="utf-8").split("\n", 1)[1]

@@ -293,3 +293,21 @@ def test_edits_round_trip_through_their_tables():
         DemandShares({"Hanoi": 0.2}),
     ]:
         assert edit_from_dict(edit.to_dict()) == edit
+
+
+def test_graph_cache_key_hashes_the_building_code_only(monkeypatch, region):
+    """Editing an analysis, the map or the CLI reuses cached graphs; editing the builder does not."""
+    import borderwatch.network.cache as cache
+
+    files = {}
+    original = cache.Path.read_bytes
+
+    def read(path):
+        files[str(path)] = True
+        return original(path)
+
+    monkeypatch.setattr(cache.Path, "read_bytes", read)
+    cache._code_digest()
+    hashed = {k.split("borderwatch/", 1)[1] for k in files}
+    assert "network/build.py" in hashed and "network/profile.toml" in hashed and "gates.py" in hashed
+    assert not any(name.startswith(("analysis/", "maps/", "cli/")) or name == "report.py" for name in hashed)

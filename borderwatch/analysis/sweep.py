@@ -274,7 +274,7 @@ def _row(sc: Scenario, ref: dict[str, Any], facts: dict[str, Any], base: Scenari
         "ensemble_cost_change_low_h": float(low),
         "ensemble_cost_change_high_h": float(high),
         "routes_changed": ", ".join(changed),
-        "flow_moved": float(-loss.sum()),
+        "flow_moved": float(-loss.sum()) + 0.0,  # never -0.0
         "top_gain": names.get(gain.idxmax(), gain.idxmax()) if len(gain) else "",
         "top_gain_flow": float(gain.max()) if len(gain) else 0.0,
         "top_loss": names.get(loss.idxmin(), loss.idxmin()) if len(loss) else "",

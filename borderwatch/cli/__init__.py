@@ -3,8 +3,9 @@
 Exit codes: 0 success; 1 bad input or no result (one ``error: ...`` line on
 stderr, no traceback, nothing written); 2 usage error (click); 130 Ctrl-C;
 143 SIGTERM.  Commands live in one module per family (:mod:`.data`,
-:mod:`.network`, :mod:`.routes`); shared options in :mod:`.options`; every
-text table in :mod:`.format`.
+:mod:`.network`, :mod:`.routes`, :mod:`.scenarios` ...); shared options, and
+the one function that builds a command's :class:`~borderwatch.Scenario`, in
+:mod:`.options`; every text table in :mod:`.format`.
 """
 
 from __future__ import annotations
@@ -51,12 +52,16 @@ Examples:
   borderwatch chokepoints --out chokepoints.geojson
   borderwatch report --out report
   borderwatch map --out map.html
+  borderwatch compare --close VN-LAO-016 --out cau_treo_closed
+  borderwatch sweep sweep.toml --out sweep.csv
 
 \b
 Exit codes: 0 success; 1 bad input or no result (one 'error:' line, nothing
 written); 2 usage error; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
 Data: the shipped data, or $BORDERWATCH_DATA, or --data DIR.
-Graph cache: $BORDERWATCH_CACHE (default ~/.cache/borderwatch); --no-cache."""
+Graph cache: $BORDERWATCH_CACHE (default ~/.cache/borderwatch); --no-cache.
+What-if edits (every analysis command): --scenario FILE, --close GATE,
+--inspect GATE, --add-blo LON,LAT."""
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}, epilog=EPILOG)
@@ -75,9 +80,9 @@ def main(verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from . import catalogue, chokepoints, coverage, data, interdict, network, report, routes
+    from . import catalogue, chokepoints, coverage, data, interdict, network, report, routes, scenarios
 
-    for module in (data, network, routes, chokepoints, coverage, interdict, report, catalogue):
+    for module in (data, network, routes, chokepoints, coverage, interdict, report, scenarios, catalogue):
         for command in module.COMMANDS:
             main.add_command(command)
 

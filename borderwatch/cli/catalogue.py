@@ -19,16 +19,19 @@ WHAT = ("destinations", "gates", "seaports")
 @json_option
 @handle_errors
 def list_names(what: str, data_dir: Path | None, profile_path: Path | None, as_json: bool) -> None:
-    """List what WHAT names: destinations (for routes --to), gates or seaports.
+    """List what WHAT names: destinations (for routes --to), gates (for --close, --inspect) or seaports.
+
+    No graph is built: the names come from the data and the profile.
 
     \b
     Examples:
       borderwatch list destinations
       borderwatch list gates --json
     """
-    from .network import region_and_profile
+    from .options import load_inputs, load_profile_for
 
-    region, profile = region_and_profile(data_dir, profile_path, None)
+    profile = load_profile_for(profile_path)
+    region = load_inputs(data_dir, profile)
     if what == "destinations":
         from ..network.endpoints import planned_destinations
 

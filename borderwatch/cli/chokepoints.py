@@ -9,7 +9,7 @@ import click
 
 from ..errors import ParameterError
 from ..output import TABLE_WRITERS
-from .format import echo, format_rows, json_text
+from .format import echo, echo_scenario, format_rows, json_text, scenario_facts
 from .options import (
     ScenarioOptions,
     build_scenario,
@@ -99,7 +99,7 @@ def rank_gates(
     scenario = build_scenario(scenario_opts, check=incidents_readable)
     with progress_bar("ensemble") as progress:
         ranking = rank(scenario, incidents=incidents, progress=progress)
-    _report_ranking(ranking, top=top, as_json=as_json)
+    _report_ranking(ranking, scenario, top=top, as_json=as_json)
     tables: list[tuple[Any, Path]] = []
     if out is not None and agreement_out is not None:
         tables.append((ranking.gates if out.suffix.lower() == ".csv" else ranking.gate_points(), out))
@@ -131,7 +131,7 @@ def _check_incidents(path: Path, region: Any, profile: Any) -> None:
     )
 
 
-def _report_ranking(ranking: Any, *, top: int, as_json: bool) -> None:
+def _report_ranking(ranking: Any, scenario: Any, *, top: int, as_json: bool) -> None:
     gates = ranking.gates
     ranked = gates[gates["status"] == "ranked"]
     unmatched = None
@@ -155,10 +155,12 @@ def _report_ranking(ranking: Any, *, top: int, as_json: bool) -> None:
                     "incidents_unmatched": None if unmatched is None else unmatched["incident_id"].tolist(),
                     "unreachable_destinations": [str(d) for d in ranking.chokepoints.unreachable],
                     "timings_s": ranking.chokepoints.timings_s,
+                    "scenario": scenario_facts(scenario),
                 }
             )
         )
         return
+    echo_scenario(scenario)
     shown = ["rank", "gate_id", "name", "class", "score", "rank_low", "rank_high"]
     shown += [c for c in gates.columns if c in _SHORT]
     rows = ranked.head(top)[shown].rename(columns=_SHORT).round(3).to_dict("records")
@@ -215,9 +217,7 @@ def _not_ranked(gates: Any) -> str:
 @json_option
 @scenario_options()
 @handle_errors
-def chokepoints(
-    out: Path, min_current: float, overwrite: bool, as_json: bool, scenario_opts: ScenarioOptions
-) -> None:
+def chokepoints(out: Path, min_current: float, overwrite: bool, as_json: bool, scenario_opts: ScenarioOptions) -> None:
     """Write every chokepoint metric on the edges and nodes that matter, for a GIS.
 
     Edges with least-cost flow, ensemble usage, minimum-cut membership or a
@@ -243,9 +243,11 @@ def chokepoints(
     names = scenario.destination_names
     features = chokepoint_features(result, scenario.G, min_current=min_current)
     summary = _chokepoint_summary(result, names, len(features))
+    summary["scenario"] = scenario_facts(scenario)
     if as_json:
         echo(json_text(summary))
     else:
+        echo_scenario(scenario)
         echo(format_rows(list(summary["destinations"].values())))
         cut = summary["minimum_cut"]
         echo(

@@ -8,7 +8,7 @@ import click
 
 from ..errors import ParameterError
 from ..output import TABLE_WRITERS
-from .format import echo, format_rows, json_text, scenario_facts, scenario_line
+from .format import echo, echo_scenario, format_rows, json_text, scenario_facts
 from .options import (
     ScenarioOptions,
     build_scenario,
@@ -62,8 +62,7 @@ def coverage(out: Path | None, overwrite: bool, as_json: bool, scenario_opts: Sc
     if as_json:
         echo(json_text({**summary, "scenario": scenario_facts(scenario)}))
     else:
-        if scenario_line(scenario):
-            echo(scenario_line(scenario))
+        echo_scenario(scenario)
         rows = [{"border": b, **v} for b, v in summary["borders"].items()]
         echo(format_rows(rows))
         echo(
@@ -173,8 +172,7 @@ def site_blos(
     if as_json:
         echo(json_text({**facts, "scenario": scenario_facts(scenario)}))
     else:
-        if scenario_line(scenario):
-            echo(scenario_line(scenario))
+        echo_scenario(scenario)
         echo(format_rows(result.chosen.drop(columns=["start_node"]).round(3).to_dict("records")))
         echo(
             f"covered {unit}: {facts['before']:.4g} ({facts['before_pct']} %) with the existing BLOs -> "

@@ -89,7 +89,7 @@ def format_rows(rows: Sequence[dict[str, Any]]) -> str:
 
 
 def scenario_facts(scenario: Any) -> dict[str, Any]:
-    """The scenario's name and edits, for ``--json`` output.
+    """Return the scenario's name and edits, for ``--json`` output.
 
     Parameters
     ----------
@@ -119,6 +119,19 @@ def scenario_line(scenario: Any) -> str | None:
     if not scenario.edits:
         return None
     return f"scenario {scenario.name!r}: " + "; ".join(e.describe() for e in scenario.edits)
+
+
+def echo_scenario(scenario: Any) -> None:
+    """Print :func:`scenario_line` of an edited scenario (nothing for an unedited one).
+
+    Parameters
+    ----------
+    scenario
+        A :class:`~borderwatch.Scenario`.
+    """
+    line = scenario_line(scenario)
+    if line is not None:
+        echo(line)
 
 
 def format_info(info: dict[str, Any]) -> str:

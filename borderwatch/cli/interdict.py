@@ -8,24 +8,15 @@ from pathlib import Path
 import click
 
 from ..errors import ParameterError
-from .format import echo, format_rows, json_text
-from .network import region_and_profile, route_graph
+from .format import echo, echo_scenario, format_rows, json_text, scenario_facts
 from .options import (
-    check_graph_inputs,
-    check_no_user_endpoints,
+    ScenarioOptions,
+    build_scenario,
     check_out,
-    data_option,
-    graph_option,
     handle_errors,
-    include_unplaced_option,
     json_option,
-    load_user_graph,
-    no_cache_option,
-    origin_option,
     overwrite_option,
-    profile_option,
-    roads_option,
-    to_option,
+    scenario_options,
 )
 
 
@@ -56,14 +47,7 @@ from .options import (
 )
 @overwrite_option
 @json_option
-@graph_option
-@origin_option
-@to_option
-@data_option
-@profile_option
-@roads_option
-@no_cache_option
-@include_unplaced_option
+@scenario_options(ensemble=False)
 @handle_errors
 def interdict(
     k: int,
@@ -74,14 +58,7 @@ def interdict(
     out: Path | None,
     overwrite: bool,
     as_json: bool,
-    graph_path: Path | None,
-    origin: str | None,
-    targets: tuple[str, ...],
-    data_dir: Path | None,
-    profile_path: Path | None,
-    roads_path: Path | None,
-    no_cache: bool,
-    include_unplaced: bool,
+    scenario_opts: ScenarioOptions,
 ) -> None:
     """Choose k gates (or border segments, or links) to close or inspect, the traffickers re-routing.
 
@@ -89,58 +66,32 @@ def interdict(
     Triangle to the [demand] destinations after they re-route (bilevel
     shortest-path interdiction, solved exactly by Israeli and Wood's
     decomposition, or greedily).  Prints the chosen units, the cost before
-    and after, and the routes taken afterwards with their crossings.
+    and after, and the routes taken afterwards with their crossings.  On an
+    edited scenario (--close, --scenario ...) closed gates are no candidates.
 
-    \\b
+    \b
     Examples:
       borderwatch interdict --k 3
       borderwatch interdict --k 3 --mode inspect --method greedy --out interdiction.json
       borderwatch interdict --k 2 --candidates both --json
+      borderwatch interdict --k 2 --close VN-LAO-005 --json
       borderwatch interdict --graph graph.graphml --origin A --to B --k 2 --out interdiction.json
     """
-    from ..analysis.interdiction import interdict as solve
-    from ..network.arrays import GraphArrays
+    from ..analysis.interdiction import interdict_crossings
 
     if k < 0:
         raise ParameterError(f"--k must be >= 0, got {k}")
     if not time_limit > 0:
         raise ParameterError(f"--time-limit must be > 0, got {time_limit}")
     check_out(out, overwrite=overwrite, formats={".json": None})
-    check_graph_inputs(
-        graph_path,
-        data=data_dir,
-        profile=profile_path,
-        roads=roads_path,
-        no_cache=no_cache or None,
-        include_unplaced=include_unplaced or None,
+    scenario = build_scenario(scenario_opts)
+    candidates = _candidate_count(scenario, kind=candidate_kind, mode=mode)
+    if k > candidates:
+        raise ParameterError(f"--k {k} is more than the {candidates} candidates")
+    plan = interdict_crossings(
+        scenario, k=k, candidates=candidate_kind, mode=mode, method=method, time_limit_s=time_limit
     )
-    if graph_path is not None:
-        from ..analysis.interdiction import user_graph_units
-
-        G, origin = load_user_graph(graph_path, origin, targets)
-        shares, names = {t: 1.0 / len(targets) for t in targets}, {t: t for t in targets}
-        arrays = GraphArrays.from_graph(G)
-        units, after, labels = user_graph_units(G, arrays, mode=mode)
-    else:
-        from ..analysis.flow import demand_of
-
-        check_no_user_endpoints(origin, targets)
-
-        region, profile = region_and_profile(data_dir, profile_path, roads_path, include_unplaced=include_unplaced)
-        G = route_graph(region, profile, no_cache=no_cache)
-        arrays = GraphArrays.from_graph(G)
-        origin, shares = G.graph["origin"], demand_of(G)
-        names = {node: name for name, node in G.graph["destinations"].items()}
-        from ..analysis.interdiction import route_graph_units
-        from ..borders import borderlines, segment_borders
-
-        segments = segment_borders(borderlines(region.countries))
-        units, after, labels = route_graph_units(G, arrays, segments=segments, kind=candidate_kind, mode=mode)
-    if k > len(units):
-        raise ParameterError(f"--k {k} is more than the {len(units)} candidates")
-    result = solve(
-        arrays, origin, shares, units=units, k=k, interdicted_cost=after, method=method, time_limit_s=time_limit
-    )
+    result, report = plan.result, {**plan.report, "scenario": scenario_facts(scenario)}
     if result.status == "stopped":
         from ..analysis.siting import SolverError
 
@@ -149,12 +100,10 @@ def interdict(
             f"{', '.join(result.chosen)} at {result.cost_after:.4f} h, bound {result.upper_bound:.4f} h "
             f"(gap {result.gap_pct:.2f} %); raise --time-limit or use --method greedy"
         )
-    from ..analysis.interdiction import interdiction_report
-
-    report = interdiction_report(result, arrays, names=names, units=units, labels=labels)
     if as_json:
         echo(json_text(report))
     else:
+        echo_scenario(scenario)
         echo(f"interdict ({mode}, {method}): {', '.join(result.chosen) or 'nothing raises the cost'}")
         echo(
             f"trafficker's demand-weighted least cost: {report['cost_before']} h -> {report['cost_after']} h "
@@ -175,6 +124,17 @@ def interdict(
         write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"), overwrite=overwrite)
         if not as_json:
             echo(f"wrote {out}")
+
+
+def _candidate_count(scenario, *, kind: str, mode: str) -> int:
+    """How many units :func:`~borderwatch.analysis.interdiction.interdict_crossings` chooses from."""
+    from ..analysis.interdiction import route_graph_units, user_graph_units
+
+    if scenario.is_route_graph and scenario.region is not None:
+        units, _, _ = route_graph_units(scenario, kind=kind, mode=mode)
+    else:
+        units, _, _ = user_graph_units(scenario, mode=mode)
+    return len(units)
 
 
 COMMANDS = [interdict]

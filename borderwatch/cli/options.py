@@ -320,7 +320,7 @@ class ScenarioOptions:
             read_scenario_file(self.scenario_path)  # a missing file or a typo fails here, before any loading
 
     def edits(self) -> list[Edit]:
-        """The edits of ``--close``, ``--inspect`` and ``--add-blo``, in that order (the scenario file's come first)."""
+        """Return the edits of ``--close``, ``--inspect`` and ``--add-blo``, in that order (after the file's)."""
         from ..edits import CloseGates, InspectGates
 
         out: list[Edit] = []
@@ -434,7 +434,7 @@ def scenario_options(
 
 
 def load_profile_for(profile_path: Path | None, *, include_unplaced: bool = False) -> Profile:
-    """The cost profile of ``--profile`` (and ``--include-unplaced``), checked.
+    """Load the cost profile of ``--profile`` (and ``--include-unplaced``), checked.
 
     Parameters
     ----------
@@ -484,13 +484,32 @@ def load_inputs(
     return region
 
 
+def load_data(options: ScenarioOptions) -> tuple[Region, Profile]:
+    """Load what a route graph is built from: the profile first (fast, fails early), then the region.
+
+    Parameters
+    ----------
+    options
+        The checked options (without ``--graph``).
+
+    Returns
+    -------
+    region, profile
+    """
+    from ..settings import Settings
+
+    profile = load_profile_for(options.profile_path, include_unplaced=options.include_unplaced)
+    Settings.from_profile(profile, **options.settings())  # bad settings fail before the data is read
+    return load_inputs(options.data_dir, profile, options.roads_path), profile
+
+
 def build_base(
     options: ScenarioOptions,
     *,
     check: Callable[[Region, Profile], None] | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> Scenario:
-    """The scenario of the options without their edits: a saved graph (``--graph``) or the built route graph.
+    """Build the scenario of the options without their edits: a saved graph (``--graph``) or the route graph.
 
     This is the one place where a command's saved-graph-or-built-graph choice is made.
 
@@ -523,13 +542,9 @@ def build_base(
         if not options.routes_to and not scenario.destinations:
             raise ParameterError("with --graph, name the destinations: --to NODE_ID (repeatable)")
         return scenario
-    from ..settings import Settings
-
     if on_step is not None:
         on_step("load data")
-    profile = load_profile_for(options.profile_path, include_unplaced=options.include_unplaced)
-    Settings.from_profile(profile, **settings)  # bad settings fail before the data is read
-    region = load_inputs(options.data_dir, profile, options.roads_path)
+    region, profile = load_data(options)
     blo_hours = None
     if options.blo_hours_path is not None:
         from ..analysis.coverage import read_hour_overrides
@@ -577,7 +592,7 @@ def build_scenario(
     check: Callable[[Region, Profile], None] | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> Scenario:
-    """The scenario a command analyses: :func:`build_base`, then :func:`apply_edits`.
+    """Build the scenario a command analyses: :func:`build_base`, then :func:`apply_edits`.
 
     Parameters
     ----------

@@ -11,21 +11,15 @@ from typing import Any
 import click
 
 from ..analysis import MAX_K
-from ..errors import ParameterError
 from .format import echo
-from .network import region_and_profile, route_graph
 from .options import (
-    check_samples,
-    data_option,
+    ScenarioOptions,
+    build_scenario,
     handle_errors,
-    include_unplaced_option,
-    no_cache_option,
+    load_data,
     overwrite_option,
-    profile_option,
     progress_bar,
-    roads_option,
-    samples_option,
-    seed_option,
+    scenario_options,
 )
 
 #: Steps before the analysis, as the progress display names them.
@@ -33,13 +27,18 @@ _BEFORE = ("load data", "route graph")
 #: Choices of --tiles: none (offline) or an online background.
 TILE_CHOICES = ("none", "OpenStreetMap", "CartoDB positron")
 
+tiles_option = click.option(
+    "--tiles",
+    type=click.Choice(TILE_CHOICES),
+    default="none",
+    show_default=True,
+    help="Add an online background map (needs the internet); 'none' keeps the map fully offline.",
+)
+
 
 def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Add the options of :func:`~borderwatch.analysis.suite.analyse_region` shared by ``map`` and ``report``."""
     options = [
-        samples_option,
-        seed_option,
-        click.option("--hours", type=float, default=2.0, show_default=True, help="BLO patrol time (h, > 0)."),
         click.option(
             "--k",
             "route_k",
@@ -73,18 +72,7 @@ def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             help="Candidates to close: gates, 5 km border segments (informal crossings), or both.",
         ),
-        click.option(
-            "--tiles",
-            type=click.Choice(TILE_CHOICES),
-            default="none",
-            show_default=True,
-            help="Add an online background map (needs the internet); 'none' keeps the map fully offline.",
-        ),
-        data_option,
-        profile_option,
-        roads_option,
-        no_cache_option,
-        include_unplaced_option,
+        tiles_option,
     ]
     for option in reversed(options):
         func = option(func)
@@ -114,43 +102,13 @@ class _Steps:
             self._current = None
 
 
-def _region(options: dict[str, Any]):
-    return region_and_profile(
-        options["data_dir"],
-        options["profile_path"],
-        options["roads_path"],
-        include_unplaced=options["include_unplaced"],
-    )
-
-
-def _analyse(options: dict[str, Any], steps: _Steps):
+def _analyse(scenario: Any, steps: _Steps, analysis: dict[str, Any]):
     from ..analysis.suite import analyse_region
 
-    check_samples(options["samples"])
-    if not options["hours"] > 0:
-        raise ParameterError(f"--hours must be > 0, got {options['hours']}")
-    steps(_BEFORE[0])
-    region, profile = _region(options)
-    steps(_BEFORE[1])
-    G = route_graph(region, profile, no_cache=options["no_cache"])
-    steps.done()
     with progress_bar("ensemble") as progress:
-        analysis = analyse_region(
-            G,
-            region,
-            samples=options["samples"],
-            seed=options["seed"],
-            hours=options["hours"],
-            route_k=options["route_k"],
-            site_p=options["site_p"],
-            site_objective=options["site_objective"],
-            interdict_k=options["interdict_k"],
-            interdict_units=options["interdict_units"],
-            on_step=steps,
-            progress=progress,
-        )
+        result = analyse_region(scenario, on_step=steps, progress=progress, **analysis)
     steps.done()
-    return region, analysis
+    return result
 
 
 @click.command("report", short_help="Run every analysis and write the report folder (overview, map, tables).")
@@ -162,8 +120,9 @@ def _analyse(options: dict[str, Any], steps: _Steps):
 )
 @overwrite_option
 @analysis_options
+@scenario_options(graph=False, hours=True)
 @handle_errors
-def report(out: Path, overwrite: bool, tiles: str, **options: Any) -> None:
+def report(out: Path, overwrite: bool, tiles: str, scenario_opts: ScenarioOptions, **analysis: Any) -> None:
     """Run every analysis once and write the report folder.
 
     One process, one graph, one ensemble: routes, chokepoints, the gate
@@ -171,14 +130,17 @@ def report(out: Path, overwrite: bool, tiles: str, **options: Any) -> None:
     holds index.html (overview), map.html (offline map), ranking.csv,
     ranking_agreement.csv, segments.geojson, chokepoints.geojson,
     coverage.geojson, coverage.json, routes.geojson, interdiction.json,
-    sites.csv and manifest.json (inputs with SHA-256, profile, settings,
-    package versions, seed, timings).  It appears only when complete; an
-    existing report folder is replaced only with --overwrite.
+    sites.csv and manifest.json (inputs with SHA-256, profile, scenario,
+    settings, package versions, seed, timings).  It appears only when
+    complete; an existing report folder is replaced only with --overwrite.
+    With --close, --inspect, --add-blo or --scenario the report is of the
+    edited scenario ('borderwatch compare' sets it beside the base).
 
     \b
     Examples:
       borderwatch report --out report
       borderwatch report --out report --overwrite --samples 500 --seed 7 --hours 4
+      borderwatch report --out report_wet --scenario wet_season.toml
     """
     from ..output import check_output_dir
     from ..report import REPORT_FILES, write_report
@@ -188,17 +150,20 @@ def report(out: Path, overwrite: bool, tiles: str, **options: Any) -> None:
     from ..analysis.suite import STEPS
 
     steps = _Steps([*_BEFORE, *STEPS, "write"])
-    _, analysis = _analyse(options, steps)
+    scenario = build_scenario(scenario_opts, on_step=steps)
+    steps.done()
+    result = _analyse(scenario, steps, analysis)
     steps("write")
     timings = {k: v for k, v in steps.timings.items() if k in _BEFORE}
     manifest = write_report(
-        analysis, out, overwrite=overwrite, timings_s=timings, tiles=None if tiles == "none" else tiles
+        result, out, overwrite=overwrite, timings_s=timings, tiles=None if tiles == "none" else tiles
     )
     steps.done()
     total = time.perf_counter() - started
     echo(f"wrote {len(REPORT_FILES)} files to {out} in {total:.0f} s; open {out / 'index.html'}")
-    slow = sorted(manifest["timings_s"].items(), key=lambda kv: -kv[1])[:3]
-    echo("slowest steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in slow))
+    if isinstance(manifest, dict) and manifest.get("timings_s"):
+        slow = sorted(manifest["timings_s"].items(), key=lambda kv: -kv[1])[:3]
+        echo("slowest steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in slow))
 
 
 @click.command("map", short_help="Write the interactive map (one offline HTML file).")
@@ -206,12 +171,15 @@ def report(out: Path, overwrite: bool, tiles: str, **options: Any) -> None:
 @click.option(
     "--no-analysis",
     is_flag=True,
-    help="Draw only the region and its data (seconds; no graph, routes or metrics).",
+    help="Draw only the region and its data (seconds: no routes or metrics, and no graph unless edits are given).",
 )
 @overwrite_option
 @analysis_options
+@scenario_options(graph=False, hours=True)
 @handle_errors
-def map_(out: Path, no_analysis: bool, overwrite: bool, tiles: str, **options: Any) -> None:
+def map_(
+    out: Path, no_analysis: bool, overwrite: bool, tiles: str, scenario_opts: ScenarioOptions, **analysis: Any
+) -> None:
     """Write the interactive map as one self-contained HTML file that opens offline.
 
     Layers: countries and provinces, borders coloured by BLO coverage, gates
@@ -219,13 +187,15 @@ def map_(out: Path, no_analysis: bool, overwrite: bool, tiles: str, **options: A
     seaports, Mekong wharfs, the Golden Triangle, least-cost and diverse
     routes, ensemble usage, pinch points, the minimum cut, uncovered
     stretches and the interdiction.  Leaflet is inlined; no tiles unless
-    --tiles asks for an online background.
+    --tiles asks for an online background.  The map is of the scenario
+    (with --close, --add-blo, --scenario ... of the edited one).
 
     \b
     Examples:
       borderwatch map --out map.html
       borderwatch map --out region.html --no-analysis
       borderwatch map --out map.html --hours 4 --tiles OpenStreetMap
+      borderwatch map --out new_blo.html --add-blo 107.10,16.60
     """
     from ..maps import region_map, save_map
     from ..output import check_output
@@ -234,14 +204,15 @@ def map_(out: Path, no_analysis: bool, overwrite: bool, tiles: str, **options: A
     from ..analysis.suite import STEPS
 
     steps = _Steps([*_BEFORE, *STEPS, "map"])
-    if no_analysis:
+    if no_analysis and not (scenario_opts.has_edits or scenario_opts.blo_hours_path):  # no graph needed
         steps("load data")
-        region, _ = _region(options)
-        analysis = None
+        drawn, result = load_data(scenario_opts)[0], None
     else:
-        region, analysis = _analyse(options, steps)
+        drawn = build_scenario(scenario_opts, on_step=steps)
+        steps.done()
+        result = None if no_analysis else _analyse(drawn, steps, analysis)
     steps("map")
-    m = region_map(region, analysis, tiles=None if tiles == "none" else tiles)
+    m = region_map(drawn, result, tiles=None if tiles == "none" else tiles)
     save_map(m, out, overwrite=overwrite)
     steps.done()
     echo(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")

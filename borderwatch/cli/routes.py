@@ -8,7 +8,7 @@ import click
 
 from ..analysis import MAX_K
 from ..output import TABLE_WRITERS
-from .format import echo, format_routes, format_rows
+from .format import echo, echo_scenario, format_routes, format_rows
 from .options import (
     ScenarioOptions,
     build_scenario,
@@ -67,6 +67,7 @@ def routes(k: int, summary: bool, out: Path | None, overwrite: bool, scenario_op
 
     scenario = build_scenario(scenario_opts, check=names_known)
     result = k_routes(scenario, destinations=targets, k=k)
+    echo_scenario(scenario)
     if summary:
         from ..analysis.routes import corridor_table
 

@@ -5,8 +5,8 @@ Building the shipped graph takes about 10 s; loading it from the cache about
 SHA-256 of every input file of the region (layers and DEM), the build part of
 the cost profile (:func:`~borderwatch.network.profile.build_part`: analysis
 tables such as ``[ensemble]`` or ``[ranking]`` and the demand shares never
-rebuild a graph), and the borderwatch version and source code (so a code change never
-reuses an old graph).  A region with a layer given as an in-memory
+rebuild a graph), and the borderwatch version and the source code that builds graphs
+(:data:`BUILD_CODE`: a change there never reuses an old graph).  A region with a layer given as an in-memory
 GeoDataFrame has no file to hash and is never cached.
 
 The cache folder is ``$BORDERWATCH_CACHE``, else ``$XDG_CACHE_HOME/borderwatch``,
@@ -51,12 +51,18 @@ def cache_dir() -> Path:
     return (Path(base) if base else Path.home() / ".cache") / "borderwatch"
 
 
+#: The code a route graph is built by (hashed into the cache key): the network package and the data layer it
+#: reads through.  Analyses, maps, the report and the CLI are not in it, so changing them reuses cached graphs.
+BUILD_CODE = ("network", "borders.py", "gates.py", "geodesy.py", "readers.py", "region.py", "schema.py", "errors.py")
+
+
 def _code_digest() -> str:
     h = hashlib.sha256()
-    root = resources.files("borderwatch")
-    for path in sorted(Path(str(root)).rglob("*")):
-        if path.suffix in (".py", ".toml") and "data" not in path.relative_to(Path(str(root))).parts:
-            h.update(path.name.encode())
+    root = Path(str(resources.files("borderwatch")))
+    paths = [p for name in BUILD_CODE for p in ([root / name] if name.endswith(".py") else (root / name).rglob("*"))]
+    for path in sorted(paths):
+        if path.suffix in (".py", ".toml"):
+            h.update(str(path.relative_to(root)).encode())
             h.update(path.read_bytes())
     return h.hexdigest()
 
