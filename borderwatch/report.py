@@ -15,14 +15,20 @@ into a folder, all or nothing (:func:`~borderwatch.output.atomic_dir`):
 ``routes.geojson``          least-cost and diverse routes to the demand destinations
 ``interdiction.json``       the crossings to close and the routes after
 ``sites.csv``               proposed new BLO sites
-``manifest.json``           inputs with SHA-256, profile, settings, versions, timings
+``manifest.json``           inputs with SHA-256, scenario, profile, settings, versions, timings
 =========================== =====================================================
+
+With a :class:`~borderwatch.analysis.compare.Comparison` the folder also
+holds ``compare.json``, ``compare.csv`` and ``compare.html`` and the overview
+a section on what the scenario changes.  :func:`write_comparison` writes a
+comparison alone (those three files and a manifest), under the same rules.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import math
 import platform
 import time
 from collections.abc import Callable
@@ -33,13 +39,14 @@ from typing import Any
 
 import pandas as pd
 
+from .analysis.compare import Comparison
 from .analysis.coverage import coverage_features, coverage_summary
 from .analysis.routes import corridor_table
 from .analysis.siting import siting_summary
 from .analysis.suite import RegionAnalysis
-from .network.contract import validate_route_graph
-from .output import TABLE_WRITERS, atomic_dir
-from .region import file_sha256
+from .errors import ParameterError
+from .output import TABLE_WRITERS, atomic_dir, check_output_dir
+from .region import Region, file_sha256
 
 #: Files of a report, in the order they are written, with what each holds.
 REPORT_FILES = {
@@ -54,8 +61,16 @@ REPORT_FILES = {
     "interdiction.json": "the crossings whose closing costs the traffickers most, and their routes after",
     "sites.csv": "proposed new BLO sites",
     "index.html": "this overview",
-    "manifest.json": "inputs (SHA-256), profile, settings, package versions, timings",
+    "manifest.json": "inputs (SHA-256), scenario, profile, settings, package versions, timings",
 }
+#: Files a comparison adds to a report (and that :func:`write_comparison` writes, with a manifest).
+COMPARISON_FILES = {
+    "compare.html": "the comparison map: routes, gates and coverage, baseline against scenario (opens offline)",
+    "compare.json": "the comparison: headline figures, destinations, displaced flow, coverage, changed crossings",
+    "compare.csv": "every gate and border segment: rank, score and ensemble flow in both runs, change and interval",
+}
+#: What a comparison folder's manifest says it is.
+COMPARISON_MANIFEST = "inputs (SHA-256), both scenarios, package versions, timings"
 #: Packages whose versions the manifest records.
 PACKAGES = (
     "borderwatch",
@@ -74,6 +89,69 @@ PACKAGES = (
 )
 
 
+def data_origin(region: Region | None) -> str:
+    """Say where a region's data came from: the shipped data, a data folder, or single files and tables.
+
+    Parameters
+    ----------
+    region
+        The region (:func:`borderwatch.load_region`), or ``None`` (a graph without one).
+
+    Returns
+    -------
+    str
+        ``"the shipped data"``, ``"the data in /path/to/folder"``, with the
+        layers read from elsewhere (``"; gates from /x/gates.csv"``) or given
+        as tables in memory, or ``"a graph without region data"``.
+
+    Examples
+    --------
+    >>> import borderwatch as bw
+    >>> data_origin(bw.load_region())  # doctest: +SKIP
+    'the shipped data'
+    >>> data_origin(bw.load_region("mydata"))  # doctest: +SKIP
+    'the data in mydata'
+    """
+    from .readers import DEM_FILE, LAYER_FILES
+
+    if region is None:
+        return "a graph without region data"
+    shipped = (Path(__file__).resolve().parent / "data").resolve()
+    relative = {**LAYER_FILES, "dem": DEM_FILE}
+    files = {k: Path(v) for k, v in region.sources.items()}
+    if getattr(region, "terrain", None) is not None and getattr(region.terrain, "path", None) is not None:
+        files["dem"] = Path(region.terrain.path)
+    folders: dict[Path, list[str]] = {}
+    elsewhere: list[str] = []
+    for name, path in files.items():
+        rel = Path(relative.get(name, path.name))
+        if len(path.parts) > len(rel.parts) and path.parts[-len(rel.parts) :] == rel.parts:
+            folder = Path(*path.parts[: -len(rel.parts)])
+            folders.setdefault(folder, []).append(name)
+        else:
+            elsewhere.append(f"{name} from {path}")
+    in_memory = [name for name in region.layers if name not in region.sources]
+    parts = []
+    if folders:
+        main = max(folders, key=lambda f: len(folders[f]))
+        parts.append("the shipped data" if _same(main, shipped) else f"the data in {main}")
+        for folder, names in folders.items():
+            if folder != main:
+                elsewhere.append(f"{', '.join(names)} from {folder}")
+    if elsewhere:
+        parts.append(("" if parts else "data: ") + "; ".join(elsewhere))
+    if in_memory:
+        parts.append(f"{', '.join(in_memory)} given as tables in memory")
+    return "; ".join(parts) if parts else "data given as tables in memory"
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
 def write_report(
     analysis: RegionAnalysis,
     out: str | Path,
@@ -82,13 +160,15 @@ def write_report(
     timings_s: dict[str, float] | None = None,
     tiles: str | None = None,
     on_file: Callable[[str], None] | None = None,
+    comparison: Comparison | None = None,
 ) -> dict[str, Any]:
     """Write the report folder of an analysis, all or nothing.
 
     Parameters
     ----------
     analysis
-        From :func:`~borderwatch.analysis.suite.analyse_region`.
+        From :func:`~borderwatch.analysis.suite.analyse_region`; everything
+        is read through its scenario (settings, region, gates, segments).
     out
         The folder; it must not exist unless ``overwrite`` (and then only a
         folder borderwatch wrote, holding ``manifest.json``, is replaced).
@@ -98,37 +178,55 @@ def write_report(
         Seconds of the steps before the analysis (loading, graph), recorded
         in the manifest beside the analysis' own.
     tiles
-        An optional online tile layer for the map (see :func:`~borderwatch.maps.region_map`).
+        An optional online tile layer for the maps (see :func:`~borderwatch.maps.region_map`).
     on_file
         Called with each file name before it is written (progress).
+    comparison
+        A :func:`~borderwatch.compare` of the analysed scenario (as its base
+        or as the scenario): the folder then also holds ``compare.json``,
+        ``compare.csv`` and ``compare.html`` (:data:`COMPARISON_FILES`), and
+        the overview a section on what the scenario changes.
 
     Returns
     -------
     dict
-        The manifest.
+        The manifest (its ``files`` lists every file but itself).
 
     Raises
     ------
+    ParameterError
+        ``comparison`` was made on other data, graphs or draws than the analysis.
     OutputExistsError, OutputError
         The folder exists (without ``overwrite``), is not a report, or cannot be written.
+
+    Examples
+    --------
+    >>> import borderwatch as bw
+    >>> base = bw.Scenario.from_region(samples=40)  # doctest: +SKIP
+    >>> other = base.edited(bw.CloseGates(("Cầu Treo",)))  # doctest: +SKIP
+    >>> c = bw.compare(base, other)  # doctest: +SKIP
+    >>> manifest = bw.write_report(bw.analyse_region(base), "report", comparison=c)  # doctest: +SKIP
+    >>> sorted(manifest["files"])[:3]  # doctest: +SKIP
+    ['chokepoints.geojson', 'compare.csv', 'compare.html']
     """
     from .maps import region_map
 
     a = analysis
+    if not isinstance(a, RegionAnalysis):
+        raise ParameterError(
+            f"write_report needs a RegionAnalysis (borderwatch.analyse_region), got {type(a).__name__}"
+        )
+    if comparison is not None:
+        _check_comparison(a, comparison)
+    check_output_dir(out, overwrite=overwrite)  # before any work: fail at once on an existing folder
     steps = dict(timings_s or {})
     steps.update({f"analysis.{k}": v for k, v in a.timings_s.items()})
+    if comparison is not None:
+        steps.update({f"compare.{k}": v for k, v in comparison.timings_s.items()})
     files: dict[str, str] = {}
     with atomic_dir(out, overwrite=overwrite) as tmp:
-
-        def write(name: str, writer: Callable[[Path], None]) -> None:
-            if on_file is not None:
-                on_file(name)
-            started = time.perf_counter()
-            writer(tmp / name)
-            steps[f"write.{name}"] = round(time.perf_counter() - started, 3)
-            files[name] = file_sha256(tmp / name)
-
-        write("map.html", lambda p: p.write_text(region_map(a.region, a, tiles=tiles).get_root().render(), "utf-8"))
+        write = _writer(tmp, steps, files, on_file)
+        write("map.html", lambda p: p.write_text(region_map(a.scenario, a, tiles=tiles).get_root().render(), "utf-8"))
         write("ranking.csv", lambda p: _save(a.ranking.gates, p))
         write(
             "ranking_agreement.csv",
@@ -139,12 +237,120 @@ def write_report(
         write("coverage.geojson", lambda p: _save(coverage_features(a.coverage), p))
         write("coverage.json", lambda p: _json(coverage_summary(a.coverage), p))
         write("routes.geojson", lambda p: _save(a.routes, p))
-        write("interdiction.json", lambda p: _json(a.interdiction, p))
-        write("sites.csv", lambda p: _save(a.siting.chosen.drop(columns=["start_node"]), p))
-        write("index.html", lambda p: p.write_text(overview_page(a), "utf-8"))
-        manifest = _manifest(a, steps, files)
+        write("interdiction.json", lambda p: _json(_interdiction(a), p))
+        write("sites.csv", lambda p: _save(a.siting.chosen.drop(columns=["start_node"], errors="ignore"), p))
+        if comparison is not None:
+            _write_comparison_files(write, comparison, tiles)
+        write("index.html", lambda p: p.write_text(overview_page(a, comparison=comparison), "utf-8"))
+        manifest = _manifest(a, steps, files, comparison)
         _json(manifest, tmp / "manifest.json")
     return manifest
+
+
+def write_comparison(
+    comparison: Comparison, out: str | Path, *, overwrite: bool = False, tiles: str | None = None
+) -> dict[str, Any]:
+    """Write a comparison folder, all or nothing: ``compare.json``, ``compare.csv``, ``compare.html`` and a manifest.
+
+    Parameters
+    ----------
+    comparison
+        From :func:`~borderwatch.compare`.
+    out
+        The folder; it must not exist unless ``overwrite`` (and then only a
+        folder borderwatch wrote, holding ``manifest.json``, is replaced).
+    overwrite
+        Replace an existing folder borderwatch wrote.
+    tiles
+        An optional online tile layer for the map (see :func:`~borderwatch.maps.comparison_map`).
+
+    Returns
+    -------
+    dict
+        The manifest: both scenarios (:meth:`~borderwatch.Scenario.describe`),
+        the inputs with SHA-256, package versions, timings and every file's SHA-256.
+
+    Raises
+    ------
+    OutputExistsError, OutputError
+        The folder exists (without ``overwrite``), is not one borderwatch wrote, or cannot be written.
+
+    Examples
+    --------
+    >>> import borderwatch as bw
+    >>> base = bw.Scenario.from_region(samples=40)  # doctest: +SKIP
+    >>> c = bw.compare(base, base.edited(bw.CloseGates(("Cầu Treo",))))  # doctest: +SKIP
+    >>> sorted(bw.write_comparison(c, "cau_treo")["files"])  # doctest: +SKIP
+    ['compare.csv', 'compare.html', 'compare.json']
+    """
+    if not isinstance(comparison, Comparison):
+        raise ParameterError(
+            f"write_comparison needs a Comparison (borderwatch.compare), got {type(comparison).__name__}"
+        )
+    check_output_dir(out, overwrite=overwrite)
+    steps = {f"compare.{k}": v for k, v in comparison.timings_s.items()}
+    files: dict[str, str] = {}
+    with atomic_dir(out, overwrite=overwrite) as tmp:
+        _write_comparison_files(_writer(tmp, steps, files, None), comparison, tiles)
+        base, other = comparison.base.scenario, comparison.other.scenario
+        region = base.region
+        manifest = {
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "kind": "comparison",
+            "data": data_origin(region),
+            "inputs": region.manifest() if region is not None else {},
+            "base": base.describe(),
+            "scenario": other.describe(),
+            "summary": comparison.summary,
+            "packages": _versions(),
+            "timings_s": steps,
+            "files": {name: {"sha256": digest, "about": COMPARISON_FILES[name]} for name, digest in files.items()},
+        }
+        _json(manifest, tmp / "manifest.json")
+    return manifest
+
+
+def _writer(
+    tmp: Path, steps: dict[str, float], files: dict[str, str], on_file: Callable[[str], None] | None
+) -> Callable[[str, Callable[[Path], None]], None]:
+    """Return a function that writes one file of a folder, timing it and recording its SHA-256."""
+
+    def write(name: str, writer: Callable[[Path], None]) -> None:
+        if on_file is not None:
+            on_file(name)
+        started = time.perf_counter()
+        writer(tmp / name)
+        steps[f"write.{name}"] = round(time.perf_counter() - started, 3)
+        files[name] = file_sha256(tmp / name)
+
+    return write
+
+
+def _write_comparison_files(write: Callable, comparison: Comparison, tiles: str | None) -> None:
+    from .maps import comparison_map
+
+    write("compare.html", lambda p: p.write_text(comparison_map(comparison, tiles=tiles).get_root().render(), "utf-8"))
+    write("compare.json", lambda p: _json(comparison.to_dict(), p))
+    write("compare.csv", lambda p: _save(comparison.table(), p))
+
+
+def _check_comparison(a: RegionAnalysis, comparison: Comparison) -> None:
+    if not isinstance(comparison, Comparison):
+        raise ParameterError(f"comparison must be a Comparison (borderwatch.compare), got {type(comparison).__name__}")
+    sides = (comparison.base.scenario, comparison.other.scenario)
+    if any(a.scenario is s for s in sides):
+        return
+    mine = a.scenario.fingerprint()
+    if not any(s.fingerprint() == mine for s in sides):
+        raise ParameterError(
+            "the comparison was made on other data, graphs or random draws than the analysis; compare the "
+            "analysed scenario with its base (borderwatch.compare(base, scenario))"
+        )
+
+
+def _interdiction(a: RegionAnalysis) -> dict[str, Any]:
+    plan = a.interdiction
+    return {**plan.report, "candidates": plan.kind, "mode": plan.mode}
 
 
 def _save(table: pd.DataFrame, path: Path) -> None:
@@ -153,7 +359,25 @@ def _save(table: pd.DataFrame, path: Path) -> None:
 
 
 def _json(data: Any, path: Path) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=_plain), encoding="utf-8")
+    path.write_text(
+        json.dumps(_finite(data), indent=2, ensure_ascii=False, default=_plain, allow_nan=False), encoding="utf-8"
+    )
+
+
+def _finite(value: Any) -> Any:
+    """NaN and infinities as null (JSON has neither), in nested dicts and lists."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):  # numpy scalars
+        try:
+            value = value.item()
+        except (TypeError, ValueError):
+            return value
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _plain(value: Any) -> Any:
@@ -172,23 +396,35 @@ def _versions() -> dict[str, str]:
     return found
 
 
-def _manifest(a: RegionAnalysis, steps: dict[str, float], files: dict[str, str]) -> dict[str, Any]:
-    meta = validate_route_graph(a.G)
-    return {
+def _manifest(
+    a: RegionAnalysis, steps: dict[str, float], files: dict[str, str], comparison: Comparison | None
+) -> dict[str, Any]:
+    sc = a.scenario
+    about = {**REPORT_FILES, **COMPARISON_FILES}
+    out = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "inputs": a.region.manifest(),
-        "profile": _profile_dict(meta.profile),
+        "data": data_origin(sc.region),
+        "inputs": sc.region.manifest(),
+        "scenario": sc.describe(),
+        "profile": _profile_dict(sc.profile),
         "settings": a.settings,
-        "seed": a.settings["seed"],
+        "seed": sc.settings.seed,
         "graph": {
-            "nodes": a.G.number_of_nodes(),
-            "edges": a.G.number_of_edges(),
-            "build": {k: v for k, v in (meta.build or {}).items() if k != "gates_left_out"},
+            "nodes": sc.G.number_of_nodes(),
+            "edges": sc.G.number_of_edges(),
+            "status": sc.graph_status,
+            "build": {k: v for k, v in sc.build.items() if k != "gates_left_out"},
         },
         "packages": _versions(),
         "timings_s": steps,
-        "files": {name: {"sha256": digest, "about": REPORT_FILES[name]} for name, digest in files.items()},
+        "files": {name: {"sha256": digest, "about": about[name]} for name, digest in files.items()},
     }
+    if comparison is not None:
+        out["comparison"] = {
+            "base": comparison.base.scenario.describe(),
+            "scenario": comparison.other.scenario.describe(),
+        }
+    return out
 
 
 def _profile_dict(profile: Any) -> Any:
@@ -200,42 +436,48 @@ def _profile_dict(profile: Any) -> Any:
 # ---------------------------------------------------------------------------- the overview page
 
 
-def overview_page(a: RegionAnalysis) -> str:
+def overview_page(a: RegionAnalysis, *, comparison: Comparison | None = None) -> str:
     """Return the report's ``index.html``: key figures, corridors, ranking, coverage and links.
 
     Parameters
     ----------
     a
         The analysis.
+    comparison
+        A comparison of the analysed scenario: adds a section with its headline figures.
 
     Returns
     -------
     str
         A self-contained HTML page (no scripts, no network).
     """
+    sc = a.scenario
     ranked = a.ranking.gates[a.ranking.gates["status"] == "ranked"]
-    top = ranked.iloc[0]
     cut = a.chokepoints.cut
     cov = coverage_summary(a.coverage)
     site = siting_summary(a.siting)
-    inter = a.interdiction
+    inter = a.interdiction.report
+    done = "Closing" if a.interdiction.mode == "close" else "Inspecting"
     best = a.routes[a.routes["rank"] == 1]
     hanoi = best[best["destination"] == "Hanoi"]
+    top = (
+        f"{ranked.iloc[0]['name']} ({ranked.iloc[0]['gate_id']}), score {ranked.iloc[0]['score']:.3f}"
+        if len(ranked)
+        else "none ranked"
+    )
+    bound = f"routes ≤ {cut.within_pct:g} % above least cost" if cut.within_pct is not None else "every route"
     figures = [
         (
             "Land border modelled",
             f"{a.coverage.summary.drop(index='coast', errors='ignore')['border_km'].sum():,.0f} km",
         ),
         ("Gates ranked", f"{len(ranked)} of {len(a.ranking.gates)}"),
-        ("Highest-risk gate", f"{top['name']} ({top['gate_id']}), score {top['score']:.3f}"),
+        ("Highest-risk gate", top),
         (
             "Least-cost route to Hanoi",
             f"{hanoi['cost'].iloc[0]:.1f} h via {hanoi['crossings'].iloc[0]}" if len(hanoi) else "not computed",
         ),
-        (
-            f"Minimum cut (routes ≤ {cut.within_pct:g} % above least cost)",
-            f"{len(cut.units)} units, closing cost {cut.value:.0f} teams",
-        ),
+        (f"Minimum cut ({bound})", f"{len(cut.units)} units, closing cost {cut.value:.0f} teams"),
         (
             f"Crossing flow covered by BLO patrols ({cov['hours']:g} h)",
             f"{cov['flow_covered_pct']:.1f} % least-cost, {cov['ensemble_flow_covered_pct']:.1f} % ensemble",
@@ -245,11 +487,11 @@ def overview_page(a: RegionAnalysis) -> str:
             f"{site['before_pct']} % → {site['after_pct']} % covered",
         ),
         (
-            f"Closing {len(inter['chosen'])} crossings",
+            f"{done} {len(inter['chosen'])} crossings",
             f"traffickers' cost {inter['cost_before']:.2f} h → {inter['cost_after']:.2f} h",
         ),
     ]
-    corridors = corridor_table(a.routes, segments=a.segments)
+    corridors = corridor_table(a.routes, segments=sc.segments)
     ranking_cols = {
         "rank": "rank",
         "gate_id": "gate",
@@ -274,51 +516,169 @@ def overview_page(a: RegionAnalysis) -> str:
     uncovered = uncovered[["rank_by_flow", "border", "length_km", "flow_share", "usage_probability"]].rename(
         columns={"rank_by_flow": "rank", "length_km": "km", "flow_share": "flow share", "usage_probability": "usage"}
     )
-    after = pd.DataFrame(inter["routes_after"]).drop(columns=["nodes_after"])
-    sites = a.siting.chosen.drop(columns=["start_node"])
+    after = pd.DataFrame(inter["routes_after"]).drop(columns=["nodes_after"], errors="ignore")
+    sites = a.siting.chosen.drop(columns=["start_node"], errors="ignore")
+    listed = {**REPORT_FILES, **(COMPARISON_FILES if comparison is not None else {})}
     links = "".join(
         f'<li><a href="{html.escape(name)}">{html.escape(name)}</a>: {html.escape(about)}</li>'
-        for name, about in REPORT_FILES.items()
+        for name, about in listed.items()
         if name != "index.html"
     )
-    cards = "".join(
-        f'<div class="card"><div class="label">{html.escape(k)}</div><div class="value">{html.escape(v)}</div></div>'
-        for k, v in figures
+    s = sc.settings
+    edits = ""
+    if sc.edits:
+        edits = (
+            f"<p>Scenario <b>{html.escape(sc.name)}</b>"
+            + (f": {html.escape(sc.description)}" if sc.description else "")
+            + ". Edits: "
+            + html.escape("; ".join(e.describe() for e in sc.edits))
+            + ".</p>"
+        )
+    compare_link = (
+        ' <a class="button secondary" href="compare.html">Open the comparison map</a>' if comparison is not None else ""
     )
-    s = a.settings
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>borderwatch report</title>
 <style>{_PAGE_STYLE}</style></head>
 <body>
 <header><h1>borderwatch report: trafficking routes from the Golden Triangle into Vietnam</h1>
-<p>Created {datetime.now().strftime("%Y-%m-%d %H:%M")} from the shipped data · ensemble {s["samples"]} samples,
-seed {s["seed"]} · BLO patrols {s["hours"]:g} h · every figure below comes from the files listed at the end.</p>
-<p><a class="button" href="map.html">Open the interactive map</a></p></header>
-<section class="cards">{cards}</section>
+<p>Created {datetime.now().strftime("%Y-%m-%d %H:%M")} from {html.escape(data_origin(sc.region))} · ensemble
+{s.samples} samples, seed {s.seed} · BLO patrols {s.hours:g} h · every figure below comes from the files listed at
+the end.</p>{edits}
+<p><a class="button" href="map.html">Open the interactive map</a>{compare_link}</p></header>
+<section class="cards">{_cards(figures)}</section>
+{_comparison_section(comparison) if comparison is not None else ""}
 <section><h2>Corridors: least-cost and diverse routes</h2>
-<p>Up to {s["route_k"]} routes per destination; rank 1 is the least-cost route, ranks 2 and 3 the best routes that
-share little with better ones. Demand shares are the profile's [demand] table.</p>
+<p>Up to {a.settings["route_k"]} routes per destination; rank 1 is the least-cost route, ranks 2 and 3 the best routes
+that share little with better ones. Demand shares are the scenario's demand (profile [demand]).</p>
 {_table(corridors)}</section>
 <section><h2>Gate risk ranking (top 20)</h2>
 <p>Score: the weighted mean of the components, each scaled 0–1 over the ranked gates (weights: profile [ranking]).
 The rank interval is the 5th–95th percentile of the rank over the ensemble samples. All {len(a.ranking.gates)}
 gates, with the reason a gate is not ranked, are in <a href="ranking.csv">ranking.csv</a>.</p>
 {_table(ranking)}</section>
-<section><h2>BLO coverage per border ({s["hours"]:g} h patrols)</h2>
+<section><h2>BLO coverage per border ({s.hours:g} h patrols)</h2>
 {_table(coverage)}
 <h3>Uncovered stretches with most crossing flow</h3>{_table(uncovered)}</section>
 <section><h2>New BLO sites</h2>
 <p>Maximal covering of the {html.escape(site["unit"])} with {len(sites)} new sites (HiGHS, status
 {html.escape(str(site["solver_status"]))}): {site["before_pct"]} % → {site["after_pct"]} % covered.</p>
 {_table(sites)}</section>
-<section><h2>Interdiction: closing {len(inter["chosen"])} crossings</h2>
+<section><h2>Interdiction: {done.lower()} {len(inter["chosen"])} crossings</h2>
 <p>Chosen ({html.escape(inter["method"])}, {html.escape(inter["status"])}): {html.escape(", ".join(inter["chosen"]))}.
 The traffickers' demand-weighted least cost rises from {inter["cost_before"]:.2f} h to {inter["cost_after"]:.2f} h.</p>
 {_table(after)}</section>
 <section><h2>Files</h2><ul>{links}</ul></section>
 </body></html>
 """
+
+
+def _cards(figures: list[tuple[str, str]]) -> str:
+    return "".join(
+        f'<div class="card"><div class="label">{html.escape(k)}</div><div class="value">{html.escape(v)}</div></div>'
+        for k, v in figures
+    )
+
+
+def _comparison_section(c: Comparison) -> str:
+    """Return the overview's section on a comparison: headline figures, destinations, displaced flow, coverage."""
+    s = c.summary
+    base, other = c.base.scenario, c.other.scenario
+
+    def crossings(items: list[dict[str, Any]]) -> str:
+        return ", ".join(f"{i['name'] or i['id']} ({i['flow_change']:+.3f})" for i in items[:3]) or "none"
+
+    figures = [
+        (
+            "Demand-weighted least cost",
+            f"{s['demand_weighted_cost_base_h']:.2f} h → {s['demand_weighted_cost_scenario_h']:.2f} h",
+        ),
+        ("Ensemble flow moved to other crossings", f"{s['flow_moved']:.1%} of the demand"),
+        ("Informal share of the flow", f"{s['informal_share_base']:.1%} → {s['informal_share_scenario']:.1%}"),
+        ("Least-cost routes changed", ", ".join(s["routes_changed"]) or "none"),
+        ("Gaining most flow", crossings(s["top_gains"])),
+        ("Losing most flow", crossings(s["top_losses"])),
+    ]
+    if "ensemble_flow_covered_pct_base" in s:
+        figures.append(
+            (
+                "Ensemble crossing flow covered by BLO patrols",
+                f"{s['ensemble_flow_covered_pct_base']:.1f} % → {s['ensemble_flow_covered_pct_scenario']:.1f} %",
+            )
+        )
+    if s.get("covered_km_change"):
+        change = ", ".join(f"{k} {v:+.0f}" for k, v in s["covered_km_change"].items() if abs(v) >= 0.5)
+        figures.append(("Border and coast covered (km change)", change or "unchanged"))
+    destinations = c.destinations[
+        [
+            col
+            for col in (
+                "destination",
+                "share_base",
+                "cost_base_h",
+                "cost_scenario_h",
+                "cost_change_h",
+                "ensemble_cost_change_h",
+                "route_base",
+                "route_scenario",
+            )
+            if col in c.destinations.columns
+        ]
+    ].rename(
+        columns={
+            "share_base": "share",
+            "cost_base_h": "cost before (h)",
+            "cost_scenario_h": "cost after (h)",
+            "cost_change_h": "change (h)",
+            "ensemble_cost_change_h": "ensemble change (h)",
+            "route_base": "crossings before",
+            "route_scenario": "crossings after",
+        }
+    )
+    moved = c.displacement.head(10)[
+        [
+            col
+            for col in (
+                "kind",
+                "id",
+                "name",
+                "border",
+                "flow_base",
+                "flow_scenario",
+                "flow_change",
+                "flow_change_low",
+                "flow_change_high",
+                "share_of_moved_pct",
+            )
+            if col in c.displacement.columns
+        ]
+    ].rename(
+        columns={
+            "flow_base": "flow before",
+            "flow_scenario": "flow after",
+            "flow_change": "change",
+            "flow_change_low": "5 %",
+            "flow_change_high": "95 %",
+            "share_of_moved_pct": "% of moved",
+        }
+    )
+    warning = (
+        f"<p><b>Warning:</b> the two runs differ in {html.escape('; '.join(s['differences']))}: "
+        "a difference may be partly noise.</p>"
+        if not s.get("comparable", True)
+        else ""
+    )
+    edits = "; ".join(s.get("edits") or []) or "none"
+    return f"""<section><h2>What if: {html.escape(other.name)}</h2>
+<p>Against the baseline <b>{html.escape(base.name)}</b>; edits: {html.escape(edits)}. Both runs draw the same
+random numbers for every edge and gate in each of the {base.settings.samples} samples (seed
+{base.settings.seed}), so a difference is the edits' effect; intervals are the 5th–95th percentiles of the paired
+differences. <a href="compare.html">The comparison map</a> draws the routes, gates and coverage of both runs;
+<a href="compare.csv">compare.csv</a> has every gate and segment, <a href="compare.json">compare.json</a> all of it.</p>
+{warning}<div class="cards">{_cards(figures)}</div>
+<h3>Destinations: least cost and route before and after</h3>{_table(destinations)}
+<h3>Crossings gaining and losing ensemble flow (share of the demand)</h3>{_table(moved)}</section>"""
 
 
 def _table(df: pd.DataFrame) -> str:
@@ -336,7 +696,8 @@ h2 { font-size: 17px; margin: 26px 0 6px; color: #2b5cab; }
 h3 { font-size: 14px; margin: 14px 0 4px; }
 p { margin: 4px 0 8px; color: #444; }
 a.button { display: inline-block; background: #2b5cab; color: #fff; padding: 6px 14px; border-radius: 4px;
-  text-decoration: none; font-weight: 600; }
+  text-decoration: none; font-weight: 600; margin-right: 6px; }
+a.button.secondary { background: #e66101; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 10px; }
 .card { border: 1px solid #d8dee9; border-radius: 6px; padding: 8px 12px; background: #f7f9fc; }
 .card .label { color: #555; font-size: 12px; }

@@ -25,6 +25,27 @@ EVIL = "<script>alert(1)</script>"
 
 
 @pytest.fixture(scope="module")
+def comparison(scenario):
+    """Long Sap (on the least-cost routes) closed, Cau Treo inspected, a BLO named like a script added."""
+    from borderwatch import AddBLO, CloseGates, InspectGates, compare
+
+    other = scenario.edited(
+        CloseGates(("VN-LAO-005",)), InspectGates(("VN-LAO-016",)), AddBLO(name=EVIL, at_gate="VN-LAO-019")
+    )
+    return compare(scenario, other)
+
+
+@pytest.fixture(scope="module")
+def comparison_dir(comparison, tmp_path_factory):
+    """The comparison folder (write_comparison), written once."""
+    from borderwatch.report import write_comparison
+
+    out = tmp_path_factory.mktemp("comparison") / "cmp"
+    write_comparison(comparison, out)
+    return out
+
+
+@pytest.fixture(scope="module")
 def browser():
     if not (CHROMIUM and DRIVER):
         if os.environ.get("BORDERWATCH_REQUIRE_BROWSER") == "1":
@@ -112,6 +133,7 @@ def test_report_map_renders_offline_with_every_gate_and_layer(browser, report_di
     assert browser.execute_script("return document.querySelectorAll('.bw-gate').length") == placed
     labels = browser.find_elements("css selector", ".leaflet-control-layers-overlays label")
     assert len(labels) == 17  # 8 region layers and 9 analysis layers
+    assert "the shipped data" in browser.find_element("css selector", ".bw-title").text
     assert browser.find_element("css selector", ".bw-legend").is_displayed()
     assert browser.find_element("css selector", ".leaflet-control-scale").is_displayed()
     shot(browser, "map.png")
@@ -170,3 +192,89 @@ def test_report_index_page(browser, report_dir):
     assert len(browser.find_elements("css selector", "table.data")) >= 5
     assert severe_console_messages(browser) == []
     shot(browser, "index.png")
+
+
+def map_variable(driver) -> str:
+    return driver.execute_script(
+        "for (var k in window) { if (k.startsWith('map_') && window[k] instanceof L.Map) { return k; } } return null;"
+    )
+
+
+def paths_stroked(driver, colour: str) -> int:
+    return driver.execute_script(
+        "return document.querySelectorAll('.leaflet-overlay-pane path[stroke=\"' + arguments[0] + '\"]').length", colour
+    )
+
+
+def test_comparison_map_renders_offline_with_three_route_colours_and_marked_edits(browser, comparison_dir, comparison):
+    from borderwatch.maps.symbols import COLOURS
+
+    seconds = open_page(browser, comparison_dir / "compare.html")
+    print(f"compare.html rendered in {seconds:.2f} s")
+    assert severe_console_messages(browser) == []
+    assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
+    for part in ("both", "base_only", "scenario_only"):
+        assert paths_stroked(browser, COLOURS[part]) > 0, part
+    closed = browser.find_elements("css selector", ".bw-gate.bw-closed")
+    assert [c.get_attribute("title") for c in closed] == ["Long Sap (VN-LAO-005, closed)"]
+    assert len(browser.find_elements("css selector", ".bw-gate.bw-inspected")) == 1
+    placed = comparison.other.scenario.gates.set_index("id")
+    shown = placed.loc[placed.index.intersection(comparison.gates["gate_id"])]
+    assert len(browser.find_elements("css selector", ".bw-gate")) == int(shown["lon"].notna().sum())
+    legend = browser.find_element("css selector", ".bw-legend")
+    assert legend.is_displayed() and "only in the scenario (new)" in legend.get_attribute("textContent")
+    title = browser.find_element("css selector", ".bw-title").text
+    assert title.startswith("What if: close gate VN-LAO-005") and "baseline: base" in title
+    shot(browser, "compare.png")
+    browser.execute_script(f"{map_variable(browser)}.setView([20.9, 104.2], 9)")
+    time.sleep(0.5)
+    shot(browser, "compare_zoom.png")
+
+
+def test_clicking_a_closed_gate_on_the_comparison_map_gives_both_runs(browser, comparison_dir):
+    open_page(browser, comparison_dir / "compare.html")
+    marker = browser.find_element("css selector", ".bw-gate.bw-closed")
+    browser.execute_script("arguments[0].click()", marker)
+    text = popup_text(browser)
+    assert text.startswith("Long Sap: baseline → scenario") and "closed" in text
+    assert "risk rank, baseline → scenario" in text and "flow change interval (5–95 %)" in text
+    shot(browser, "compare_popup.png")
+
+
+def test_a_blo_named_like_a_script_on_the_comparison_map_is_shown_as_text(browser, comparison_dir):
+    from selenium.common.exceptions import NoAlertPresentException
+
+    open_page(browser, comparison_dir / "compare.html")
+    marker = browser.find_element("css selector", f'.bw-blo[title="{EVIL} (added)"]')
+    browser.execute_script("arguments[0].click()", marker)
+    text = popup_text(browser)
+    assert text.startswith(f"BLO {EVIL}") and "scenario edit" in text and "added" in text
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text  # noqa: B018 (reading it is the check)
+    assert EVIL in browser.find_element("css selector", ".bw-title").text  # the scenario's name, as text
+    assert severe_console_messages(browser) == []
+
+
+def test_toggling_a_route_part_of_the_comparison_hides_it(browser, comparison_dir):
+    from borderwatch.maps.symbols import COLOURS
+
+    open_page(browser, comparison_dir / "compare.html")
+    before = paths_stroked(browser, COLOURS["scenario_only"])
+    toggle = layer_toggle(browser, "Least-cost routes only in the scenario")
+    browser.execute_script("arguments[0].click()", toggle)
+    assert paths_stroked(browser, COLOURS["scenario_only"]) == 0 < before
+    assert paths_stroked(browser, COLOURS["base_only"]) > 0
+
+
+def test_report_index_with_a_comparison(browser, analysis, comparison, tmp_path):
+    from borderwatch.report import write_report
+
+    out = tmp_path / "report"
+    write_report(analysis, out, comparison=comparison)
+    browser.get((out / "index.html").resolve().as_uri())
+    buttons = [b.get_attribute("href") for b in browser.find_elements("css selector", "a.button")]
+    assert buttons[0].endswith("map.html") and buttons[1].endswith("compare.html")
+    heading = next(h for h in browser.find_elements("css selector", "h2") if h.text.startswith("What if"))
+    assert EVIL in heading.text  # escaped in the page, shown as text
+    assert severe_console_messages(browser) == []
+    shot(browser, "index_comparison.png")

@@ -1,16 +1,43 @@
-"""The offline map: layers, legend, escaping, and a page that fetches nothing from the network."""
+"""The offline maps: layers, legend, escaping, composable layer builders, the comparison map, no network."""
 
 from __future__ import annotations
 
 import re
 
+import folium
 import pytest
 
 from borderwatch.errors import OutputExistsError, ParameterError
-from borderwatch.maps import region_map, save_map
+from borderwatch.maps import (
+    base_map,
+    blos_layer,
+    borders_layer,
+    comparison_map,
+    coverage_change_layer,
+    cut_layer,
+    ensemble_layer,
+    gate_change_layer,
+    gates_layer,
+    interdiction_layer,
+    origin_layer,
+    pinch_layer,
+    reach_layer,
+    region_map,
+    route_change_layer,
+    routes_layer,
+    save_map,
+    seaports_layer,
+    segment_change_layer,
+    siting_layer,
+    uncovered_layer,
+    wharfs_layer,
+)
 from borderwatch.maps.popups import popup, text
+from borderwatch.maps.symbols import COLOURS
 
 EVIL = "<script>alert(1)</script>"
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+IN_SCRIPT = EVIL.replace("</", "<\\/")  # a marker's plain-text title, as the page's data holds it
 # what a browser fetches by itself: src attributes, <link href>, CSS url() and @import, fetch/XHR calls
 # (a link a reader may click, such as Leaflet's attribution, is not fetched)
 FETCHED = re.compile(
@@ -26,13 +53,44 @@ def page(m) -> str:
 
 def layer_names(html: str) -> list[str]:
     block = re.search(r"overlays\s*:\s*\{(.*?)\}", html, re.S).group(1)
-    return re.findall(r'"([^"]+)"\s*:', block)
+    return [n.encode().decode("unicode_escape") for n in re.findall(r'"([^"]+)"\s*:', block)]
+
+
+def legend_html(m) -> str:
+    from borderwatch.maps.symbols import Legend
+
+    return next(child for child in m._children.values() if isinstance(child, Legend)).html
+
+
+def title_html(m) -> str:
+    from borderwatch.maps.symbols import TitleBox
+
+    return next(child for child in m._children.values() if isinstance(child, TitleBox)).html
+
+
+@pytest.fixture(scope="module")
+def comparison(scenario):
+    """Long Sap (on the least-cost routes) closed, Cau Treo inspected, a BLO named like a script added, one removed."""
+    from borderwatch import AddBLO, CloseGates, InspectGates, RemoveBLO, compare
+
+    other = scenario.edited(
+        CloseGates(("VN-LAO-005",)),
+        InspectGates(("VN-LAO-016",)),
+        AddBLO(name=EVIL, at_gate="VN-LAO-019"),
+        RemoveBLO("BLO-01"),
+    )
+    return compare(scenario, other)
 
 
 def test_text_escapes_and_formats():
-    assert text(EVIL) == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    import numpy as np
+    import pandas as pd
+
+    assert text(EVIL) == ESCAPED
     assert text(float("nan")) == "–" and text(None) == "–" and text("nan") == "–"
-    assert text(True) == "yes" and text(0.12345) == "0.123" and text(12345.6) == "12,346"
+    assert text(pd.NA) == "–" and text(np.float64("nan")) == "–" and text(np.int64(3)) == "3"
+    assert text(True) == "yes" and text(np.bool_(False)) == "no"
+    assert text(0.12345) == "0.123" and text(12345.6) == "12,346"
 
 
 def test_popup_escapes_values_and_titles_but_keeps_its_own_markup():
@@ -57,6 +115,7 @@ def test_region_map_is_offline_and_has_every_region_layer(region):
         "Mekong wharfs",
         "Golden Triangle",
     ]
+    assert "the shipped data" in html  # the title box says where the data came from
 
 
 def test_online_tiles_only_when_asked(region):
@@ -64,6 +123,8 @@ def test_online_tiles_only_when_asked(region):
     assert "tile.openstreetmap.org" in html and "OpenStreetMap (online)" in html
     with pytest.raises(ParameterError, match="tiles must be None"):
         region_map(region, tiles="Stamen Toner")
+    with pytest.raises(ParameterError, match="tiles must be None"):
+        base_map(region, tiles="Stamen Toner")
 
 
 def test_gate_name_from_data_is_escaped_everywhere(region):
@@ -75,7 +136,7 @@ def test_gate_name_from_data_is_escaped_everywhere(region):
     finally:
         gates.loc[0, "name"] = original
     assert EVIL not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert ESCAPED in html
 
 
 def test_save_map_is_atomic_and_checks_its_name(region, tmp_path):
@@ -89,9 +150,146 @@ def test_save_map_is_atomic_and_checks_its_name(region, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["map.html"]
 
 
+def test_base_map_alone_has_the_basemap_an_empty_legend_and_a_layer_control_last(region):
+    m = base_map(region, title="Only the basemap", note="a note <b>")
+    html = page(m)
+    assert layer_names(html) == ["Countries", "Provinces"]
+    assert "Only the basemap" in html and "a note &lt;b&gt;" in title_html(m) and "<h5>" not in legend_html(m)
+    # a layer added after the page was rendered once still comes before the control
+    gates_layer(m, region)
+    html = page(m)
+    assert layer_names(html) == ["Countries", "Provinces", "Border gates"]
+    assert html.count("L.control.layers") == 1
+    assert html.rindex("L.control.layers") > html.rindex("L.geoJSON")
+    assert "Border gates" in legend_html(m) and "international gate" in legend_html(m)
+
+
+def test_builders_compose_with_geodataframe_explore_and_a_plain_folium_map(region):
+    m = base_map(region)
+    explored = region.seaports[["id", "name", "geometry"]].explore(m=m, name="explored seaports")
+    assert explored is m
+    origin_layer(m, region)
+    html = page(m)
+    assert layer_names(html) == ["Countries", "Provinces", "explored seaports", "Golden Triangle"]
+    plain = folium.Map(tiles=None)
+    group = seaports_layer(plain, region)
+    folium.LayerControl().add_to(plain)
+    html = page(plain)
+    assert isinstance(group, folium.FeatureGroup) and "Seaports" in layer_names(html)
+    assert ".bw-symbol" in html  # the builder brings the stylesheet its symbols need
+
+
+@pytest.mark.slow
+def test_region_map_of_a_scenario_without_analysis(scenario):
+    html = page(region_map(scenario))
+    assert layer_names(html)[2:4] == ["Land borders", "Border gates"]
+    assert "bw-closed" not in html  # the base scenario closes nothing
+
+
+REGION_BUILDERS = {
+    "borders_layer": (lambda m, sc, a: borders_layer(m, sc), "Land borders", "land border of Vietnam"),
+    "gates_layer": (lambda m, sc, a: gates_layer(m, sc), "Border gates", "international gate"),
+    "blos_layer": (lambda m, sc, a: blos_layer(m, sc), "Border Liaison Offices (BLOs)", "Border Liaison Office"),
+    "seaports_layer": (lambda m, sc, a: seaports_layer(m, sc), "Seaports", "seaport"),
+    "wharfs_layer": (lambda m, sc, a: wharfs_layer(m, sc), "Mekong wharfs", "Mekong wharf"),
+    "origin_layer": (lambda m, sc, a: origin_layer(m, sc), "Golden Triangle", "Golden Triangle (origin)"),
+}
+ANALYSIS_BUILDERS = {
+    "borders_layer(coverage)": (
+        lambda m, sc, a: borders_layer(m, sc, a.coverage),
+        "Border and coast: BLO coverage (2 h)",
+        "land border covered",
+    ),
+    "gates_layer(ranking)": (
+        lambda m, sc, a: gates_layer(m, sc, a.ranking),
+        "Border gates (colour and size = risk score)",
+        "risk score 0 → 1",
+    ),
+    "blos_layer(coverage)": (
+        lambda m, sc, a: blos_layer(m, sc, coverage=a.coverage),
+        "Border Liaison Offices (BLOs)",
+        "Border Liaison Office",
+    ),
+    "routes_layer": (
+        lambda m, sc, a: routes_layer(m, a.routes),
+        "Least-cost routes (width = demand share)",
+        "least-cost",
+    ),
+    "routes_layer(alternatives)": (
+        lambda m, sc, a: routes_layer(m, a.routes, alternatives=True),
+        "Alternative routes (2nd, 3rd)",
+        "2nd/3rd diverse route",
+    ),
+    "ensemble_layer": (lambda m, sc, a: ensemble_layer(m, sc, a.chokepoints), "Ensemble route usage", "ensemble usage"),
+    "pinch_layer": (lambda m, sc, a: pinch_layer(m, sc, a.chokepoints), "Pinch points", "pinch point"),
+    "cut_layer": (lambda m, sc, a: cut_layer(m, sc, a.chokepoints), "Minimum cut", "minimum cut"),
+    "reach_layer": (lambda m, sc, a: reach_layer(m, a.coverage), "BLO patrol reach (2 h)", "patrols reach in 2 h"),
+    "uncovered_layer": (
+        lambda m, sc, a: uncovered_layer(m, a.coverage, top=3),
+        "Uncovered stretches (top 3 by flow)",
+        "uncovered stretch",
+    ),
+    "siting_layer": (lambda m, sc, a: siting_layer(m, a.siting), "Proposed BLO sites (5", "proposed new BLO site"),
+    "interdiction_layer": (
+        lambda m, sc, a: interdiction_layer(m, sc, a.interdiction),
+        "Interdiction: 5 closed crossings",
+        "closed crossing",
+    ),
+}
+
+
+def check_builder(m, build, name, legend, *args):
+    """One builder on a fresh base map: one new FeatureGroup, named, with features, explained in the legend."""
+    before = layer_names(page(m))
+    group = build(m, *args)
+    assert isinstance(group, folium.FeatureGroup)
+    html = page(m)
+    names = layer_names(html)
+    assert names[: len(before)] == before and len(names) == len(before) + 1
+    assert names[-1].startswith(name), names
+    layer = next(child for child in group._children.values() if type(child).__name__ == "GeoLayer")
+    assert layer.count > 0, name
+    assert legend in legend_html(m), (legend, legend_html(m))
+    assert not FETCHED.search(html)
+
+
+@pytest.mark.parametrize("builder", list(REGION_BUILDERS))
+def test_each_region_layer_builder_alone(region, builder):
+    build, name, legend = REGION_BUILDERS[builder]
+    check_builder(base_map(region), build, name, legend, region, None)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("builder", list(ANALYSIS_BUILDERS))
+def test_each_analysis_layer_builder_alone(analysis, builder):
+    build, name, legend = ANALYSIS_BUILDERS[builder]
+    check_builder(base_map(analysis.scenario), build, name, legend, analysis.scenario, analysis)
+
+
+@pytest.mark.slow
+def test_chokepoint_builders_compute_the_metrics_when_not_given(scenario):
+    m = base_map(scenario)
+    assert layer_names(page(m)) == ["Countries", "Provinces"]
+    ensemble_layer(m, scenario)  # the scenario's stored chokepoint metrics
+    cut_layer(m, scenario, show=True)
+    names = layer_names(page(m))
+    assert names[2].startswith("Ensemble route usage") and names[3].startswith("Minimum cut")
+
+
+def test_builders_that_need_the_scenario_say_so(region):
+    m = base_map(region)
+    for build in (ensemble_layer, pinch_layer, cut_layer):
+        with pytest.raises(ParameterError, match=r"needs the borderwatch\.Scenario"):
+            build(m, region)
+    with pytest.raises(ParameterError, match="Scenario or Region"):
+        gates_layer(m, "gates.csv")
+    with pytest.raises(ParameterError, match="needs a Comparison"):
+        comparison_map(region)
+
+
 @pytest.mark.slow
 def test_analysis_map_has_every_layer_and_stays_small(analysis):
-    html = page(region_map(analysis.region, analysis))
+    html = page(region_map(analysis.scenario, analysis))
     assert not FETCHED.search(html)
     names = layer_names(html)
     for expected in (
@@ -111,10 +309,21 @@ def test_analysis_map_has_every_layer_and_stays_small(analysis):
         "Golden Triangle",
     ):
         assert any(n.startswith(expected) for n in names), (expected, names)
+    assert len(names) == 17
     assert len(html.encode()) < 10e6
     top = analysis.ranking.gates.iloc[0]
     assert f"{top['name']} ({top['gate_id']})" in html  # the top gate's marker title
     assert "risk score" in html and "snapping method" in html
+    assert "ensemble 40 samples" in html and "the shipped data" in html
+
+
+@pytest.mark.slow
+def test_region_map_takes_the_region_or_scenario_of_its_analysis_only(analysis, scenario):
+    assert "Border gates (colour" in page(region_map(analysis.region, analysis))  # the notebooks' call
+    with pytest.raises(ParameterError, match="another scenario"):
+        region_map(scenario.with_settings(hours=4), analysis)
+    with pytest.raises(ParameterError, match="RegionAnalysis"):
+        region_map(scenario, analysis.coverage)
 
 
 @pytest.mark.slow
@@ -123,7 +332,97 @@ def test_analysis_map_escapes_ranked_gate_names(analysis):
     original = gates.loc[0, "name"]
     gates.loc[0, "name"] = EVIL
     try:
-        html = page(region_map(analysis.region, analysis))
+        html = page(region_map(analysis.scenario, analysis))
     finally:
         gates.loc[0, "name"] = original
-    assert EVIL not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert EVIL not in html and ESCAPED in html
+
+
+@pytest.mark.slow
+def test_an_edited_scenario_marks_its_closed_gates_and_edited_blos(comparison):
+    edited = comparison.other.scenario
+    m = region_map(edited)
+    html = page(m)
+    assert "Long Sap (VN-LAO-005, closed)" in html and "Cau Treo (VN-LAO-016, inspected)" in html
+    assert html.count("bw-closed") == 1 and html.count("bw-inspected") == 1
+    assert f"{IN_SCRIPT} (added)" in html and f"BLO · {ESCAPED}" in html and EVIL not in html
+    assert "Mong Cai (removed)" in html  # a removed BLO is drawn, marked
+    legend = legend_html(m)
+    assert "gate closed by the scenario" in legend and "BLO removed by the scenario" in legend
+    assert "scenario: close gate VN-LAO-005" in html  # the title box names the scenario
+
+
+@pytest.mark.slow
+def test_comparison_map_draws_three_route_colours_marks_edits_and_stays_offline(comparison):
+    m = comparison_map(comparison)
+    html = page(m)
+    assert not FETCHED.search(html) and "Leaflet 1.9.3, inlined" in html
+    assert layer_names(html) == [
+        "Countries",
+        "Provinces",
+        "Border and coast: BLO coverage, baseline → scenario (2 h)",
+        layer_names(html)[3],
+        "Least-cost routes of both runs",
+        "Least-cost routes only in the baseline (given up)",
+        "Least-cost routes only in the scenario (new)",
+        "Gates: rank change (colour), flow change (size)",
+        "Border Liaison Offices (BLOs)",
+        "Golden Triangle",
+    ]
+    assert layer_names(html)[3].startswith("Informal crossings gaining or losing flow")
+    assert set(comparison.route_edges["part"]) == {"both", "base", "scenario"}
+    for part in ("both", "base_only", "scenario_only"):
+        assert f'"color":"{COLOURS[part]}"' in html, part  # each part drawn in its colour
+    assert "Long Sap (VN-LAO-005, closed)" in html and html.count("bw-closed") == 1
+    assert "Cau Treo (VN-LAO-016, inspected)" in html
+    assert f"{IN_SCRIPT} (added)" in html and f"BLO · {ESCAPED}" in html and EVIL not in html
+    assert "Mong Cai (removed)" in html
+    legend = legend_html(m)
+    for label in (
+        "Least-cost routes, baseline vs scenario (width = flow)",
+        "in both runs",
+        "only in the baseline (given up)",
+        "only in the scenario (new)",
+        "risk rank change",
+        "gate closed by the scenario",
+        "no longer covered",
+    ):
+        assert label in legend, label
+    assert "What if: close gate VN-LAO-005" in html and "baseline: base" in html
+
+
+def test_rank_change_is_read_among_the_gates_both_runs_rank():
+    import numpy as np
+    import pandas as pd
+
+    from borderwatch.maps.compare_map import relative_rank_change
+
+    # gate b closed (not ranked in the scenario): c and d move up a place without changing
+    gates = pd.DataFrame({"rank_base": [1, 2, 3, 4], "rank_scenario": pd.array([1, None, 2, 3], dtype="Int64")})
+    np.testing.assert_array_equal(relative_rank_change(gates), [0, np.nan, 0, 0])
+    gates["rank_scenario"] = pd.array([2, None, 1, 3], dtype="Int64")  # c overtakes a
+    np.testing.assert_array_equal(relative_rank_change(gates), [-1, np.nan, 1, 0])
+
+
+@pytest.mark.slow
+def test_comparison_layer_builders_alone(comparison):
+    sc = comparison.other.scenario
+    for build, name in (
+        (lambda m: route_change_layer(m, comparison, "scenario"), "Least-cost routes only in the scenario"),
+        (lambda m: gate_change_layer(m, comparison), "Gates: rank change"),
+        (lambda m: segment_change_layer(m, comparison), "Informal crossings gaining or losing flow"),
+        (lambda m: coverage_change_layer(m, comparison), "Border and coast: BLO coverage, baseline"),
+    ):
+        m = base_map(sc)
+        group = build(m)
+        assert isinstance(group, folium.FeatureGroup)
+        assert layer_names(page(m))[-1].startswith(name)
+    with pytest.raises(ParameterError, match="part must be one of"):
+        route_change_layer(base_map(sc), comparison, "neither")
+
+
+@pytest.mark.slow
+def test_comparison_popups_give_both_runs_and_the_change(comparison):
+    html = page(comparison_map(comparison))
+    assert "risk rank, baseline → scenario" in html and "flow change interval (5–95 %)" in html
+    assert "samples whose flow changed" in html and "of 40" in html

@@ -12,9 +12,51 @@ from click.testing import CliRunner
 
 from borderwatch.cli import main
 from borderwatch.errors import OutputError, OutputExistsError
-from borderwatch.report import REPORT_FILES, write_report
+from borderwatch.report import COMPARISON_FILES, REPORT_FILES, data_origin, write_comparison, write_report
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def comparison(scenario):
+    """The base scenario against Long Sap (a gate on the least-cost routes) closed."""
+    from borderwatch import CloseGates, compare
+
+    return compare(scenario, scenario.edited(CloseGates(("VN-LAO-005",))))
+
+
+def test_the_report_says_where_its_data_came_from(analysis, data_dir, tmp_path):
+    """A report of data from another folder (``--data DIR``) names that folder, not "the shipped data"."""
+    import dataclasses
+
+    from borderwatch import Scenario, load_region
+
+    folder = data_dir()  # the shipped files, linked into another folder
+    elsewhere = Scenario.from_region(load_region(folder), samples=40)  # the same contents: a graph cache hit
+    assert elsewhere.fingerprint()["graph"] == analysis.scenario.fingerprint()["graph"]
+    moved = dataclasses.replace(analysis, scenario=elsewhere)  # the same results, of data read from `folder`
+    out = tmp_path / "report"
+    write_report(moved, out)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert f"from the data in {folder}" in index
+    assert "shipped data" not in index
+    assert "shipped data" not in (out / "map.html").read_text(encoding="utf-8")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["data"] == f"the data in {folder}"
+    assert manifest["inputs"]["gates"]["path"] == str(folder / "gates" / "border_gates.csv")
+
+
+def test_data_origin_names_the_folder_and_every_layer_from_elsewhere(region, data_dir, tmp_path, gates_csv):
+    from borderwatch import load_region
+
+    assert data_origin(region) == "the shipped data"
+    assert data_origin(None) == "a graph without region data"
+    folder = data_dir()
+    assert data_origin(load_region(folder)) == f"the data in {folder}"
+    own = tmp_path / "my_gates.csv"
+    own.write_text(gates_csv, encoding="utf-8")
+    mixed = load_region(gates=own, wharfs=region.wharfs)
+    assert data_origin(mixed) == f"the shipped data; gates from {own}; wharfs given as tables in memory"
 
 
 def test_report_holds_every_file_and_the_manifest_matches_them(report_dir, analysis):
@@ -23,7 +65,10 @@ def test_report_holds_every_file_and_the_manifest_matches_them(report_dir, analy
     for name, entry in manifest["files"].items():
         assert hashlib.sha256((report_dir / name).read_bytes()).hexdigest() == entry["sha256"], name
     assert set(manifest["files"]) == set(REPORT_FILES) - {"manifest.json"}
-    assert manifest["seed"] == analysis.settings["seed"] and manifest["settings"]["samples"] == 40
+    assert manifest["seed"] == analysis.scenario.settings.seed and manifest["settings"]["samples"] == 40
+    assert manifest["scenario"] == json.loads(json.dumps(analysis.scenario.describe()))
+    assert manifest["scenario"]["settings"]["samples"] == 40 and manifest["scenario"]["edits"] == []
+    assert manifest["data"] == "the shipped data" and manifest["graph"]["status"] == analysis.scenario.graph_status
     assert manifest["inputs"]["gates"]["sha256"] == analysis.region.manifest()["gates"]["sha256"]
     assert manifest["profile"]["ensemble"]["samples"] == 200  # the profile as built; --samples overrides it
     assert manifest["packages"]["XStatic-Leaflet"] == "1.9.3.0"
@@ -41,12 +86,15 @@ def test_report_tables_carry_the_analysis(report_dir, analysis):
     assert set(coverage["borders"]) == {"LAO", "CHN", "KHM", "coast"}
     inter = json.loads((report_dir / "interdiction.json").read_text(encoding="utf-8"))
     assert inter["cost_after"] >= inter["cost_before"] and len(inter["chosen"]) == 5
+    assert inter["chosen"] == analysis.interdiction.chosen and inter["mode"] == "close"
+    assert len(inter["routes_after"]) == len(analysis.interdiction.routes_after)
     sites = pd.read_csv(report_dir / "sites.csv")
     assert len(sites) == 5 and {"id", "name", "lon", "lat", "adds"} <= set(sites.columns)
     index = (report_dir / "index.html").read_text(encoding="utf-8")
     top = analysis.ranking.gates.iloc[0]
     assert top["gate_id"] in index and 'href="map.html"' in index and "Corridors" in index
     assert "<script" not in index  # the overview is static HTML
+    assert "from the shipped data" in index and "compare.html" not in index
 
 
 def test_a_failure_part_way_leaves_no_report_and_keeps_the_old_one(analysis, tmp_path, monkeypatch):
@@ -125,12 +173,10 @@ def test_map_cli_without_analysis_is_offline_and_quick(tmp_path):
 @pytest.mark.parametrize(
     "options, message",
     [
-        ({"hours": 0}, "hours must be a number > 0"),
         ({"route_k": 0}, "route_k must be an integer from 1"),
         ({"site_p": -1}, "site_p must be an integer >= 0"),
         ({"site_objective": "votes"}, "site_objective must be 'flow' or 'length'"),
         ({"interdict_units": "bridges"}, "interdict_units must be one of gates, segments, both"),
-        ({"samples": 0}, "samples must be an integer >= 1, got 0"),
         ({"interdict_k": True}, "interdict_k must be an integer >= 0"),
     ],
 )
@@ -141,7 +187,28 @@ def test_analyse_region_checks_every_option_before_any_work(options, message):
     from borderwatch.errors import ParameterError
 
     with pytest.raises(ParameterError, match=message):
-        analyse_region(nx.MultiDiGraph(), None, **options)  # no graph or region is touched
+        analyse_region(nx.MultiDiGraph(), **options)  # checked before the graph is even wrapped
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"hours": 0}, "hours must be a finite number > 0, got 0"),
+        ({"samples": 0}, "samples must be >= 1, got 0"),
+    ],
+)
+def test_scenario_settings_are_checked_before_any_work(region, monkeypatch, settings, message):
+    """Patrol hours and samples are scenario settings now: bad ones fail before the graph is built or loaded."""
+    import borderwatch.network.cache as cache
+    from borderwatch import Scenario
+    from borderwatch.errors import ParameterError
+
+    def no_graph(*args, **kwargs):
+        raise AssertionError("the graph was built or loaded")
+
+    monkeypatch.setattr(cache, "cached_route_graph", no_graph)
+    with pytest.raises(ParameterError, match=message):
+        Scenario.from_region(region, **settings)
 
 
 def test_blo_reach_areas_hold_each_blo_start(analysis, route_graph):
@@ -156,3 +223,98 @@ def test_blo_reach_areas_hold_each_blo_start(analysis, route_graph):
         area = areas.loc[blo]
         assert area["nodes"] >= 1
         assert area.geometry.distance(shapely.Point(node["x"], node["y"])) < 1e-9
+
+
+def test_report_with_a_comparison_adds_its_files_and_section(analysis, comparison, tmp_path):
+    out = tmp_path / "report"
+    manifest = write_report(analysis, out, comparison=comparison)
+    assert sorted(p.name for p in out.iterdir()) == sorted({**REPORT_FILES, **COMPARISON_FILES})
+    assert set(manifest["files"]) == set(REPORT_FILES) - {"manifest.json"} | set(COMPARISON_FILES)
+    for name, entry in manifest["files"].items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == entry["sha256"], name
+    assert manifest["comparison"]["scenario"]["edits_described"] == ["close gate VN-LAO-005"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    s = comparison.summary
+    assert "What if: close gate VN-LAO-005" in index and 'href="compare.html"' in index
+    assert f"{s['demand_weighted_cost_base_h']:.2f} h → {s['demand_weighted_cost_scenario_h']:.2f} h" in index
+    assert f"{s['flow_moved']:.1%} of the demand" in index and "Long Sap" in index
+    assert "<script" not in index
+    data = json.loads((out / "compare.json").read_text(encoding="utf-8"))
+    assert data["summary"]["scenario"] == "close gate VN-LAO-005"
+    table = pd.read_csv(out / "compare.csv")
+    assert len(table) == len(comparison.table()) and set(table["kind"]) == {"gate", "segment"}
+
+
+def test_report_refuses_a_comparison_of_other_draws(analysis, comparison, tmp_path):
+    import dataclasses
+
+    from borderwatch.errors import ParameterError
+
+    other_seed = dataclasses.replace(analysis, scenario=analysis.scenario.with_settings(seed=1))
+    with pytest.raises(ParameterError, match="other data, graphs or random draws"):
+        write_report(other_seed, tmp_path / "report", comparison=comparison)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_comparison_writes_its_files_and_a_manifest(comparison, tmp_path):
+    out = tmp_path / "cmp"
+    manifest = write_comparison(comparison, out)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*COMPARISON_FILES, "manifest.json"])
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8")) == json.loads(json.dumps(manifest))
+    for name, entry in manifest["files"].items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == entry["sha256"], name
+    assert set(manifest["files"]) == set(COMPARISON_FILES)
+    assert manifest["kind"] == "comparison" and manifest["data"] == "the shipped data"
+    assert manifest["base"]["name"] == "base" and manifest["scenario"]["edits"] == [
+        {"type": "close_gates", "gates": ["VN-LAO-005"]}
+    ]
+    assert manifest["inputs"]["gates"]["sha256"] == comparison.base.scenario.region.manifest()["gates"]["sha256"]
+    assert {"compare.base", "compare.scenario", "write.compare.html"} <= set(manifest["timings_s"])
+    data = json.loads((out / "compare.json").read_text(encoding="utf-8"))
+    assert data["summary"]["flow_moved"] == pytest.approx(comparison.summary["flow_moved"])
+    assert data["method"]["common_random_numbers"] is True
+    table = pd.read_csv(out / "compare.csv")
+    assert list(table.columns) == list(comparison.table().columns)
+    page = (out / "compare.html").read_text(encoding="utf-8")
+    assert "Leaflet 1.9.3, inlined" in page and "Least-cost routes only in the scenario" in page
+
+
+def test_write_comparison_overwrites_only_its_own_folders(comparison, tmp_path):
+    out = tmp_path / "cmp"
+    write_comparison(comparison, out)
+    with pytest.raises(OutputExistsError, match="--overwrite"):
+        write_comparison(comparison, out)
+    first = (out / "manifest.json").read_text(encoding="utf-8")
+    write_comparison(comparison, out, overwrite=True)
+    assert (out / "manifest.json").read_text(encoding="utf-8") != first  # replaced (a new "created")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(OutputError, match="did not write"):
+        write_comparison(comparison, mine, overwrite=True)
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    with pytest.raises(OutputError, match="is a file"):
+        write_comparison(comparison, tmp_path / "a-file", overwrite=True)
+
+
+def test_write_comparison_leaves_nothing_half_written(comparison, tmp_path, monkeypatch):
+    import borderwatch.report as report
+
+    out = tmp_path / "cmp"
+
+    def broken(table, path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(report, "_save", broken)  # compare.csv, after compare.html and compare.json
+    with pytest.raises(OutputError, match="No space left"):
+        write_comparison(comparison, out)
+    assert list(tmp_path.iterdir()) == []  # no folder, no temporary
+
+    out.mkdir()
+    (out / "manifest.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(OutputError):
+        write_comparison(comparison, out, overwrite=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["cmp"]
+    assert [p.name for p in out.iterdir()] == ["manifest.json"]
+    assert (out / "manifest.json").read_text(encoding="utf-8") == "{}"  # the old folder is untouched

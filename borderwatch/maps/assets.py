@@ -83,9 +83,11 @@ class OfflineMap(folium.Map):
         controls = [key for key, child in self._children.items() if isinstance(child, folium.LayerControl)]
         if not controls:
             folium.LayerControl(collapsed=False, position="topright").add_to(self)
+        figure = self.get_root()
         for key in controls:
             self._children.move_to_end(key)
-        figure = self.get_root()
+            if isinstance(figure, Figure):  # a page rendered before keeps each script's place: drop the control's
+                figure.script._children.pop(self._children[key].get_name(), None)
         if isinstance(figure, Figure):
             js, css, version = leaflet_assets()
             figure.header.add_child(

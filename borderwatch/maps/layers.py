@@ -112,6 +112,10 @@ class GeoLayer(MacroElement):
             onEachFeature: function (f, layer) {
                 if (f.properties.p) { layer.bindPopup(f.properties.p, {maxWidth: 380}); }
                 if (f.properties.t) { layer.bindTooltip(f.properties.t, {sticky: true}); }
+                if (f.properties.p && f.properties.t) {  // the open popup says more: no tooltip over it
+                    layer.on("popupopen", function () { layer.closeTooltip(); layer.unbindTooltip(); });
+                    layer.on("popupclose", function () { layer.bindTooltip(f.properties.t, {sticky: true}); });
+                }
             }
         }).addTo({{ this._parent.get_name() }});
         {% endmacro %}

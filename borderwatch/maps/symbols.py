@@ -42,9 +42,8 @@ COLOURS = {
     "both": "#525252",
     "base_only": "#2166ac",
     "scenario_only": "#e66101",
-    "gained": "#b2182b",
-    "lost": "#2166ac",
-    "unchanged": "#d9d9d9",
+    "segment_gain": "#b2182b",
+    "segment_loss": "#4393c3",
 }
 #: Rank change -> colour: blue (lower risk rank now) through grey (unchanged) to red (higher).
 RANK_CHANGE_COLOURS = ("#2166ac", "#67a9cf", "#d9d9d9", "#ef8a62", "#b2182b")
@@ -126,6 +125,7 @@ def symbol(
     kind: str,
     title: str,
     stroke: str = "#333",
+    stroke_width: float = 1.2,
     mark: str | None = None,
 ) -> dict[str, Any]:
     """Return the style of a point drawn as a symbol (see :func:`~borderwatch.maps.layers.feature`).
@@ -138,6 +138,8 @@ def symbol(
         Symbol size (px).
     fill, stroke
         Colours.
+    stroke_width
+        Outline width (px).
     kind
         CSS class suffix (``bw-<kind>``), which tests and stylesheets select on.
     title
@@ -150,7 +152,7 @@ def symbol(
     dict
     """
     return {
-        "icon": shape_svg(shape, size=size, fill=fill, stroke=stroke, mark=mark),
+        "icon": shape_svg(shape, size=size, fill=fill, stroke=stroke, stroke_width=stroke_width, mark=mark),
         "size": size,
         "className": f"bw-symbol bw-{kind}" + (f" bw-{mark}" if mark else ""),
         "title": title,
@@ -183,6 +185,23 @@ def rank_change_colour(change: float | None, *, scale: float) -> str:
     scale = max(float(scale), 1.0)
     ramp = LinearColormap(list(RANK_CHANGE_COLOURS), vmin=-scale, vmax=scale)
     return ramp(min(max(change, -scale), scale))
+
+
+def risk_colour(score: float | None) -> str:
+    """Colour of a risk score (grey when the gate is not ranked).
+
+    Parameters
+    ----------
+    score
+        0..1, or None/NaN.
+
+    Returns
+    -------
+    str
+    """
+    if score is None or score != score:
+        return COLOURS["unranked"]
+    return RISK_COLOURS(min(max(float(score), 0.0), 1.0))
 
 
 def gate_size(score: float | None) -> int:
@@ -261,23 +280,24 @@ def ramp_svg(colours: list[str]) -> str:
     -------
     str
     """
-    return "".join(
+    steps = "".join(
         f'<span style="display:inline-block;width:12px;height:10px;background:{c}"></span>' for c in colours
     )
+    return f'<span style="white-space:nowrap;line-height:0">{steps}</span>'
 
 
 #: Legend sections in display order (a builder names its section's key; unknown keys go last).
 LEGEND_ORDER = (
-    "gates",
+    "route_change",
     "gate_change",
-    "sites",
+    "segment_change",
+    "coverage_change",
+    "gates",
     "edits",
+    "sites",
     "borders",
     "coverage",
-    "coverage_change",
     "routes",
-    "route_change",
-    "segment_change",
     "chokepoints",
     "interdiction",
 )
@@ -317,11 +337,11 @@ class Legend(MacroElement):
     def __init__(self, sections: list[tuple[str, str, list[tuple[str, str]]]] | None = None) -> None:
         super().__init__()
         self._name = "Legend"
-        self.sections: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+        self.sections: dict[str, tuple[str, list[tuple[int, tuple[str, str]]]]] = {}
         for key, heading, entries in sections or []:
             self.add(key, heading, entries)
 
-    def add(self, key: str, heading: str, entries: list[tuple[str, str]]) -> None:
+    def add(self, key: str, heading: str, entries: list[tuple[str, str]], *, order: int = 0) -> None:
         """Add entries to a section (created with ``heading`` if new; repeated entries are kept once).
 
         Parameters
@@ -332,9 +352,14 @@ class Legend(MacroElement):
             Its heading (plain text; the first one given is kept).
         entries
             ``(symbol HTML, label)`` pairs; symbol HTML is borderwatch's own, labels are escaped.
+        order
+            Where the entries go in their section (lower first; equal ones in the order added),
+            so a section reads the same whatever order the layers were drawn in.
         """
         _, kept = self.sections.setdefault(key, (heading, []))
-        kept.extend(e for e in entries if e not in kept)
+        for entry in entries:
+            if all(entry != e[1] for e in kept):
+                kept.append((order, entry))
 
     @property
     def html(self) -> str:
@@ -347,7 +372,8 @@ class Legend(MacroElement):
             if not entries:
                 continue
             parts.append(f"<h5>{html.escape(heading)}</h5>")
-            parts += [f'<div class="bw-entry">{svg}<span>{html.escape(label)}</span></div>' for svg, label in entries]
+            ordered = [entry for _, entry in sorted(entries, key=lambda e: e[0])]  # stable: equal orders as added
+            parts += [f'<div class="bw-entry">{svg}<span>{html.escape(label)}</span></div>' for svg, label in ordered]
         parts.append("</details>")
         return "".join(parts)
 
@@ -389,7 +415,7 @@ STYLE = """
 <style>
 .bw-legend, .bw-title { background: rgba(255,255,255,0.94); padding: 6px 9px; border-radius: 5px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.35); font: 12px/1.35 system-ui, -apple-system, "Segoe UI", sans-serif; }
-.bw-legend { max-height: 48vh; overflow-y: auto; min-width: 200px; }
+.bw-legend { max-height: 48vh; overflow-y: auto; min-width: 200px; max-width: 330px; }
 .bw-legend summary { font-weight: 600; cursor: pointer; }
 .bw-legend h5 { margin: 6px 0 2px; font-size: 12px; color: #444; }
 .bw-entry { display: flex; align-items: center; gap: 6px; margin: 1px 0; }

@@ -1,0 +1,710 @@
+"""Layers of the region and the scenario's edits: borders, gates, BLOs, seaports, wharfs and the origin.
+
+Each builder takes the map and a :class:`~borderwatch.Scenario` (or a
+:class:`~borderwatch.Region`, the data without edits), adds one toggleable
+:class:`folium.FeatureGroup` and returns it; an optional analysis result
+(coverage, ranking) adds its figures.  Closed and inspected gates, closed
+border segments and added, moved or removed BLOs are marked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import folium
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..analysis.coverage import Coverage
+from ..analysis.ranking import GateRanking
+from ..borders import borderlines, tripoint
+from ..geodesy import geodesic_length_m
+from ..region import Region
+from ..scenario import Scenario
+from .base import LINE_TOLERANCE_DEG, explain, finite, parts, placed_gates
+from .layers import add_layer, feature
+from .popups import popup, tooltip
+from .symbols import (
+    COLOURS,
+    GATE_SHAPES,
+    RISK_COLOURS,
+    gate_size,
+    line_svg,
+    ramp_svg,
+    risk_colour,
+    shape_svg,
+    symbol,
+)
+
+#: Columns of the placed gate table shown in a gate's popup (beside the ranking's).
+GATE_DETAILS = (
+    "name_vi",
+    "province",
+    "counterpart_name",
+    "coord_source",
+    "coord_precision_m",
+    "snap_method",
+    "snap_distance_m",
+    "snap_note",
+    "orig_coord_source",
+    "source",
+    "mode",
+)
+
+
+def borders_layer(
+    m: folium.Map, scenario: Scenario | Region, coverage: Coverage | None = None, *, show: bool = True
+) -> folium.FeatureGroup:
+    """Add Vietnam's land borders; with a coverage, the border and coast segments coloured by BLO coverage.
+
+    Border segments a scenario closes to informal crossings are drawn over
+    them, black and dashed.
+
+    Parameters
+    ----------
+    m
+        The map (:func:`~borderwatch.maps.base_map`).
+    scenario
+        The scenario (or region) whose borders to draw.
+    coverage
+        :func:`~borderwatch.blo_coverage` of the scenario: every border and
+        coast segment green (covered by a BLO patrol) or red (not), with its
+        patrol time from the nearest BLO.
+    show
+        Whether the layer is on when the page opens.
+
+    Returns
+    -------
+    folium.FeatureGroup
+
+    Examples
+    --------
+    >>> m = base_map(scenario)  # doctest: +SKIP
+    >>> borders_layer(m, scenario, bw.blo_coverage(scenario))  # doctest: +SKIP
+    <folium.map.FeatureGroup object at ...>
+    """
+    region, sc = parts(scenario, "borders_layer")
+    feats = []
+    if coverage is None:
+        lines = sc.lines if sc is not None else borderlines(region.countries)
+        for border, geom in zip(lines["border"], lines.geometry, strict=True):
+            feats.append(
+                feature(
+                    geom,
+                    style={"color": COLOURS["uncovered"], "weight": 3},
+                    popup=popup(f"Vietnam–{border} border", [("length (km)", geodesic_length_m(geom) / 1000.0)]),
+                    tolerance_deg=LINE_TOLERANCE_DEG,
+                )
+            )
+        explain(m, "borders", "Borders", [(line_svg(COLOURS["uncovered"]), "land border of Vietnam")])
+        name = "Land borders"
+    else:
+        hours = coverage.hours
+        for rec in coverage.segments.itertuples(index=False):
+            coast = rec.border == "coast"
+            key = ("coast_" if coast else "") + ("covered" if rec.covered else "uncovered")
+            feats.append(
+                feature(
+                    rec.geometry,
+                    style={"color": COLOURS[key], "weight": 2 if coast else 4, "opacity": 0.9},
+                    popup=popup(
+                        f"{'Coast' if coast else 'Border'} segment {rec.segment_id}",
+                        [
+                            ("border", rec.border),
+                            ("length (km)", rec.length_km),
+                            (f"covered by a {hours:g} h patrol", bool(rec.covered)),
+                            ("patrol time from nearest BLO (h)", rec.reach_h),
+                            ("covered by", rec.by or None),
+                        ],
+                    ),
+                    tooltip=tooltip(rec.segment_id, "covered" if rec.covered else "not covered"),
+                    tolerance_deg=LINE_TOLERANCE_DEG,
+                )
+            )
+        explain(
+            m,
+            "coverage",
+            f"BLO coverage ({hours:g} h patrol)",
+            [
+                (line_svg(COLOURS["covered"]), "land border covered"),
+                (line_svg(COLOURS["uncovered"]), "land border not covered"),
+                (line_svg(COLOURS["coast_covered"], width=2), "coast covered"),
+                (line_svg(COLOURS["coast_uncovered"], width=2), "coast not covered"),
+            ],
+        )
+        name = f"Border and coast: BLO coverage ({hours:g} h)"
+    feats += closed_segment_features(m, sc)
+    return add_layer(m, name, feats, show=show)
+
+
+def closed_segment_features(m: folium.Map, sc: Scenario | None) -> list[dict[str, Any] | None]:
+    """Features of the border segments a scenario closes to informal crossings (and their legend entry)."""
+    if sc is None or not sc.closed_segments:
+        return []
+    segs = sc.segments.set_index("segment_id")
+    explain(
+        m,
+        "edits",
+        "Scenario edits",
+        [(line_svg(COLOURS["closed"], width=5, dash="6 3"), "border segment closed to informal crossings")],
+        order=2,
+    )
+    return [
+        feature(
+            segs.geometry.get(sid),
+            style={"color": COLOURS["closed"], "weight": 6, "opacity": 0.9, "dashArray": "6 3"},
+            popup=popup(
+                f"Closed border segment {sid}",
+                [("border", segs["border"].get(sid)), ("scenario edit", "closed to informal crossings")],
+            ),
+            tooltip=tooltip("closed", sid),
+            tolerance_deg=LINE_TOLERANCE_DEG,
+        )
+        for sid in sorted(sc.closed_segments)
+    ]
+
+
+def gate_rows(scenario: Scenario | Region, ranking: GateRanking | None = None) -> pd.DataFrame:
+    """One row per gate: its place on the border, provenance, edits and (if given) ranking.
+
+    Parameters
+    ----------
+    scenario
+        The scenario (or region).
+    ranking
+        :func:`~borderwatch.rank_gates` of it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``gate_id``, ``name``, ``class``, ``border``, ``lon``, ``lat``,
+        ``closed``, ``inspected``, the provenance columns and the ranking's.
+    """
+    placed = placed_gates(scenario)
+    if ranking is None:
+        return placed.assign(gate_id=placed["id"], score=np.nan, rank=np.nan, status="not analysed", reason="")
+    by_id = placed.set_index("id")
+    rows = ranking.gates.copy()
+    for col in (*GATE_DETAILS, "closed", "inspected"):
+        rows[col] = rows["gate_id"].map(by_id[col]) if col in by_id.columns else None
+    rows["closed"] = rows["closed"].eq(True)
+    rows["inspected"] = rows["inspected"].eq(True)
+    return rows
+
+
+def gate_mark(rec: dict[str, Any]) -> str | None:
+    """Return the edit mark of a gate row: ``closed``, ``inspected`` or None."""
+    if bool(rec.get("closed")):
+        return "closed"
+    if bool(rec.get("inspected")):
+        return "inspected"
+    return None
+
+
+def explain_marks(m: folium.Map, rows: pd.DataFrame, scenario: Scenario | None) -> None:
+    """Legend entries of the closed and inspected gates, when there are any."""
+    entries = []
+    if rows["closed"].any():
+        entries.append((shape_svg("square", size=14, fill="#fd8d3c", mark="closed"), "gate closed by the scenario"))
+    if rows["inspected"].any():
+        entries.append(
+            (shape_svg("square", size=14, fill="#fd8d3c", mark="inspected"), "gate inspected by the scenario")
+        )
+    if entries:
+        explain(m, "edits", "Scenario edits", entries)
+
+
+def edit_text(rec: dict[str, Any], scenario: Scenario | None) -> str | None:
+    """Say what the scenario does to a gate, in words (None: nothing)."""
+    mark = gate_mark(rec)
+    if mark == "closed":
+        return "closed (no crossing either way)"
+    if mark == "inspected":
+        added = (scenario.inspected_gates if scenario is not None else {}).get(rec.get("gate_id"))
+        return f"inspected (exposure +{added:g})" if added is not None else "inspected"
+    return None
+
+
+def gates_layer(
+    m: folium.Map, scenario: Scenario | Region, ranking: GateRanking | None = None, *, show: bool = True
+) -> folium.FeatureGroup:
+    """Add the border gates: a shape per class; with a ranking, colour and size by risk score.
+
+    Gates the scenario closes carry a black cross, inspected ones a thick
+    purple outline.  A gate's popup gives its figures, what the scenario does
+    to it and its provenance (position source, precision, how it was placed
+    on the border).
+
+    Parameters
+    ----------
+    m
+        The map.
+    scenario
+        The scenario (or region).
+    ranking
+        :func:`~borderwatch.rank_gates` of the scenario.
+    show
+        Whether the layer is on when the page opens.
+
+    Returns
+    -------
+    folium.FeatureGroup
+
+    Examples
+    --------
+    >>> m = base_map(scenario)  # doctest: +SKIP
+    >>> gates_layer(m, scenario, bw.rank_gates(scenario))  # doctest: +SKIP
+    <folium.map.FeatureGroup object at ...>
+    """
+    _, sc = parts(scenario, "gates_layer")
+    rows = gate_rows(scenario, ranking)
+    rows = rows.sort_values("score", na_position="first")  # riskiest drawn last, on top
+    feats = []
+    for rec in rows.to_dict("records"):
+        if not finite(rec["lon"], rec["lat"]):
+            continue
+        score = rec.get("score")
+        mark = gate_mark(rec)
+        metrics = [
+            ("id", rec["gate_id"]),
+            ("Vietnamese name", rec.get("name_vi")),
+            ("class", rec["class"]),
+            ("border", rec["border"]),
+            ("province", rec.get("province")),
+            ("counterpart", rec.get("counterpart_name")),
+            ("crossing mode", rec.get("mode")),
+            ("scenario edit", edit_text(rec, sc)),
+        ]
+        if ranking is not None:
+            status = rec["status"] if not rec.get("reason") else f"{rec['status']}: {rec['reason']}"
+            in_cut = rec["in_min_cut"]
+            metrics += [
+                ("status", "closed by the scenario" if mark == "closed" else status),
+                ("risk rank", rec["rank"]),
+                ("risk score", score),
+                ("rank interval (5–95 %)", _interval(rec)),
+                ("least-cost flow share", rec["flow_share"]),
+                ("ensemble usage probability", rec["usage_probability"]),
+                ("cost rise if closed (h)", rec["cost_rise_h"]),
+                ("in minimum cut", bool(in_cut) if finite(in_cut) else None),
+                ("pinch current", rec["pinch_current"]),
+                ("travel cost from Golden Triangle (h)", rec["travel_cost_h"]),
+            ]
+        provenance = [
+            ("position", rec.get("coord_source")),
+            ("coordinate precision (m)", rec.get("coord_precision_m")),
+            ("snapping method", rec.get("snap_method")),
+            ("moved by snapping (m)", rec.get("snap_distance_m")),
+            ("snapping note", rec.get("snap_note")),
+            ("original coordinate", rec.get("orig_coord_source")),
+            ("record source", rec.get("source")),
+        ]
+        suffix = f", {mark}" if mark else ""
+        feats.append(
+            feature(
+                shapely.Point(rec["lon"], rec["lat"]),
+                style=symbol(
+                    GATE_SHAPES.get(rec["class"], "circle"),
+                    size=gate_size(score),
+                    fill=risk_colour(score),
+                    kind="gate",
+                    title=f"{rec['name']} ({rec['gate_id']}{suffix})",
+                    mark=mark,
+                ),
+                popup=popup(f"{rec['name']} ({rec['class']} gate)", metrics, provenance=provenance),
+                tooltip=tooltip(rec["name"], rec["class"], mark, f"score {score:.2f}" if finite(score) else None),
+            )
+        )
+    entries = [
+        (shape_svg(GATE_SHAPES[c], size=14, fill="#fd8d3c"), f"{c} gate")
+        for c in ("international", "primary", "secondary")
+    ]
+    if ranking is not None:
+        entries += [
+            (ramp_svg([RISK_COLOURS(v / 4) for v in range(5)]), "risk score 0 → 1 (colour and size)"),
+            (shape_svg("square", size=12, fill=COLOURS["unranked"]), "gate not ranked (popup says why)"),
+        ]
+    explain(m, "gates", "Border gates", entries)
+    explain_marks(m, rows, sc)
+    label = "Border gates (colour and size = risk score)" if ranking is not None else "Border gates"
+    return add_layer(m, label, feats, show=show)
+
+
+def _interval(rec: dict[str, Any]) -> str | None:
+    low, high = rec.get("rank_low"), rec.get("rank_high")
+    if not finite(low, high):
+        return None
+    return f"{low:.0f}–{high:.0f}"
+
+
+def point_layer(
+    m: folium.Map,
+    name: str,
+    table: pd.DataFrame,
+    *,
+    symbol_of: Callable[[dict[str, Any]], dict[str, Any]],
+    heading: str,
+    tip: str,
+    fields: list[tuple[str, str]],
+    more_rows: Callable[[dict[str, Any]], list[tuple[str, Any]]] | None = None,
+    more_provenance: tuple[tuple[str, str], ...] = (),
+    extra: list[dict[str, Any] | None] | None = None,
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """Add a layer of point records (BLOs, seaports, wharfs) with their fields and provenance; skip unlocated ones."""
+    feats = []
+    for rec in table.to_dict("records"):
+        if not finite(rec.get("lon"), rec.get("lat")):
+            continue
+        rows = [(label, rec.get(column)) for label, column in fields]
+        provenance = [
+            ("position", rec.get("coord_source")),
+            ("coordinate precision (m)", rec.get("coord_precision_m")),
+            *[(label, rec.get(column)) for label, column in more_provenance],
+            ("record source", rec.get("source")),
+        ]
+        feats.append(
+            feature(
+                shapely.Point(rec["lon"], rec["lat"]),
+                style=symbol_of(rec),
+                popup=popup(
+                    f"{heading} {rec['name']}", rows + (more_rows(rec) if more_rows else []), provenance=provenance
+                ),
+                tooltip=tooltip(tip, rec["name"]),
+            )
+        )
+    return add_layer(m, name, [*(extra or []), *feats], show=show)
+
+
+def blo_changes(scenario: Scenario | Region, base: Scenario | Region | None = None) -> pd.DataFrame:
+    """Compare the BLOs of a scenario with a base: which were added, moved or removed.
+
+    Parameters
+    ----------
+    scenario
+        The scenario (or region).
+    base
+        What to compare with (default: the region's own BLO table, before any edit).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every BLO of either, with ``change`` (``added``, ``moved``, ``removed``
+        or ""), ``lon``/``lat`` (the scenario's; the base's for removed ones)
+        and ``lon_before``/``lat_before``.
+    """
+    region, sc = parts(scenario, "the BLOs")
+    now = sc.blos if sc is not None else region.blos
+    if base is None:
+        before = region.blos
+    else:
+        base_region, base_sc = parts(base, "the BLOs")
+        before = base_sc.blos if base_sc is not None else base_region.blos
+    old = before.set_index("id")
+    rows = pd.DataFrame(now.drop(columns="geometry"))
+    rows["lon_before"] = rows["id"].map(old["lon"])
+    rows["lat_before"] = rows["id"].map(old["lat"])
+    moved = rows["id"].isin(old.index) & ~(
+        np.isclose(rows["lon"].astype(float), rows["lon_before"].astype(float), equal_nan=True)
+        & np.isclose(rows["lat"].astype(float), rows["lat_before"].astype(float), equal_nan=True)
+    )
+    rows["change"] = np.where(~rows["id"].isin(old.index), "added", np.where(moved, "moved", ""))
+    gone = pd.DataFrame(before.loc[~before["id"].isin(set(now["id"]))].drop(columns="geometry"))
+    gone = gone.assign(change="removed", lon_before=gone["lon"], lat_before=gone["lat"])
+    return pd.concat([rows, gone], ignore_index=True)
+
+
+def blos_layer(
+    m: folium.Map,
+    scenario: Scenario | Region,
+    *,
+    coverage: Coverage | None = None,
+    base: Scenario | Region | None = None,
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """Add the Border Liaison Offices of the scenario, its edits marked.
+
+    BLOs the scenario adds or moves get an orange ring (a moved one also a
+    dashed line from where it stood); removed ones are drawn grey with a
+    cross.  BLOs without a known position are left out.
+
+    Parameters
+    ----------
+    m
+        The map.
+    scenario
+        The scenario (its BLOs, edits included) or a region.
+    coverage
+        :func:`~borderwatch.blo_coverage` of the scenario: each popup adds the
+        border and coast it covers, its patrol hours and where its patrols start.
+    base
+        What the edits are relative to (default: the region's BLO table);
+        :func:`~borderwatch.maps.comparison_map` passes the comparison's base.
+    show
+        Whether the layer is on when the page opens.
+
+    Returns
+    -------
+    folium.FeatureGroup
+
+    Examples
+    --------
+    >>> other = scenario.edited(bw.AddBLO(name="Nam Can", at_gate="VN-LAO-009"))  # doctest: +SKIP
+    >>> blos_layer(base_map(other), other)  # doctest: +SKIP
+    <folium.map.FeatureGroup object at ...>
+    """
+    table = blo_changes(scenario, base)
+    covered: dict[str, float] = {}
+    starts: dict[str, str] = {}
+    hours: dict[str, float] = {}
+    if coverage is not None:
+        by = coverage.segments["by"].fillna("").str.split(", ")
+        for blo in table["id"]:
+            covered[blo] = float(coverage.segments.loc[by.apply(lambda ids, b=blo: b in ids), "length_km"].sum())
+        starts = dict(zip(coverage.blos["blo_id"], coverage.blos["placed_by"], strict=True))
+        hours = dict(zip(coverage.blos["blo_id"], coverage.blos["hours"], strict=True))
+
+    def more_rows(rec: dict[str, Any]) -> list[tuple[str, Any]]:
+        change = rec.get("change") or None
+        rows: list[tuple[str, Any]] = [("scenario edit", change)]
+        if change == "moved":
+            rows.append(("moved from", f"{rec['lat_before']:.4f} N, {rec['lon_before']:.4f} E"))
+        if coverage is not None and change != "removed":
+            rows += [
+                ("border and coast covered (km)", covered.get(rec["id"])),
+                ("patrol time (h)", hours.get(rec["id"])),
+                ("patrols start", starts.get(rec["id"])),
+            ]
+        return rows
+
+    def symbol_of(rec: dict[str, Any]) -> dict[str, Any]:
+        change = rec.get("change")
+        if change == "removed":
+            return symbol(
+                "circle",
+                size=14,
+                fill="none",
+                kind="blo",
+                title=f"{rec['name']} (removed)",
+                stroke=COLOURS["removed"],
+                mark="removed",
+            )
+        edited = change in ("added", "moved")
+        return symbol(
+            "circle",
+            size=16 if edited else 14,
+            fill=COLOURS["blo"],
+            kind="blo",
+            title=f"{rec['name']} ({change})" if edited else rec["name"],
+            stroke=COLOURS["edited"] if edited else "#fff",
+            stroke_width=3.0 if edited else 1.2,
+            mark="edited" if edited else None,
+        )
+
+    moves = [
+        feature(
+            shapely.LineString([(rec["lon_before"], rec["lat_before"]), (rec["lon"], rec["lat"])]),
+            style={"color": COLOURS["edited"], "weight": 2, "dashArray": "4 4", "opacity": 0.9},
+            tooltip=tooltip(f"{rec['name']} moved"),
+        )
+        for rec in table[table["change"] == "moved"].to_dict("records")
+        if finite(rec["lon_before"], rec["lat_before"], rec["lon"], rec["lat"])
+    ]
+    entries = [(shape_svg("circle", size=14, fill=COLOURS["blo"], stroke="#fff"), "Border Liaison Office (BLO)")]
+    explain(m, "sites", "Sites", entries)
+    changes = set(table["change"])
+    edits = []
+    if changes & {"added", "moved"}:
+        edits.append(
+            (
+                shape_svg("circle", size=14, fill=COLOURS["blo"], stroke=COLOURS["edited"], stroke_width=2.5),
+                "BLO added or moved by the scenario",
+            )
+        )
+    if "moved" in changes:
+        edits.append((line_svg(COLOURS["edited"], width=2, dash="4 4"), "where a moved BLO stood"))
+    if "removed" in changes:
+        edits.append(
+            (
+                shape_svg("circle", size=14, fill="none", stroke=COLOURS["removed"], mark="removed"),
+                "BLO removed by the scenario",
+            )
+        )
+    if edits:
+        explain(m, "edits", "Scenario edits", edits, order=1)
+    return point_layer(
+        m,
+        "Border Liaison Offices (BLOs)",
+        table,
+        symbol_of=symbol_of,
+        heading="BLO",
+        tip="BLO",
+        fields=[
+            ("id", "id"),
+            ("Vietnamese name", "name_vi"),
+            ("province", "province"),
+            ("border", "border"),
+            ("gate", "associated_gate"),
+            ("counterpart BLO", "counterpart_blo"),
+        ],
+        more_rows=more_rows,
+        more_provenance=(("listed in", "list_source"),),
+        extra=moves,
+        show=show,
+    )
+
+
+def seaports_layer(m: folium.Map, scenario: Scenario | Region, *, show: bool = True) -> folium.FeatureGroup:
+    """Add Vietnam's seaports (the export routes leave through them).
+
+    Parameters
+    ----------
+    m
+        The map.
+    scenario
+        The scenario or region.
+    show
+        Whether the layer is on when the page opens.
+
+    Returns
+    -------
+    folium.FeatureGroup
+
+    Examples
+    --------
+    >>> seaports_layer(base_map(region), region)  # doctest: +SKIP
+    <folium.map.FeatureGroup object at ...>
+    """
+    region, _ = parts(scenario, "seaports_layer")
+    explain(
+        m,
+        "sites",
+        "Sites",
+        [(shape_svg("anchor", size=14, fill=COLOURS["port"], stroke=COLOURS["port"]), "seaport")],
+        order=3,
+    )
+    return point_layer(
+        m,
+        "Seaports",
+        region.seaports,
+        symbol_of=lambda rec: symbol(
+            "anchor", size=14, fill=COLOURS["port"], kind="port", title=rec["name"], stroke=COLOURS["port"]
+        ),
+        heading="Seaport",
+        tip="seaport",
+        fields=[
+            ("id", "id"),
+            ("province", "province"),
+            ("kind", "kind"),
+            ("UN/LOCODE", "unlocode"),
+            ("throughput", "throughput"),
+            ("year", "throughput_year"),
+        ],
+        show=show,
+    )
+
+
+def wharfs_layer(m: folium.Map, scenario: Scenario | Region, *, show: bool = True) -> folium.FeatureGroup:
+    """Add the Mekong wharfs (river crossings and landings upstream of Vietnam).
+
+    Parameters
+    ----------
+    m
+        The map.
+    scenario
+        The scenario or region.
+    show
+        Whether the layer is on when the page opens.
+
+    Returns
+    -------
+    folium.FeatureGroup
+
+    Examples
+    --------
+    >>> wharfs_layer(base_map(region), region)  # doctest: +SKIP
+    <folium.map.FeatureGroup object at ...>
+    """
+    region, _ = parts(scenario, "wharfs_layer")
+    explain(
+        m,
+        "sites",
+        "Sites",
+        [(shape_svg("circle", size=10, fill=COLOURS["wharf"], stroke="#fff"), "Mekong wharf")],
+        order=4,
+    )
+    return point_layer(
+        m,
+        "Mekong wharfs",
+        region.wharfs,
+        symbol_of=lambda rec: symbol(
+            "circle", size=10, fill=COLOURS["wharf"], kind="wharf", title=rec["name"], stroke="#fff"
+        ),
+        heading="Mekong wharf",
+        tip="Mekong wharf",
+        fields=[
+            ("id", "id"),
+            ("local name", "local_name"),
+            ("country", "country"),
+            ("kind", "kind"),
+            ("notes", "notes"),
+        ],
+        show=show,
+    )
+
+
+def origin_layer(m: folium.Map, scenario: Scenario | Region, *, show: bool = True) -> folium.FeatureGroup:
+    """Add the origin of every route: the Golden Triangle (a user graph's origin node when it has no region tri-point).
+
+    Parameters
+    ----------
+    m
+        The map.
+    scenario
+        The scenario or region.
+    show
+        Whether the layer is on when the page opens.
+
+    Returns
+    -------
+    folium.FeatureGroup
+
+    Examples
+    --------
+    >>> origin_layer(base_map(region), region)  # doctest: +SKIP
+    <folium.map.FeatureGroup object at ...>
+    """
+    region, sc = parts(scenario, "origin_layer")
+    if sc is not None and not sc.is_route_graph and sc.origin in sc.G and "x" in sc.G.nodes[sc.origin]:
+        node = sc.G.nodes[sc.origin]
+        point, name = shapely.Point(node["x"], node["y"]), f"Origin {sc.origin}"
+        derived = "the origin node of the graph"
+    else:
+        point, name = tripoint(region.countries, ("LAO", "THA", "MMR")), "Golden Triangle"
+        derived = "the Laos–Thailand–Myanmar tri-point of the country borders"
+    explain(
+        m,
+        "sites",
+        "Sites",
+        [(shape_svg("star", size=16, fill=COLOURS["origin"], stroke="#fff"), f"{name} (origin)")],
+        order=5,
+    )
+    return add_layer(
+        m,
+        name,
+        [
+            feature(
+                point,
+                style=symbol("star", size=24, fill=COLOURS["origin"], kind="origin", title=name, stroke="#fff"),
+                popup=popup(
+                    f"{name} (origin of every route)",
+                    [("position", f"{point.y:.4f} N, {point.x:.4f} E")],
+                    provenance=[("derived from", derived)],
+                ),
+                tooltip=tooltip(name),
+            )
+        ],
+        show=show,
+    )
