@@ -50,7 +50,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(["Comparison", "compare"], "analysis.compare"),
     **dict.fromkeys(["SweepResult", "sweep"], "analysis.sweep"),
     # maps and the report
-    **dict.fromkeys(["region_map", "save_map"], "maps"),
+    **dict.fromkeys(["comparison_map", "region_map", "save_map"], "maps"),
     **dict.fromkeys(["write_comparison", "write_report"], "report"),
     # data, graph and errors
     "cached_route_graph": "network.cache",
@@ -144,7 +144,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
     )
     from .gates import place_gates, road_border_contacts, snap_gates
     from .info import region_info
-    from .maps import region_map, save_map
+    from .maps import comparison_map, region_map, save_map
     from .network.arrays import GraphArrays
     from .network.build import build_route_graph
     from .network.cache import cached_route_graph

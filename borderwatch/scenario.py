@@ -743,8 +743,9 @@ class Scenario:
         """
         region = self._root.region
         data = None
-        if region is not None and region.sources:
-            data = hashlib.sha256(repr(sorted(region.manifest().items())).encode()).hexdigest()
+        if region is not None and region.sources:  # the files' contents, not where they lie
+            hashes = sorted((name, entry["sha256"]) for name, entry in region.manifest().items())
+            data = hashlib.sha256(repr(hashes).encode()).hexdigest()
         return {"graph": self._root.digest, "data": data, "ensemble": list(self.settings.ensemble_key())}
 
     def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:

@@ -159,3 +159,14 @@ def test_sweep_file_grid(tmp_path, scenario):
     bad.write_text("[grid]\nclose_each = true\n", encoding="utf-8")
     with pytest.raises(ParameterError, match="unknown \\[grid\\] key 'close_each'"):
         read_sweep_file(bad, base=scenario)
+
+
+def test_rank_change_is_counted_among_the_gates_both_runs_rank(cau_treo):
+    """Cầu Treo drops out of the scenario's ranking; the gates below it must not all seem to rise one place."""
+    g = cau_treo.gates.set_index("gate_id")
+    assert np.isnan(g.loc["VN-LAO-016", "rank_change"]) and np.isnan(g.loc["VN-LAO-016", "rank_scenario"])
+    both = g.dropna(subset=["rank_base", "rank_scenario"])
+    expected = both["rank_base"].rank(method="min") - both["rank_scenario"].rank(method="min")
+    assert (both["rank_change"] == expected).all()
+    raw = both["rank_base"] - both["rank_scenario"]
+    assert (raw != 0).sum() > (both["rank_change"] != 0).sum()

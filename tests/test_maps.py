@@ -391,19 +391,6 @@ def test_comparison_map_draws_three_route_colours_marks_edits_and_stays_offline(
     assert "What if: close gate VN-LAO-005" in html and "baseline: base" in html
 
 
-def test_rank_change_is_read_among_the_gates_both_runs_rank():
-    import numpy as np
-    import pandas as pd
-
-    from borderwatch.maps.compare_map import relative_rank_change
-
-    # gate b closed (not ranked in the scenario): c and d move up a place without changing
-    gates = pd.DataFrame({"rank_base": [1, 2, 3, 4], "rank_scenario": pd.array([1, None, 2, 3], dtype="Int64")})
-    np.testing.assert_array_equal(relative_rank_change(gates), [0, np.nan, 0, 0])
-    gates["rank_scenario"] = pd.array([2, None, 1, 3], dtype="Int64")  # c overtakes a
-    np.testing.assert_array_equal(relative_rank_change(gates), [-1, np.nan, 1, 0])
-
-
 @pytest.mark.slow
 def test_comparison_layer_builders_alone(comparison):
     sc = comparison.other.scenario

@@ -72,7 +72,8 @@ class Comparison:
     gates
         One row per gate: ``gate_id``, ``name``, ``border``, ``edit``
         (closed/inspected/""), ``rank_base``, ``rank_scenario``,
-        ``rank_change`` (positive: higher risk now), ``score_base``,
+        ``rank_change`` (positive: higher risk now; counted among the gates
+        ranked in both runs, so a closed gate dropping out moves no other), ``score_base``,
         ``score_scenario``, ``flow_base``, ``flow_scenario``, ``flow_change``
         (ensemble mean share of the demand), ``flow_change_pct`` (of its flow
         before), ``flow_change_low``/``_high`` (interval), ``least_cost_flow_base``,
@@ -302,7 +303,13 @@ def _crossing_table(left: Side, right: Side, kind: str) -> pd.DataFrame:
         table = ranking.set_index(key) if key in ranking.columns else pd.DataFrame(index=pd.Index([], name=key))
         out[f"rank_{label}"] = out[key].map(table["rank"]) if "rank" in table else np.nan
         out[f"score_{label}"] = out[key].map(table["score"]) if "score" in table else np.nan
-    out["rank_change"] = out["rank_base"] - out["rank_scenario"]
+    # among the crossings ranked in both runs: a closed gate drops out of the scenario's ranking, and every gate
+    # below it would otherwise seem to rise one place with no change of its own
+    base_rank = pd.to_numeric(out["rank_base"], errors="coerce").astype(float)
+    other_rank = pd.to_numeric(out["rank_scenario"], errors="coerce").astype(float)
+    both = base_rank.notna() & other_rank.notna()
+    out["rank_change"] = np.nan
+    out.loc[both, "rank_change"] = base_rank[both].rank(method="min") - other_rank[both].rank(method="min")
     out["flow_base"] = samples[0].mean(axis=0)
     out["flow_scenario"] = samples[1].mean(axis=0)
     out["flow_change"] = diff.mean(axis=0)

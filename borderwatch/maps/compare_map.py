@@ -152,7 +152,7 @@ def gate_change_layer(m: folium.Map, comparison: Comparison, *, show: bool = Tru
 
     Red: the gate ranks higher (riskier) in the scenario, blue: lower, grey:
     unchanged or not ranked in one run (a closed gate); ranks are compared
-    among the gates both runs rank (:func:`relative_rank_change`), so the
+    among the gates both runs rank (``comparison.gates['rank_change']``), so the
     gates below a closed one do not all turn red.  Closed gates carry a
     black cross, inspected ones a purple outline.  A popup gives both runs'
     ranks, scores and flows, the paired change and its 5–95 % ensemble interval.
@@ -183,7 +183,7 @@ def gate_change_layer(m: folium.Map, comparison: Comparison, *, show: bool = Tru
         rows[col] = rows["gate_id"].map(placed[col]) if col in placed.columns else np.nan
     rows["closed"] = rows["closed"].eq(True) | (rows["edit"] == "closed")
     rows["inspected"] = rows["inspected"].eq(True) | (rows["edit"] == "inspected")
-    rows["rank_shift"] = relative_rank_change(rows)
+    rows["rank_shift"] = rows["rank_change"]
     shifts = rows["rank_shift"].dropna()
     scale = max(float(np.abs(shifts).max()) if len(shifts) else 0.0, MIN_RANK_SCALE)
     most = _most_flow_change(c)
@@ -267,32 +267,6 @@ def gate_change_layer(m: folium.Map, comparison: Comparison, *, show: bool = Tru
 
 #: The rank change drawn in the strongest colour is at least this (a shift by one place stays pale).
 MIN_RANK_SCALE = 5.0
-
-
-def relative_rank_change(gates: pd.DataFrame) -> pd.Series:
-    """Return each gate's rank change among the gates ranked in both runs (NaN for the others).
-
-    A closed gate drops out of the scenario's ranking, so every gate ranked
-    below it moves up one place in ``rank_change`` without any change of its
-    own; ranked again among the gates both runs rank, they keep their places
-    and only real moves show.
-
-    Parameters
-    ----------
-    gates
-        ``comparison.gates`` (``rank_base``, ``rank_scenario``).
-
-    Returns
-    -------
-    pandas.Series
-        Positive: ranks higher (riskier) in the scenario.
-    """
-    base = pd.to_numeric(gates["rank_base"], errors="coerce").astype(float)
-    scenario = pd.to_numeric(gates["rank_scenario"], errors="coerce").astype(float)
-    both = base.notna() & scenario.notna()
-    out = pd.Series(np.nan, index=gates.index)
-    out[both] = base[both].rank(method="min") - scenario[both].rank(method="min")
-    return out
 
 
 def _rank_after(rec: dict[str, Any], mark: str | None) -> str:
