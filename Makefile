@@ -19,7 +19,7 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check borderwatch tests scripts benchmarks
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile  # the two cores: tests in one file share a worker and its fixtures
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_routing.py

@@ -51,6 +51,17 @@ class Edit:
 
     type: ClassVar[str] = ""
 
+    def __post_init__(self) -> None:
+        if not isinstance(getattr(self, "note", ""), str):
+            raise ParameterError(f"{self.type}: 'note' must be a string, got {self.note!r}")
+        self._check()
+
+    def _check(self) -> None:
+        """Check and normalise the fields (each edit type adds its own rules)."""
+
+    def _set(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+
     def describe(self) -> str:
         """One line for people: what this edit does."""
         raise NotImplementedError
@@ -59,6 +70,55 @@ class Edit:
         """Return the edit as a scenario-file table (``type`` first)."""
         data = {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(self).items()}
         return {"type": self.type, **{k: v for k, v in data.items() if v not in (None, "", {}, [])}}
+
+
+def _ids(edit: Edit, name: str) -> None:
+    """Normalise a field of ids or names to a non-empty tuple of strings (one string is one id)."""
+    value = getattr(edit, name)
+    if isinstance(value, str):
+        value = (value,)
+    if not isinstance(value, tuple | list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ParameterError(
+            f"{edit.type}: {name!r} must be one id or name, or a non-empty list of them, got {getattr(edit, name)!r}"
+        )
+    edit._set(name, tuple(value))
+
+
+def _number(edit: Edit, name: str, *, optional: bool = False) -> None:
+    value = getattr(edit, name)
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ParameterError(f"{edit.type}: {name!r} must be a finite number, got {value!r}")
+    edit._set(name, float(value))
+
+
+def _text_field(edit: Edit, name: str, *, optional: bool = False) -> None:
+    value = getattr(edit, name)
+    if value is None and optional:
+        return
+    if not isinstance(value, str) or not value.strip():
+        raise ParameterError(f"{edit.type}: {name!r} must be a non-empty string, got {value!r}")
+
+
+def _site(edit: AddBLO | MoveBLO) -> None:
+    has_point = edit.lon is not None or edit.lat is not None
+    if has_point == (edit.at_gate is not None) or (has_point and (edit.lon is None or edit.lat is None)):
+        raise ParameterError(f"{edit.type}: give either lon and lat, or at_gate (a gate id or name)")
+    if has_point:
+        _number(edit, "lon")
+        _number(edit, "lat")
+    else:
+        _text_field(edit, "at_gate")
+
+
+def _table_of_numbers(edit: Edit, name: str, value: Any) -> dict[str, float]:
+    if not isinstance(value, Mapping) or not value:
+        raise ParameterError(f"{edit.type}: {name!r} must be a non-empty table (name -> number), got {value!r}")
+    for key, v in value.items():
+        if not isinstance(key, str) or isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise ParameterError(f"{edit.type}: {name}[{key!r}] must be a finite number, got {v!r}")
+    return {k: float(v) for k, v in value.items()}
 
 
 @dataclass(frozen=True)
@@ -75,6 +135,9 @@ class CloseGates(Edit):
     note: str = ""
     type: ClassVar[str] = "close_gates"
 
+    def _check(self) -> None:
+        _ids(self, "gates")
+
     def describe(self) -> str:  # noqa: D102
         return f"close gate{'s' if len(self.gates) > 1 else ''} {', '.join(self.gates)}"
 
@@ -86,6 +149,9 @@ class CloseSegments(Edit):
     segments: tuple[str, ...]
     note: str = ""
     type: ClassVar[str] = "close_segments"
+
+    def _check(self) -> None:
+        _ids(self, "segments")
 
     def describe(self) -> str:  # noqa: D102
         return f"close border segment{'s' if len(self.segments) > 1 else ''} {', '.join(self.segments)}"
@@ -99,6 +165,12 @@ class InspectGates(Edit):
     exposure: float | None = None
     note: str = ""
     type: ClassVar[str] = "inspect_gates"
+
+    def _check(self) -> None:
+        _ids(self, "gates")
+        _number(self, "exposure", optional=True)
+        if self.exposure is not None and not 0 <= self.exposure <= 1:
+            raise ParameterError(f"inspect_gates: 'exposure' must lie in [0, 1], got {self.exposure!r}")
 
     def describe(self) -> str:  # noqa: D102
         extra = f" (exposure +{self.exposure:g})" if self.exposure is not None else ""
@@ -117,6 +189,11 @@ class AddBLO(Edit):
     note: str = ""
     type: ClassVar[str] = "add_blo"
 
+    def _check(self) -> None:
+        _text_field(self, "name")
+        _text_field(self, "id", optional=True)
+        _site(self)
+
     def describe(self) -> str:  # noqa: D102
         where = f"at gate {self.at_gate}" if self.at_gate else f"at {self.lon:.4f} E {self.lat:.4f} N"
         return f"add BLO {self.name} {where}"
@@ -133,6 +210,10 @@ class MoveBLO(Edit):
     note: str = ""
     type: ClassVar[str] = "move_blo"
 
+    def _check(self) -> None:
+        _text_field(self, "blo")
+        _site(self)
+
     def describe(self) -> str:  # noqa: D102
         where = f"gate {self.at_gate}" if self.at_gate else f"{self.lon:.4f} E {self.lat:.4f} N"
         return f"move BLO {self.blo} to {where}"
@@ -146,6 +227,9 @@ class RemoveBLO(Edit):
     note: str = ""
     type: ClassVar[str] = "remove_blo"
 
+    def _check(self) -> None:
+        _text_field(self, "blo")
+
     def describe(self) -> str:  # noqa: D102
         return f"remove BLO {self.blo}"
 
@@ -157,6 +241,15 @@ class PatrolHours(Edit):
     hours: float | Mapping[str, float]
     note: str = ""
     type: ClassVar[str] = "patrol_hours"
+
+    def _check(self) -> None:
+        if isinstance(self.hours, Mapping):
+            self._set("hours", _table_of_numbers(self, "hours", self.hours))
+        else:
+            _number(self, "hours")
+        values = self.hours.values() if isinstance(self.hours, Mapping) else [self.hours]
+        if any(h <= 0 for h in values):
+            raise ParameterError(f"patrol_hours: hours must be > 0, got {self.hours!r}")
 
     def describe(self) -> str:  # noqa: D102
         if isinstance(self.hours, Mapping):
@@ -177,6 +270,12 @@ class ProfileOverride(Edit):
     note: str = ""
     type: ClassVar[str] = "profile"
 
+    def _check(self) -> None:
+        if not isinstance(self.values, Mapping) or not self.values:
+            raise ParameterError(f"profile: 'values' must be a non-empty table (key -> value), got {self.values!r}")
+        self._set("values", dict(self.values))
+        _text_field(self, "source")
+
     def describe(self) -> str:  # noqa: D102
         shown = ", ".join(f"{k} = {v!r}" for k, v in self.values.items())
         return f"profile ({self.source}): {shown}"
@@ -194,6 +293,9 @@ class DemandShares(Edit):
     note: str = ""
     type: ClassVar[str] = "demand"
 
+    def _check(self) -> None:
+        self._set("shares", _table_of_numbers(self, "shares", self.shares))
+
     def describe(self) -> str:  # noqa: D102
         return "demand " + ", ".join(f"{d} {s:g}" for d, s in self.shares.items())
 
@@ -208,6 +310,11 @@ class SettingsChange(Edit):
     values: Mapping[str, Any]
     note: str = ""
     type: ClassVar[str] = "settings"
+
+    def _check(self) -> None:
+        if not isinstance(self.values, Mapping) or not self.values:
+            raise ParameterError(f"settings: 'set' must be a non-empty table (setting -> value), got {self.values!r}")
+        self._set("values", dict(self.values))
 
     def describe(self) -> str:  # noqa: D102
         return "settings " + ", ".join(f"{k} = {v!r}" for k, v in self.values.items())
@@ -321,15 +428,17 @@ def scenario_from_dict(
     edits = []
     for i, entry in enumerate(raw, 1):
         try:
-            edits.append(edit_from_dict(entry, folder=folder))
+            edits.append(edit_from_dict(entry, folder=folder, origin=where))
         except ParameterError as exc:
             problems.append(f"edit {i}: {exc}")
+    if not raw and not problems:
+        problems.append("lists no edit; add [[edits]] sections (the edit types are in the borderwatch.edits docs)")
     if problems:
         raise ParameterError(f"{where}:\n" + "\n".join(f"  - {p}" for p in problems))
     return ScenarioFile(name=str(name), description=str(description), edits=tuple(edits), path=path)
 
 
-def edit_from_dict(entry: Mapping[str, Any], *, folder: Path | None = None) -> Edit:
+def edit_from_dict(entry: Mapping[str, Any], *, folder: Path | None = None, origin: str = "scenario file") -> Edit:
     """Make one edit from its scenario-file table.
 
     Parameters
@@ -338,6 +447,8 @@ def edit_from_dict(entry: Mapping[str, Any], *, folder: Path | None = None) -> E
         ``type`` and the type's keys (module docstring).
     folder
         Folder a ``profile`` edit's ``file`` is relative to.
+    origin
+        Where the table came from (a ``profile`` edit's source in messages).
 
     Returns
     -------
@@ -355,7 +466,7 @@ def edit_from_dict(entry: Mapping[str, Any], *, folder: Path | None = None) -> E
         )
     args = {k: v for k, v in entry.items() if k != "type"}
     if kind == "profile":
-        return _profile_edit(args, folder)
+        return _profile_edit(args, folder, origin)
     if kind == "settings":
         _keys_ok(kind, args, {"set", "note"}, {"set"})
         return SettingsChange(values=_table(args["set"], "set"), note=_text(args.get("note", ""), "note"))
@@ -367,39 +478,18 @@ def edit_from_dict(entry: Mapping[str, Any], *, folder: Path | None = None) -> E
     if kind == "demand":
         fields, required = {"shares": None, "note": None}, {"shares"}
     _keys_ok(kind, args, set(fields), required)
-    for key in ("gates", "segments"):
-        if key in args:
-            value = args[key]
-            if isinstance(value, str):
-                value = [value]
-            if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-                raise ParameterError(f"{kind}: {key!r} must be a non-empty list of ids or names, got {args[key]!r}")
-            args[key] = tuple(value)
-    for key in ("lon", "lat", "exposure"):
-        if key in args and (isinstance(args[key], bool) or not isinstance(args[key], int | float)):
-            raise ParameterError(f"{kind}: {key!r} must be a number, got {args[key]!r}")
-        if key in args:
-            args[key] = float(args[key])
-    if kind in ("add_blo", "move_blo"):
-        has_point = "lon" in args or "lat" in args
-        if has_point == ("at_gate" in args) or (has_point and not ("lon" in args and "lat" in args)):
-            raise ParameterError(f"{kind}: give either lon and lat, or at_gate (a gate id or name)")
-    if kind == "patrol_hours" and isinstance(args.get("hours"), Mapping):
-        args["hours"] = _table(args["hours"], "hours")
-    if kind == "demand":
-        args["shares"] = _table(args["shares"], "shares")
-    for key in ("name", "blo", "at_gate", "id", "note"):
-        if key in args:
-            _text(args[key], key)
+    for key in ("gates", "segments"):  # TOML arrays arrive as lists
+        if isinstance(args.get(key), list):
+            args[key] = tuple(args[key])
     return cls(**args)
 
 
-def _profile_edit(args: dict[str, Any], folder: Path | None) -> ProfileOverride:
+def _profile_edit(args: dict[str, Any], folder: Path | None, origin: str) -> ProfileOverride:
     _keys_ok("profile", args, {"set", "file", "note", "source"}, set())
     if "set" not in args and "file" not in args:
         raise ParameterError("profile: give 'set' (dotted key -> value) and/or 'file' (a TOML profile overlay)")
     values: dict[str, Any] = {}
-    source = str(args.get("source", "scenario file"))
+    source = str(args.get("source", origin))
     if "file" in args:
         file = Path(_text(args["file"], "file"))
         file = file if file.is_absolute() or folder is None else folder / file

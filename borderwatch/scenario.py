@@ -78,8 +78,11 @@ ROUTE_FREE_SETTINGS = {"weights", "incident_match_km", "hours", "blo_hours", "in
 class _GraphFacts:
     """Facts of one graph, shared by every scenario on it (computed on first use)."""
 
-    def __init__(self, G: nx.MultiDiGraph, meta: GraphMeta, region: Region | None, status: str) -> None:
+    def __init__(
+        self, G: nx.MultiDiGraph, meta: GraphMeta, region: Region | None, status: str, *, use_cache: bool = True
+    ) -> None:
         self.G = G
+        self.use_cache = use_cache
         self.meta = meta
         self.region = region
         self.status = status
@@ -313,7 +316,7 @@ class Scenario:
             region = load_region(region)
         G, status = cached_route_graph(region, profile=checked, use_cache=use_cache)
         meta = validate_route_graph(G)
-        facts = _GraphFacts(G, meta, region, status)
+        facts = _GraphFacts(G, meta, region, status, use_cache=use_cache)
         return cls(
             facts,
             profile=checked,
@@ -409,6 +412,8 @@ class Scenario:
         -------
         Scenario
         """
+        if not isinstance(base, Scenario):
+            raise ParameterError(f"Scenario.from_file needs base=<a Scenario>, got {type(base).__name__}")
         spec = read_scenario_file(path)
         return base.edited(*spec.edits, name=spec.name, description=spec.description)
 
@@ -492,7 +497,7 @@ class Scenario:
         return Scenario(facts, state=state, **kwargs)
 
     def _apply(self, edit: Edit) -> Scenario:
-        if isinstance(edit, CloseGates):
+        if isinstance(edit, CloseGates):  # (the edit checked its own fields when it was made)
             ids = self.resolve_gates(edit.gates)
             return self._derive(state={"closed_gates": self._closed_gates | set(ids)})
         if isinstance(edit, CloseSegments):
@@ -544,9 +549,11 @@ class Scenario:
                 "use Scenario.from_region, or override only analysis keys on a user graph"
             )
         log.info("scenario %s: rebuilding the route graph for %s", self.name, edit.describe())
-        G, status = cached_route_graph(region, profile=profile)
+        use_cache = self._facts.use_cache  # --no-cache holds for a rebuilt graph too
+        G, status = cached_route_graph(region, profile=profile, use_cache=use_cache)
         meta = validate_route_graph(G)
-        return self._derive(facts=_GraphFacts(G, meta, region, status), profile=profile, settings=settings)
+        facts = _GraphFacts(G, meta, region, status, use_cache=use_cache)
+        return self._derive(facts=facts, profile=profile, settings=settings)
 
     # ------------------------------------------------------------------ facts
     @property

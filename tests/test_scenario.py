@@ -268,7 +268,7 @@ def test_shipped_scenarios_apply(scenario):
         ),
         ('[[edits]]\ntype = "close_gates"\ngate = ["A"]\n', "unknown key 'gate' \\(did you mean 'gates'"),
         ('[[edits]]\ntype = "add_blo"\nname = "x"\nlon = 105.0\n', "give either lon and lat, or at_gate"),
-        ('[[edits]]\ntype = "add_blo"\nname = "x"\nlon = "abc"\nlat = 20.0\n', "'lon' must be a number, got 'abc'"),
+        ('[[edits]]\ntype = "add_blo"\nname = "x"\nlon = "abc"\nlat = 20.0\n', "'lon' must be a finite number, got 'abc'"),
         ("[[edits]\n", "is not valid TOML"),
     ],
 )
@@ -311,3 +311,53 @@ def test_graph_cache_key_hashes_the_building_code_only(monkeypatch, region):
     hashed = {k.split("borderwatch/", 1)[1] for k in files}
     assert "network/build.py" in hashed and "network/profile.toml" in hashed and "gates.py" in hashed
     assert not any(name.startswith(("analysis/", "maps/", "cli/")) or name == "report.py" for name in hashed)
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda: CloseGates(None), "'gates' must be one id or name, or a non-empty list"),
+        (lambda: CloseGates(()), "'gates' must be one id or name, or a non-empty list"),
+        (lambda: CloseGates((16,)), "'gates' must be one id or name"),
+        (lambda: InspectGates(("A",), exposure="0.5"), "'exposure' must be a finite number, got '0.5'"),
+        (lambda: InspectGates(("A",), exposure=2.0), "'exposure' must lie in \\[0, 1\\]"),
+        (lambda: AddBLO(name="X"), "give either lon and lat, or at_gate"),
+        (lambda: AddBLO(name="X", lon=104.9), "give either lon and lat, or at_gate"),
+        (lambda: AddBLO(name="X", lon=104.9, lat=21.9, at_gate="Cầu Treo"), "give either lon and lat, or at_gate"),
+        (lambda: AddBLO(name="X", lon="104.9", lat="21.9"), "'lon' must be a finite number, got '104.9'"),
+        (lambda: AddBLO(name=None, lon=104.9, lat=21.9), "'name' must be a non-empty string"),
+        (lambda: PatrolHours("4"), "'hours' must be a finite number, got '4'"),
+        (lambda: PatrolHours({"BLO-01": "x"}), "hours\\['BLO-01'\\] must be a finite number"),
+        (lambda: PatrolHours(0.0), "hours must be > 0"),
+        (lambda: ProfileOverride("offroad.load_factor=0.6"), "'values' must be a non-empty table"),
+        (lambda: DemandShares([("Hanoi", 1)]), "'shares' must be a non-empty table"),
+    ],
+)
+def test_edits_check_their_fields_when_made(make, match):
+    with pytest.raises(ParameterError, match=match):
+        make()
+
+
+def test_one_string_is_one_id_not_its_characters():
+    assert CloseGates("VN-LAO-016").gates == ("VN-LAO-016",)
+    assert CloseSegments("LAO-00-0062").segments == ("LAO-00-0062",)
+
+
+def test_from_file_needs_a_base_scenario():
+    with pytest.raises(ParameterError, match="needs base=<a Scenario>, got NoneType"):
+        Scenario.from_file(SCENARIOS / "cau_treo_closed.toml", base=None)
+
+
+def test_an_empty_scenario_file_is_refused(tmp_path):
+    for text in ("", 'name = "nothing"\n'):
+        path = tmp_path / "empty.toml"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(ParameterError, match="lists no edit"):
+            read_scenario_file(path)
+
+
+def test_a_profile_edit_names_its_file(tmp_path):
+    path = tmp_path / "season.toml"
+    path.write_text('[[edits]]\ntype = "profile"\n[edits.set]\n"offroad.load_factor" = 0.6\n', encoding="utf-8")
+    (edit,) = read_scenario_file(path).edits
+    assert str(path) in edit.source

@@ -74,7 +74,9 @@ class Comparison:
         (closed/inspected/""), ``rank_base``, ``rank_scenario``,
         ``rank_change`` (positive: higher risk now; counted among the gates
         ranked in both runs, so a closed gate dropping out moves no other), ``score_base``,
-        ``score_scenario``, ``flow_base``, ``flow_scenario``, ``flow_change``
+        ``score_scenario`` (each run's scores are scaled to that run's largest components, so
+        a score can move because another gate changed; the flow columns are absolute),
+        ``flow_base``, ``flow_scenario``, ``flow_change``
         (ensemble mean share of the demand), ``flow_change_pct`` (of its flow
         before), ``flow_change_low``/``_high`` (interval), ``least_cost_flow_base``,
         ``least_cost_flow_scenario``.
@@ -331,7 +333,8 @@ def _crossing_table(left: Side, right: Side, kind: str) -> pd.DataFrame:
         out[f"least_cost_flow_{label}"] = out[key].map(flows).fillna(0.0)
     out["changed"] = (
         (np.abs(out["flow_change"]) > FLOW_EPS)
-        | (out["rank_base"].fillna(-1) != out["rank_scenario"].fillna(-1))
+        | (out["rank_change"].fillna(0) != 0)
+        | (out["rank_base"].isna() != out["rank_scenario"].isna())
         | (out["edit"] != "")
     )
     return out.sort_values(["flow_change", key], ascending=[False, True], kind="stable").reset_index(drop=True)
@@ -395,7 +398,7 @@ def _summary(left, right, destinations, gates, segments, displacement, coverage,
         "routes_changed": [str(d) for d in destinations.loc[destinations["route_changed"], "destination"]],
         "informal_share_base": informal(left),
         "informal_share_scenario": informal(right),
-        "flow_moved": float(-losses["flow_change"].sum()),
+        "flow_moved": float(-losses["flow_change"].sum()) + 0.0,  # never -0.0
         "top_gains": [
             {"id": r.id, "name": r.name, "kind": r.kind, "flow_change": float(r.flow_change)}
             for r in gains.head(5).itertuples()

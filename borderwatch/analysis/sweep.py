@@ -21,6 +21,7 @@ comparison of one scenario (ranks, intervals, maps) is :func:`~borderwatch.analy
 from __future__ import annotations
 
 import itertools
+import math
 import time
 import tomllib
 from collections.abc import Callable, Mapping
@@ -32,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..edits import CloseGates, Edit, PatrolHours, read_scenario_file, scenario_from_dict
-from ..errors import ParameterError
+from ..errors import ParameterError, ProfileError, UnknownNameError
 from ..scenario import Scenario, as_scenario
 from . import FLOW_EPS
 from .compare import INTERVAL_PCT, _differences
@@ -130,8 +131,8 @@ def read_sweep_file(path: str | Path, *, base: Scenario) -> list[Scenario]:
     for name, edits in specs:
         try:
             out.append(base.edited(*edits, name=name))
-        except ParameterError as exc:
-            raise ParameterError(f"{where}, scenario {name!r}: {exc}") from None
+        except (ParameterError, UnknownNameError, ProfileError) as exc:
+            raise type(exc)(f"{where}, scenario {name!r}: {exc}") from None
     return out
 
 
@@ -157,8 +158,11 @@ def _grid(grid: Any, base: Scenario, *, folder: Path, where: str) -> list[tuple[
         dims.append([(f"close {g.name}", (CloseGates((g.id,)),)) for g in chosen.itertuples()])
     if "patrol_hours" in grid:
         hours = grid["patrol_hours"]
-        if not isinstance(hours, list) or not hours:
-            raise ParameterError(f"{where}: patrol_hours must be a list of numbers, got {hours!r}")
+        ok = isinstance(hours, list) and hours and all(
+            isinstance(h, int | float) and not isinstance(h, bool) and math.isfinite(h) and h > 0 for h in hours
+        )
+        if not ok:
+            raise ParameterError(f"{where}: patrol_hours must be a list of numbers > 0, e.g. [1, 2, 4], got {hours!r}")
         dims.append([(f"patrol {h:g} h", (PatrolHours(h),)) for h in hours])
     if "scenario_files" in grid:
         files = grid["scenario_files"]
