@@ -381,15 +381,37 @@ def read_scenario_file(path: str | Path) -> ScenarioFile:
         message names it and suggests the right one), or a value has the wrong type.
     """
     path = Path(path)
+    where = f"scenario file {str(path)!r}"
+    return scenario_from_dict(read_toml(path, what=where), where=where, folder=path.parent, path=path)
+
+
+def read_toml(path: Path, *, what: str) -> dict[str, Any]:
+    """Read a TOML file (a scenario, sweep or profile overlay), naming it as ``what`` in every error.
+
+    Parameters
+    ----------
+    path
+        The file.
+    what
+        How messages name it, e.g. ``"scenario file 'x.toml'"``.
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    ParameterError
+        The file is missing, a folder, not UTF-8 or not valid TOML.
+    """
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ParameterError(f"scenario file {str(path)!r} does not exist; check the path") from None
+        raise ParameterError(f"{what} does not exist; check the path") from None
     except IsADirectoryError:
-        raise ParameterError(f"scenario file {str(path)!r} is a folder; give a TOML file") from None
+        raise ParameterError(f"{what} is a folder; give a TOML file") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ParameterError(f"scenario file {str(path)!r} is not valid TOML ({exc})") from None
-    return scenario_from_dict(data, where=f"scenario file {str(path)!r}", folder=path.parent, path=path)
+        raise ParameterError(f"{what} is not valid TOML ({exc})") from None
 
 
 def scenario_from_dict(
@@ -493,12 +515,7 @@ def _profile_edit(args: dict[str, Any], folder: Path | None, origin: str) -> Pro
     if "file" in args:
         file = Path(_text(args["file"], "file"))
         file = file if file.is_absolute() or folder is None else folder / file
-        try:
-            values.update(flatten(tomllib.loads(file.read_text(encoding="utf-8"))))
-        except FileNotFoundError:
-            raise ParameterError(f"profile: file {str(file)!r} does not exist") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ParameterError(f"profile: file {str(file)!r} is not valid TOML ({exc})") from None
+        values.update(flatten(read_toml(file, what=f"profile: file {str(file)!r}")))
         source = str(file)
     values.update(flatten(_table(args.get("set", {}), "set")))
     return ProfileOverride(values=values, source=source, note=_text(args.get("note", ""), "note"))

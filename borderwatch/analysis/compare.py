@@ -38,6 +38,7 @@ from ..scenario import Scenario, as_scenario
 from . import FLOW_EPS
 from .chokepoints import Chokepoints, chokepoint_metrics
 from .coverage import Coverage, blo_coverage
+from .flow import gate_flow
 from .ranking import GateRanking, rank_gates
 
 #: Percentiles of the paired per-sample differences reported as an interval.
@@ -325,8 +326,7 @@ def _crossing_table(left: Side, right: Side, kind: str) -> pd.DataFrame:
     for label, side in (("base", left), ("scenario", right)):
         c = side.chokepoints
         if kind == "gate":
-            entering = c.arrays.into_vietnam("gate")
-            flows = pd.Series(c.flow.edge_flow[entering]).groupby(c.arrays.gate_id[entering]).sum()
+            flows = gate_flow(c.arrays, c.flow.edge_flow)
         else:
             entering = c.arrays.into_vietnam("informal") & (c.segment_of != "")
             flows = pd.Series(c.flow.edge_flow[entering]).groupby(c.segment_of[entering]).sum()

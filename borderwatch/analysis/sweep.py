@@ -23,7 +23,6 @@ from __future__ import annotations
 import itertools
 import math
 import time
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,13 +31,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..edits import CloseGates, Edit, PatrolHours, read_scenario_file, scenario_from_dict
+from ..edits import CloseGates, Edit, PatrolHours, read_scenario_file, read_toml, scenario_from_dict
 from ..errors import ParameterError, ProfileError, UnknownNameError
 from ..scenario import Scenario, as_scenario
 from . import FLOW_EPS
 from .compare import INTERVAL_PCT, _differences
 from .coverage import blo_coverage
-from .ensemble import Ensemble, ensemble_of
+from .ensemble import Ensemble, flow_ensemble
 from .flow import least_cost_flow
 
 #: Columns of a sweep table.
@@ -103,14 +102,7 @@ def read_sweep_file(path: str | Path, *, base: Scenario) -> list[Scenario]:
     """
     path = Path(path)
     where = f"sweep file {str(path)!r}"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ParameterError(f"{where} does not exist; check the path") from None
-    except IsADirectoryError:
-        raise ParameterError(f"{where} is a folder; give a TOML file") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ParameterError(f"{where} is not valid TOML ({exc})") from None
+    data = read_toml(path, what=where)
     unknown = sorted(set(data) - {"name", "description", "scenarios", "grid"})
     if unknown:
         raise ParameterError(f"{where}: unknown section {unknown[0]!r}; a sweep has name, [[scenarios]] and [grid]")
@@ -237,18 +229,7 @@ def sweep(
 
 
 def _row_facts(sc: Scenario) -> dict[str, Any]:
-    s = sc.settings
-    segment_of = sc.segment_of if sc.region is not None else None
-    ensemble = ensemble_of(
-        sc.arrays,
-        sc.origin,
-        sc.shares,
-        samples=s.samples,
-        seed=s.seed,
-        sigma_edge=s.sigma_edge,
-        sigma_gate=s.sigma_gate,
-        segment_of=segment_of,
-    )
+    ensemble = flow_ensemble(sc)
     flow = least_cost_flow(sc.arrays, sc.origin, sc.shares)
     coverage = blo_coverage(sc) if sc.region is not None and sc.is_route_graph else None
     return {"ensemble": ensemble, "flow": flow, "coverage": coverage}
@@ -256,7 +237,6 @@ def _row_facts(sc: Scenario) -> dict[str, Any]:
 
 def _row(sc: Scenario, ref: dict[str, Any], facts: dict[str, Any], base: Scenario) -> dict[str, Any]:
     e0, e1 = ref["ensemble"], facts["ensemble"]
-    assert isinstance(e0, Ensemble) and isinstance(e1, Ensemble)
     f0, f1 = ref["flow"], facts["flow"]
     cost0 = e0.cost_samples.to_numpy() @ np.array([f0.demand[d] for d in e0.cost_samples.columns])
     cost1 = e1.cost_samples.to_numpy() @ np.array([f1.demand[d] for d in e1.cost_samples.columns])
