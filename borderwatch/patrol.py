@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 
 from .borders import segment_borders
+from .geodesy import distance_m
 from .network.arrays import GraphArrays
 from .network.contract import gate_node
 from .network.nearest import PointIndex
@@ -25,6 +26,26 @@ from .network.nearest import PointIndex
 SEGMENT_NODE_M = 10000.0
 #: Modes a patrol can use.
 PATROL_MODES = ("road", "offroad", "connector", "river")
+#: A BLO position without a stated precision starts its patrols on a road within this distance (m).
+ROAD_START_M = 5000.0
+#: Farthest a BLO site may lie from any Vietnamese graph node (m).
+SITE_NODE_M = 20000.0
+#: Columns of :func:`blo_sites`.
+BLO_START_COLUMNS = [
+    "blo_id",
+    "name",
+    "start_node",
+    "start_kind",
+    "start_lon",
+    "start_lat",
+    "site_lon",
+    "site_lat",
+    "precision_m",
+    "at_gate",
+    "start_km",
+    "placed_by",
+]
+_KIND_NAMES = {"cell": "terrain", "river": "river landing"}
 
 
 class PatrolModel:
@@ -72,7 +93,8 @@ class PatrolModel:
         self.arrays = arrays
         self.patrol = patrol_view(arrays)
         vnm = np.flatnonzero(arrays.node_country == "VNM")
-        self.index = PointIndex([arrays.nodes[i] for i in vnm], node_x[vnm], node_y[vnm], ["VNM"] * len(vnm))
+        kinds = np.where(arrays.node_kind[vnm] == "road", "road", "other")
+        self.index = PointIndex([arrays.nodes[i] for i in vnm], node_x[vnm], node_y[vnm], kinds)
         coast = gpd.GeoDataFrame({"border": ["coast"]}, geometry=[coast], crs="EPSG:4326")
         coast_segments = segment_borders(coast[["border", "geometry"]], segment_length_km=segment_length_km)
         coast_segments["segment_id"] = "COAST-" + coast_segments["segment_id"].str.replace("coast-", "", regex=False)
@@ -86,11 +108,38 @@ class PatrolModel:
         self.segment_rows = np.array([arrays.row(n) if isinstance(n, str) else -1 for n in self.segments["node"]])
         self.gate_rows = np.array([arrays.row(n) if isinstance(n, str) else -1 for n in self.gate_nodes])
 
-    def nearest(self, lon: float, lat: float, *, max_m: float = 20000.0) -> tuple[str, float] | None:
-        """Return the Vietnamese node nearest a position, and its distance (m), or None beyond ``max_m``."""
+    def nearest(
+        self, lon: float, lat: float, *, max_m: float = SITE_NODE_M, kind: str | None = None
+    ) -> tuple[str, float] | None:
+        """Return the Vietnamese node nearest a position (a ``road`` node if ``kind="road"``), and its distance (m).
+
+        ``None`` beyond ``max_m`` or for a position that is not finite.
+        """
         if not (np.isfinite(lon) and np.isfinite(lat)):
             return None
-        return self.index.nearest(lon, lat, max_m=max_m)
+        return self.index.nearest(lon, lat, max_m=max_m, country=kind)
+
+    def nearest_hours(self, starts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Patrol hours from the nearest start to every node, with no time limit, and which start that is.
+
+        Parameters
+        ----------
+        starts
+            Start node ids.
+
+        Returns
+        -------
+        hours, nearest : numpy.ndarray
+            Per node: hours from the nearest start (``inf`` where none reaches)
+            and the index of that start in ``starts`` (-1 where none reaches).
+        """
+        n = len(self.arrays.nodes)
+        if not len(starts):
+            return np.full(n, np.inf), np.full(n, -1)
+        dist = self.patrol.dijkstra(starts)[0]
+        nearest = np.argmin(dist, axis=0)
+        hours = dist[nearest, np.arange(n)]
+        return hours, np.where(np.isfinite(hours), nearest, -1)
 
     def reach(self, starts: list[str], hours: np.ndarray) -> np.ndarray:
         """Patrol hours from each start to every node, ``inf`` beyond that start's ``hours``.
@@ -129,20 +178,111 @@ class PatrolModel:
         return segs, gates
 
 
-def blo_sites(blos: gpd.GeoDataFrame, model: PatrolModel) -> pd.DataFrame:
-    """Where each BLO's patrols start: the Vietnamese node nearest its site, else its gate's Vietnamese side."""
+def blo_sites(blos: gpd.GeoDataFrame, model: PatrolModel, *, gates: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Where each BLO stands and where its patrols start, and why.
+
+    The rules, in order:
+
+    1. **At its gate.** A BLO without coordinates, or whose coordinate is
+       coarser than its associated gate's placed position
+       (``coord_precision_m`` larger than the gate's) while the gate lies within
+       that precision of it, stands at the gate: the record says a BLO belongs
+       to its gate, and a district or city centroid says less about where
+       its officers are than the gate does.  Its patrols start at the gate's
+       Vietnamese side (joined to roads and terrain by connectors).
+    2. **On a road.** Otherwise the patrols start at the nearest Vietnamese
+       road node within the position's precision, or within
+       :data:`ROAD_START_M` of a position without a stated precision.
+    3. **On the terrain.** Otherwise at the nearest Vietnamese graph node
+       (within :data:`SITE_NODE_M`).
+
+    Parameters
+    ----------
+    blos
+        BLO sites (``id``, ``name``, ``lon``, ``lat``, ``coord_precision_m``,
+        ``associated_gate_id``).
+    model
+        The patrol model of the graph.
+    gates
+        The placed gate table (``id``, ``lon``, ``lat``, ``coord_precision_m``),
+        for rule 1; ``None`` skips it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per BLO: ``blo_id``, ``name``, ``start_node`` ("" when it
+        cannot be placed), ``start_kind`` (``gate``, ``road``, ``terrain``,
+        ``river``...), ``start_lon``, ``start_lat``, ``site_lon``,
+        ``site_lat`` and ``precision_m`` (the record's position and its
+        precision, kept), ``at_gate`` (rule 1 moved it), ``start_km``
+        (distance from the recorded site to the start) and ``placed_by``
+        (the reason, in words).
+    """
+    placed = gates.set_index("id") if gates is not None and len(gates) else None
+    arrays = model.arrays
     rows = []
     for rec in blos.itertuples(index=False):
-        found = model.nearest(float(rec.lon), float(rec.lat))
-        gate_side = gate_node(str(rec.associated_gate_id), "VNM")
-        if found is not None:
-            start, how = found[0], f"nearest node to its site ({found[1] / 1000:.1f} km)"
-        elif gate_side in model.arrays.index:
-            start, how = gate_side, f"no site coordinates; at its gate {rec.associated_gate_id}"
-        else:
-            start, how = "", "no site coordinates and its gate is not in the graph; left out"
-        rows.append({"blo_id": rec.id, "name": rec.name, "start_node": start, "placed_by": how})
-    return pd.DataFrame(rows)
+        lon, lat = float(rec.lon), float(rec.lat)
+        precision = float(getattr(rec, "coord_precision_m", np.nan))
+        gate_id = str(rec.associated_gate_id) if isinstance(rec.associated_gate_id, str) else ""
+        gate_side = gate_node(gate_id, "VNM") if gate_id else ""
+        gate = placed.loc[gate_id] if placed is not None and gate_id in placed.index else None
+        start, how, at_gate = "", "", False
+        has_site = np.isfinite(lon) and np.isfinite(lat)
+        if not has_site and gate_side in arrays.index:
+            start, at_gate = gate_side, True
+            how = f"no site coordinates; stands at its gate {gate_id}"
+        elif gate is not None and gate_side in arrays.index:
+            gate_m = float(gate["coord_precision_m"])
+            gate_m = gate_m if np.isfinite(gate_m) else np.inf
+            away = _distance_m(lon, lat, float(gate["lon"]), float(gate["lat"]))
+            if precision > gate_m and away <= precision:
+                start, at_gate = gate_side, True
+                how = (
+                    f"stands at its gate {gate_id} ({gate['name']}), {away / 1000:.1f} km from its recorded position: "
+                    f"that position is known to {precision / 1000:.1f} km, the gate's to {gate_m / 1000:.1f} km"
+                )
+        if not start and has_site:
+            radius = precision if np.isfinite(precision) and precision > 0 else ROAD_START_M
+            road = model.nearest(lon, lat, max_m=radius, kind="road")
+            if road is not None:
+                start = road[0]
+                how = f"nearest road node, {road[1] / 1000:.1f} km from its site (within its {radius / 1000:.1f} km)"
+            else:
+                found = model.nearest(lon, lat, max_m=SITE_NODE_M)
+                if found is not None:
+                    start = found[0]
+                    how = f"no road within {radius / 1000:.1f} km; nearest terrain node, {found[1] / 1000:.1f} km away"
+        if not start:
+            how = (
+                "no site coordinates and its gate is not in the graph; left out"
+                if not has_site
+                else (f"no Vietnamese graph node within {SITE_NODE_M / 1000:.0f} km of its site; left out")
+            )
+        row = arrays.index.get(start) if start else None
+        start_lon = float(arrays.node_x[row]) if row is not None else np.nan
+        start_lat = float(arrays.node_y[row]) if row is not None else np.nan
+        rows.append(
+            {
+                "blo_id": rec.id,
+                "name": rec.name,
+                "start_node": start,
+                "start_kind": _KIND_NAMES.get(str(arrays.node_kind[row]), str(arrays.node_kind[row]))
+                if row is not None
+                else "",
+                "start_lon": start_lon,
+                "start_lat": start_lat,
+                "site_lon": lon,
+                "site_lat": lat,
+                "precision_m": precision,
+                "at_gate": at_gate,
+                "start_km": _distance_m(lon, lat, start_lon, start_lat) / 1000.0
+                if has_site and row is not None
+                else np.nan,
+                "placed_by": how,
+            }
+        )
+    return pd.DataFrame(rows, columns=BLO_START_COLUMNS)
 
 
 def patrol_view(arrays: GraphArrays) -> GraphArrays:
@@ -150,3 +290,10 @@ def patrol_view(arrays: GraphArrays) -> GraphArrays:
     inside = (arrays.node_country[arrays.edge_u] == "VNM") & (arrays.node_country[arrays.edge_v] == "VNM")
     usable = inside & np.isin(arrays.mode, PATROL_MODES) & (arrays.crossing == "")
     return arrays.with_cost(np.where(usable, arrays.time_h, np.inf))
+
+
+def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Geodesic distance (m) between two positions; NaN if either is missing."""
+    if not all(np.isfinite(v) for v in (lon1, lat1, lon2, lat2)):
+        return float("nan")
+    return float(distance_m(lon1, lat1, lon2, lat2))

@@ -72,7 +72,7 @@ from .settings import Settings, build_part
 log = logging.getLogger(__name__)
 
 #: Settings that change no route, flow, cut or draw (the chokepoint metrics stay valid when only these change).
-ROUTE_FREE_SETTINGS = {"weights", "incident_match_km", "hours", "blo_hours", "inspect_exposure"}
+ROUTE_FREE_SETTINGS = {"weights", "incident_match_km", "hours", "blo_hours", "inspect_exposure", "blo_at_gate"}
 
 
 class _GraphFacts:
@@ -678,8 +678,8 @@ class Scenario:
 
     @cached_property
     def blo_starts(self) -> pd.DataFrame:
-        """Where each BLO's patrols start (``blo_id``, ``name``, ``start_node``, ``placed_by``, ``hours``)."""
-        sites = blo_sites(self.blos, self.patrol)
+        """Where each BLO stands and its patrols start (:func:`~borderwatch.patrol.blo_sites`), and its ``hours``."""
+        sites = blo_sites(self.blos, self.patrol, gates=self.gates if self.settings.blo_at_gate else None)
         return sites.assign(hours=[self.blo_hours(b) for b in sites["blo_id"]])
 
     def blo_hours(self, blo_id: str) -> float:

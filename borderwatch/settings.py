@@ -74,6 +74,10 @@ class Settings:
         BLO id -> patrol time (h).
     segment_length_km
         Length of the border and coast segments every metric is reported on.
+    blo_at_gate
+        A BLO whose recorded position is coarser than its gate's stands at the
+        gate (:func:`borderwatch.patrol.blo_sites`); ``False`` keeps every
+        recorded position (for the sensitivity of coverage to that rule).
 
     Examples
     --------
@@ -96,6 +100,7 @@ class Settings:
     hours: float = 2.0
     blo_hours: Mapping[str, float] = field(default_factory=dict)
     segment_length_km: float = 5.0
+    blo_at_gate: bool = True
 
     def __post_init__(self) -> None:
         for name in ("closing", "weights", "demand", "blo_hours"):
@@ -238,4 +243,6 @@ def check_settings(s: Settings) -> list[str]:
             what = "hours" if name == "hours" else ("segment_length_km" if name == "segment_length_km" else None)
             label = what or f"blo_hours[{name!r}]"
             problems.append(f"{label} must be a finite number > 0, got {value!r}")
+    if not isinstance(s.blo_at_gate, bool):
+        problems.append(f"blo_at_gate must be true or false, got {s.blo_at_gate!r}")
     return problems

@@ -1,13 +1,17 @@
 """Coverage of the border and the coast by the reach of Border Liaison Office (BLO) patrols.
 
-A patrol leaves a BLO site and moves on the route graph inside Vietnam (roads,
-off-road lattice, connectors and rivers; never across a border or by sea) at
-the graph's travel times (``time_h``, no trafficker exposure).  Everything it
-reaches within ``hours`` (default 2 h; per-BLO overrides) is in reach.  A
-5 km border or coast segment is covered when the Vietnamese graph node nearest
-its middle (within :data:`~borderwatch.patrol.SEGMENT_NODE_M`) is in reach of some BLO; a gate is
-covered when its Vietnamese side is.  Uncovered segments are merged into
-stretches, ranked by length and by the crossing flow they carry.
+A patrol leaves a BLO (where it stands and why:
+:func:`borderwatch.patrol.blo_sites`) and moves on the route graph inside
+Vietnam (roads, off-road lattice, connectors and rivers; never across a
+border or by sea) at the graph's travel times (``time_h``, no trafficker
+exposure).  Everything it reaches within ``hours`` (default 2 h; per-BLO
+overrides) is in reach.  A 5 km border or coast segment is covered when the
+Vietnamese graph node nearest its middle (within
+:data:`~borderwatch.patrol.SEGMENT_NODE_M`) is in reach of some BLO; a gate is
+covered when its Vietnamese side is.  Every segment and gate also gets the
+patrol hours from its nearest BLO, however long, so "uncovered" has a
+distance.  Uncovered segments are merged into stretches, ranked by length and
+by the crossing flow they carry.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ from ..network.arrays import GraphArrays
 from ..scenario import Scenario, as_scenario
 from .chokepoints import Chokepoints
 
+#: Columns of :attr:`Coverage.segments` after ``segment_id`` (and before the geometry).
+SEGMENT_COLUMNS = ["border", "length_km", "covered", "reach_h", "by", "nearest_blo", "nearest_blo_h"]
+
 
 @dataclass
 class Coverage:
@@ -37,9 +44,14 @@ class Coverage:
     segments
         Every border and coast segment: ``segment_id``, ``border`` (LAO, CHN,
         KHM or ``coast``), ``length_km``, ``covered``, ``reach_h`` (patrol time
-        from the nearest BLO; NaN beyond reach), ``by`` (BLO ids in reach).
+        from the nearest BLO in reach; NaN beyond reach), ``by`` (BLO ids in
+        reach), ``nearest_blo`` and ``nearest_blo_h`` (the BLO with the
+        shortest patrol time to it, however long, and that time: how far
+        "uncovered" is; NaN where no patrol can get, e.g. a segment with no
+        Vietnamese node near it).
     gates
-        Every gate in the graph: ``gate_id``, ``covered``, ``reach_h``, ``by``.
+        Every gate in the graph: ``gate_id``, ``covered``, ``reach_h``, ``by``,
+        ``nearest_blo``, ``nearest_blo_h``.
     summary
         Per border and ``coast``: ``border_km``, ``covered_km``, ``covered_pct``.
     uncovered
@@ -48,8 +60,11 @@ class Coverage:
         were given), ranked by length (``rank_by_length``) and by flow
         (``rank_by_flow``).
     blos
-        One row per BLO: ``blo_id``, ``name``, ``start_node`` (where its
-        patrols start; "" when it cannot be placed), ``placed_by``, ``hours``.
+        One row per BLO (:func:`borderwatch.patrol.blo_sites`): ``blo_id``,
+        ``name``, ``start_node`` (where its patrols start; "" when it cannot
+        be placed), ``start_kind``, ``start_lon``, ``start_lat``, the recorded
+        ``site_lon``, ``site_lat`` and ``precision_m``, ``at_gate``,
+        ``start_km``, ``placed_by`` (why) and ``hours``.
     reach_areas
         One row per placed BLO: ``blo_id``, ``hours``, ``nodes`` (graph nodes
         its patrols reach) and the convex hull of those nodes (EPSG:4326), to
@@ -162,14 +177,25 @@ def blo_coverage(scenario: Scenario, *, chokepoints: Chokepoints | None = None) 
     sites = sc.blo_starts
     ids = [b for b, node in zip(sites["blo_id"], sites["start_node"], strict=True) if node]
     per_blo = {b: sc.blo_hours(b) for b in sites["blo_id"]}
-    reach = model.reach([n for n in sites["start_node"] if n], np.array([per_blo[b] for b in ids]))
+    starts = [n for n in sites["start_node"] if n]
+    reach = model.reach(starts, np.array([per_blo[b] for b in ids]))
+    nearest_h, nearest = model.nearest_hours(starts)
     table = model.segments.copy()
     table["covered"], table["reach_h"], table["by"] = _reached(reach, ids, model.segment_rows)
-    segs = gpd.GeoDataFrame(
-        table[["segment_id", "border", "length_km", "covered", "reach_h", "by", "geometry"]], crs="EPSG:4326"
-    )
+    table["nearest_blo"], table["nearest_blo_h"] = _nearest(nearest_h, nearest, ids, model.segment_rows)
+    segs = gpd.GeoDataFrame(table[["segment_id", *SEGMENT_COLUMNS, "geometry"]], crs="EPSG:4326")
     covered, reach_h, by = _reached(reach, ids, model.gate_rows)
-    gates = pd.DataFrame({"gate_id": model.gate_ids, "covered": covered, "reach_h": reach_h, "by": by})
+    near_blo, near_h = _nearest(nearest_h, nearest, ids, model.gate_rows)
+    gates = pd.DataFrame(
+        {
+            "gate_id": model.gate_ids,
+            "covered": covered,
+            "reach_h": reach_h,
+            "by": by,
+            "nearest_blo": near_blo,
+            "nearest_blo_h": near_h,
+        }
+    )
 
     summary = segs.groupby("border").apply(
         lambda g: pd.Series(
@@ -193,6 +219,15 @@ def blo_coverage(scenario: Scenario, *, chokepoints: Chokepoints | None = None) 
         ensemble_flow_covered_pct=ens_pct,
         hours=float(sc.settings.hours),
     )
+
+
+def _nearest(hours: np.ndarray, nearest: np.ndarray, ids: list[str], rows: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Per node row: the BLO with the shortest patrol time to it (any time) and that time (NaN: none reaches it)."""
+    ok = rows >= 0
+    at = np.where(ok, hours[np.maximum(rows, 0)], np.inf)
+    who = np.where(ok, nearest[np.maximum(rows, 0)], -1)
+    names = [ids[k] if k >= 0 and np.isfinite(h) else "" for k, h in zip(who, at, strict=True)]
+    return names, np.where(np.isfinite(at), at, np.nan)
 
 
 def check_segments(scenario: Scenario, chokepoints: Chokepoints | None) -> None:
