@@ -61,6 +61,20 @@ def distance_m(
     return np.asarray(dist)
 
 
+def circle(lon: float, lat: float, radius_m: float, *, points: int = 48) -> shapely.Polygon:
+    """Return the geodesic circle of ``radius_m`` around a position as a lon/lat polygon (e.g. its precision).
+
+    Examples
+    --------
+    >>> ring = circle(105.0, 21.0, 10000.0)
+    >>> round(float(distance_m(105.0, 21.0, *ring.exterior.coords[0])))
+    10000
+    """
+    azimuths = np.linspace(0.0, 360.0, points, endpoint=False)
+    lons, lats, _ = GEOD.fwd(np.full(points, lon), np.full(points, lat), azimuths, np.full(points, radius_m))
+    return shapely.Polygon(np.column_stack([lons, lats]))
+
+
 def to_metres(geom: BaseGeometry | np.ndarray) -> BaseGeometry | np.ndarray:
     """Project a geometry, or an array of them in one call, from EPSG:4326 to :data:`REGION_CRS`."""
     return shapely.transform(geom, lambda xy: np.column_stack(_TO_M.transform(xy[:, 0], xy[:, 1])))

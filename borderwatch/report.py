@@ -41,8 +41,10 @@ import pandas as pd
 
 from .analysis.compare import Comparison
 from .analysis.coverage import coverage_features, coverage_summary
+from .analysis.ranking import UNUSED
 from .analysis.routes import corridor_table
 from .analysis.siting import siting_summary
+from .analysis.stability import RankingStability
 from .analysis.suite import RegionAnalysis
 from .errors import ParameterError
 from .output import TABLE_WRITERS, atomic_dir, check_output_dir
@@ -53,6 +55,7 @@ REPORT_FILES = {
     "map.html": "the interactive map (opens offline)",
     "ranking.csv": "every gate: risk rank, score, rank interval and each component",
     "ranking_agreement.csv": "Spearman agreement between the components and the score",
+    "stability.json": "whether the ranking's top 15 is the same under other seeds: criterion, samples, agreement",
     "segments.geojson": "border segments ranked by risk (stretches with informal crossings)",
     "chokepoints.geojson": "edges and nodes with flow, ensemble usage, pinch current and cut membership",
     "coverage.geojson": "border and coast segments covered by BLO patrols; uncovered stretches",
@@ -232,6 +235,7 @@ def write_report(
             "ranking_agreement.csv",
             lambda p: _save(a.ranking.agreement.round(4).reset_index(names="component"), p),
         )
+        write("stability.json", lambda p: _json(stability_summary(a.stability), p))
         write("segments.geojson", lambda p: _save(a.ranking.segments, p))
         write("chokepoints.geojson", lambda p: _save(a.features, p))
         write("coverage.geojson", lambda p: _save(coverage_features(a.coverage), p))
@@ -513,8 +517,30 @@ def overview_page(a: RegionAnalysis, *, comparison: Comparison | None = None) ->
         [{"border": b, **{k: round(v, 1) for k, v in row.items()}} for b, row in cov["borders"].items()]
     ).rename(columns={"border_km": "border (km)", "covered_km": "covered (km)", "covered_pct": "covered (%)"})
     uncovered = a.coverage.uncovered.sort_values("rank_by_flow").head(10)
-    uncovered = uncovered[["rank_by_flow", "border", "length_km", "flow_share", "usage_probability"]].rename(
-        columns={"rank_by_flow": "rank", "length_km": "km", "flow_share": "flow share", "usage_probability": "usage"}
+    uncovered = uncovered[
+        ["rank_by_flow", "border", "length_km", "flow_share", "usage_probability", "nearest_blo_h", "farthest_h"]
+    ].rename(
+        columns={
+            "rank_by_flow": "rank",
+            "length_km": "km",
+            "flow_share": "flow share",
+            "usage_probability": "usage",
+            "nearest_blo_h": "patrol h to nearest part",
+            "farthest_h": "to farthest part",
+        }
+    )
+    reach = a.coverage.reach_areas.set_index("blo_id")["nodes"]
+    blos = a.coverage.blos.assign(
+        recorded_to_km=a.coverage.blos["precision_m"] / 1000.0,
+        nodes=a.coverage.blos["blo_id"].map(reach),
+    )[["blo_id", "name", "start_kind", "start_km", "recorded_to_km", "nodes", "placed_by"]].rename(
+        columns={
+            "start_kind": "patrols start on",
+            "start_km": "km from record",
+            "recorded_to_km": "record known to (km)",
+            "nodes": f"nodes reached in {a.coverage.hours:g} h",
+            "placed_by": "where it stands and why",
+        }
     )
     after = pd.DataFrame(inter["routes_after"]).drop(columns=["nodes_after"], errors="ignore")
     sites = a.siting.chosen.drop(columns=["start_node"], errors="ignore")
@@ -555,11 +581,17 @@ that share little with better ones. Demand shares are the scenario's demand (pro
 {_table(corridors)}</section>
 <section><h2>Gate risk ranking (top 20)</h2>
 <p>Score: the weighted mean of the components, each scaled 0–1 over the ranked gates (weights: profile [ranking]).
-The rank interval is the 5th–95th percentile of the rank over the ensemble samples. All {len(a.ranking.gates)}
+The rank interval is the 5th–95th percentile of the rank over the ensemble samples, every sample-dependent component
+(flow, use, travel cost) taken from one sample at a time. {_unused_line(a)} All {len(a.ranking.gates)}
 gates, with the reason a gate is not ranked, are in <a href="ranking.csv">ranking.csv</a>.</p>
+<p>{html.escape(_stability_line(a))}</p>
 {_table(ranking)}</section>
 <section><h2>BLO coverage per border ({s.hours:g} h patrols)</h2>
 {_table(coverage)}
+<h3>Where each BLO stands</h3>
+<p>A BLO whose recorded position is coarser than its gate's (a district or city centroid) stands at its gate;
+otherwise its patrols start on the nearest road within the position's precision, else on the terrain.</p>
+{_table(blos)}
 <h3>Uncovered stretches with most crossing flow</h3>{_table(uncovered)}</section>
 <section><h2>New BLO sites</h2>
 <p>Maximal covering of the {html.escape(site["unit"])} with {len(sites)} new sites (HiGHS, status
@@ -572,6 +604,49 @@ The traffickers' demand-weighted least cost rises from {inter["cost_before"]:.2f
 <section><h2>Files</h2><ul>{links}</ul></section>
 </body></html>
 """
+
+
+def _unused_line(a: RegionAnalysis) -> str:
+    unused = int((a.ranking.gates["status"] == UNUSED).sum())
+    return (
+        f"{unused} gates are not on any modelled route (no least-cost or perturbed route uses them); they are ranked "
+        "after every gate a route uses and are not in this table."
+        if unused
+        else ""
+    )
+
+
+def _stability_line(a: RegionAnalysis) -> str:
+    if a.stability is None:
+        return "The ranking's stability under other seeds was not checked."
+    return f"Stability: {a.stability.summary()}. Criterion: {a.stability.criterion}."
+
+
+def stability_summary(stability: RankingStability | None) -> dict[str, Any]:
+    """Plain data of a ranking stability check (``stability.json``; ``{"checked": false}`` without one).
+
+    Parameters
+    ----------
+    stability
+        From :func:`~borderwatch.analysis.stability.ranking_stability`, or ``None``.
+
+    Returns
+    -------
+    dict
+    """
+    if stability is None:
+        return {"checked": False}
+    return {
+        "checked": True,
+        "converged": stability.converged,
+        "criterion": stability.criterion,
+        "samples_per_seed": stability.samples,
+        "seeds": list(stability.seeds),
+        "top": stability.top,
+        "summary": stability.summary(),
+        "history": stability.history.to_dict("records"),
+        "tops": {str(seed): stability.tops[seed].tolist() for seed in stability.tops.columns},
+    }
 
 
 def _cards(figures: list[tuple[str, str]]) -> str:

@@ -57,8 +57,9 @@ class Coverage:
     uncovered
         Merged uncovered stretches (lines): ``border``, ``length_km``,
         ``segments``, ``flow_share``, ``usage_probability`` (when chokepoints
-        were given), ranked by length (``rank_by_length``) and by flow
-        (``rank_by_flow``).
+        were given), ``nearest_blo_h`` and ``farthest_h`` (patrol hours from
+        the nearest BLO to the stretch's nearest and farthest segment), ranked
+        by length (``rank_by_length``) and by flow (``rank_by_flow``).
     blos
         One row per BLO (:func:`borderwatch.patrol.blo_sites`): ``blo_id``,
         ``name``, ``start_node`` (where its patrols start; "" when it cannot
@@ -378,6 +379,7 @@ def _uncovered_stretches(segs: gpd.GeoDataFrame, result: Chokepoints | None) -> 
         usage = result.ensemble.segments["usage_probability"].reindex(usage.index).fillna(0.0)
     open_["flow_share"] = flow.to_numpy()
     open_["usage_probability"] = usage.to_numpy()
+    columns = ["border", "length_km", "segments", "flow_share", "usage_probability", "nearest_blo_h", "farthest_h"]
     rows = []
     for border, part in open_.groupby("border"):
         merged = shapely.line_merge(shapely.union_all(part.geometry.to_numpy()))
@@ -392,11 +394,13 @@ def _uncovered_stretches(segs: gpd.GeoDataFrame, result: Chokepoints | None) -> 
                     "segments": ", ".join(inside["segment_id"]),
                     "flow_share": float(inside["flow_share"].sum()),
                     "usage_probability": float(inside["usage_probability"].max()) if len(inside) else 0.0,
+                    "nearest_blo_h": float(inside["nearest_blo_h"].min()) if len(inside) else np.nan,
+                    "farthest_h": float(inside["nearest_blo_h"].max()) if len(inside) else np.nan,
                     "geometry": piece,
                 }
             )
     out = gpd.GeoDataFrame(
-        pd.DataFrame(rows, columns=["border", "length_km", "segments", "flow_share", "usage_probability", "geometry"]),
+        pd.DataFrame(rows, columns=[*columns, "geometry"]),
         geometry="geometry",
         crs=segs.crs,
     )

@@ -49,6 +49,9 @@ class Ensemble:
     gate_samples
         One row per sample, one column per gate: its share of the demand in
         that sample (for rank intervals).
+    travel_samples
+        The same shape: the least cost (h) from the origin into Vietnam through
+        each gate in that sample (``inf`` where it cannot be reached).
     segment_samples
         The same per border segment.
     cost_samples
@@ -64,13 +67,16 @@ class Ensemble:
     informal_share: float
     convergence: pd.DataFrame
     gate_samples: pd.DataFrame
+    travel_samples: pd.DataFrame
     segment_samples: pd.DataFrame
     cost_samples: pd.DataFrame
     edge_usage: np.ndarray
     edge_mean_flow: np.ndarray
 
 
-def flow_ensemble(scenario: Scenario, *, progress: Callable[[int, int], None] | None = None) -> Ensemble:
+def flow_ensemble(
+    scenario: Scenario, *, progress: Callable[[int, int], None] | None = None, first_sample: int = 0
+) -> Ensemble:
     """Route the scenario's demand over ``settings.samples`` perturbed copies of its costs.
 
     Parameters
@@ -80,6 +86,8 @@ def flow_ensemble(scenario: Scenario, *, progress: Callable[[int, int], None] | 
         sigmas; per-segment tables need its region).
     progress
         Called as ``progress(done, total)`` after each sample.
+    first_sample
+        Index of the first sample drawn (to extend an ensemble: :func:`extend`).
 
     Returns
     -------
@@ -109,6 +117,7 @@ def flow_ensemble(scenario: Scenario, *, progress: Callable[[int, int], None] | 
         sigma_gate=s.sigma_gate,
         segment_of=sc.segment_of if sc.region is not None else None,
         progress=progress,
+        first_sample=first_sample,
     )
 
 
@@ -123,6 +132,7 @@ def ensemble_of(
     sigma_gate: float,
     segment_of: np.ndarray | None = None,
     progress: Callable[[int, int], None] | None = None,
+    first_sample: int = 0,
 ) -> Ensemble:
     """Run the ensemble on any array view (:func:`flow_ensemble` on a route graph).
 
@@ -142,6 +152,11 @@ def ensemble_of(
         Border segment per edge (``None``: no segment table).
     progress
         Called as ``progress(done, total)`` after each sample.
+    first_sample
+        Index of the first sample: samples ``first_sample`` ..
+        ``first_sample + samples - 1`` are drawn, so that
+        ``extend(ensemble_of(..., samples=n), ensemble_of(..., samples=m, first_sample=n))``
+        equals ``ensemble_of(..., samples=n + m)``.
 
     Returns
     -------
@@ -173,18 +188,23 @@ def ensemble_of(
     seg_col = np.array([seg_index[s] for s in seg_of[seg_edges]], dtype=np.int64)
     se, sg = sigma_edge, sigma_gate
     gate_flows = np.zeros((n, len(gate_ids)))
+    gate_travel = np.full((n, len(gate_ids)), np.inf)
     seg_flows = np.zeros((n, len(seg_ids)))
     informal = np.zeros(n)
     costs = np.zeros((n, len(shares)))
     edge_used = np.zeros(base.n_edges)
     edge_sum = np.zeros(base.n_edges)
     for s in range(n):
-        factor = lognormal_factors(base.edge_tag, seed=seed, sample=s, stream="edge", sigma=se)
+        drawn = first_sample + s
+        factor = lognormal_factors(base.edge_tag, seed=seed, sample=drawn, stream="edge", sigma=se)
         if sg > 0 and len(gate_ids):
-            per_gate = lognormal_factors(gate_tags, seed=seed, sample=s, stream="gate", sigma=sg)
+            per_gate = lognormal_factors(gate_tags, seed=seed, sample=drawn, stream="gate", sigma=sg)
             factor = np.where(on_gate >= 0, factor * per_gate[np.maximum(on_gate, 0)], factor)
-        routed = least_cost_flow(base.with_cost(base.cost * factor), origin, shares)
+        sample_cost = base.cost * factor
+        routed = least_cost_flow(base.with_cost(sample_cost), origin, shares, reuse_unbarred=True)
         flow = routed.edge_flow
+        through = routed.origin_distance[base.edge_u[gate_entry]] + sample_cost[gate_entry]
+        np.minimum.at(gate_travel[s], on_gate[gate_entry], through)
         costs[s] = [routed.cost[d] for d in shares]
         gate_flows[s] = np.bincount(on_gate[gate_entry], weights=flow[gate_entry], minlength=len(gate_ids))
         seg_flows[s] = np.bincount(seg_col, weights=flow[seg_edges], minlength=len(seg_ids))
@@ -193,29 +213,66 @@ def ensemble_of(
         edge_sum += flow
         if progress is not None:
             progress(s + 1, n)
-    gates = _summary(gate_flows, gate_ids, "gate_id")
+    return _assemble(
+        gate_samples=pd.DataFrame(gate_flows, columns=pd.Index(gate_ids, name="gate_id")),
+        travel_samples=pd.DataFrame(gate_travel, columns=pd.Index(gate_ids, name="gate_id")),
+        segment_samples=pd.DataFrame(seg_flows, columns=pd.Index(seg_ids, name="segment_id")),
+        cost_samples=pd.DataFrame(costs, columns=pd.Index(list(shares), name="destination")),
+        informal_share=float(informal.mean()),
+        edge_usage=edge_used / n,
+        edge_mean_flow=edge_sum / n,
+    )
+
+
+def extend(first: Ensemble, more: Ensemble) -> Ensemble:
+    """Join two ensembles of one scenario whose samples follow each other (see ``first_sample``).
+
+    Parameters
+    ----------
+    first, more
+        ``more`` drawn with ``first_sample = first.samples``.
+
+    Returns
+    -------
+    Ensemble
+        The ensemble of all their samples, as if drawn in one run.
+    """
+    n, m = first.samples, more.samples
+    return _assemble(
+        **{
+            name: pd.concat([getattr(first, name), getattr(more, name)], ignore_index=True)
+            for name in ("gate_samples", "travel_samples", "segment_samples", "cost_samples")
+        },
+        informal_share=(n * first.informal_share + m * more.informal_share) / (n + m),
+        edge_usage=(n * first.edge_usage + m * more.edge_usage) / (n + m),
+        edge_mean_flow=(n * first.edge_mean_flow + m * more.edge_mean_flow) / (n + m),
+    )
+
+
+def _assemble(*, gate_samples: pd.DataFrame, segment_samples: pd.DataFrame, **rest) -> Ensemble:
+    """Build the ensemble's tables from its per-sample flows."""
+    flows = gate_samples.to_numpy()
+    n = len(flows)
+    gates = _summary(flows, gate_samples.columns.to_numpy(), "gate_id")
     top = gates.sort_values("mean_flow", ascending=False).head(5).index
-    cols = [gate_index[g] for g in top]
+    chosen = gate_samples[top].to_numpy()
     half = max(1, n // 2)
     convergence = pd.DataFrame(
         {
-            "mean_first_half": gate_flows[:half, cols].mean(axis=0),
-            "mean_all": gate_flows[:, cols].mean(axis=0),
-            "standard_error": gate_flows[:, cols].std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.nan,
+            "mean_first_half": chosen[:half].mean(axis=0),
+            "mean_all": chosen.mean(axis=0),
+            "standard_error": chosen.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.nan,
         },
         index=pd.Index(top, name="gate_id"),
     )
     return Ensemble(
         gates=gates,
-        segments=_summary(seg_flows, seg_ids, "segment_id"),
+        segments=_summary(segment_samples.to_numpy(), segment_samples.columns.to_numpy(), "segment_id"),
         samples=n,
-        informal_share=float(informal.mean()),
         convergence=convergence,
-        gate_samples=pd.DataFrame(gate_flows, columns=pd.Index(gate_ids, name="gate_id")),
-        segment_samples=pd.DataFrame(seg_flows, columns=pd.Index(seg_ids, name="segment_id")),
-        cost_samples=pd.DataFrame(costs, columns=pd.Index(list(shares), name="destination")),
-        edge_usage=edge_used / n,
-        edge_mean_flow=edge_sum / n,
+        gate_samples=gate_samples,
+        segment_samples=segment_samples,
+        **rest,
     )
 
 

@@ -38,12 +38,15 @@ class Flow:
         Destination node -> edge indices of its route.
     demand
         Destination node -> share of the demand (normalised to sum 1).
+    origin_distance
+        Least cost from the origin to every node (no graph rule applied).
     """
 
     edge_flow: np.ndarray
     cost: dict[Hashable, float]
     paths: dict[Hashable, np.ndarray]
     demand: dict[Hashable, float]
+    origin_distance: np.ndarray | None = None
 
     @property
     def total_cost(self) -> float:
@@ -51,7 +54,9 @@ class Flow:
         return float(sum(self.demand[n] * self.cost[n] for n in self.demand))
 
 
-def least_cost_flow(arrays: GraphArrays, origin: Hashable, demand: Mapping[Hashable, float]) -> Flow:
+def least_cost_flow(
+    arrays: GraphArrays, origin: Hashable, demand: Mapping[Hashable, float], *, reuse_unbarred: bool = False
+) -> Flow:
     """Send each destination's demand down its least-cost route.
 
     Parameters
@@ -62,6 +67,12 @@ def least_cost_flow(arrays: GraphArrays, origin: Hashable, demand: Mapping[Hasha
         Origin node id.
     demand
         Destination node -> share.
+    reuse_unbarred
+        For a destination under a graph rule (the China-border sink), keep
+        the unrestricted least-cost path when it uses no barred edge instead
+        of searching the rule's view: that path is then the rule view's least
+        cost too (the view is a subgraph), so only equal-cost ties can be
+        broken differently.  The ensemble sets it (random costs have no ties).
 
     Returns
     -------
@@ -73,16 +84,31 @@ def least_cost_flow(arrays: GraphArrays, origin: Hashable, demand: Mapping[Hasha
         A destination with demand cannot be reached.
     """
     paths, cost = {}, {}
-    by_rule: dict[str | None, list[Hashable]] = {}
+    by_rule: dict[str | None, list[Hashable]] = {None: []}
     for node in demand:  # one Dijkstra per graph rule, not per destination
         by_rule.setdefault(arrays.rules.get(node), []).append(node)
-    for nodes in by_rule.values():
-        view = arrays.for_destination(nodes[0])
-        dist, pred = view.dijkstra([origin])
-        for node in nodes:
-            paths[node], cost[node] = view.path_edges(origin, node, dist=dist[0], pred=pred[0])
+    dist, pred = arrays.dijkstra([origin])
+    free = (dist[0], pred[0])
+    for node in by_rule.pop(None):
+        paths[node], cost[node] = arrays.path_edges(origin, node, dist=free[0], pred=free[1])
+    for country, nodes in by_rule.items():
+        if reuse_unbarred:
+            barred = arrays.entry_edges(country)
+            for node in nodes:
+                try:
+                    path, c = arrays.path_edges(origin, node, dist=free[0], pred=free[1])
+                except NoRouteError:
+                    continue
+                if not np.isin(path, barred, assume_unique=True).any():
+                    paths[node], cost[node] = path, c
+        rest = [n for n in nodes if n not in paths]
+        if rest:
+            view = arrays.for_destination(rest[0])
+            d, p = view.dijkstra([origin])
+            for node in rest:
+                paths[node], cost[node] = view.path_edges(origin, node, dist=d[0], pred=p[0])
     flow = arrays.accumulate([paths[n] for n in demand], [demand[n] for n in demand])
-    return Flow(edge_flow=flow, cost=cost, paths=paths, demand=dict(demand))
+    return Flow(edge_flow=flow, cost=cost, paths=paths, demand=dict(demand), origin_distance=free[0])
 
 
 def gate_flow(arrays: GraphArrays, edge_flow: np.ndarray) -> pd.Series:

@@ -18,12 +18,18 @@ component       column                                        scaled as
 =============== ============================================= ===========================
 
 Ranks run 1 (highest score) downwards; equal scores are ordered by
-``gate_id``.  Gates left out of the graph (unplaced) or unreachable are
-listed with their reason but not ranked, as are gates a scenario edit
-closed (status ``closed``).  The rank interval is the 5th-95th
-percentile of each gate's rank when the ``flow`` component is taken from one
-ensemble sample at a time (the other components fixed).  ``agreement`` is
-the Spearman rank correlation between every pair of components and the score.
+``gate_id``.  A gate that no least-cost route and no ensemble sample uses
+has status ``not on any modelled route`` and is ranked after every gate a
+route uses, whatever its score (its score comes only from its class, travel
+cost and the circuit).  Gates left out of the graph (unplaced) or
+unreachable are listed with their reason but not ranked, as are gates a
+scenario edit closed (status ``closed``).  The rank interval is the
+5th-95th percentile of each gate's rank over the ensemble samples, with
+every sample-dependent component taken from one sample at a time (flow
+share, used or not, travel cost; see :func:`_rank_interval`).
+``agreement`` is the Spearman rank correlation between every pair of
+components and the score.  :func:`~borderwatch.analysis.stability.ranking_stability`
+says whether the top of the ranking is the same under other seeds.
 """
 
 from __future__ import annotations
@@ -57,6 +63,10 @@ COMPONENTS: dict[str, tuple[str, bool]] = {
     "travel": ("travel_cost_h", False),
     "incidents": ("incidents", True),
 }
+#: Status of a gate no least-cost or perturbed route uses: ranked after every gate a route uses.
+UNUSED = "not on any modelled route"
+#: Statuses that get a rank.
+RANKED = ("ranked", UNUSED)
 #: Components of the border-segment ranking (no class, no closing of a gate).
 SEGMENT_COMPONENTS = ("flow", "usage", "cut", "pinch", "travel", "incidents")
 
@@ -354,7 +364,7 @@ def rank_from_chokepoints(
     GateRanking
         ``gates`` has ``gate_id``, ``name``, ``class``, ``border``, ``rank``,
         ``score``, ``rank_low``, ``rank_high``, the component columns,
-        ``diverted_to``, ``status`` (ranked, left out, closed, unreachable) and
+        ``diverted_to``, ``status`` (ranked, not on any modelled route, left out, closed, unreachable) and
         ``reason``, sorted by rank.
     """
     use = tuple(c for c in COMPONENTS if c != "incidents" or incidents is not None)
@@ -391,15 +401,18 @@ def rank_from_chokepoints(
             np.where(~table.index.isin(list(in_graph)) | ~np.isfinite(table["travel_cost_h"]), "unreachable", "ranked"),
         ),
     )
+    unused = (table["flow_share"] <= FLOW_EPS) & (table["usage_probability"] <= 0)
+    status = np.where((status == "ranked") & unused.to_numpy(), UNUSED, status)
     why = {"unreachable": "no route from the origin reaches it", "closed": "closed in this scenario (an edit)"}
     reason = [
         f"not in the route graph: {left_out[g]}" if g in left_out else why.get(s) or _why(row)
         for g, s, row in zip(table.index, status, table.itertuples(), strict=True)
     ]
     table["status"], table["reason"] = status, reason
-    ranked = table[table["status"] == "ranked"]
+    ranked = table[table["status"].isin(RANKED)]
     table["score"] = score(ranked, w).reindex(table.index)
-    table["rank"] = ranks(table.loc[ranked.index, "score"]).reindex(table.index).astype("Int64")
+    used = ranked["status"] == "ranked"
+    table["rank"] = _used_first(table.loc[ranked.index, "score"], used).reindex(table.index).astype("Int64")
     low, high = _rank_interval(ranked, result, w)
     table["rank_low"], table["rank_high"] = (
         low.reindex(table.index).astype("Int64"),
@@ -417,7 +430,7 @@ def rank_from_chokepoints(
     ]
     table = table[columns].reset_index(drop=True).sort_values(["rank", "gate_id"], na_position="last")
     table = table.reset_index(drop=True)
-    agreement = _agreement(table[table["status"] == "ranked"], use)
+    agreement = _agreement(table[table["status"].isin(RANKED)], use)
     return GateRanking(
         gates=table,
         segments=_segment_ranking(result, segments, gates, w, incidents),
@@ -433,7 +446,7 @@ def _why(row: tuple) -> str:
         return f"least-cost routes carry {row.flow_share:.0%} of the demand through it"
     if row.usage_probability > 0:
         return f"used in {row.usage_probability:.0%} of the perturbed routings"
-    return "no route uses it, even with perturbed costs"
+    return "not on any modelled route: no least-cost or perturbed route uses it (ranked after every gate one uses)"
 
 
 def _gate_current(result: Chokepoints) -> pd.Series:
@@ -448,17 +461,32 @@ def _gate_current(result: Chokepoints) -> pd.Series:
     return per_direction.groupby(level=["gate", "lo", "hi"]).max().groupby(level="gate").sum()
 
 
+def _used_first(scores: pd.Series, used: pd.Series) -> pd.Series:
+    """Ranks by score, every gate on a modelled route before every gate on none."""
+    first = ranks(scores[used])
+    after = ranks(scores[~used]) + len(first)
+    return pd.concat([first, after]).reindex(scores.index)
+
+
 def _rank_interval(ranked: pd.DataFrame, result: Chokepoints, w: Mapping[str, float]) -> tuple[pd.Series, pd.Series]:
-    samples = result.ensemble.gate_samples.reindex(columns=ranked.index, fill_value=0.0)
-    if samples.empty or ranked.empty:
+    """5th-95th percentile of each gate's rank over the ensemble samples, every sample-dependent component redrawn.
+
+    In each sample the gate's flow share, whether it is used at all (usage 1 or
+    0) and its travel cost into Vietnam are that sample's; class exposure,
+    criticality, the cut, the pinch current and incidents are the same in
+    every sample (they are computed on the profile's mean costs).
+    """
+    ens = result.ensemble
+    if ens.gate_samples.empty or ranked.empty:
         empty = pd.Series(dtype=float)
         return empty, empty
-    fixed = score(ranked, {k: v for k, v in w.items() if k != "flow"})
+    flows = ens.gate_samples.reindex(columns=ranked.index, fill_value=0.0).to_numpy()
+    travel = ens.travel_samples.reindex(columns=ranked.index, fill_value=np.inf).to_numpy()
+    used = ranked["status"] == "ranked"
     per_sample = []
-    for _, flows in samples.iterrows():
-        top = flows.max()
-        s = fixed + w.get("flow", 0.0) * (flows / top if top > 0 else flows * 0.0)
-        per_sample.append(ranks(s).to_numpy())
+    for flow, cost in zip(flows, travel, strict=True):
+        sample = ranked.assign(flow_share=flow, usage_probability=(flow > FLOW_EPS).astype(float), travel_cost_h=cost)
+        per_sample.append(_used_first(score(sample, w), used).to_numpy())
     stacked = np.vstack(per_sample)
     low = np.floor(np.percentile(stacked, 5, axis=0))
     high = np.ceil(np.percentile(stacked, 95, axis=0))

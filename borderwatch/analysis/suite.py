@@ -29,6 +29,7 @@ from .interdiction import INTERDICT_KINDS, InterdictionPlan, interdict_crossings
 from .ranking import GateRanking, rank_gates
 from .routes import k_routes
 from .siting import Siting, site_blos
+from .stability import RankingStability, check_stability_options, ranking_stability
 
 #: Steps of :func:`analyse_region`, in order (the keys of ``timings_s``).
 STEPS = ("routes", "chokepoints", "ranking", "coverage", "siting", "interdiction")
@@ -59,6 +60,9 @@ class RegionAnalysis:
     interdiction
         The best ``settings["interdict_k"]`` crossings to close
         (:class:`~borderwatch.analysis.interdiction.InterdictionPlan`).
+    stability
+        Whether the ranking's top 15 is the same under other seeds
+        (:func:`~borderwatch.analysis.stability.ranking_stability`), or ``None``.
     settings
         The options used (with the scenario's samples, seed and hours).
     timings_s
@@ -75,6 +79,7 @@ class RegionAnalysis:
     interdiction: InterdictionPlan
     settings: dict[str, Any]
     timings_s: dict[str, float] = field(default_factory=dict)
+    stability: RankingStability | None = None
 
     @property
     def region(self):
@@ -105,6 +110,8 @@ def analyse_region(
     site_objective: str = "flow",
     interdict_k: int = 5,
     interdict_units: str = "both",
+    stability_seeds: int = 3,
+    max_samples: int | None = None,
     on_step: Callable[[str], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> RegionAnalysis:
@@ -126,6 +133,15 @@ def analyse_region(
     interdict_units
         Candidates: ``gates``, ``segments`` (informal crossings of a 5 km
         border segment) or ``both``.
+    stability_seeds
+        Rank the gates under this many seeds (the scenario's and the next
+        ones) and say whether the top 15 agree
+        (:func:`~borderwatch.analysis.stability.ranking_stability`); 0 skips it.
+    max_samples
+        With ``stability_seeds``: double the samples of every seed until the
+        top 15 agree, up to this many (default: the scenario's samples, so
+        one check and no doubling).  The ranking, coverage and siting then
+        use the first seed's ensemble at the samples it took.
     on_step
         Called with each step's name (:data:`STEPS`) before it runs.
     progress
@@ -150,6 +166,7 @@ def analyse_region(
     """
     _check_options(route_k=route_k, site_p=site_p, objective=site_objective, k=interdict_k, kind=interdict_units)
     sc = as_scenario(scenario, what="analyse_region")
+    check_stability_options(seeds=stability_seeds, max_samples=max_samples, samples=sc.settings.samples)
     if sc.region is None or not sc.is_route_graph:
         raise ParameterError("analyse_region needs a scenario of a route graph with its region (Scenario.from_region)")
     timings: dict[str, float] = {}
@@ -164,13 +181,23 @@ def analyse_region(
 
     routes = timed("routes", lambda: _routes(sc, route_k))
     metrics = timed("chokepoints", lambda: chokepoint_metrics(sc, progress=progress))
-    ranking = timed("ranking", lambda: rank_gates(sc, chokepoints=metrics))
+    stability = None
+    if stability_seeds:
+        cap = sc.settings.samples if max_samples is None else max_samples
+        stability = timed(
+            "ranking",
+            lambda: ranking_stability(sc, seeds=stability_seeds, max_samples=cap, progress=progress),
+        )
+        ranking, metrics = stability.ranking, stability.chokepoints
+    else:
+        ranking = timed("ranking", lambda: rank_gates(sc, chokepoints=metrics))
     coverage = timed("coverage", lambda: blo_coverage(sc, chokepoints=metrics))
     siting = timed("siting", lambda: site_blos(sc, p=site_p, objective=site_objective, chokepoints=metrics))
     plan = timed("interdiction", lambda: interdict_crossings(sc, k=interdict_k, candidates=interdict_units))
     settings = {
-        "samples": sc.settings.samples,
+        "samples": metrics.ensemble.samples,
         "seed": sc.settings.seed,
+        "stability_seeds": stability_seeds,
         "hours": sc.settings.hours,
         "route_k": route_k,
         "site_p": site_p,
@@ -189,6 +216,7 @@ def analyse_region(
         interdiction=plan,
         settings=settings,
         timings_s=timings,
+        stability=stability,
     )
 
 

@@ -150,8 +150,12 @@ def _grid(grid: Any, base: Scenario, *, folder: Path, where: str) -> list[tuple[
         dims.append([(f"close {g.name}", (CloseGates((g.id,)),)) for g in chosen.itertuples()])
     if "patrol_hours" in grid:
         hours = grid["patrol_hours"]
-        ok = isinstance(hours, list) and hours and all(
-            isinstance(h, int | float) and not isinstance(h, bool) and math.isfinite(h) and h > 0 for h in hours
+        ok = (
+            isinstance(hours, list)
+            and hours
+            and all(
+                isinstance(h, int | float) and not isinstance(h, bool) and math.isfinite(h) and h > 0 for h in hours
+            )
         )
         if not ok:
             raise ParameterError(f"{where}: patrol_hours must be a list of numbers > 0, e.g. [1, 2, 4], got {hours!r}")

@@ -20,6 +20,7 @@ from .options import (
     overwrite_option,
     progress_bar,
     scenario_options,
+    stability_options,
 )
 
 
@@ -51,6 +52,7 @@ from .options import (
     help="CSV of incidents: date, and gate_id or lat/lon; optional incident_id, weight.",
 )
 @click.option("--top", type=click.IntRange(min=1), default=15, show_default=True, help="Gates printed.")
+@stability_options(seeds=0)
 @overwrite_option
 @json_option
 @scenario_options()
@@ -61,6 +63,8 @@ def rank_gates(
     segments_out: Path | None,
     incidents: Path | None,
     top: int,
+    stability_seeds: int,
+    max_samples: int | None,
     overwrite: bool,
     as_json: bool,
     scenario_opts: ScenarioOptions,
@@ -80,6 +84,7 @@ def rank_gates(
       borderwatch rank-gates --out ranking.csv
       borderwatch rank-gates --out ranking.csv --geojson ranking.geojson --segments segments.geojson
       borderwatch rank-gates --incidents seizures.csv --samples 500 --seed 7 --out ranking.csv
+      borderwatch rank-gates --stability-seeds 3 --max-samples 800
       borderwatch rank-gates --close VN-LAO-016 --out ranking_closed.csv
       borderwatch rank-gates --graph graph.graphml --origin A --to B --out ranking.csv
     """
@@ -97,9 +102,22 @@ def rank_gates(
             _check_incidents(incidents, region, profile)
 
     scenario = build_scenario(scenario_opts, check=incidents_readable)
+    stability = None
     with progress_bar("ensemble") as progress:
-        ranking = rank(scenario, incidents=incidents, progress=progress)
-    _report_ranking(ranking, scenario, top=top, as_json=as_json)
+        if stability_seeds:
+            from ..analysis.stability import ranking_stability
+
+            stability = ranking_stability(
+                scenario,
+                seeds=stability_seeds,
+                max_samples=max_samples or scenario.settings.samples,
+                incidents=incidents,
+                progress=progress,
+            )
+            ranking = stability.ranking
+        else:
+            ranking = rank(scenario, incidents=incidents, progress=progress)
+    _report_ranking(ranking, scenario, top=top, as_json=as_json, stability=stability)
     tables: list[tuple[Any, Path]] = []
     if out is not None and agreement_out is not None:
         tables.append((ranking.gates if out.suffix.lower() == ".csv" else ranking.gate_points(), out))
@@ -131,9 +149,12 @@ def _check_incidents(path: Path, region: Any, profile: Any) -> None:
     )
 
 
-def _report_ranking(ranking: Any, scenario: Any, *, top: int, as_json: bool) -> None:
+def _report_ranking(ranking: Any, scenario: Any, *, top: int, as_json: bool, stability: Any = None) -> None:
+    from ..analysis.ranking import RANKED
+    from ..report import stability_summary
+
     gates = ranking.gates
-    ranked = gates[gates["status"] == "ranked"]
+    ranked = gates[gates["status"].isin(RANKED)]
     unmatched = None
     if ranking.incidents is not None:
         unmatched = ranking.incidents[ranking.incidents["match"] == "unmatched"]
@@ -143,9 +164,11 @@ def _report_ranking(ranking: Any, scenario: Any, *, top: int, as_json: bool) -> 
                 {
                     "gates": len(gates),
                     "ranked": len(ranked),
-                    "not_ranked": gates.loc[gates["status"] != "ranked", ["gate_id", "status", "reason"]].to_dict(
+                    "on_a_route": int((gates["status"] == "ranked").sum()),
+                    "not_ranked": gates.loc[~gates["status"].isin(RANKED), ["gate_id", "status", "reason"]].to_dict(
                         "records"
                     ),
+                    "stability": stability_summary(stability),
                     "weights": ranking.weights,
                     "top": ranked.head(top).drop(columns=["lon", "lat"]).to_dict("records"),
                     "agreement": ranking.agreement.round(4).to_dict(),
@@ -165,7 +188,13 @@ def _report_ranking(ranking: Any, scenario: Any, *, top: int, as_json: bool) -> 
     shown += [c for c in gates.columns if c in _SHORT]
     rows = ranked.head(top)[shown].rename(columns=_SHORT).round(3).to_dict("records")
     echo(format_rows(rows))
-    echo(f"{len(ranked)} of {len(gates)} gates ranked; not ranked: " + _not_ranked(gates))
+    on_route = int((gates["status"] == "ranked").sum())
+    echo(
+        f"{len(ranked)} of {len(gates)} gates ranked ({on_route} on a modelled route, "
+        f"{len(ranked) - on_route} on none, ranked after them); not ranked: " + _not_ranked(gates)
+    )
+    if stability is not None:
+        echo(f"stability: {stability.summary()}")
     score = ranking.agreement["score"].drop("score").dropna().round(2)
     agree = ", ".join(f"{_SHORT.get(k, k)} {v}" for k, v in score.items()) or "too few ranked gates to compare"
     echo(f"agreement with the score (Spearman): {agree}")
@@ -195,7 +224,9 @@ _SHORT = {
 
 
 def _not_ranked(gates: Any) -> str:
-    rest = gates[gates["status"] != "ranked"]
+    from ..analysis.ranking import RANKED
+
+    rest = gates[~gates["status"].isin(RANKED)]
     return ", ".join(f"{g} ({s})" for g, s in zip(rest["gate_id"], rest["status"], strict=True)) or "none"
 
 

@@ -135,6 +135,37 @@ json_option = click.option(
 )
 
 
+def stability_options(*, seeds: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add ``--stability-seeds N`` (default ``seeds``) and ``--max-samples N`` (is the top 15 seed-independent).
+
+    The values reach the command as ``stability_seeds`` and ``max_samples``
+    (:func:`~borderwatch.analysis.stability.ranking_stability`).
+    """
+
+    def check_seeds(ctx: click.Context, param: click.Parameter, value: int) -> int:
+        if value == 1:
+            raise click.BadParameter("give 0 (no check) or at least 2 seeds to compare")
+        return value
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        func = click.option(
+            "--max-samples",
+            type=click.IntRange(1, 100_000),
+            default=None,
+            help="Double every seed's samples until the top 15 agree, up to this many (default: no doubling).",
+        )(func)
+        return click.option(
+            "--stability-seeds",
+            type=click.IntRange(min=0),
+            default=seeds,
+            show_default=True,
+            callback=check_seeds,
+            help="Rank under this many seeds (the scenario's and the next) and say whether the top 15 agree; 0 skips.",
+        )(func)
+
+    return decorate
+
+
 def out_option(formats: Iterable[str], what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """``--out FILE`` restricted to ``formats`` (suffixes), described as ``what``."""
     allowed = ", ".join(sorted(formats))

@@ -20,6 +20,7 @@ from .options import (
     overwrite_option,
     progress_bar,
     scenario_options,
+    stability_options,
 )
 
 #: Steps before the analysis, as the progress display names them.
@@ -76,7 +77,7 @@ def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
     ]
     for option in reversed(options):
         func = option(func)
-    return func
+    return stability_options(seeds=3)(func)
 
 
 class _Steps:

@@ -410,6 +410,7 @@ def uncovered_layer(
                     ("length (km)", rec.length_km),
                     ("least-cost flow share", getattr(rec, "flow_share", None)),
                     ("ensemble usage probability", getattr(rec, "usage_probability", None)),
+                    ("patrol hours from the nearest BLO (nearest to farthest part)", _span(rec)),
                     ("segments", rec.segments),
                 ],
             ),
@@ -426,6 +427,14 @@ def uncovered_layer(
         order=1,
     )
     return add_layer(m, f"Uncovered stretches (top {top} by flow)", feats, show=show)
+
+
+def _span(rec: tuple) -> str | None:
+    """Format a stretch's patrol hours from the nearest BLO, nearest to farthest part."""
+    near, far = getattr(rec, "nearest_blo_h", None), getattr(rec, "farthest_h", None)
+    if not finite(near):
+        return None
+    return f"{near:.1f}" if not finite(far) or abs(far - near) < 0.05 else f"{near:.1f} to {far:.1f}"
 
 
 def siting_layer(m: folium.Map, siting: Siting, *, show: bool = True) -> folium.FeatureGroup:

@@ -20,7 +20,7 @@ import shapely
 from ..analysis.coverage import Coverage
 from ..analysis.ranking import GateRanking
 from ..borders import borderlines, tripoint
-from ..geodesy import geodesic_length_m
+from ..geodesy import circle, geodesic_length_m
 from ..region import Region
 from ..scenario import Scenario
 from .base import LINE_TOLERANCE_DEG, explain, finite, parts, placed_gates
@@ -115,11 +115,15 @@ def borders_layer(
                             ("border", rec.border),
                             ("length (km)", rec.length_km),
                             (f"covered by a {hours:g} h patrol", bool(rec.covered)),
-                            ("patrol time from nearest BLO (h)", rec.reach_h),
+                            ("patrol time from the nearest BLO (h)", _hours(rec.nearest_blo_h)),
+                            ("nearest BLO", rec.nearest_blo or "none: no patrol can get here"),
                             ("covered by", rec.by or None),
                         ],
                     ),
-                    tooltip=tooltip(rec.segment_id, "covered" if rec.covered else "not covered"),
+                    tooltip=tooltip(
+                        rec.segment_id,
+                        "covered" if rec.covered else f"not covered; nearest BLO {_hours(rec.nearest_blo_h)} h away",
+                    ),
                     tolerance_deg=LINE_TOLERANCE_DEG,
                 )
             )
@@ -456,26 +460,35 @@ def blos_layer(
     <folium.map.FeatureGroup object at ...>
     """
     table = blo_changes(scenario, base)
+    _, sc = parts(scenario, "the BLOs")
+    placed = coverage.blos if coverage is not None else sc.blo_starts if sc is not None else None
+    table, uncertain = _where_blos_stand(table, placed)
     covered: dict[str, float] = {}
-    starts: dict[str, str] = {}
     hours: dict[str, float] = {}
     if coverage is not None:
         by = coverage.segments["by"].fillna("").str.split(", ")
         for blo in table["id"]:
             covered[blo] = float(coverage.segments.loc[by.apply(lambda ids, b=blo: b in ids), "length_km"].sum())
-        starts = dict(zip(coverage.blos["blo_id"], coverage.blos["placed_by"], strict=True))
         hours = dict(zip(coverage.blos["blo_id"], coverage.blos["hours"], strict=True))
+    starts = placed.set_index("blo_id") if placed is not None else None
 
     def more_rows(rec: dict[str, Any]) -> list[tuple[str, Any]]:
         change = rec.get("change") or None
         rows: list[tuple[str, Any]] = [("scenario edit", change)]
         if change == "moved":
             rows.append(("moved from", f"{rec['lat_before']:.4f} N, {rec['lon_before']:.4f} E"))
+        if starts is not None and change != "removed" and rec["id"] in starts.index:
+            start = starts.loc[rec["id"]]
+            if finite(start["site_lon"], start["site_lat"]):
+                known = f", known to {start['precision_m'] / 1000:.1f} km" if finite(start["precision_m"]) else ""
+                rows.append(("recorded position", f"{start['site_lat']:.4f} N, {start['site_lon']:.4f} E{known}"))
+            rows.append(("where it stands and why", start["placed_by"]))
+            if start["start_node"]:
+                rows.append(("patrols start", f"{start['start_kind']} node {start['start_node']}"))
         if coverage is not None and change != "removed":
             rows += [
                 ("border and coast covered (km)", covered.get(rec["id"])),
                 ("patrol time (h)", hours.get(rec["id"])),
-                ("patrols start", starts.get(rec["id"])),
             ]
         return rows
 
@@ -513,6 +526,14 @@ def blos_layer(
         if finite(rec["lon_before"], rec["lat_before"], rec["lon"], rec["lat"])
     ]
     entries = [(shape_svg("circle", size=14, fill=COLOURS["blo"], stroke="#fff"), "Border Liaison Office (BLO)")]
+    if uncertain:
+        entries += [
+            (
+                shape_svg("circle", size=14, fill="none", stroke=COLOURS["blo"]),
+                "where a BLO's recorded position may be",
+            ),
+            (line_svg(COLOURS["blo"], width=1.5, dash="2 4"), "from its recorded position to where it stands"),
+        ]
     explain(m, "sites", "Sites", entries)
     changes = set(table["change"])
     edits = []
@@ -551,9 +572,45 @@ def blos_layer(
         ],
         more_rows=more_rows,
         more_provenance=(("listed in", "list_source"),),
-        extra=moves,
+        extra=moves + uncertain,
         show=show,
     )
+
+
+def _hours(value: float) -> str:
+    """Patrol hours for display ("none" where no patrol gets)."""
+    return f"{value:.1f}" if finite(value) else "none"
+
+
+def _where_blos_stand(table: pd.DataFrame, placed: pd.DataFrame | None) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Put each BLO where it stands (at its gate when its record is coarser) and draw its recorded position's precision.
+
+    Returns the table with ``lon``/``lat`` where each BLO stands, and the
+    features: a circle of its precision around every recorded position, and a
+    dotted line from the record to a BLO that stands elsewhere.
+    """
+    if placed is None or not len(placed):
+        return table, []
+    starts = placed.set_index("blo_id")
+    table = table.copy()
+    moved = table["id"].map(starts["at_gate"]).astype("boolean").fillna(False).to_numpy(dtype=bool)
+    moved &= (table["change"] != "removed").to_numpy()
+    table.loc[moved, "lon"] = table.loc[moved, "id"].map(starts["start_lon"])
+    table.loc[moved, "lat"] = table.loc[moved, "id"].map(starts["start_lat"])
+    features = []
+    style = {"color": COLOURS["blo"], "weight": 1.2, "opacity": 0.8, "fillOpacity": 0.06, "dashArray": "3 3"}
+    for rec in starts.reset_index().to_dict("records"):
+        if not finite(rec["site_lon"], rec["site_lat"]):
+            continue
+        if finite(rec["precision_m"]) and rec["precision_m"] > 0:
+            known = f"recorded position of {rec['name']}: known to {rec['precision_m'] / 1000:.1f} km"
+            shape = circle(rec["site_lon"], rec["site_lat"], rec["precision_m"])
+            features.append(feature(shape, style=style, tooltip=tooltip(known)))
+        if rec["at_gate"] and finite(rec["start_lon"], rec["start_lat"]):
+            line = shapely.LineString([(rec["site_lon"], rec["site_lat"]), (rec["start_lon"], rec["start_lat"])])
+            line_style = {"color": COLOURS["blo"], "weight": 1.5, "dashArray": "2 4", "opacity": 0.9}
+            features.append(feature(line, style=line_style, tooltip=tooltip(f"{rec['name']} stands at its gate")))
+    return table, [f for f in features if f is not None]
 
 
 def seaports_layer(m: folium.Map, scenario: Scenario | Region, *, show: bool = True) -> folium.FeatureGroup:

@@ -79,6 +79,9 @@ class GraphArrays:
         graph that has the edge.
     pairs
         Edges grouped by node pair (shared by every view; makes a view linear-time).
+    structure
+        Facts of the graph's structure that no cost changes (entry edges,
+        crossing masks), computed once and shared by every view.
     """
 
     nodes: list[Hashable]
@@ -104,6 +107,7 @@ class GraphArrays:
     rules: dict[Hashable, str]
     edge_tag: np.ndarray
     pairs: _Pairs
+    structure: dict = dataclasses.field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ build
     @classmethod
@@ -334,7 +338,12 @@ class GraphArrays:
         -------
         numpy.ndarray
         """
-        return np.flatnonzero((self.node_country[self.edge_u] == country) & (self.node_country[self.edge_v] == "VNM"))
+        key = ("entry_edges", country)
+        if key not in self.structure:
+            u, v = self.node_country[self.edge_u], self.node_country[self.edge_v]
+            self.structure[key] = np.flatnonzero((u == country) & (v == "VNM"))
+            self.structure[key].flags.writeable = False
+        return self.structure[key]
 
     def into_vietnam(self, crossing: str | None = None) -> np.ndarray:
         """Mask of the crossing edges that enter Vietnam (of one crossing kind, or any).
@@ -350,10 +359,14 @@ class GraphArrays:
             Boolean, one value per edge.  On a graph whose nodes carry no
             country (a user graph), every crossing edge counts.
         """
-        kind = self.crossing != "" if crossing is None else self.crossing == crossing
-        if not self.node_country.any():
-            return kind
-        return kind & (self.node_country[self.edge_v] == "VNM")
+        key = ("into_vietnam", crossing)
+        if key not in self.structure:
+            kind = self.crossing != "" if crossing is None else self.crossing == crossing
+            if self.node_country.any():
+                kind = kind & (self.node_country[self.edge_v] == "VNM")
+            kind.flags.writeable = False
+            self.structure[key] = kind
+        return self.structure[key]
 
     def gate_edges(self, gate_ids: Sequence[str] | None = None) -> np.ndarray:
         """Return the indices of gate crossing edges (of the given gates, or all).
