@@ -273,7 +273,8 @@ def coverage_summary(result: Coverage) -> dict[str, Any]:
     dict
         ``hours``, ``borders`` (per border and ``coast``: ``border_km``,
         ``covered_km``, ``covered_pct``), ``gates_covered``, ``gates``,
-        ``gates_covered_ids``, ``flow_covered_pct``,
+        ``gates_covered_ids``, ``gate_patrol_hours`` (per gate its nearest BLO and
+        the patrol hours from it), ``flow_covered_pct``,
         ``ensemble_flow_covered_pct``, ``blos`` and ``uncovered_stretches``.
     """
     gates = result.gates
@@ -290,9 +291,13 @@ def coverage_summary(result: Coverage) -> dict[str, Any]:
         "gates_covered": int(gates["covered"].sum()),
         "gates": len(gates),
         "gates_covered_ids": gates.loc[gates["covered"], "gate_id"].tolist(),
+        "gate_patrol_hours": {
+            g: {"nearest_blo": b or None, "hours": None if not np.isfinite(h) else round(float(h), 3)}
+            for g, b, h in zip(gates["gate_id"], gates["nearest_blo"], gates["nearest_blo_h"], strict=True)
+        },
         "flow_covered_pct": round(result.flow_covered_pct, 2),
         "ensemble_flow_covered_pct": round(result.ensemble_flow_covered_pct, 2),
-        "blos": result.blos.to_dict("records"),
+        "blos": result.blos.astype(object).where(result.blos.notna(), None).to_dict("records"),
         "uncovered_stretches": len(result.uncovered),
     }
 

@@ -55,7 +55,8 @@ class RankingStability:
     tops
         One column per seed: the gate ids at ranks 1..``top`` at the last step.
     history
-        One row per step: ``samples``, ``stable``, ``min_shared`` (fewest top
+        One row per step: ``samples``, ``stable``, ``same_members`` (the same
+        top gates under every seed, in any order), ``min_shared`` (fewest top
         gates two seeds share), ``min_same_position`` (fewest ranks on which
         two seeds name the same gate) and ``min_kendall_tau`` (lowest
         Kendall's tau of two seeds' ranks over the union of their tops).
@@ -220,8 +221,10 @@ def _agreement(tables: list[pd.DataFrame], tops: pd.DataFrame, top: int) -> dict
         rb = tables[b].set_index("gate_id")["rank"].reindex(union).astype(float)
         tau = scipy.stats.kendalltau(ra, rb).statistic if len(union) > 1 else 1.0
         taus.append(float(tau) if np.isfinite(tau) else 1.0)
+    first = tops.iloc[:, 0].tolist()
     return {
-        "stable": all(tops.iloc[:, k].tolist() == tops.iloc[:, 0].tolist() for k in range(tops.shape[1])),
+        "stable": all(tops.iloc[:, k].tolist() == first for k in range(tops.shape[1])),
+        "same_members": all(set(tops.iloc[:, k]) == set(first) for k in range(tops.shape[1])),
         "min_shared": min(shared),
         "min_same_position": min(same),
         "min_kendall_tau": min(taus),

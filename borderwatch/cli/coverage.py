@@ -72,10 +72,19 @@ def coverage(out: Path | None, overwrite: bool, as_json: bool, scenario_opts: Sc
         longest = result.uncovered.head(5)
         echo(
             "longest uncovered stretches: "
-            + "; ".join(f"{r.border} {r.length_km:.0f} km" for r in longest.itertuples(index=False))
+            + "; ".join(
+                f"{r.border} {r.length_km:.0f} km ({r.nearest_blo_h:.1f}-{r.farthest_h:.1f} h from the nearest BLO)"
+                for r in longest.itertuples(index=False)
+            )
         )
+        at_gate = result.blos[result.blos["at_gate"]]
+        if len(at_gate):
+            echo(
+                f"{len(at_gate)} BLOs stand at their gate (their recorded position is coarser than the gate's): "
+                + ", ".join(at_gate["blo_id"])
+            )
         for rec in result.blos.itertuples(index=False):
-            if not rec.start_node or "no site" in rec.placed_by:
+            if not rec.start_node:
                 echo(f"note: {rec.blo_id} ({rec.name}): {rec.placed_by}")
     if out is not None:
         from ..output import write_table

@@ -32,8 +32,8 @@ USAGE_MIN_PROBABILITY = 0.02
 UNCOVERED_TOP = 10
 #: Why a BLO's reach can be a single node.
 SINGLE_NODE_NOTE = (
-    "every patrol step from where the patrols start is off-road to the next terrain cell (about 9 km; no trunk "
-    "road or river nearby) and takes longer than the patrol time, so the reach is that one node"
+    "every patrol step from where the patrols start is off-road to the next terrain cell (no road or river "
+    "within the connector distance) and takes longer than the patrol time, so the reach is that one node"
 )
 
 
