@@ -11,10 +11,12 @@ from typing import Any
 import click
 
 from ..analysis import MAX_K
+from ..settings import MAX_UNITS
 from .format import echo
 from .options import (
     ScenarioOptions,
     build_scenario,
+    check_outputs,
     handle_errors,
     load_data,
     overwrite_option,
@@ -48,7 +50,12 @@ def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Diverse routes per destination.",
         ),
         click.option(
-            "--sites", "site_p", type=click.IntRange(min=0), default=5, show_default=True, help="New BLO sites."
+            "--sites",
+            "site_p",
+            type=click.IntRange(0, MAX_UNITS),
+            default=5,
+            show_default=True,
+            help="New BLO sites.",
         ),
         click.option(
             "--site-objective",
@@ -60,7 +67,7 @@ def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--interdict",
             "interdict_k",
-            type=click.IntRange(min=0),
+            type=click.IntRange(0, MAX_UNITS),
             default=5,
             show_default=True,
             help="Crossings to close in the interdiction.",
@@ -142,11 +149,10 @@ def report(out: Path, overwrite: bool, tiles: str, scenario_opts: ScenarioOption
       borderwatch report --out report --overwrite --samples 500 --seed 7 --hours 4
       borderwatch report --out report_wet --scenario wet_season.toml
     """
-    from ..output import check_output_dir
     from ..report import REPORT_FILES, write_report
 
     started = time.perf_counter()
-    check_output_dir(out, overwrite=overwrite)
+    check_outputs({}, folders={"--out": out}, overwrite=overwrite, inputs=scenario_opts.inputs())
     from ..analysis.suite import STEPS
 
     steps = _Steps([*_BEFORE, *STEPS, "write"])
@@ -198,9 +204,8 @@ def map_(
       borderwatch map --out new_blo.html --add-blo 107.10,16.60
     """
     from ..maps import region_map, save_map
-    from ..output import check_output
 
-    check_output(out, overwrite=overwrite, formats=(".html", ".htm"), what="--out")
+    check_outputs({"--out": (out, (".html", ".htm"))}, overwrite=overwrite, inputs=scenario_opts.inputs())
     from ..analysis.suite import STEPS
 
     steps = _Steps([*_BEFORE, *STEPS, "map"])
