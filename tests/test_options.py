@@ -254,6 +254,14 @@ def test_lattice_memory_estimate():
     assert check_lattice_memory((265, 241), 1, available=8_000_000_000) == lattice_bytes((265, 241), 1)
 
 
+def test_the_cli_refuses_a_refine_that_does_not_fit_before_loading(no_loading, monkeypatch, tmp_path):
+    monkeypatch.setattr("borderwatch.network.estimate.available_bytes", lambda: 8_000_000_000)
+    profile = tmp_path / "fine.toml"
+    profile.write_text("[lattice]\nrefine = 16\n")
+    result = _run(["build-network", "--profile", str(profile)])
+    _refused(result, 1, "lattice.refine = 16 on the 265 x 241 DEM", "157.0 GB", "use lattice.refine = 3 or less")
+
+
 def test_a_refine_that_does_not_fit_is_refused_before_the_build(monkeypatch, region):
     def loaded(*args, **kwargs):
         raise Loaded

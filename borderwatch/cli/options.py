@@ -604,10 +604,15 @@ def load_data(options: ScenarioOptions) -> tuple[Region, Profile]:
     -------
     region, profile
     """
+    from ..network.estimate import check_lattice_memory, dem_shape
+    from ..readers import DEM_FILE, shipped_data_dir
     from ..settings import Settings
 
     profile = load_profile_for(options.profile_path, include_unplaced=options.include_unplaced)
     Settings.from_profile(profile, **options.settings())  # bad settings fail before the data is read
+    shape = dem_shape((options.data_dir or shipped_data_dir()) / DEM_FILE)
+    if shape is not None:  # a refine too fine for this machine fails before the data is read
+        check_lattice_memory(shape, profile["lattice"]["refine"])
     return load_inputs(options.data_dir, profile, options.roads_path), profile
 
 

@@ -4,8 +4,9 @@ The terrain lattice dominates the build: every land cell of the (refined) DEM
 is a node joined to its 8 neighbours, and profile ``lattice.refine = k``
 multiplies the cells by k².  :func:`lattice_bytes` estimates the memory of the
 lattice from the DEM's shape and ``refine`` alone, so a refine the machine
-cannot hold is refused in a second (:func:`check_lattice_memory`) instead of
-failing with a ``MemoryError`` after minutes.
+cannot hold is refused in a second (:func:`check_lattice_memory`; the CLI
+reads the shape from the DEM file's header, :func:`dem_shape`, before loading
+anything) instead of failing with a ``MemoryError`` after minutes.
 
 The estimate is an upper bound: it counts every DEM cell as land (the shipped
 DEM is 55 % land) at :data:`BYTES_PER_EDGE`, measured as the peak memory of
@@ -64,6 +65,28 @@ def lattice_bytes(shape: tuple[int, int], refine: int) -> int:
     157
     """
     return lattice_edges(shape, refine) * BYTES_PER_EDGE
+
+
+def dem_shape(path: str | Path) -> tuple[int, int] | None:
+    """Return a DEM file's rows and columns from its header (no pixels read), or ``None`` if it cannot be opened.
+
+    Parameters
+    ----------
+    path
+        The DEM GeoTIFF.
+
+    Returns
+    -------
+    tuple of int, or None
+        ``None`` leaves the error to the reader, which names the problem.
+    """
+    import rasterio
+
+    try:
+        with rasterio.open(path) as src:
+            return int(src.height), int(src.width)
+    except (OSError, rasterio.errors.RasterioError):
+        return None
 
 
 def available_bytes() -> int | None:
