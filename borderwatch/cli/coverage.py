@@ -8,7 +8,7 @@ import click
 
 from ..errors import ParameterError
 from ..output import TABLE_WRITERS
-from ..settings import MAX_UNITS
+from ..settings import RANGES
 from .format import echo, echo_scenario, format_rows, json_text, scenario_facts
 from .options import (
     ScenarioOptions,
@@ -89,12 +89,18 @@ def coverage(out: Path | None, overwrite: bool, as_json: bool, scenario_opts: Sc
 
 
 @click.command("site-blos", short_help="Where to put new BLOs: p sites that cover most, or fewest for a target.")
-@click.option("--p", "p", type=int, default=None, help=f"New sites to place (maximal covering; {MAX_UNITS} at most).")
+@click.option(
+    "--p",
+    "p",
+    type=int,
+    default=None,
+    help=f"New sites to place (maximal covering; {RANGES['site_p'].validate.__doc__}).",
+)
 @click.option(
     "--target-pct",
     type=float,
     default=None,
-    help="Instead of --p: fewest new sites that cover this share (% > 0 and <= 100).",
+    help=f"Instead of --p: fewest new sites that cover this share (%; {RANGES['target_pct'].validate.__doc__}).",
 )
 @click.option(
     "--objective",
@@ -110,7 +116,11 @@ def coverage(out: Path | None, overwrite: bool, as_json: bool, scenario_opts: Sc
     help="CSV of candidate sites (id, name, lat, lon); default every gate and every border town.",
 )
 @click.option(
-    "--time-limit", type=float, default=60.0, show_default=True, help="Solver time limit (s; > 0 and <= 86400)."
+    "--time-limit",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help=f"Solver time limit (s; {RANGES['time_limit_s'].validate.__doc__}).",
 )
 @click.option(
     "--out",

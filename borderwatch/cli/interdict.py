@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import ParameterError
-from ..settings import MAX_UNITS
+from ..settings import RANGES
 from .format import echo, echo_scenario, format_rows, json_text, scenario_facts
 from .options import (
     ScenarioOptions,
@@ -23,7 +23,9 @@ from .options import (
 
 
 @click.command(short_help="Close or inspect k gates (or border segments); the traffickers re-route.")
-@click.option("--k", "k", type=int, required=True, help=f"Units to interdict (0 to {MAX_UNITS}).")
+@click.option(
+    "--k", "k", type=int, required=True, help=f"Units to interdict ({RANGES['interdict_k'].validate.__doc__})."
+)
 @click.option(
     "--mode",
     type=click.Choice(["close", "inspect"]),
@@ -45,7 +47,7 @@ from .options import (
     type=float,
     default=300.0,
     show_default=True,
-    help="Exact method's time limit (s; > 0 and <= 86400).",
+    help=f"Exact method's time limit (s; {RANGES['time_limit_s'].validate.__doc__}).",
 )
 @click.option(
     "--out",

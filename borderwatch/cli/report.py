@@ -11,9 +11,10 @@ from typing import Any
 import click
 
 from ..analysis import MAX_K
-from ..settings import MAX_UNITS
+from ..settings import RANGES
 from .format import echo
 from .options import (
+    RangeType,
     ScenarioOptions,
     build_scenario,
     check_outputs,
@@ -52,10 +53,10 @@ def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--sites",
             "site_p",
-            type=click.IntRange(0, MAX_UNITS),
+            type=RangeType("site_p"),
             default=5,
             show_default=True,
-            help="New BLO sites.",
+            help=f"New BLO sites ({RANGES['site_p'].validate.__doc__}).",
         ),
         click.option(
             "--site-objective",
@@ -67,10 +68,10 @@ def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--interdict",
             "interdict_k",
-            type=click.IntRange(0, MAX_UNITS),
+            type=RangeType("interdict_k"),
             default=5,
             show_default=True,
-            help="Crossings to close in the interdiction.",
+            help=f"Crossings to close in the interdiction ({RANGES['interdict_k'].validate.__doc__}).",
         ),
         click.option(
             "--interdict-units",
