@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 
 #: Marker in the names of temporary files: ``.<name>.<pid>.part<suffix>``.
 PART = ".part"
+#: Longest file name and path (bytes) on Linux and macOS file systems.
+NAME_MAX, PATH_MAX = 255, 4096
+#: Bytes a temporary name adds to an output's name (``.`` ``.<pid>`` ``.part`` and the suffix, with room).
+TEMP_EXTRA = 32
 
 
 def _write_geojson(gdf: gpd.GeoDataFrame, tmp: Path, name: str) -> None:
@@ -82,13 +86,17 @@ def check_output(
     Raises
     ------
     ParameterError
-        The suffix is not one of ``formats``, or the path is a folder.
+        Not a path; a name or the whole path too long for the file system; the
+        suffix is not one of ``formats``; or the path is a folder.
     OutputExistsError
         ``path`` exists and ``overwrite`` is false.
     OutputError
         The folder cannot be created or written.
     """
+    if not isinstance(path, str | os.PathLike):
+        raise ParameterError(f"{what} must be a file path (str or Path), got {type(path).__name__} {path!r}")
     path = Path(path)
+    _check_length(path, what)
     if formats is not None:
         allowed = sorted(formats)
         if path.suffix.lower() not in allowed:
@@ -112,6 +120,24 @@ def check_output(
     os.close(fd)
     os.unlink(probe)
     return path
+
+
+def _check_length(path: Path, what: str) -> None:
+    """Refuse a path the file system would reject (ENAMETOOLONG), before anything touches it."""
+    for part in path.parts:
+        size = len(os.fsencode(part))
+        if size > NAME_MAX - (TEMP_EXTRA if part == path.name else 0):
+            limit = NAME_MAX - TEMP_EXTRA if part == path.name else NAME_MAX
+            raise ParameterError(
+                f"{what}: the name {part[:40]!r}... is {size} bytes, longer than the {limit} bytes a name may have "
+                "(the file system allows 255, and the temporary file beside it needs the rest); give a shorter name"
+            )
+    size = len(os.fsencode(os.path.abspath(path)))
+    if size > PATH_MAX - TEMP_EXTRA:
+        raise ParameterError(
+            f"{what}: the path is {size} bytes, longer than the {PATH_MAX - TEMP_EXTRA} bytes a path may have "
+            f"(the file system allows {PATH_MAX}); choose a shorter folder or name"
+        )
 
 
 def _pid_alive(pid: int) -> bool:
@@ -284,10 +310,14 @@ def write_table(
     Raises
     ------
     ParameterError
-        Unsupported suffix.
+        ``gdf`` is not a table, ``path`` not a path (or too long), or the suffix is unsupported.
     OutputExistsError
         ``path`` exists and ``overwrite`` is false.
     """
+    import pandas as pd
+
+    if not isinstance(gdf, pd.DataFrame):
+        raise ParameterError(f"write_table needs a pandas or geopandas table, got {type(gdf).__name__}")
     return write_by_suffix(gdf, path, TABLE_WRITERS, overwrite=overwrite, layer=layer)
 
 
@@ -343,8 +373,13 @@ def check_output_dir(path: str | Path, *, overwrite: bool = False, marker: str =
     OutputError
         ``path`` is a file, a folder borderwatch did not write, or its parent
         cannot be written.
+    ParameterError
+        Not a path, or a name or path too long for the file system.
     """
+    if not isinstance(path, str | os.PathLike):
+        raise ParameterError(f"output folder must be a path (str or Path), got {type(path).__name__} {path!r}")
     path = Path(path)
+    _check_length(path, "output folder")
     if path.exists():
         if not path.is_dir():
             raise OutputError(f"output folder {str(path)!r} is a file; give a folder name")

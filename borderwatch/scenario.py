@@ -26,10 +26,8 @@ difference as the edits' effect.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import hashlib
 import logging
-import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -58,9 +56,11 @@ from .edits import (
     nest,
     read_scenario_file,
 )
-from .errors import ParameterError, ProfileError, UnknownNameError
+from .errors import GraphContractError, ParameterError, ProfileError, UnknownNameError
 from .gates import place_gates
 from .geodesy import distance_m, to_metres
+from .names import close_matches
+from .names import fold as _fold
 from .network.arrays import GraphArrays
 from .network.contract import GraphMeta, validate_route_graph
 from .network.nearest import PointIndex
@@ -70,6 +70,9 @@ from .region import Region
 from .settings import Settings, build_part
 
 log = logging.getLogger(__name__)
+
+#: Largest edge cost (h) a graph may carry: sums over any route stay far from float overflow (1e308).
+MAX_EDGE_COST_H = 1e12
 
 #: Settings that change no route, flow, cut or draw (the chokepoint metrics stay valid when only these change).
 ROUTE_FREE_SETTINGS = {"weights", "incident_match_km", "hours", "blo_hours", "inspect_exposure", "blo_at_gate"}
@@ -306,14 +309,29 @@ class Scenario:
         Returns
         -------
         Scenario
+
+        Raises
+        ------
+        ParameterError
+            ``region`` is not a Region, a folder or None; a bad setting.
+        ProfileError
+            A bad profile, or a ``lattice.refine`` whose lattice would not fit
+            in the available memory (:mod:`borderwatch.network.estimate`).
         """
         from .network.cache import cached_route_graph
+        from .network.estimate import check_lattice_memory
         from .readers import load_region
 
+        if region is not None and not isinstance(region, Region | str | Path):
+            raise ParameterError(
+                f"Scenario.from_region needs a Region, a data folder or None, got {type(region).__name__}"
+            )
         checked = load_profile(profile)
         parsed = Settings.from_profile(checked, **settings)  # bad settings fail before the build
         if not isinstance(region, Region):
             region = load_region(region)
+        if region.terrain is not None:
+            check_lattice_memory(region.terrain.shape, checked["lattice"]["refine"])
         G, status = cached_route_graph(region, profile=checked, use_cache=use_cache)
         meta = validate_route_graph(G)
         facts = _GraphFacts(G, meta, region, status, use_cache=use_cache)
@@ -364,21 +382,33 @@ class Scenario:
         ------
         GraphContractError
             The graph breaks the contract.
+        GraphContractError
+            The graph breaks the contract, or an edge costs more than
+            :data:`MAX_EDGE_COST_H` (route sums would overflow).
         UnknownNameError
             The origin or a destination is not a node.
         ParameterError
-            No origin, or no destination and no profile demand.
+            Not a graph; no origin, or no destination and no profile demand; a
+            destination that is the origin; ``destinations`` not a list.
         """
         if not isinstance(G, nx.Graph):
             raise ParameterError(f"Scenario.from_graph needs a networkx graph, got {type(G).__name__}")
+        if isinstance(destinations, str | bytes) or not isinstance(destinations, Iterable | None):
+            raise ParameterError(f"destinations must be a list of node ids, got {type(destinations).__name__}")
+        destinations = list(destinations) if destinations is not None else None
         meta = validate_route_graph(G)
+        _check_cost_bound(G)
         profile = meta.profile if meta.profile is not None else default_profile()
         origin = origin if origin is not None else meta.origin
         if origin is None:
             raise ParameterError("this graph names no origin; pass origin=NODE_ID (CLI: --origin)")
         for node in [origin, *(destinations or [])]:
-            if node not in G:
+            if not isinstance(node, Hashable) or node not in G:
                 raise UnknownNameError(f"node {node!r} is not in the graph")
+        if destinations is not None and origin in destinations:
+            raise ParameterError(
+                f"destination {origin!r} is the origin; a route needs somewhere else to go (give other --to nodes)"
+            )
         named = dict(meta.destinations)
         if destinations is not None:
             if not len(destinations):
@@ -933,17 +963,21 @@ class Scenario:
             raise ParameterError(f"demand names {', '.join(map(repr, unknown))}, not destinations; use {valid}")
 
 
-def _fold(text: str) -> str:
-    """Case-, accent- and space-insensitive key (``Cầu Treo`` == ``cau treo``)."""
-    decomposed = unicodedata.normalize("NFKD", str(text).replace("đ", "d").replace("Đ", "D"))
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
-
-
 def _close(name: str, options: Iterable[str]) -> str:
-    options = [str(o) for o in options if isinstance(o, str)]
-    by_fold = {_fold(o): o for o in options}
-    hits = difflib.get_close_matches(_fold(name), list(by_fold), n=3, cutoff=0.6)
-    return f"; did you mean {' or '.join(repr(by_fold[h]) for h in hits)}?" if hits else "; no close match"
+    hits = close_matches(name, [o for o in options if isinstance(o, str)])
+    return f"; did you mean {' or '.join(map(repr, hits))}?" if hits else "; no close match"
+
+
+def _check_cost_bound(G: nx.Graph, weight: str = "cost") -> None:
+    """Refuse edge costs so large that route sums could overflow (a reachable node would look unreachable)."""
+    for u, v, w in G.edges(data=weight):
+        if w > MAX_EDGE_COST_H:
+            raise GraphContractError(
+                [
+                    f"edge {u!r} -> {v!r} has {weight} = {w!r}, above {MAX_EDGE_COST_H:g} h: sums of such costs "
+                    "overflow; give costs in hours (or scale them down)"
+                ]
+            )
 
 
 def as_scenario(obj: Scenario | nx.Graph, *, what: str = "this analysis") -> Scenario:

@@ -22,9 +22,9 @@ from types import MappingProxyType
 from typing import Any
 
 from .errors import ParameterError
-from .network.profile import ANALYSIS_TABLES, OPTIONS, Profile, build_part
+from .network.profile import ANALYSIS_TABLES, OPTIONS, Option, Profile, _number, build_part
 
-__all__ = ["ANALYSIS_TABLES", "Settings", "build_part", "check_settings"]
+__all__ = ["ANALYSIS_TABLES", "RANGES", "Settings", "build_part", "check_range", "check_settings"]
 
 #: Ranking weight names (the ``[ranking]`` table without ``incident_match_km``).
 WEIGHT_NAMES = ("flow", "usage", "criticality", "cut", "pinch", "exposure", "travel", "incidents")
@@ -38,6 +38,66 @@ PROFILE_KEYS = {
     "incident_match_km": "ranking.incident_match_km",
     "inspect_exposure": "interdiction.inspect_exposure",
 }
+
+
+#: Most crossings an interdiction closes, and most new BLO sites a siting places (the exact solvers' time grows
+#: with the count; the shipped data has 156 gates and about 1,100 border segments).
+MAX_UNITS = 100
+
+
+def _positive(value: Any) -> str | None:
+    """Check a finite number > 0; return the problem or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+        return f"must be a finite number > 0, got {value!r}"
+    return None
+
+
+_positive.__doc__ = "number > 0"  # how help texts describe the range
+
+
+#: The one range of every number an analysis takes, by name: the profile's keys for the ensemble, and the
+#: call parameters (the CLI checks each option against these before loading anything; the analyses and
+#: :class:`Settings` check the same ranges).
+RANGES: dict[str, Option] = {
+    "samples": OPTIONS["ensemble.samples"],
+    "seed": OPTIONS["ensemble.seed"],
+    "hours": Option("hours", _positive, "patrol time of a BLO (h)"),
+    "segment_length_km": Option("segment_length_km", _positive, "border segment length (km)"),
+    "interdict_k": Option("interdict_k", _number(low=0, high=MAX_UNITS, integer=True), "crossings to interdict"),
+    "site_p": Option("site_p", _number(low=0, high=MAX_UNITS, integer=True), "new BLO sites"),
+    "target_pct": Option("target_pct", _number(low=0.0, high=100.0, low_open=True), "coverage to reach (%)"),
+    "min_current": Option("min_current", _number(low=0.0), "least pinch-point current listed"),
+    "time_limit_s": Option("time_limit_s", _number(low=0.0, high=86400.0, low_open=True), "solver time limit (s)"),
+}
+
+
+def check_range(name: str, value: Any, *, what: str | None = None) -> None:
+    """Check a value against its range in :data:`RANGES`.
+
+    Parameters
+    ----------
+    name
+        The key of :data:`RANGES` (``"samples"``, ``"interdict_k"`` ...).
+    value
+        The value.
+    what
+        How the message names it (default ``name``; the CLI passes the option, e.g. ``"--k"``).
+
+    Raises
+    ------
+    ParameterError
+        The value is of the wrong type, not finite, or out of range (the message gives the range).
+
+    Examples
+    --------
+    >>> check_range("samples", 10_000_000, what="--samples")
+    Traceback (most recent call last):
+    ...
+    borderwatch.errors.ParameterError: --samples must be <= 100000, got 10000000
+    """
+    problem = RANGES[name].validate(value)
+    if problem:
+        raise ParameterError(f"{what or name} {problem}")
 
 
 def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -220,7 +280,7 @@ def check_settings(s: Settings) -> list[str]:
     for name, key in PROFILE_KEYS.items():
         if name == "within_pct" and s.within_pct == math.inf:
             continue  # every route
-        problem = OPTIONS[key].validate(getattr(s, name))
+        problem = RANGES.get(name, OPTIONS[key]).validate(getattr(s, name))
         if problem:
             problems.append(f"{name} {problem}")
     for table, prefix, allowed in (
@@ -238,11 +298,14 @@ def check_settings(s: Settings) -> list[str]:
                 problems.append(f"{table}[{key!r}] {problem}")
     if s.demand and not sum(s.demand.values()) > 0:
         problems.append("demand shares sum to 0; give at least one destination a share > 0")
-    for name, value in (("hours", s.hours), ("segment_length_km", s.segment_length_km), *s.blo_hours.items()):
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
-            what = "hours" if name == "hours" else ("segment_length_km" if name == "segment_length_km" else None)
-            label = what or f"blo_hours[{name!r}]"
-            problems.append(f"{label} must be a finite number > 0, got {value!r}")
+    for label, key, value in (
+        ("hours", "hours", s.hours),
+        ("segment_length_km", "segment_length_km", s.segment_length_km),
+        *((f"blo_hours[{blo!r}]", "hours", hours) for blo, hours in s.blo_hours.items()),
+    ):
+        problem = RANGES[key].validate(value)
+        if problem:
+            problems.append(f"{label} {problem}")
     if not isinstance(s.blo_at_gate, bool):
         problems.append(f"blo_at_gate must be true or false, got {s.blo_at_gate!r}")
     return problems

@@ -23,7 +23,9 @@ def toy(costs: dict[str, float], **settings) -> Scenario:
 def test_an_ensemble_grown_in_two_runs_equals_one_run():
     sc = toy({"A": 1.0, "B": 1.1, "C": 1.3}, samples=30, seed=3)
     whole = flow_ensemble(sc)
-    grown = extend(flow_ensemble(sc.with_settings(samples=12)), flow_ensemble(sc.with_settings(samples=18), first_sample=12))
+    grown = extend(
+        flow_ensemble(sc.with_settings(samples=12)), flow_ensemble(sc.with_settings(samples=18), first_sample=12)
+    )
     pd.testing.assert_frame_equal(whole.gate_samples, grown.gate_samples)
     pd.testing.assert_frame_equal(whole.travel_samples, grown.travel_samples)
     pd.testing.assert_frame_equal(whole.gates, grown.gates)

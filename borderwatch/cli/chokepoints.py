@@ -11,10 +11,11 @@ from ..errors import ParameterError
 from ..output import TABLE_WRITERS
 from .format import echo, echo_scenario, format_rows, json_text, scenario_facts
 from .options import (
+    RangeType,
     ScenarioOptions,
     build_scenario,
     check_graph_inputs,
-    check_out,
+    check_outputs,
     handle_errors,
     json_option,
     overwrite_option,
@@ -93,8 +94,16 @@ def rank_gates(
     if geojson is not None and geojson.suffix.lower() != ".geojson":
         raise ParameterError(f"--geojson {str(geojson)!r}: give a .geojson file name")
     agreement_out = out.with_name(f"{out.stem}_agreement.csv") if out is not None else None
-    for path in (out, agreement_out, geojson, segments_out):
-        check_out(path, overwrite=overwrite, formats=TABLE_WRITERS)
+    check_outputs(
+        {
+            "--out": (out, TABLE_WRITERS),
+            "--out's agreement table": (agreement_out, TABLE_WRITERS),
+            "--geojson": (geojson, TABLE_WRITERS),
+            "--segments": (segments_out, TABLE_WRITERS),
+        },
+        overwrite=overwrite,
+        inputs={**scenario_opts.inputs(), "--incidents": incidents},
+    )
     check_graph_inputs(scenario_opts.graph_path, incidents=incidents)
 
     def incidents_readable(region, profile) -> None:  # a bad file fails before the graph is built
@@ -239,10 +248,11 @@ def _not_ranked(gates: Any) -> str:
 )
 @click.option(
     "--min-current",
-    type=click.FloatRange(min=0.0),
+    type=RangeType("min_current"),
     default=0.05,
     show_default=True,
-    help="Also list edges carrying at least this pinch-point current (edges with flow or in the cut always).",
+    help="Also list edges carrying at least this pinch-point current (a finite number >= 0; edges with flow or "
+    "in the cut always).",
 )
 @overwrite_option
 @json_option
@@ -267,7 +277,7 @@ def chokepoints(out: Path, min_current: float, overwrite: bool, as_json: bool, s
     """
     from ..analysis.chokepoints import chokepoint_features, chokepoint_metrics
 
-    check_out(out, overwrite=overwrite, formats=TABLE_WRITERS)
+    check_outputs({"--out": (out, TABLE_WRITERS)}, overwrite=overwrite, inputs=scenario_opts.inputs())
     scenario = build_scenario(scenario_opts)
     with progress_bar("ensemble") as progress:
         result = chokepoint_metrics(scenario, progress=progress)

@@ -8,11 +8,13 @@ import click
 
 from ..errors import ParameterError
 from ..output import TABLE_WRITERS
+from ..settings import RANGES
 from .format import echo, echo_scenario, format_rows, json_text, scenario_facts
 from .options import (
     ScenarioOptions,
     build_scenario,
-    check_out,
+    check_option,
+    check_outputs,
     handle_errors,
     json_option,
     overwrite_option,
@@ -53,7 +55,7 @@ def coverage(out: Path | None, overwrite: bool, as_json: bool, scenario_opts: Sc
     from ..analysis.chokepoints import chokepoint_metrics
     from ..analysis.coverage import blo_coverage, coverage_features, coverage_summary
 
-    check_out(out, overwrite=overwrite, formats=TABLE_WRITERS)
+    check_outputs({"--out": (out, TABLE_WRITERS)}, overwrite=overwrite, inputs=scenario_opts.inputs())
     scenario = build_scenario(scenario_opts)
     with progress_bar("ensemble") as progress:
         metrics = chokepoint_metrics(scenario, progress=progress)
@@ -96,9 +98,18 @@ def coverage(out: Path | None, overwrite: bool, as_json: bool, scenario_opts: Sc
 
 
 @click.command("site-blos", short_help="Where to put new BLOs: p sites that cover most, or fewest for a target.")
-@click.option("--p", "p", type=int, default=None, help="New sites to place (maximal covering).")
 @click.option(
-    "--target-pct", type=float, default=None, help="Instead of --p: fewest new sites that cover this share (%)."
+    "--p",
+    "p",
+    type=int,
+    default=None,
+    help=f"New sites to place (maximal covering; {RANGES['site_p'].validate.__doc__}).",
+)
+@click.option(
+    "--target-pct",
+    type=float,
+    default=None,
+    help=f"Instead of --p: fewest new sites that cover this share (%; {RANGES['target_pct'].validate.__doc__}).",
 )
 @click.option(
     "--objective",
@@ -113,7 +124,13 @@ def coverage(out: Path | None, overwrite: bool, as_json: bool, scenario_opts: Sc
     default=None,
     help="CSV of candidate sites (id, name, lat, lon); default every gate and every border town.",
 )
-@click.option("--time-limit", type=float, default=60.0, show_default=True, help="Solver time limit (s).")
+@click.option(
+    "--time-limit",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help=f"Solver time limit (s; {RANGES['time_limit_s'].validate.__doc__}).",
+)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -154,11 +171,14 @@ def site_blos(
 
     if (p is None) == (target_pct is None):
         raise ParameterError("give --p N (new sites) or --target-pct X (share to cover), one of them")
-    if p is not None and p < 0:
-        raise ParameterError(f"--p must be >= 0, got {p}")
-    if not time_limit > 0:
-        raise ParameterError(f"--time-limit must be > 0, got {time_limit}")
-    check_out(out, overwrite=overwrite, formats=TABLE_WRITERS)
+    check_option("site_p", p, "--p")
+    check_option("target_pct", target_pct, "--target-pct")
+    check_option("time_limit_s", time_limit, "--time-limit")
+    check_outputs(
+        {"--out": (out, TABLE_WRITERS)},
+        overwrite=overwrite,
+        inputs={**scenario_opts.inputs(), "--candidates": candidates},
+    )
     table = _read_candidates(candidates) if candidates is not None else None
     scenario = build_scenario(scenario_opts)
     metrics = None

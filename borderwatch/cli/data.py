@@ -8,7 +8,7 @@ import click
 
 from ..output import TABLE_WRITERS
 from .format import echo, format_gates, format_info, json_text
-from .options import check_out, data_option, handle_errors, json_option, out_option, overwrite_option
+from .options import check_outputs, data_files, data_option, handle_errors, json_option, out_option, overwrite_option
 
 
 @click.command(short_help="Validate every layer and cross-layer check.")
@@ -50,7 +50,7 @@ def gates(data_dir: Path | None, out: Path | None, overwrite: bool) -> None:
     from ..output import write_table
     from ..readers import load_region
 
-    check_out(out, overwrite=overwrite, formats=TABLE_WRITERS)
+    check_outputs({"--out": (out, TABLE_WRITERS)}, overwrite=overwrite, inputs=data_files(data_dir))
     snapped = place_gates(load_region(data_dir))
     echo(format_gates(snapped))
     if out is not None:

@@ -8,11 +8,13 @@ from pathlib import Path
 import click
 
 from ..errors import ParameterError
+from ..settings import RANGES
 from .format import echo, echo_scenario, format_rows, json_text, scenario_facts
 from .options import (
     ScenarioOptions,
     build_scenario,
-    check_out,
+    check_option,
+    check_outputs,
     handle_errors,
     json_option,
     overwrite_option,
@@ -21,7 +23,9 @@ from .options import (
 
 
 @click.command(short_help="Close or inspect k gates (or border segments); the traffickers re-route.")
-@click.option("--k", "k", type=int, required=True, help="Units to interdict (>= 0).")
+@click.option(
+    "--k", "k", type=int, required=True, help=f"Units to interdict ({RANGES['interdict_k'].validate.__doc__})."
+)
 @click.option(
     "--mode",
     type=click.Choice(["close", "inspect"]),
@@ -38,7 +42,13 @@ from .options import (
     show_default=True,
     help="What may be interdicted on the built graph: gates, border segments (their trails), or both.",
 )
-@click.option("--time-limit", type=float, default=300.0, show_default=True, help="Exact method's time limit (s).")
+@click.option(
+    "--time-limit",
+    type=float,
+    default=300.0,
+    show_default=True,
+    help=f"Exact method's time limit (s; {RANGES['time_limit_s'].validate.__doc__}).",
+)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -79,11 +89,9 @@ def interdict(
     """
     from ..analysis.interdiction import interdict_crossings
 
-    if k < 0:
-        raise ParameterError(f"--k must be >= 0, got {k}")
-    if not time_limit > 0:
-        raise ParameterError(f"--time-limit must be > 0, got {time_limit}")
-    check_out(out, overwrite=overwrite, formats={".json": None})
+    check_option("interdict_k", k, "--k")
+    check_option("time_limit_s", time_limit, "--time-limit")
+    check_outputs({"--out": (out, (".json",))}, overwrite=overwrite, inputs=scenario_opts.inputs())
     scenario = build_scenario(scenario_opts)
     candidates = _candidate_count(scenario, kind=candidate_kind, mode=mode)
     if k > candidates:

@@ -10,7 +10,7 @@ from .format import echo, format_graph_summary, json_text
 from .options import (
     ScenarioOptions,
     build_scenario,
-    check_out,
+    check_outputs,
     handle_errors,
     json_option,
     out_option,
@@ -32,7 +32,7 @@ def build_network(as_json: bool, out: Path | None, overwrite: bool, scenario_opt
     from ..network.graphio import save_graph
     from ..network.summary import graph_summary
 
-    check_out(out, overwrite=overwrite, formats=GRAPH_FORMATS)
+    check_outputs({"--out": (out, GRAPH_FORMATS)}, overwrite=overwrite, inputs=scenario_opts.inputs())
     scenario = build_scenario(scenario_opts)
     summary = graph_summary(scenario.G)
     summary["cache"] = scenario.graph_status

@@ -17,7 +17,7 @@ import functools
 import math
 import signal
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +27,7 @@ import click
 
 from ..errors import BorderwatchError, ParameterError
 from ..output import check_output
+from ..settings import RANGES, check_range
 from .format import terminal_safe
 
 if TYPE_CHECKING:
@@ -79,9 +80,11 @@ samples_option = click.option(
     "--samples",
     type=int,
     default=None,
-    help="Ensemble samples (>= 1; default the profile's ensemble.samples, 200).",
+    help=f"Ensemble samples ({RANGES['samples'].validate.__doc__}; default the profile's ensemble.samples, 200).",
 )
-seed_option = click.option("--seed", type=int, default=None, help="Ensemble seed (>= 0; default the profile's).")
+seed_option = click.option(
+    "--seed", type=int, default=None, help=f"Ensemble seed ({RANGES['seed'].validate.__doc__}; default the profile's)."
+)
 origin_option = click.option(
     "--origin", default=None, help="Origin node id (with --graph; default the graph's own origin)."
 )
@@ -174,20 +177,73 @@ def out_option(formats: Iterable[str], what: str) -> Callable[[Callable[..., Any
     )
 
 
-def check_out(out: Path | None, *, overwrite: bool, formats: Iterable[str]) -> None:
-    """Check ``--out`` (format, folder writable, exists without ``--overwrite``) before any work.
+def data_files(data_dir: Path | None) -> dict[str, Path]:
+    """Return the input files a region is read from: ``--data`` (or the shipped data) layer -> file."""
+    from ..readers import DEM_FILE, LAYER_FILES, shipped_data_dir
+
+    base = data_dir if data_dir is not None else shipped_data_dir()
+    return {f"the {name} layer": base / rel for name, rel in {**LAYER_FILES, "dem": DEM_FILE}.items()}
+
+
+def check_outputs(
+    files: Mapping[str, tuple[Path | None, Iterable[str] | None]],
+    *,
+    overwrite: bool,
+    folders: Mapping[str, Path | None] | None = None,
+    inputs: Mapping[str, Path | None] | None = None,
+) -> None:
+    """Check every output of a command before any work: each alone, against each other, against the inputs.
 
     Parameters
     ----------
-    out
-        The ``--out`` value (``None``: nothing to check).
+    files
+        Option (``"--out"``) -> (output file or ``None``, allowed suffixes or ``None`` for any).
     overwrite
         The ``--overwrite`` flag.
-    formats
-        Allowed suffixes.
+    folders
+        Option -> output folder (a report, a comparison), or ``None``.
+    inputs
+        What the command reads: label (``"--profile"``, ``"the gates layer"``) -> file, or ``None``.
+
+    Raises
+    ------
+    ParameterError
+        A bad name or path (:func:`~borderwatch.output.check_output`), two
+        outputs naming the same file, an output that is one of the inputs, or
+        an output folder holding an input.
+    OutputExistsError, OutputError
+        As :func:`~borderwatch.output.check_output` and :func:`~borderwatch.output.check_output_dir`.
     """
-    if out is not None:
-        check_output(out, overwrite=overwrite, formats=formats, what="--out")
+    from ..output import check_output_dir
+
+    written: dict[str, Path] = {}
+    for flag, (path, formats) in files.items():
+        if path is not None:
+            check_output(path, overwrite=overwrite, formats=formats, what=flag)
+            written[flag] = path.resolve()
+    dirs = {flag: path for flag, path in (folders or {}).items() if path is not None}
+    for flag, path in dirs.items():
+        check_output_dir(path, overwrite=overwrite)
+        written[flag] = path.resolve()
+    seen: dict[Path, str] = {}
+    for flag, path in written.items():
+        if path in seen:
+            raise ParameterError(f"{seen[path]} and {flag} both name {str(path)!r}; give each output its own name")
+        seen[path] = flag
+    for label, source in (inputs or {}).items():
+        if source is None:
+            continue
+        source = source.resolve()
+        for flag, path in written.items():
+            if path == source:
+                raise ParameterError(
+                    f"{flag} {str(path)!r} is {label}, which this command reads; write the output elsewhere"
+                )
+            if flag in dirs and path in source.parents:
+                raise ParameterError(
+                    f"{flag} {str(path)!r} holds {label} ({str(source)!r}), which this command reads, and the "
+                    "folder is replaced when written; choose another output folder"
+                )
 
 
 def check_graph_inputs(graph_path: Path | None, **building_inputs: Any) -> None:
@@ -215,16 +271,57 @@ def check_graph_inputs(graph_path: Path | None, **building_inputs: Any) -> None:
         )
 
 
-def check_samples(samples: int | None) -> None:
-    """Reject ``--samples`` below 1 (a ``ParameterError``, so exit 1 with one line)."""
-    if samples is not None and samples < 1:
-        raise ParameterError(f"--samples must be >= 1, got {samples}; the ensemble needs at least one sample")
+class RangeType(click.ParamType):
+    """A click type checked against :data:`borderwatch.settings.RANGES` while parsing (usage error, exit 2).
+
+    Parameters
+    ----------
+    key
+        The key of ``RANGES``; integer ranges convert with ``int``, others with ``float``.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.range = RANGES[key].validate.__doc__ or ""
+        self.name = "integer" if self.range.startswith("integer") else "float"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """Convert the typed text to a number and check its range."""
+        if not isinstance(value, str):
+            return value
+        integer = self.name == "integer"
+        try:
+            number = int(value) if integer else float(value)
+        except ValueError:
+            self.fail(f"{value!r} is not {'an integer' if integer else 'a number'}", param, ctx)
+        problem = RANGES[self.key].validate(number)
+        if problem:
+            self.fail(problem, param, ctx)
+        return number
 
 
-def check_seed(seed: int | None) -> None:
-    """Reject a negative ``--seed`` (a ``ParameterError``, so exit 1 with one line)."""
-    if seed is not None and seed < 0:
-        raise ParameterError(f"--seed must be >= 0, got {seed}; give a non-negative integer")
+def check_option(name: str, value: Any, flag: str) -> None:
+    """Check an option's value against its range in :data:`borderwatch.settings.RANGES` (``None``: not given).
+
+    The analyses and the profile check the same ranges, so an option is
+    refused here, before any loading, exactly when the analysis would refuse it.
+
+    Parameters
+    ----------
+    name
+        The key of ``RANGES`` (``"samples"``, ``"interdict_k"`` ...).
+    value
+        The option's value.
+    flag
+        The option as the user typed it (``"--samples"``), for the message.
+
+    Raises
+    ------
+    ParameterError
+        Out of range, or not finite (exit 1 with one line).
+    """
+    if value is not None:
+        check_range(name, value, what=flag)
 
 
 def check_no_user_endpoints(origin: str | None, targets: tuple[str, ...]) -> None:
@@ -340,9 +437,9 @@ class ScenarioOptions:
                 "--add-blo needs the region (borders, provinces) to place a BLO, and a saved graph (--graph) has "
                 "none; drop --graph to build the route graph from the data"
             )
-        check_samples(self.samples)
-        check_seed(self.seed)
-        if self.hours is not None and not (math.isfinite(self.hours) and self.hours > 0):
+        check_option("samples", self.samples, "--samples")
+        check_option("seed", self.seed, "--seed")
+        if self.hours is not None and RANGES["hours"].validate(self.hours):
             raise ParameterError(f"--hours must be > 0 (a finite number of hours), got {self.hours}")
         self.edits()  # a malformed --add-blo fails here
         if self.scenario_path is not None:
@@ -361,6 +458,17 @@ class ScenarioOptions:
             out.append(InspectGates(tuple(self.inspect)))
         out += [parse_add_blo(value, i) for i, value in enumerate(self.add_blo, 1)]
         return out
+
+    def inputs(self) -> dict[str, Path | None]:
+        """Return what the scenario is read from: option or data layer -> file (for :func:`check_outputs`)."""
+        named = {
+            "--profile": self.profile_path,
+            "--roads": self.roads_path,
+            "--graph": self.graph_path,
+            "--blo-hours": self.blo_hours_path,
+            "--scenario": self.scenario_path,
+        }
+        return {**named, **(data_files(self.data_dir) if self.graph_path is None else {})}
 
     @property
     def has_edits(self) -> bool:
@@ -527,10 +635,15 @@ def load_data(options: ScenarioOptions) -> tuple[Region, Profile]:
     -------
     region, profile
     """
+    from ..network.estimate import check_lattice_memory, dem_shape
+    from ..readers import DEM_FILE, shipped_data_dir
     from ..settings import Settings
 
     profile = load_profile_for(options.profile_path, include_unplaced=options.include_unplaced)
     Settings.from_profile(profile, **options.settings())  # bad settings fail before the data is read
+    shape = dem_shape((options.data_dir or shipped_data_dir()) / DEM_FILE)
+    if shape is not None:  # a refine too fine for this machine fails before the data is read
+        check_lattice_memory(shape, profile["lattice"]["refine"])
     return load_inputs(options.data_dir, profile, options.roads_path), profile
 
 

@@ -11,10 +11,13 @@ from typing import Any
 import click
 
 from ..analysis import MAX_K
+from ..settings import RANGES
 from .format import echo
 from .options import (
+    RangeType,
     ScenarioOptions,
     build_scenario,
+    check_outputs,
     handle_errors,
     load_data,
     overwrite_option,
@@ -49,7 +52,12 @@ def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Diverse routes per destination.",
         ),
         click.option(
-            "--sites", "site_p", type=click.IntRange(min=0), default=5, show_default=True, help="New BLO sites."
+            "--sites",
+            "site_p",
+            type=RangeType("site_p"),
+            default=5,
+            show_default=True,
+            help=f"New BLO sites ({RANGES['site_p'].validate.__doc__}).",
         ),
         click.option(
             "--site-objective",
@@ -61,10 +69,10 @@ def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--interdict",
             "interdict_k",
-            type=click.IntRange(min=0),
+            type=RangeType("interdict_k"),
             default=5,
             show_default=True,
-            help="Crossings to close in the interdiction.",
+            help=f"Crossings to close in the interdiction ({RANGES['interdict_k'].validate.__doc__}).",
         ),
         click.option(
             "--interdict-units",
@@ -143,11 +151,10 @@ def report(out: Path, overwrite: bool, tiles: str, scenario_opts: ScenarioOption
       borderwatch report --out report --overwrite --samples 500 --seed 7 --hours 4
       borderwatch report --out report_wet --scenario wet_season.toml
     """
-    from ..output import check_output_dir
     from ..report import REPORT_FILES, write_report
 
     started = time.perf_counter()
-    check_output_dir(out, overwrite=overwrite)
+    check_outputs({}, folders={"--out": out}, overwrite=overwrite, inputs=scenario_opts.inputs())
     from ..analysis.suite import STEPS
 
     steps = _Steps([*_BEFORE, *STEPS, "write"])
@@ -199,9 +206,8 @@ def map_(
       borderwatch map --out new_blo.html --add-blo 107.10,16.60
     """
     from ..maps import region_map, save_map
-    from ..output import check_output
 
-    check_output(out, overwrite=overwrite, formats=(".html", ".htm"), what="--out")
+    check_outputs({"--out": (out, (".html", ".htm"))}, overwrite=overwrite, inputs=scenario_opts.inputs())
     from ..analysis.suite import STEPS
 
     steps = _Steps([*_BEFORE, *STEPS, "map"])

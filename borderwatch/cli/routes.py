@@ -12,7 +12,7 @@ from .format import echo, echo_scenario, format_routes, format_rows
 from .options import (
     ScenarioOptions,
     build_scenario,
-    check_out,
+    check_outputs,
     handle_errors,
     out_option,
     overwrite_option,
@@ -60,7 +60,7 @@ def routes(k: int, summary: bool, out: Path | None, overwrite: bool, scenario_op
     from ..network.endpoints import check_destinations
 
     targets = list(scenario_opts.targets)
-    check_out(out, overwrite=overwrite, formats=TABLE_WRITERS)
+    check_outputs({"--out": (out, TABLE_WRITERS)}, overwrite=overwrite, inputs=scenario_opts.inputs())
 
     def names_known(region, profile) -> None:  # fail fast, before the graph is built
         check_destinations(region, profile, targets)

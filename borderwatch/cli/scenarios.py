@@ -16,6 +16,7 @@ from .options import (
     apply_edits,
     build_base,
     build_scenario,
+    check_outputs,
     handle_errors,
     json_option,
     overwrite_option,
@@ -88,14 +89,15 @@ def compare(
       borderwatch compare --base wet_season.toml --add-blo 104.95,21.95 --out new_blo_wet
     """
     from ..analysis.compare import compare as run_compare
-    from ..output import check_output_dir
 
     if not scenario_opts.has_edits:
         raise ParameterError(
             "compare needs an edit to compare against the base: give --scenario FILE, --close GATE, "
             "--inspect GATE or --add-blo LON,LAT"
         )
-    check_output_dir(out, overwrite=overwrite)
+    check_outputs(
+        {}, folders={"--out": out}, overwrite=overwrite, inputs={**scenario_opts.inputs(), "--base": base_path}
+    )
     if base_path is not None:
         from ..edits import read_scenario_file
 
@@ -258,9 +260,11 @@ def sweep(sweep_path: Path, out: Path, overwrite: bool, scenario_opts: ScenarioO
     """
     from ..analysis.sweep import read_sweep_file
     from ..analysis.sweep import sweep as run_sweep
-    from ..output import check_output, write_table
+    from ..output import write_table
 
-    check_output(out, overwrite=overwrite, formats=(".csv",), what="--out")
+    check_outputs(
+        {"--out": (out, (".csv",))}, overwrite=overwrite, inputs={**scenario_opts.inputs(), "FILE": sweep_path}
+    )
     if not sweep_path.is_file():
         what = "is a folder; give a TOML file" if sweep_path.is_dir() else "does not exist; check the path"
         raise ParameterError(f"sweep file {str(sweep_path)!r} {what}")

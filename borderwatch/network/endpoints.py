@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..borders import tripoint
 from ..errors import ProfileError, UnknownNameError
+from ..names import close_matches
 from ..region import Region
 from .builder import EdgeBuilder
 from .contract import CHINA_NODE, ORIGIN_NODE, SPECIAL_DESTINATIONS, destination_node, overseas_node, port_node
@@ -171,7 +172,8 @@ def resolve_name(
     UnknownNameError
         Nothing matches.  The message says when the name is an unplaced
         seaport, lists the names it is the start of (``ho`` -> Ho Chi Minh
-        City), or else lists every valid name.
+        City) or close to (:func:`borderwatch.names.close_matches`: ``Hà Nội``
+        -> Hanoi), or else lists every valid name.
     """
     key = _norm(name)
     for display, node in names.items():
@@ -190,6 +192,9 @@ def resolve_name(
         raise UnknownNameError(
             f"unknown {what} {str(name)!r}; did you mean {' or '.join(map(repr, started))}? give the full name or id"
         )
+    close = close_matches(name, names)
+    if close:
+        raise UnknownNameError(f"unknown {what} {str(name)!r}; did you mean {' or '.join(map(repr, close))}?")
     valid = "; ".join(names) if names else "any node id of the graph"
     raise UnknownNameError(f"unknown {what} {str(name)!r}; valid names: {valid}")
 
