@@ -25,9 +25,10 @@ REQUIRED_COUNTRIES = ("VNM", "LAO", "CHN", "KHM", "THA", "MMR")
 def cross_layer_problems(region: Region) -> list[str]:
     """Problems that involve two layers, or a layer and the DEM.
 
-    Everything ``info``, ``gates`` and ``build-network`` rely on beyond each
-    layer's schema: the countries they need, BLO gate references, and a DEM
-    with valid elevations on the region's land.
+    Everything the commands rely on beyond each layer's schema: the countries
+    they need, BLO gate references, the Golden Triangle origin
+    (:func:`origin_problems`) and a DEM that can carry the terrain lattice
+    (:func:`dem_problems`).
 
     Parameters
     ----------
@@ -56,12 +57,52 @@ def cross_layer_problems(region: Region) -> list[str]:
                 f"layer 'blos' record {blo['id']!r}: column 'associated_gate_id' = {gid!r} is not a gate id; use an "
                 "id from layer 'gates'"
             )
+    if not problems:
+        problems.extend(origin_problems(region))
     problems.extend(dem_problems(region))
     return problems
 
 
+def origin_problems(region: Region) -> list[str]:
+    """Whether the countries give the origin of every route, the Golden Triangle (LAO-THA-MMR tri-point).
+
+    Parameters
+    ----------
+    region
+        A region whose countries layer holds :data:`REQUIRED_COUNTRIES`.
+
+    Returns
+    -------
+    list of str
+        A problem when Laos, Thailand and Myanmar do not meet.
+    """
+    from .borders import tripoint
+    from .errors import ValidationError
+
+    try:
+        tripoint(region.countries, ("LAO", "THA", "MMR"))
+    except ValidationError as exc:
+        return [f"the origin of every route, the Golden Triangle: {p}" for p in exc.problems]
+    return []
+
+
+#: Plausible elevations (m): land up to above Everest and down to -1500 m (the lowest dry land, the Dead Sea
+#: shore, is at -430 m; coarse DEMs have pits: the shipped ETOPO5 has -1006 m at 101.75 E, 18.67 N in Laos),
+#: sea floor down to the deepest trench.
+LAND_ELEVATION_M = (-1500.0, 9000.0)
+SEA_ELEVATION_M = (-11000.0, 9000.0)
+#: Values DEM tools write for "no data"; seen undeclared, they are named as such.
+NODATA_MARKERS = (-9999.0, -32768.0, -32767.0, 32767.0, 9999.0, -99999.0, float(np.finfo("float32").min))
+
+
 def dem_problems(region: Region) -> list[str]:
-    """Whether the DEM has valid elevations where the region has land.
+    """Whether the DEM can carry the terrain lattice of the region.
+
+    The DEM must hold elevations, cover the countries' extent (a wrong CRS
+    label or a shifted georeference moves it off the region), have at least
+    2 x 2 cells on land, and hold plausible elevations only (in metres: land
+    :data:`LAND_ELEVATION_M`, sea :data:`SEA_ELEVATION_M`); a value out of range
+    that is a common nodata marker (-9999 ...) is named as an undeclared nodata.
 
     Parameters
     ----------
@@ -71,22 +112,65 @@ def dem_problems(region: Region) -> list[str]:
     Returns
     -------
     list of str
-        A problem when every cell is NaN/nodata or no land cell has a value.
-        (NaN cells on land among valid ones are filled when the lattice is
-        built, and reported there.)
+        One line per problem (the first failing check; later ones would only
+        repeat it).  NaN cells on land among valid ones are filled when the
+        lattice is built, and reported there.
     """
     dem = region.terrain
-    valid = np.isfinite(dem.elevation_m)
+    where = f"DEM {str(dem.path)!r}"
+    elevation = dem.elevation_m
+    valid = ~np.isnan(elevation)
     if not valid.any():
+        return [f"{where}: every cell is NaN or nodata; give a DEM with elevations (e.g. the shipped ETOPO5)"]
+    rows, cols = dem.shape
+    west, north = dem.transform @ (0, 0)
+    east, south = dem.transform @ (cols, rows)
+    west, east = sorted((west, east))
+    south, north = sorted((south, north))
+    cell = max(abs(dem.transform.a), abs(dem.transform.e))
+    minx, miny, maxx, maxy = region.countries.total_bounds
+    if west > minx + cell or east < maxx - cell or south > miny + cell or north < maxy - cell:
+        label = f" (labelled {dem.source_crs})" if dem.source_crs else ""
         return [
-            f"DEM {str(dem.path)!r}: every cell is NaN or nodata; give a DEM with elevations (e.g. the shipped ETOPO5)"
+            f"{where}: covers lon {west:.3f}..{east:.3f}, lat {south:.3f}..{north:.3f}, which does not cover the "
+            f"countries (lon {minx:.3f}..{maxx:.3f}, lat {miny:.3f}..{maxy:.3f}); check its CRS and georeference"
+            f"{label}, or give a DEM of the whole region"
         ]
     land = rasterio.features.geometry_mask(
         region.countries.geometry.values, out_shape=dem.shape, transform=dem.transform, invert=True
     )
-    if land.any() and not (valid & land).any():
+    land_rows, land_cols = int(land.any(axis=1).sum()), int(land.any(axis=0).sum())
+    if land_rows < 2 or land_cols < 2:
         return [
-            f"DEM {str(dem.path)!r}: none of its {int(land.sum())} cells on land has an elevation (all NaN or nodata); "
+            f"{where}: has {rows} x {cols} cells ({land_rows} x {land_cols} on land); the terrain lattice needs at "
+            "least 2 x 2 cells on land; give a finer DEM (the shipped ETOPO5 has 5 arc-minute cells)"
+        ]
+    if not (valid & land).any():
+        return [
+            f"{where}: none of its {int(land.sum())} cells on land has an elevation (all NaN or nodata); "
             "give a DEM that covers the region"
         ]
-    return []
+    return _implausible_elevations(where, elevation, valid, land)
+
+
+def _implausible_elevations(where: str, elevation: np.ndarray, valid: np.ndarray, land: np.ndarray) -> list[str]:
+    low = np.where(land, LAND_ELEVATION_M[0], SEA_ELEVATION_M[0])
+    high = np.where(land, LAND_ELEVATION_M[1], SEA_ELEVATION_M[1])
+    with np.errstate(invalid="ignore"):
+        bad = valid & ~((elevation >= low) & (elevation <= high))  # inf is bad, NaN is nodata
+    if not bad.any():
+        return []
+    r, c = (int(i) for i in np.argwhere(bad)[0])
+    values, counts = np.unique(elevation[bad], return_counts=True)
+    common = float(values[np.argmax(counts)])
+    if common in NODATA_MARKERS:
+        fix = (
+            f"{common:g} looks like an undeclared nodata value: declare it, e.g. gdal_edit.py -a_nodata {common:g} FILE"
+        )
+    else:
+        fix = "fix or mask these cells (elevations are metres)"
+    return [
+        f"{where}: {int(bad.sum())} cells hold implausible elevations (land outside {LAND_ELEVATION_M[0]:g}.."
+        f"{LAND_ELEVATION_M[1]:g} m, sea outside {SEA_ELEVATION_M[0]:g}..{SEA_ELEVATION_M[1]:g} m), e.g. "
+        f"{float(elevation[r, c]):g} m at row {r}, col {c}, most often {common:g}; {fix}"
+    ]

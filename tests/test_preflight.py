@@ -128,7 +128,7 @@ def test_undeclared_nodata_in_band_1_of_a_three_band_dem_is_refused(region, tmp_
         read_terrain(path)
     single = write_dem(tmp_path / "dem1.tif", holes, nodata=None)
     (problem,) = dem_check(region, single)
-    assert "-9999" in problem and "outside -500..9000 m" in problem
+    assert "-9999" in problem and "land outside -1500..9000 m" in problem
     assert "gdal_edit.py -a_nodata -9999" in problem
 
 
