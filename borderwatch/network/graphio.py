@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -46,12 +47,41 @@ def read_graphml(path: Path, *, what: str) -> nx.MultiDiGraph:
     Raises
     ------
     DataFileError
-        Not readable GraphML; the message starts with ``what``.
+        Not readable GraphML, or a node id appears twice (networkx would
+        merge the two nodes silently); the message starts with ``what``.
     """
     try:
-        return nx.read_graphml(path, node_type=str, force_multigraph=True)
+        G = nx.read_graphml(path, node_type=str, force_multigraph=True)
     except Exception as exc:  # networkx raises several types for malformed XML
         raise DataFileError(f"{what} {str(path)!r} is not readable GraphML ({exc})") from exc
+    if _count_node_elements(path) != G.number_of_nodes():
+        _check_unique_node_ids(path, what=what)
+    return G
+
+
+_NODE_ELEMENT = re.compile(rb"<(?:[\w.-]+:)?node[\s/>]")
+
+
+def _count_node_elements(path: Path) -> int:
+    """Count ``<node`` elements by a fast text scan (exact for GraphML writers; confirmed by a parse if it differs)."""
+    with open(path, "rb") as fh:
+        return len(_NODE_ELEMENT.findall(fh.read()))
+
+
+def _check_unique_node_ids(path: Path, *, what: str) -> None:
+    from xml.etree import ElementTree
+
+    counts: dict[str, int] = {}
+    for _, element in ElementTree.iterparse(path):
+        if element.tag.rpartition("}")[2] == "node":
+            counts[element.get("id", "")] = counts.get(element.get("id", ""), 0) + 1
+        element.clear()
+    repeated = {node: n for node, n in counts.items() if n > 1}
+    if repeated:
+        listed = ", ".join(f"node id {node!r} appears {n} times" for node, n in list(repeated.items())[:5])
+        raise DataFileError(
+            f"{what} {str(path)!r}: {listed}; node ids must be unique (networkx would merge such nodes into one)"
+        )
 
 
 def edge_line(G: nx.Graph, u: str, v: str, data: dict, *, what: str = "graph") -> shapely.Geometry | None:
