@@ -98,7 +98,7 @@ NODATA_MARKERS = (-9999.0, -32768.0, -32767.0, 32767.0, 9999.0, -99999.0, float(
 def dem_problems(region: Region) -> list[str]:
     """Whether the DEM can carry the terrain lattice of the region.
 
-    The DEM must hold elevations, cover the countries' extent (a wrong CRS
+    The DEM must hold elevations on a north-up grid, cover the countries' extent (a wrong CRS
     label or a shifted georeference moves it off the region), have at least
     2 x 2 cells on land, and hold plausible elevations only (in metres: land
     :data:`LAND_ELEVATION_M`, sea :data:`SEA_ELEVATION_M`); a value out of range
@@ -122,12 +122,16 @@ def dem_problems(region: Region) -> list[str]:
     valid = ~np.isnan(elevation)
     if not valid.any():
         return [f"{where}: every cell is NaN or nodata; give a DEM with elevations (e.g. the shipped ETOPO5)"]
+    t = dem.transform
+    if t.b or t.d or not (t.a > 0 and t.e < 0):
+        return [
+            f"{where}: its grid is not north-up (transform {tuple(round(v, 6) for v in t[:6])}); warp it to a "
+            "north-up grid, e.g. gdalwarp -t_srs EPSG:4326 IN OUT"
+        ]
     rows, cols = dem.shape
-    west, north = dem.transform @ (0, 0)
-    east, south = dem.transform @ (cols, rows)
-    west, east = sorted((west, east))
-    south, north = sorted((south, north))
-    cell = max(abs(dem.transform.a), abs(dem.transform.e))
+    west, north = t @ (0, 0)
+    east, south = t @ (cols, rows)
+    cell = max(t.a, -t.e)
     minx, miny, maxx, maxy = region.countries.total_bounds
     if west > minx + cell or east < maxx - cell or south > miny + cell or north < maxy - cell:
         label = f" (labelled {dem.source_crs})" if dem.source_crs else ""

@@ -342,3 +342,60 @@ def test_ambiguous_incident_date_is_refused(tmp_path, region):
     message = str(err.value)
     assert "line 2: date '01/02/2020' is ambiguous" in message and "YYYY-MM-DD" in message
     assert "line 3" not in message
+
+
+# -- the rest of the class, found while fixing the above --------------------------------------
+
+
+def test_rotated_or_south_up_dem_is_refused(region, tmp_path):
+    values, transform = shipped_dem()
+    south_up = Affine(transform.a, 0, transform.c, 0, -transform.e, transform.f - values.shape[0] * -transform.e)
+    (problem,) = dem_check(region, write_dem(tmp_path / "dem.tif", values[::-1], transform=south_up))
+    assert "not north-up" in problem and "gdalwarp" in problem
+
+
+def test_incident_coordinate_in_dms_is_named(tmp_path, region):
+    from borderwatch.analysis.incidents import read_incidents
+
+    path = tmp_path / "incidents.csv"
+    path.write_text('date,lat,lon\n2020-01-02,"20°50\'12""N",106.7\n2020-01-03,20.8,\n')
+    gates = region.gates.assign(lon=region.gates.geometry.x, lat=region.gates.geometry.y)
+    with pytest.raises(ValidationError) as err:
+        read_incidents(path, gates=gates, segments=gpd.GeoDataFrame(geometry=[]), bounds=(92, 5, 112, 27), match_km=10)
+    message = str(err.value)
+    assert "line 2: lat '20°50\\'12\"N' is not a number; give decimal degrees" in message
+    assert "line 3: no gate_id and no numeric lat/lon" in message
+
+
+def test_graph_geopackage_with_a_repeated_node_id_is_refused(tmp_path):
+    from shapely.geometry import LineString, Point
+
+    path = tmp_path / "g.gpkg"
+    gpd.GeoDataFrame({"node_id": ["a", "a"]}, geometry=[Point(105, 20), Point(106, 21)], crs=4326).to_file(
+        path, layer="nodes"
+    )
+    gpd.GeoDataFrame(
+        {"u": ["a"], "v": ["a"], "key": [0], "cost": [1.0]}, geometry=[LineString([(105, 20), (106, 21)])], crs=4326
+    ).to_file(path, layer="edges")
+    with pytest.raises(DataFileError, match="repeats node_id 'a'"):
+        load_graph(path)
+
+
+def test_graphml_node_coordinate_that_is_not_a_number_is_named(tmp_path):
+    path = tmp_path / "g.graphml"
+    path.write_text(
+        GRAPHML.replace('<node id="a"/><node id="b"/><node id="a"/>', '<node id="a"><data key="x">abc</data></node>')
+        .replace('<edge source="a" target="b">', '<edge source="a" target="a">')
+        .replace('<key id="cost"', '<key id="x" for="node" attr.name="x" attr.type="string"/>\n<key id="cost"')
+    )
+    with pytest.raises(DataFileError, match="node 'a' has x = 'abc', which is not a number"):
+        load_graph(path)
+
+
+def test_log_arguments_stay_on_their_line():
+    import logging
+
+    from borderwatch.cli import _SafeFormatter
+
+    record = logging.LogRecord("bw", logging.WARNING, __file__, 1, "gate %s (%s)", ("G1", "A\nB\u202e"), None)
+    assert _SafeFormatter("%(message)s").format(record) == "gate G1 (A\\nB\\u202e)"

@@ -115,7 +115,15 @@ def read_incidents(
     for i in np.flatnonzero(needs_position):
         la, lo = lat.iloc[i], lon.iloc[i]
         if not (np.isfinite(la) and np.isfinite(lo)):
-            problems.append(f"line {line[i]}: no gate_id and no numeric lat/lon; give one or the other")
+            typed = [(c, df[c].iloc[i]) for c in ("lat", "lon") if located and df[c].iloc[i].strip()]
+            bad = [(c, text) for c, text in typed if not np.isfinite(pd.to_numeric(text, errors="coerce"))]
+            problems.extend(
+                f"line {line[i]}: {c} {text!r} is not a number; give decimal degrees WGS84 (e.g. 20.8367, not "
+                "20°50'12\"N)"
+                for c, text in bad
+            )
+            if not bad:
+                problems.append(f"line {line[i]}: no gate_id and no numeric lat/lon; give one or the other")
         elif not (min_lat <= la <= max_lat and min_lon <= lo <= max_lon):
             problems.append(
                 f"line {line[i]}: lat/lon ({la}, {lo}) is outside the region "

@@ -294,7 +294,7 @@ def load_graph(path: str | Path, *, weight: str = "cost") -> nx.MultiDiGraph:
     Raises
     ------
     DataFileError
-        Missing or unreadable file.
+        Missing or unreadable file, a node id repeated, node x/y that are not numbers.
     ValidationError
         Edges without a usable ``weight`` (each named).
     """
@@ -328,6 +328,19 @@ def _load_gpkg(path: Path) -> nx.MultiDiGraph:
     if "graph" in {name for name, _ in pyogrio.list_layers(path)}:
         meta = pyogrio.read_dataframe(path, layer="graph")
         attrs = json.loads(meta["attributes_json"].iloc[0])
+    for layer, frame, columns in (("nodes", nodes, ("node_id",)), ("edges", edges, ("u", "v", "key"))):
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise DataFileError(
+                f"graph file {str(path)!r}: layer {layer!r} has no column {', '.join(map(repr, missing))}; save the "
+                "graph with borderwatch (save_graph)"
+            )
+    repeated = nodes["node_id"][nodes["node_id"].duplicated()].unique().tolist()
+    if repeated:
+        raise DataFileError(
+            f"graph file {str(path)!r}: layer 'nodes' repeats node_id {', '.join(map(repr, repeated[:5]))}; node "
+            "ids must be unique"
+        )
     G = nx.MultiDiGraph(**attrs)
     ncols = [c for c in nodes.columns if c not in ("node_id", "geometry")]
     for rec in nodes[["node_id", *ncols]].itertuples(index=False):
@@ -353,10 +366,16 @@ def _load_graphml(path: Path) -> nx.MultiDiGraph:
     G = nx.MultiDiGraph(raw) if not raw.is_directed() else raw
     if "attributes_json" in G.graph:
         G.graph.update(json.loads(G.graph.pop("attributes_json")))
-    for _, d in G.nodes(data=True):
+    for n, d in G.nodes(data=True):
         for c in ("x", "y"):
             if isinstance(d.get(c), str):
-                d[c] = float(d[c])
+                try:
+                    d[c] = float(d[c])
+                except ValueError:
+                    raise DataFileError(
+                        f"graph file {str(path)!r}: node {n!r} has {c} = {d[c]!r}, which is not a number; give "
+                        "decimal degrees (EPSG:4326)"
+                    ) from None
     for u, v, d in G.edges(data=True):
         geom = edge_line(G, u, v, d, what=f"graph file {str(path)!r}")
         if geom is None:
