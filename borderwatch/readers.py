@@ -333,8 +333,8 @@ def load_region(
         raise DataFileError(f"data folder {str(base)!r} {what}; give a folder with the layout of the shipped data/")
     if not any((base / rel).exists() for rel in [*LAYER_FILES.values(), DEM_FILE]):
         raise DataFileError(
-            f"data folder {str(base)!r} holds none of the files of the data/ layout (e.g. {LAYER_FILES['countries']}, "
-            f"{DEM_FILE}); give a folder with the layout of the shipped data/"
+            f"data folder {str(base)!r} holds none of the layer files ({str(base / LAYER_FILES['countries'])!r} does "
+            "not exist, nor any other); give a folder with the layout of the shipped data/"
         )
     unknown = set(layer_overrides) - set(LAYER_FILES)
     if unknown:

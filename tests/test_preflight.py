@@ -232,6 +232,9 @@ def test_missing_data_folder_is_one_line(tmp_path):
     assert len(result.output.strip().splitlines()) == 1
     with pytest.raises(DataFileError, match="does not exist"):
         load_region(tmp_path / "nowhere")
+    result = run("validate", "--data", str(tmp_path))  # a folder without the data layout
+    assert failed_cleanly(result, "holds none of the layer files")
+    assert len(result.output.strip().splitlines()) == 1
 
 
 def test_two_layer_geopackage_must_name_its_layer(tmp_path):
