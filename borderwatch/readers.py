@@ -72,8 +72,8 @@ def shipped_data_dir() -> Path:
     return Path(__file__).resolve().parent / "data"
 
 
-def check_file(path: Path, what: str) -> None:
-    """Refuse a path that is not a readable, non-empty file, saying what it is instead.
+def check_file(path: Path, what: str, *, missing_hint: str = "check the path") -> None:
+    """Refuse a path that is not a file, saying what it is instead.
 
     Parameters
     ----------
@@ -81,12 +81,14 @@ def check_file(path: Path, what: str) -> None:
         The path.
     what
         How messages name it, e.g. ``"layer 'gates': file"``.
+    missing_hint
+        The fix a message for a missing file gives.
 
     Raises
     ------
     DataFileError
-        The path does not exist, is a dangling or looping symbolic link, a
-        folder, or an empty file.
+        The path does not exist, is a dangling or looping symbolic link, or a
+        folder.
     """
     where = f"{what} {str(path)!r}"
     try:
@@ -101,12 +103,10 @@ def check_file(path: Path, what: str) -> None:
                 f"{where} is a symbolic link to {os.readlink(path)!r}, which does not exist; fix or remove the link"
             ) from None
         if exc.errno == errno.ENOENT:
-            raise DataFileError(f"{where} does not exist; check the path or --data folder") from None
+            raise DataFileError(f"{where} does not exist; {missing_hint}") from None
         raise DataFileError(f"{where} cannot be read ({exc.strerror}); check its permissions") from None
     if stat.S_ISDIR(info.st_mode):
         raise DataFileError(f"{where} is a folder, not a file; give the file itself")
-    if info.st_size == 0:
-        raise DataFileError(f"{where} is empty; give a file with at least one feature")
 
 
 def _coordinate_problems(df: pd.DataFrame, columns: tuple[str, str], layer: str) -> list[str]:
@@ -186,7 +186,9 @@ def read_layer(path: str | Path, layer: str, *, validate: bool = True) -> gpd.Ge
     """
     _check_layer_name(layer)
     path = _as_path(path, "path")
-    check_file(path, f"layer {layer!r}: file")
+    check_file(path, f"layer {layer!r}: file", missing_hint="check the path or --data folder")
+    if path.stat().st_size == 0:
+        raise DataFileError(f"layer {layer!r}: file {str(path)!r} is empty; give a file with at least one feature")
     if path.suffix.lower() in (".csv", ".txt"):
         gdf = _read_csv_points(path, layer)
     elif path.suffix.lower() == ".graphml" and layer == "roads":
@@ -256,7 +258,7 @@ def read_terrain(path: str | Path) -> Terrain:
         ``path`` is not a path.
     """
     path = _as_path(path, "DEM path")
-    check_file(path, "DEM file")
+    check_file(path, "DEM file", missing_hint="check the path or --data folder")
     try:
         with rasterio.open(path) as src:
             if src.crs is None:

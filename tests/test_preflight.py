@@ -402,3 +402,16 @@ def test_log_arguments_stay_on_their_line():
 
     record = logging.LogRecord("bw", logging.WARNING, __file__, 1, "gate %s (%s)", ("G1", "A\nB\u202e"), None)
     assert _SafeFormatter("%(message)s").format(record) == "gate G1 (A\\nB\\u202e)"
+
+
+def test_folder_in_place_of_a_graph_or_incidents_file_is_named(tmp_path, region):
+    from borderwatch.analysis.incidents import read_incidents
+
+    folder = tmp_path / "g.graphml"
+    folder.mkdir()
+    with pytest.raises(DataFileError, match=r"graph file .* is a folder, not a file"):
+        load_graph(folder)
+    with pytest.raises(DataFileError, match=r"incidents file .* is a folder, not a file"):
+        read_incidents(
+            folder, gates=region.gates, segments=gpd.GeoDataFrame(geometry=[]), bounds=(0, 0, 1, 1), match_km=1
+        )

@@ -21,6 +21,7 @@ import shapely
 
 from ..errors import DataFileError, ValidationError
 from ..geodesy import lonlat_to_metres, to_metres
+from ..readers import check_file
 
 #: Columns an incidents file may have; ``date`` and ``gate_id`` or ``lat``/``lon`` are required.
 INCIDENT_COLUMNS = ("incident_id", "date", "gate_id", "lat", "lon", "weight")
@@ -68,8 +69,7 @@ def read_incidents(
     """
     path = Path(path)
     what = f"incidents file {str(path)!r}"
-    if not path.is_file():
-        raise DataFileError(f"{what} does not exist; give a CSV with date and gate_id or lat/lon columns")
+    check_file(path, "incidents file", missing_hint="give a CSV with date and gate_id or lat/lon columns")
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError as exc:

@@ -298,9 +298,10 @@ def load_graph(path: str | Path, *, weight: str = "cost") -> nx.MultiDiGraph:
     ValidationError
         Edges without a usable ``weight`` (each named).
     """
+    from ..readers import check_file
+
     path = Path(path)
-    if not path.exists():
-        raise DataFileError(f"graph file {str(path)!r} does not exist")
+    check_file(path, "graph file")
     suffix = path.suffix.lower()
     try:
         if suffix == ".gpkg":
