@@ -163,6 +163,7 @@ def read_layer(path: str | Path, layer: str, *, validate: bool = True) -> gpd.Ge
     ----------
     path
         GeoPackage, GeoJSON, shapefile or CSV (with lat/lon columns, taken as WGS84).
+        A file with several layers is read from the one named ``layer``.
     layer
         Layer name (a key of :data:`borderwatch.schema.SCHEMAS`).
     validate
@@ -176,13 +177,14 @@ def read_layer(path: str | Path, layer: str, *, validate: bool = True) -> gpd.Ge
     Raises
     ------
     DataFileError
-        The file is missing, empty or unreadable.
+        The file is missing (or a dangling or looping link), a folder, empty or
+        unreadable, or has several layers none of which is named ``layer``.
     CRSError
         The file has no CRS.
     ValidationError
         Records break the schema.
     ParameterError
-        ``layer`` is not a layer name.
+        ``layer`` is not a layer name, or ``path`` is not a path.
     """
     _check_layer_name(layer)
     path = _as_path(path, "path")
