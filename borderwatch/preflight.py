@@ -59,7 +59,7 @@ def cross_layer_problems(region: Region) -> list[str]:
                 f"layer 'blos' record {blo['id']!r}: column 'associated_gate_id' = {gid!r} is not a gate id; use an "
                 "id from layer 'gates'"
             )
-    if not problems:
+    if present.issuperset(REQUIRED_COUNTRIES):
         problems.extend(origin_problems(region))
     problems.extend(dem_problems(region))
     return problems
