@@ -15,11 +15,46 @@ import shapely
 from shapely.geometry import LineString, MultiLineString
 from shapely.ops import linemerge
 
-from .errors import ParameterError, ValidationError
+from .errors import CRSError, ParameterError, ValidationError
 from .geodesy import geodesic_length_m, split_coords_every_m, to_degrees, to_metres
 from .schema import NEIGHBOURS, STORAGE_CRS
 
 BORDERLINE_SOURCE = "shared edge of OpenStreetMap 100 m country polygons (countries layer)"
+
+
+def check_lonlat_layer(layer: object, name: str, *, columns: tuple[str, ...] = ()) -> None:
+    """Refuse anything but a GeoDataFrame in EPSG:4326 with ``columns``, naming the argument and the fix.
+
+    Parameters
+    ----------
+    layer
+        The argument.
+    name
+        Its name in messages (``"countries"``).
+    columns
+        Columns it must have.
+
+    Raises
+    ------
+    ParameterError
+        Not a GeoDataFrame, or a column is missing.
+    CRSError
+        No CRS, or not EPSG:4326.
+    """
+    if not isinstance(layer, gpd.GeoDataFrame):
+        raise ParameterError(
+            f"{name} is a {type(layer).__name__}; give a GeoDataFrame (e.g. borderwatch.load_region().{name})"
+        )
+    if layer.crs is None:
+        raise CRSError(f"{name} has no CRS; set it, e.g. {name}.set_crs('EPSG:4326')")
+    if not layer.crs.equals(STORAGE_CRS):
+        raise CRSError(
+            f"{name} is in {layer.crs.to_string()}; borderwatch works in {STORAGE_CRS}: give "
+            f"{name}.to_crs('{STORAGE_CRS}')"
+        )
+    missing = [c for c in columns if c not in layer.columns]
+    if missing:
+        raise ParameterError(f"{name} has no column {', '.join(map(repr, missing))}; give the {name!r} layer")
 
 
 def _country(countries: gpd.GeoDataFrame, iso: str) -> shapely.Geometry:
@@ -62,7 +97,17 @@ def borderlines(countries: gpd.GeoDataFrame, *, tolerance_m: float = 200.0) -> g
     geopandas.GeoDataFrame
         One row per neighbour (``border`` = LAO, CHN, KHM) with ``length_km``
         (geodesic), ``n_parts`` and ``source``; index ``border``.
+
+    Raises
+    ------
+    ParameterError
+        ``countries`` is not a GeoDataFrame with ``iso_a3``.
+    CRSError
+        ``countries`` is not in EPSG:4326.
+    ValidationError
+        Vietnam or a neighbour is missing.
     """
+    check_lonlat_layer(countries, "countries", columns=("iso_a3",))
     vnm_deg = _country(countries, "VNM")
     near = shapely.box(*vnm_deg.bounds).buffer(0.5)
     vnm = to_metres(vnm_deg).boundary
@@ -142,7 +187,18 @@ def vietnam_coastline(
     geopandas.GeoDataFrame
         Two rows, ``scope`` = ``"all"`` (mainland and islands) and ``"mainland"``
         (the largest land polygon only), each with ``length_km``.
+
+    Raises
+    ------
+    ParameterError
+        A layer is not a GeoDataFrame, or ``countries`` has no ``iso_a3``.
+    CRSError
+        A layer is not in EPSG:4326.
+    ValidationError
+        Vietnam is missing.
     """
+    check_lonlat_layer(coastline, "coastline")
+    check_lonlat_layer(countries, "countries", columns=("iso_a3",))
     vnm = to_metres(_country(countries, "VNM"))
     polys = sorted(getattr(vnm, "geoms", [vnm]), key=lambda g: -g.area)
     coast = to_metres(shapely.union_all(coastline.geometry.values))
@@ -174,7 +230,12 @@ def tripoint(countries: gpd.GeoDataFrame, isos: tuple[str, str, str], *, toleran
     ------
     ValidationError
         The three polygons do not meet within the tolerance.
+    ParameterError
+        ``countries`` is not a GeoDataFrame with ``iso_a3``.
+    CRSError
+        ``countries`` is not in EPSG:4326.
     """
+    check_lonlat_layer(countries, "countries", columns=("iso_a3",))
     polys = [_country(countries, iso) for iso in isos]
     common = shapely.box(*polys[0].bounds)
     for p in polys[1:]:

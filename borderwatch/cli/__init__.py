@@ -21,6 +21,8 @@ from .format import terminal_safe
 
 class _SafeFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        if isinstance(record.args, tuple):  # a name in a message stays on its line
+            record.args = tuple(terminal_safe(a, one_line=True) if isinstance(a, str) else a for a in record.args)
         return terminal_safe(super().format(record))
 
 

@@ -95,6 +95,15 @@ def _string_list(*, allowed: tuple[str, ...] | None = None) -> Callable[[Any], s
 _POSITIVE = _number(low=0.0, low_open=True)
 _NON_NEGATIVE = _number(low=0.0)
 _EXPOSURE = _number(low=0.0, high=1.0)
+#: Upper bounds far beyond anything real, so a typo (1e30 km/h, 1e308 h) is refused instead of
+#: producing zero or infinite edge times: land and connector speeds up to 200 km/h (a motorway is
+#: 80-120), boats and ships up to 100 km/h, walking peaks up to 30 km/h (Tobler's is 6), delays and
+#: dwells up to 720 h (30 days), the exposure weight up to 8760 h (a year).
+_SPEED_KMH = _number(low=0.0, high=200.0, low_open=True)
+_BOAT_SPEED_KMH = _number(low=0.0, high=100.0, low_open=True)
+_WALK_SPEED_KMH = _number(low=0.0, high=30.0, low_open=True)
+_DELAY_H = _number(low=0.0, high=720.0)
+_EXPOSURE_WEIGHT_H = _number(low=0.0, high=8760.0)
 
 
 @dataclass(frozen=True)
@@ -122,14 +131,16 @@ OPTIONS: dict[str, Option] = {
     o.key: o
     for o in [
         Option(
-            "cost.exposure_weight_h", _NON_NEGATIVE, "hours a trafficker would trade to avoid one certain detection"
+            "cost.exposure_weight_h",
+            _EXPOSURE_WEIGHT_H,
+            "hours a trafficker would trade to avoid one certain detection",
         ),
         Option("cost.min_edge_cost_h", _POSITIVE, "floor on any edge cost (h), so zero-length links stay positive"),
-        Option("road.speed_kmh.*", _POSITIVE, "speed (km/h) per road class"),
-        Option("road.default_speed_kmh", _POSITIVE, "speed (km/h) of road classes not listed"),
+        Option("road.speed_kmh.*", _SPEED_KMH, "speed (km/h) per road class"),
+        Option("road.default_speed_kmh", _SPEED_KMH, "speed (km/h) of road classes not listed"),
         Option("road.exposure_per_km", _EXPOSURE, "detection-risk proxy per km of road"),
         Option("road.snap_tolerance_m", _NON_NEGATIVE, "dangling road ends within this distance (m) are joined"),
-        Option("offroad.peak_speed_kmh", _POSITIVE, "Tobler's peak walking speed (km/h)"),
+        Option("offroad.peak_speed_kmh", _WALK_SPEED_KMH, "Tobler's peak walking speed (km/h)"),
         Option(
             "offroad.load_factor",
             _number(low=0.0, high=10.0, low_open=True),
@@ -137,13 +148,13 @@ OPTIONS: dict[str, Option] = {
         ),
         Option("offroad.detour_factor", _number(low=1.0, high=10.0), "real track length over lattice length (>= 1)"),
         Option("offroad.exposure_per_km", _EXPOSURE, "detection-risk proxy per km off-road"),
-        Option("informal_crossing.delay_h", _NON_NEGATIVE, "extra time (h) of an off-road border crossing"),
+        Option("informal_crossing.delay_h", _DELAY_H, "extra time (h) of an off-road border crossing"),
         Option("informal_crossing.exposure", _EXPOSURE, "exposure of an off-road border crossing"),
         *(
             Option(f"gate.{cls}.{key}", check, doc.format(cls=cls))
             for cls in ("international", "primary", "secondary")
             for key, check, doc in (
-                ("delay_h", _NON_NEGATIVE, "queue and paperwork delay (h) at a {cls} gate"),
+                ("delay_h", _DELAY_H, "queue and paperwork delay (h) at a {cls} gate"),
                 ("exposure", _EXPOSURE, "inspection exposure at a {cls} gate"),
             )
         ),
@@ -152,19 +163,19 @@ OPTIONS: dict[str, Option] = {
             _boolean,
             "route through gates that cannot be placed plausibly (snap_plausible = false) too",
         ),
-        Option("connector.speed_kmh", _POSITIVE, "speed (km/h) on connectors between layers"),
+        Option("connector.speed_kmh", _SPEED_KMH, "speed (km/h) on connectors between layers"),
         Option("connector.exposure_per_km", _EXPOSURE, "exposure per km on connectors"),
         Option("connector.max_km", _number(low=0.0, high=10.0, low_open=True), "longest straight connector (km)"),
         Option("river.navigable", _string_list(), "names of navigable rivers (layer 'rivers' column 'name')"),
-        Option("river.speed_kmh", _POSITIVE, "boat speed (km/h)"),
+        Option("river.speed_kmh", _BOAT_SPEED_KMH, "boat speed (km/h)"),
         Option("river.exposure_per_km", _EXPOSURE, "exposure per km on a river"),
         Option("river.landing_spacing_km", _POSITIVE, "distance (km) between river landings"),
         Option("river.barriers", _points, "falls and rapids no boat passes, as [lon, lat] pairs"),
         Option("river.barrier_radius_km", _POSITIVE, "river lines are cut within this distance (km) of a barrier"),
-        Option("sea.speed_kmh", _POSITIVE, "ship speed (km/h)"),
-        Option("sea.port_dwell_h", _NON_NEGATIVE, "container dwell at the port of loading (h)"),
+        Option("sea.speed_kmh", _BOAT_SPEED_KMH, "ship speed (km/h)"),
+        Option("sea.port_dwell_h", _DELAY_H, "container dwell at the port of loading (h)"),
         Option("sea.exposure", _EXPOSURE, "container inspection exposure at the port of loading"),
-        Option("sea.coastal_dwell_h", _NON_NEGATIVE, "loading time of a coastal leg between Vietnamese ports (h)"),
+        Option("sea.coastal_dwell_h", _DELAY_H, "loading time of a coastal leg between Vietnamese ports (h)"),
         Option(
             "sea.overseas_harbor_sizes",
             _string_list(allowed=HARBOR_SIZES),
