@@ -37,6 +37,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -59,21 +60,25 @@ MADE_BY = "borderwatch"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _write_ogr(gdf: gpd.GeoDataFrame, tmp: Path, name: str, driver: str) -> None:
-    from pyogrio.errors import DataLayerError, DataSourceError
-
-    try:  # the layer name is what GIS programs show; never the temporary file's name
-        gdf.to_file(tmp, driver=driver, layer=name)
-    except (DataLayerError, DataSourceError) as exc:  # a full disk, an unwritable value: GDAL's message
-        raise OSError(f"GDAL: {exc}") from exc
-
-
 def _write_geojson(gdf: gpd.GeoDataFrame, tmp: Path, name: str) -> None:
-    _write_ogr(gdf, tmp, name, "GeoJSON")
+    # the layer name is what GIS programs show; never the temporary file's name
+    gdf.to_file(tmp, driver="GeoJSON", layer=name)
 
 
 def _write_gpkg(gdf: gpd.GeoDataFrame, tmp: Path, name: str) -> None:
-    _write_ogr(gdf, tmp, name, "GPKG")
+    gdf.to_file(tmp, driver="GPKG", layer=name)
+
+
+def _write_errors() -> tuple[type[Exception], ...]:
+    """Exceptions that mean "the output could not be written": OSError, and GDAL's (pyogrio) once it is loaded."""
+    gdal = sys.modules.get("pyogrio.errors")
+    return (OSError,) if gdal is None else (OSError, gdal.DataSourceError, gdal.DataLayerError)
+
+
+def _write_failure(what: str, path: Path, exc: Exception) -> OutputError:
+    """Return the error naming the output and the cause (a full disk, GDAL's message) of a failed write."""
+    cause = (exc.strerror or str(exc)) if isinstance(exc, OSError) else f"GDAL: {exc}"
+    return OutputError(f"{what} {str(path)!r} cannot be written ({cause}); nothing was written")
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -410,12 +415,10 @@ def atomic_path(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
         try:
             yield work / path.name
             _commit_file(work / path.name, path, overwrite)
-        except OSError as exc:
+        except _write_errors() as exc:
             if isinstance(exc, BorderwatchError):
                 raise
-            raise OutputError(
-                f"output {str(path)!r} cannot be written ({exc.strerror or exc}); nothing was written"
-            ) from exc
+            raise _write_failure("output", path, exc) from exc
         finally:
             shutil.rmtree(work, ignore_errors=True)  # the file if not moved, and any journal
     finally:
@@ -685,12 +688,10 @@ def atomic_dir(path: str | Path, *, overwrite: bool = False, marker: str = MANIF
             new.mkdir()
             yield new
             _commit_dir(new, path, overwrite, marker, work)
-        except OSError as exc:
+        except _write_errors() as exc:
             if isinstance(exc, BorderwatchError):
                 raise
-            raise OutputError(
-                f"output folder {str(path)!r} cannot be written ({exc.strerror or exc}); nothing was written"
-            ) from exc
+            raise _write_failure("output folder", path, exc) from exc
         finally:
             shutil.rmtree(work, ignore_errors=True)
     finally:

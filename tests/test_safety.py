@@ -32,6 +32,7 @@ from borderwatch import OutputError, OutputExistsError
 from borderwatch.cli import main
 from borderwatch.cli.options import handle_errors
 from borderwatch.network import cache
+from borderwatch.network.graphio import save_graph
 from borderwatch.network.profile import load_profile
 from borderwatch.output import TABLE_WRITERS, atomic_dir, atomic_path, check_output, check_output_dir, write_table
 from borderwatch.readers import LAYER_FILES
@@ -305,7 +306,8 @@ def test_a_planted_symlink_cannot_redirect_a_temporary(tmp_path, region):
 # -- signals ------------------------------------------------------------------------------------------------
 
 
-def test_sighup_cleans_up_and_exits_129(tmp_path):
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130), (signal.SIGHUP, 129)])
+def test_sigterm_ctrl_c_and_sighup_exit_by_convention_and_leave_nothing(tmp_path, sig, code):
     out = tmp_path / "graph.gpkg"
     env = os.environ | {"BORDERWATCH_CACHE": str(tmp_path / "cache"), "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
@@ -316,12 +318,12 @@ def test_sighup_cleans_up_and_exits_129(tmp_path):
         env=env,
     )
     deadline = time.monotonic() + 30
-    while not (tmp_path / ".graph.gpkg.lock").exists() and time.monotonic() < deadline:
+    while not (tmp_path / ".graph.gpkg.lock").exists() and time.monotonic() < deadline:  # --out checked
         time.sleep(0.05)
-    time.sleep(1)  # inside the build
-    proc.send_signal(signal.SIGHUP)
+    time.sleep(2)  # inside the build
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 129, err
+    assert proc.returncode == code, err
     assert "nothing was written" in err and "Traceback" not in err
     assert not out.exists() and not list(tmp_path.glob(".graph*"))
 
@@ -390,6 +392,9 @@ def test_a_full_disk_while_gdal_writes_is_a_clear_error_and_leaves_nothing(tmp_p
     assert list(tmp_path.iterdir()) == []
     result = run("-q", "gates", "--out", out)
     assert failed_cleanly(result, "gates.geojson' cannot be written (GDAL: failed to write feature 3")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(OutputError, match=r"g.gpkg' cannot be written \(GDAL: .*No space left"):
+        save_graph(toy_graph(), tmp_path / "g.gpkg")  # the graph writers too
     assert list(tmp_path.iterdir()) == []
 
 
@@ -524,6 +529,21 @@ def test_a_cache_folder_of_another_user_is_not_used(toy_cache, caplog):
     with caplog.at_level(logging.WARNING, logger="borderwatch.network.cache"):
         assert get()[1] == "built"
     assert "belongs to user id 12345, not to you" in caplog.text
+
+
+@pytest.mark.slow
+def test_graph_cache_is_reused_and_keyed_by_inputs(region, tmp_path, monkeypatch):
+    monkeypatch.setenv("BORDERWATCH_CACHE", str(tmp_path))
+    profile = load_profile()
+    G1, status1 = cache.cached_route_graph(region, profile=profile)
+    G2, status2 = cache.cached_route_graph(region, profile=profile)
+    assert (status1, status2) == ("built, cached", "cache hit")
+    assert G2.number_of_edges() == G1.number_of_edges() and G2.graph["destinations"] == G1.graph["destinations"]
+    other = load_profile(informal_crossing={"delay_h": 5.0})
+    assert cache.graph_key(region, other) != cache.graph_key(region, profile)
+    _, status3 = cache.cached_route_graph(region, profile=profile, use_cache=False)
+    assert status3 == "built"
+    assert len(list(tmp_path.glob("route-graph-*"))) == 1
 
 
 def assert_identical(H: nx.MultiDiGraph, G: nx.MultiDiGraph) -> None:
