@@ -582,11 +582,12 @@ def test_the_shipped_graph_round_trips_exactly(route_graph, tmp_path):
 def test_odd_graphs_round_trip_exactly(tmp_path):
     G = nx.MultiDiGraph(crs="EPSG:4326", build={"t_s": 1.5, "n": [1, 2.0, None, {"x": True}]})
     G.add_node(3)
-    G.add_node(1, big=2**70, v=None, tags=["a", {"b": 1}], mixed=1)
+    G.add_node(1, big=2**70, v=None, tags=["a", {"b": 1}], mixed=1, id="clash", signature=3)
     G.add_node(2, mixed=2.5, where=Point(1, 2, 3), zone=Polygon([(0, 0), (1, 0), (1, 1)]))
     G.add_edge(2, 3, key="k", label="=x")  # added first: 3's predecessors are 2 then 1, unlike edge order
     G.add_edge(1, 3, key=7)
-    G.add_edge(1, 3, key=2, w=float("nan"), flag=False, s="ü\x00")
+    G.add_edge(1, 3, key=2, w=float("nan"), flag=False, s="ü\x00", u="clash", **{"w.offsets": 1})
+    G.edges[1, 3, 2]["key"] = 5  # attribute names that could clash with the archive's own arrays
     G.add_edge(3, 3)
     assert list(G.pred[3]) == [2, 1, 3]
     assert_identical(round_trip(G, tmp_path), G)

@@ -331,7 +331,8 @@ def _encode_records(prefix: str, records: Iterable[dict[str, Any]], arrays: dict
     arrays[f"{prefix}.signature"] = np.array(sig, dtype=np.int32)
     return {
         "signatures": [list(keys) for keys in signatures],
-        "columns": {k: _encode_column(f"{prefix}.{k}", v, arrays) for k, v in columns.items()},
+        # arrays named by position: attribute names are any strings ("id", "key", "x.offsets" ...)
+        "columns": {k: _encode_column(f"{prefix}.column{j}", v, arrays) for j, (k, v) in enumerate(columns.items())},
     }
 
 
@@ -346,9 +347,9 @@ def _decode_records(prefix: str, spec: dict[str, Any], arrays: Any, n: int) -> l
         for k in keys:
             holders[k][s] = True  # a key without a column fails here (KeyError)
     columns = {}
-    for k, column in spec["columns"].items():
+    for j, (k, column) in enumerate(spec["columns"].items()):
         has = holders[k][sig]
-        columns[k] = (_decode_column(f"{prefix}.{k}", column, arrays, int(has.sum())), np.cumsum(has) - 1)
+        columns[k] = (_decode_column(f"{prefix}.column{j}", column, arrays, int(has.sum())), np.cumsum(has) - 1)
     for s, keys in enumerate(signatures):
         rows = np.flatnonzero(sig == s)
         if not keys:
