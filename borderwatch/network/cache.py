@@ -1,6 +1,6 @@
 """A cache of built route graphs, so that commands do not rebuild the same graph.
 
-Building the shipped graph takes about 20 s; loading it from the cache about
+Building the shipped graph takes about 10 s; loading it from the cache about
 2 s.  A cached graph is keyed by a SHA-256 of everything it depends on: the
 SHA-256 of every input file of the region (layers and DEM), the build part of
 the cost profile (:func:`~borderwatch.network.profile.build_part`: analysis
