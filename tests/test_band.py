@@ -19,6 +19,7 @@ from borderwatch.network.lattice import (
     band_estimate,
     border_band,
     build_lattice,
+    check_band,
     country_grid,
     grid_adjacency,
     informal_crossings,
@@ -154,8 +155,17 @@ def test_too_fine_a_band_is_refused_with_an_estimate_before_building(region, mon
         raise AssertionError("the graph was being built")
 
     monkeypatch.setattr(build_module, "place_gates", built)
-    with pytest.raises(ProfileError, match=r"band_refine' = 8: the border band would have about [\d,]+ cells.*GB"):
+    with pytest.raises(ProfileError, match=r"band_refine' = 8 .*: the border band would have about [\d,]+ cells.*GB"):
         build_module.build_route_graph(region, profile=load_profile(lattice={"band_km": 30.0, "band_refine": 8}))
+
+
+def test_no_band_is_never_refused(monkeypatch):
+    monkeypatch.setattr(lattice_module, "memory_limit_mb", lambda: 0.0)
+    terrain = _toy()[0]
+    for km, factor in ((0.0, 4), (15.0, 0)):
+        check_band(terrain, 4600.0, {"refine": 1, "band_km": km, "band_refine": factor})
+    with pytest.raises(ProfileError, match=r"lattice\.band_km' = 15"):
+        check_band(terrain, 4600.0, {"refine": 1, "band_km": 15.0, "band_refine": 2})
 
 
 def test_band_estimate_is_close_to_the_band_built(region, scenario):
@@ -171,6 +181,9 @@ def test_band_estimate_is_close_to_the_band_built(region, scenario):
         factor=lattice["band_refine"],
     )
     assert 0.7 < est["band_cells"] / built < 1.5
+    a = scenario.arrays
+    lattice_edges = np.count_nonzero((a.node_kind[a.edge_u] == "cell") & (a.node_kind[a.edge_v] == "cell"))
+    assert 0.7 < est["edges"] / lattice_edges < 1.5
 
 
 @pytest.fixture(scope="module")

@@ -437,7 +437,8 @@ def band_estimate(dem: Terrain, border_km: float, *, refine: int, km: float, fac
     """Estimate, before building, the band cells, the lattice edges and the graph's memory.
 
     The band is about ``2 km`` wide along ``border_km`` of border (both sides
-    of the line), plus a disc at the ends; every cell has 8 neighbours.
+    of the line), plus a disc at the ends; land is where the DEM is above sea
+    level; every cell has 8 neighbours.
 
     Parameters
     ----------
@@ -451,8 +452,8 @@ def band_estimate(dem: Terrain, border_km: float, *, refine: int, km: float, fac
     Returns
     -------
     dict
-        ``band_cells``, ``edges`` (the whole lattice's, the band's included; an
-        upper bound, sea cells counted) and ``memory_mb`` (:data:`BYTES_PER_EDGE`).
+        ``band_cells``, ``edges`` (the whole lattice's, the band's included)
+        and ``memory_mb`` (:data:`BYTES_PER_EDGE`).
     """
     r, c = (s // 2 for s in dem.shape)
     lon, lat = dem.cell_centres()
@@ -461,7 +462,7 @@ def band_estimate(dem: Terrain, border_km: float, *, refine: int, km: float, fac
     cell_km2 = width_km * height_km / refine**2
     on = km > 0 and factor > 1
     band_cells = (2.0 * km * border_km + np.pi * km * km) / cell_km2 * factor**2 if on else 0.0
-    edges = 8.0 * (dem.elevation_m.size * refine**2 + band_cells)
+    edges = 8.0 * (np.count_nonzero(dem.elevation_m > 0) * refine**2 + band_cells)
     return {"band_cells": band_cells, "edges": edges, "memory_mb": edges * BYTES_PER_EDGE / 2**20}
 
 
@@ -488,15 +489,18 @@ def check_band(dem: Terrain, border_km: float, lattice: Mapping[str, Any]) -> No
     Raises
     ------
     ProfileError
-        The estimated graph memory (:func:`band_estimate`) exceeds
-        :func:`memory_limit_mb`.
+        The band is on and the estimated graph memory (:func:`band_estimate`)
+        exceeds :func:`memory_limit_mb`.
     """
     km, factor = lattice["band_km"], lattice["band_refine"]
+    if km <= 0 or factor <= 1:
+        return
     est = band_estimate(dem, border_km, refine=lattice["refine"], km=km, factor=factor)
     limit = memory_limit_mb()
     if est["memory_mb"] > limit:
         raise ProfileError(
-            f"keys 'lattice.band_km' = {km:g} and 'lattice.band_refine' = {factor}: the border band would have about "
+            f"keys 'lattice.band_km' = {km:g} and 'lattice.band_refine' = {factor} (with 'lattice.refine' = "
+            f"{lattice['refine']}): the border band would have about "
             f"{est['band_cells']:,.0f} cells and the lattice {est['edges']:,.0f} edges, about "
             f"{est['memory_mb'] / 1024:,.1f} GB for the graph, more than half this machine's memory "
             f"({limit / 1024:,.1f} GB); use a smaller band_refine or band_km (band_refine = 0 turns the band off)"
