@@ -220,20 +220,18 @@ class Band:
 
     Attributes
     ----------
-    km
-        Half-width of the band (km): lattice cells whose centre lies this close
-        to a land border are replaced.
     factor
         Band cells per lattice cell along each axis.
     block
-        Boolean array on the lattice grid: the cells replaced.
+        Boolean array on the lattice grid: the cells replaced (their centre
+        lies within ``lattice.band_km`` of a land border).
     terrain
         The DEM interpolated (bilinear) to band cells, over the whole grid.
     grid
-        Country of every band-cell centre.
+        Country of every band-cell centre (rasterised only within the band's
+        bounding box; -1 outside it).
     """
 
-    km: float
     factor: int
     block: np.ndarray
     terrain: Terrain
@@ -294,9 +292,9 @@ def border_band(
     fine = refine_terrain(dem, refine * factor)
     # only the band's cells need a country: rasterise the polygons cut to the band's box (much less work)
     step = max(abs(terrain.transform.a), abs(terrain.transform.e))
-    near = shapely.box(*shapely.bounds(shapely.multipoints(np.column_stack([lon[block], lat[block]])))).buffer(step)
-    cut = countries.assign(geometry=shapely.intersection(countries.geometry.to_numpy(), near))
-    return Band(km=km, factor=factor, block=block, terrain=fine, grid=country_grid(fine, cut[~cut.geometry.is_empty]))
+    frame = shapely.box(*shapely.bounds(shapely.multipoints(np.column_stack([lon[block], lat[block]])))).buffer(step)
+    cut = countries.assign(geometry=shapely.intersection(countries.geometry.to_numpy(), frame))
+    return Band(factor=factor, block=block, terrain=fine, grid=country_grid(fine, cut[~cut.geometry.is_empty]))
 
 
 @dataclass
