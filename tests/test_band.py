@@ -23,6 +23,7 @@ from borderwatch.network.lattice import (
     country_grid,
     grid_adjacency,
     informal_crossings,
+    refine_terrain,
 )
 from borderwatch.network.profile import load_profile
 from borderwatch.region import Terrain
@@ -33,7 +34,7 @@ WEST, NORTH = 100.0, 11.2
 SPLIT = 100.6
 
 
-def _toy(*, km: float = 20.0, factor: int = 3):
+def _toy(*, km: float = 20.0, factor: int = 3, refine: int = 1):
     elevation = 100.0 + 50.0 * np.arange(12)[None, :] + 10.0 * np.arange(12)[:, None]  # a plane: bilinear is exact
     terrain = Terrain(
         elevation_m=elevation.astype(float),
@@ -46,10 +47,11 @@ def _toy(*, km: float = 20.0, factor: int = 3):
         geometry=[box(WEST, NORTH - 1.2, SPLIT, NORTH), box(SPLIT, NORTH - 1.2, WEST + 1.2, NORTH)],
         crs="EPSG:4326",
     )
-    grid = country_grid(terrain, countries)
+    lattice_terrain = refine_terrain(terrain, refine)
+    grid = country_grid(lattice_terrain, countries)
     border = LineString([(SPLIT, NORTH - 1.2), (SPLIT, NORTH)])
-    band = border_band(terrain, terrain, grid, countries, border, km=km, factor=factor)
-    return terrain, grid, border, band, build_lattice(terrain, grid, band=band)
+    band = border_band(terrain, lattice_terrain, grid, countries, border, km=km, factor=factor)
+    return lattice_terrain, grid, border, band, build_lattice(lattice_terrain, grid, band=band)
 
 
 def _border_distance_m(lon: np.ndarray, lat: np.ndarray, border) -> np.ndarray:
@@ -85,6 +87,17 @@ def test_band_cells_have_the_configured_spacing_and_interpolated_elevations():
     row = (NORTH - lat.lat) / CELL - 0.5
     inner = lat.fine & (row > 0) & (row < 11)
     assert np.allclose(lat.elevation_m[inner], (100.0 + 50.0 * col + 10.0 * row)[inner])
+
+
+def test_band_cells_divide_the_refined_lattice_cells():
+    terrain, _, _, band, lat = _toy(factor=2, refine=2)
+    assert terrain.shape == (24, 24) and band.terrain.shape == (48, 48)
+    both = lat.fine[lat.src] & lat.fine[lat.dst]
+    straight = both & (lat.lat[lat.src] == lat.lat[lat.dst])
+    assert np.allclose(np.abs(lat.lon[lat.dst] - lat.lon[lat.src])[straight], CELL / 4)
+    n = len(lat.ids)
+    graph = scipy.sparse.csr_matrix((np.ones(len(lat.src)), (lat.src, lat.dst)), shape=(n, n))
+    assert scipy.sparse.csgraph.connected_components(graph, directed=False)[0] == 1
 
 
 def test_band_is_stitched_seamlessly_to_the_coarse_lattice():
