@@ -92,6 +92,16 @@ def _string_list(*, allowed: tuple[str, ...] | None = None) -> Callable[[Any], s
     return check
 
 
+def _band_refine(value: Any) -> str | None:
+    """Check ``lattice.band_refine``: 0 (no band) or an integer from 2 to 8; return the problem or None."""
+    problem = _number(low=0, high=8, integer=True)(value)
+    if problem is None and value == 1:
+        return "is 1, which makes band cells as large as the lattice's; use 0 to turn the band off or 2 to 8"
+    return problem
+
+
+_band_refine.__doc__ = "0 (no band) or an integer from 2 to 8"
+
 _POSITIVE = _number(low=0.0, low_open=True)
 _NON_NEGATIVE = _number(low=0.0)
 _EXPOSURE = _number(low=0.0, high=1.0)
@@ -186,6 +196,12 @@ OPTIONS: dict[str, Option] = {
             _number(low=1, high=16, integer=True),
             "terrain lattice cells per DEM cell along each axis (1 = DEM grid)",
         ),
+        Option(
+            "lattice.band_km",
+            _number(low=0.0, high=50.0),
+            "half-width (km) of the finer border band on each side of the land border (0 = no band)",
+        ),
+        Option("lattice.band_refine", _band_refine, "border-band cells per lattice cell along each axis (0 = no band)"),
         Option("export.destinations.*", _NON_NEGATIVE, "share of export demand per overseas port 'Name (Country)'"),
         Option("export.beyond_box_factor", _number(low=1.0, high=3.0), "great-circle multiplier beyond the DEM's box"),
         Option("ensemble.samples", _number(low=1, high=100000, integer=True), "perturbed routings in the ensemble"),
