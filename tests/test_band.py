@@ -14,12 +14,11 @@ from shapely.geometry import LineString, box
 from borderwatch.errors import ProfileError
 from borderwatch.geodesy import distance_m, lonlat_to_metres, to_metres
 from borderwatch.network import build as build_module
-from borderwatch.network import lattice as lattice_module
+from borderwatch.network import estimate as estimate_module
+from borderwatch.network.estimate import band_estimate, check_band
 from borderwatch.network.lattice import (
-    band_estimate,
     border_band,
     build_lattice,
-    check_band,
     country_grid,
     grid_adjacency,
     informal_crossings,
@@ -162,7 +161,7 @@ def test_bad_band_values_are_refused(lattice, message):
 
 
 def test_too_fine_a_band_is_refused_with_an_estimate_before_building(region, monkeypatch):
-    monkeypatch.setattr(lattice_module, "memory_limit_mb", lambda: 1024.0)
+    monkeypatch.setattr(estimate_module, "available_bytes", lambda: 2**30)
 
     def built(*args, **kwargs):
         raise AssertionError("the graph was being built")
@@ -173,7 +172,7 @@ def test_too_fine_a_band_is_refused_with_an_estimate_before_building(region, mon
 
 
 def test_no_band_is_never_refused(monkeypatch):
-    monkeypatch.setattr(lattice_module, "memory_limit_mb", lambda: 0.0)
+    monkeypatch.setattr(estimate_module, "available_bytes", lambda: 0)
     terrain = _toy()[0]
     for km, factor in ((0.0, 4), (15.0, 0)):
         check_band(terrain, 4600.0, {"refine": 1, "band_km": km, "band_refine": factor})

@@ -44,13 +44,13 @@ from ..schema import STORAGE_CRS
 from .builder import EdgeBuilder
 from .contract import CHINA_NODE, ORIGIN_NODE, GraphMeta, set_graph_meta
 from .endpoints import add_destinations, add_origin, demand_cities, export_ports
+from .estimate import check_band
 from .gates import add_gates
 from .lattice import (
     Lattice,
     LatticeAccess,
     border_band,
     build_lattice,
-    check_band,
     country_grid,
     fill_land_gaps,
     lattice_edges,

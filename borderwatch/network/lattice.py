@@ -31,7 +31,6 @@ cell's block (:func:`band_node`, ``cell:<flat>:<sub>``); the other cells keep
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +44,6 @@ import scipy.sparse
 import scipy.sparse.csgraph
 import shapely
 
-from ..errors import ProfileError
 from ..geodesy import distance_m, lonlat_to_metres, to_metres
 from ..region import Terrain
 from ..schema import NEIGHBOURS, STORAGE_CRS
@@ -423,86 +421,6 @@ def _touching(keep: np.ndarray, cells: np.ndarray, k: int) -> tuple[np.ndarray, 
         hit = keep[pr, pc]
         keys.append((pr[hit] * keep.shape[1] + pc[hit]) * cells.size + rows[ok][hit] * ncols + cols[ok][hit])
     return np.divmod(np.unique(np.concatenate(keys)), cells.size)
-
-
-#: Peak memory (bytes) of building a route graph, per edge (a networkx MultiDiGraph, attributes and geometry
-#: included): the shipped graph's build peaks at 726 MB for 291,121 edges (benchmarks/bench_lattice.py); finer
-#: lattices need less per edge (2,200 B with the border band, 1,900 B at refine = 2), so this is an upper bound.
-BYTES_PER_EDGE = 2600
-
-
-def band_estimate(dem: Terrain, border_km: float, *, refine: int, km: float, factor: int) -> dict[str, float]:
-    """Estimate, before building, the band cells, the lattice edges and the graph's memory.
-
-    The band is about ``2 km`` wide along ``border_km`` of border (both sides
-    of the line), plus a disc at the ends; land is where the DEM is above sea
-    level; every cell has 8 neighbours.
-
-    Parameters
-    ----------
-    dem
-        The DEM.
-    border_km
-        Length of Vietnam's land border (km).
-    refine, km, factor
-        ``lattice.refine``, ``lattice.band_km`` and ``lattice.band_refine``.
-
-    Returns
-    -------
-    dict
-        ``band_cells``, ``edges`` (the whole lattice's, the band's included)
-        and ``memory_mb`` (:data:`BYTES_PER_EDGE`).
-    """
-    r, c = (s // 2 for s in dem.shape)
-    lon, lat = dem.cell_centres()
-    width_km = float(distance_m(lon[r, c], lat[r, c], lon[r, c + 1], lat[r, c])) / 1000.0
-    height_km = float(distance_m(lon[r, c], lat[r, c], lon[r + 1, c], lat[r + 1, c])) / 1000.0
-    cell_km2 = width_km * height_km / refine**2
-    on = km > 0 and factor > 1
-    band_cells = (2.0 * km * border_km + np.pi * km * km) / cell_km2 * factor**2 if on else 0.0
-    edges = 8.0 * (np.count_nonzero(dem.elevation_m > 0) * refine**2 + band_cells)
-    return {"band_cells": band_cells, "edges": edges, "memory_mb": edges * BYTES_PER_EDGE / 2**20}
-
-
-def memory_limit_mb() -> float:
-    """Half of this machine's physical memory (MB), or 8 GB where the system does not say."""
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20 / 2
-    except (AttributeError, ValueError, OSError):
-        return 8192.0
-
-
-def check_band(dem: Terrain, border_km: float, lattice: Mapping[str, Any]) -> None:
-    """Refuse a border band too fine for this machine, before anything is built.
-
-    Parameters
-    ----------
-    dem
-        The DEM.
-    border_km
-        Length of Vietnam's land border (km).
-    lattice
-        The profile's ``[lattice]`` table.
-
-    Raises
-    ------
-    ProfileError
-        The band is on and the estimated graph memory (:func:`band_estimate`)
-        exceeds :func:`memory_limit_mb`.
-    """
-    km, factor = lattice["band_km"], lattice["band_refine"]
-    if km <= 0 or factor <= 1:
-        return
-    est = band_estimate(dem, border_km, refine=lattice["refine"], km=km, factor=factor)
-    limit = memory_limit_mb()
-    if est["memory_mb"] > limit:
-        raise ProfileError(
-            f"keys 'lattice.band_km' = {km:g} and 'lattice.band_refine' = {factor} (with 'lattice.refine' = "
-            f"{lattice['refine']}): the border band would have about "
-            f"{est['band_cells']:,.0f} cells and the lattice {est['edges']:,.0f} edges, about "
-            f"{est['memory_mb'] / 1024:,.1f} GB for the graph, more than half this machine's memory "
-            f"({limit / 1024:,.1f} GB); use a smaller band_refine or band_km (band_refine = 0 turns the band off)"
-        )
 
 
 def lattice_edges(lattice: Lattice, profile: Mapping[str, Any]) -> dict[str, np.ndarray]:
