@@ -71,6 +71,8 @@ from .settings import Settings, build_part
 
 log = logging.getLogger(__name__)
 
+#: The demand name whose share is split over the export destinations (:attr:`Scenario.demand`).
+EXPORT_DEMAND = "export"
 #: Settings that change no route, flow, cut or draw (the chokepoint metrics stay valid when only these change).
 ROUTE_FREE_SETTINGS = {"weights", "incident_match_km", "hours", "blo_hours", "inspect_exposure"}
 
@@ -687,9 +689,54 @@ class Scenario:
         return float(self.settings.blo_hours.get(blo_id, self.settings.hours))
 
     @cached_property
+    def demand(self) -> dict[str, float]:
+        """Destination name -> share of the demand as given (> 0 only; not normalised), export split by port.
+
+        On a route graph the ``export`` share is split over the export
+        destinations by the profile's ``[export] destinations`` shares: each
+        ``"export to <port>"`` gets export share x port share (on top of any
+        share the demand gives it by name) and is routed to its own overseas
+        port, through the Vietnamese seaport cheapest for it.  The ``export``
+        sink stays a destination to route to (``--to export``: the cheapest
+        port) but takes no demand, unless no port has a share.  Elsewhere (a
+        user graph) the names are taken as they are.
+
+        Raises
+        ------
+        ProfileError
+            The port shares do not sum to 1 (:func:`~borderwatch.network.endpoints.export_shares`).
+        ParameterError
+            A port with a share is not a destination of the graph.
+        """
+        split = self._export_split()
+        out: dict[str, float] = {}
+        for name, share in self.settings.demand.items():
+            for part_name, part in (split if name == EXPORT_DEMAND and split else {name: 1.0}).items():
+                out[part_name] = out.get(part_name, 0.0) + float(share) * part
+        return {name: share for name, share in out.items() if share > 0}
+
+    def _export_split(self) -> dict[str, float]:
+        """Export destination name -> its share of the export demand (empty: no split)."""
+        from .network.endpoints import export_label, export_shares
+
+        if not (self.is_route_graph and EXPORT_DEMAND in self.destinations):
+            return {}
+        split = {export_label(label): share for label, share in export_shares(self.profile).items()}
+        missing = [name for name in split if name not in self.destinations]
+        if missing:
+            raise ParameterError(
+                f"the export demand is split over {', '.join(map(repr, missing))} (profile [export] destinations), "
+                "but the graph has no such destination; rebuild the graph with this profile or set those shares to 0"
+            )
+        return split
+
+    @cached_property
     def shares(self) -> dict[Hashable, float]:
-        """Destination node -> share of the demand (normalised to sum 1)."""
-        nodes = {self.destinations[n]: float(s) for n, s in self.settings.demand.items() if s > 0}
+        """Destination node -> share of the demand (normalised to sum 1; :attr:`demand` by node)."""
+        nodes: dict[Hashable, float] = {}
+        for name, share in self.demand.items():
+            node = self.destinations[name]
+            nodes[node] = nodes.get(node, 0.0) + share
         total = sum(nodes.values())
         if not total > 0:
             raise ParameterError(
@@ -931,6 +978,7 @@ class Scenario:
         if unknown:
             valid = ", ".join(self.destinations)
             raise ParameterError(f"demand names {', '.join(map(repr, unknown))}, not destinations; use {valid}")
+        self._export_split()  # the port shares split the export demand, or this says why not
 
 
 def _fold(text: str) -> str:

@@ -2,8 +2,10 @@
 
 The origin is the LAO-THA-MMR tri-point computed from the boundaries.  The
 destinations are the profile's ``[demand]`` cities (Vietnamese places),
-``export`` (any overseas port), ``China border`` (leaving Vietnam into China)
-and every placed seaport.  :func:`planned_destinations` lists them without
+``export`` (the cheapest overseas export port), ``China border`` (leaving
+Vietnam into China), every placed seaport and every export destination of
+``[export] destinations`` (``export to Manila (Philippines)``), whose shares
+split the export demand (:func:`export_shares`).  :func:`planned_destinations` lists them without
 building a graph, so commands can check names before the long work, and
 :func:`resolve_destination` matches a user's name against them.
 """
@@ -42,6 +44,51 @@ def demand_cities(profile: Mapping[str, Any]) -> list[str]:
     return [name for name in profile["demand"] if name not in SPECIAL_DESTINATIONS]
 
 
+#: How far from 1 the ``[export] destinations`` shares may sum (rounding of decimal shares).
+SHARE_SUM_TOLERANCE = 1e-6
+
+
+def export_label(label: str) -> str:
+    """Display name of the destination of one export port (``"export to Manila (Philippines)"``)."""
+    return f"export to {label}"
+
+
+def export_shares(profile: Mapping[str, Any]) -> dict[str, float]:
+    """Return the ``[export] destinations`` with a share > 0, checked to split the export demand.
+
+    Parameters
+    ----------
+    profile
+        The cost profile (validated: no share is negative, :func:`~borderwatch.network.profile.load_profile`).
+
+    Returns
+    -------
+    dict
+        ``"Name (Country)"`` -> share of the export demand, in profile order
+        (empty when no port has a share).
+
+    Raises
+    ------
+    ProfileError
+        The shares do not sum to 1 (within :data:`SHARE_SUM_TOLERANCE`; the message gives the sum).
+
+    Examples
+    --------
+    >>> export_shares({"export": {"destinations": {"Manila (Philippines)": 0.7, "Busan (South Korea)": 0.3}}})
+    {'Manila (Philippines)': 0.7, 'Busan (South Korea)': 0.3}
+    """
+    shares = {str(label): float(share) for label, share in profile["export"]["destinations"].items() if share > 0}
+    total = sum(shares.values())
+    if shares and abs(total - 1.0) > SHARE_SUM_TOLERANCE:
+        listed = ", ".join(f"{label} {share:g}" for label, share in shares.items())
+        raise ProfileError(
+            f"cost profile problems ({getattr(profile, 'source', 'profile')}):\n"
+            f"  - key 'export.destinations': the shares of the export demand sum to {total:.6g}, not 1 ({listed}); "
+            "scale them to sum 1 (a share of 0 drops a port)"
+        )
+    return shares
+
+
 def export_ports(region: Region, profile: Mapping[str, Any]) -> gpd.GeoDataFrame:
     """Find the profile's export destinations in layer ``ports_worldwide``.
 
@@ -60,13 +107,12 @@ def export_ports(region: Region, profile: Mapping[str, Any]) -> gpd.GeoDataFrame
     Raises
     ------
     ProfileError
-        A name matches no World Port Index port (the message suggests ports of that country).
+        A name matches no World Port Index port (the message suggests ports of that country),
+        or the shares do not split the export demand (:func:`export_shares`).
     """
     world = region.ports_worldwide
     rows, problems = [], []
-    for label, share in profile["export"]["destinations"].items():
-        if not share > 0:
-            continue
+    for label, share in export_shares(profile).items():
         name, _, country = label.rpartition(" (")
         country = country.rstrip(")")
         hit = world[
@@ -117,7 +163,7 @@ def planned_destinations(region: Region, profile: Mapping[str, Any]) -> dict[str
     out.update({f"{pid} {name}": port_node(pid) for pid, name in zip(ports["id"], ports["name"], strict=True)})
     abroad = export_ports(region, profile)
     out.update(
-        {f"export to {lab}": overseas_node(pid) for lab, pid in zip(abroad["label"], abroad["port_id"], strict=True)}
+        {export_label(lab): overseas_node(pid) for lab, pid in zip(abroad["label"], abroad["port_id"], strict=True)}
     )
     return out
 

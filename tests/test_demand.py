@@ -1,0 +1,152 @@
+"""Demand: export split over the overseas ports by their shares, and export by Vietnamese seaport (issue 17)."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+from shapely.geometry import LineString
+
+from borderwatch import NoRouteError, ParameterError, ProfileError, Scenario, least_cost_routes, load_profile
+from borderwatch.analysis.flow import least_cost_flow
+from borderwatch.analysis.routes import corridor_table, seaport_flows
+from borderwatch.cli import main
+from borderwatch.network.contract import EXPORT_NODE, ORIGIN_NODE
+from borderwatch.network.endpoints import export_shares
+from borderwatch.network.profile import default_profile
+
+CITIES = ("Hanoi", "Ho Chi Minh City", "Haiphong", "Da Nang", "China border")
+#: Toy nodes: id -> (lon, lat, kind, country, extra attributes).
+NODES = {
+    ORIGIN_NODE: (100.0, 20.0, "origin", "", {}),
+    "city": (105.0, 21.0, "destination", "VNM", {}),
+    "port:P1": (106.0, 20.0, "seaport", "VNM", {"port_id": "P1", "name": "North port"}),
+    "port:P2": (106.0, 11.0, "seaport", "VNM", {"port_id": "P2", "name": "South port"}),
+    "overseas:A": (120.0, 15.0, "overseas", "", {"name": "Alpha (Testland)"}),
+    "overseas:B": (110.0, 2.0, "overseas", "", {"name": "Beta (Testland)"}),
+    EXPORT_NODE: (115.0, 8.0, "destination", "", {}),
+}
+#: Toy edges: (u, v, mode, time_h).  A is cheapest from P1 (2 h against 5), B from P2 (3 h against 6).
+EDGES = [
+    (ORIGIN_NODE, "city", "road", 1.0),
+    (ORIGIN_NODE, "port:P1", "road", 1.0),
+    (ORIGIN_NODE, "port:P2", "road", 2.0),
+    ("port:P1", "overseas:A", "sea", 1.0),
+    ("port:P2", "overseas:A", "sea", 3.0),
+    ("port:P1", "overseas:B", "sea", 5.0),
+    ("port:P2", "overseas:B", "sea", 1.0),
+    ("overseas:A", EXPORT_NODE, "connector", 0.0),
+    ("overseas:B", EXPORT_NODE, "connector", 0.0),
+]
+
+
+def toy_profile(ports: dict[str, float], *, export: float = 0.5):
+    """The default profile with only the toy's two export ports and demand city 0.5 (as Hanoi), export 0.5."""
+    destinations = {**dict.fromkeys(default_profile()["export"]["destinations"], 0.0), **ports}
+    demand = {**dict.fromkeys(CITIES, 0.0), "Hanoi": 1.0 - export, "export": export}
+    return load_profile(export={"destinations": destinations}, demand=demand)
+
+
+def toy_graph(profile, *, edges=EDGES) -> nx.MultiDiGraph:
+    """A route graph (full contract): origin, a city, two Vietnamese seaports, two overseas ports, the export sink."""
+    G = nx.MultiDiGraph()
+    for node, (x, y, kind, country, extra) in NODES.items():
+        G.add_node(node, x=x, y=y, kind=kind, country=country, **extra)
+    for u, v, mode, hours in edges:
+        line = LineString([(G.nodes[u]["x"], G.nodes[u]["y"]), (G.nodes[v]["x"], G.nodes[v]["y"])])
+        G.add_edge(u, v, mode=mode, length_m=0.0, time_h=hours, exposure=0.0, cost=hours, geometry=line, source="toy")
+    G.graph.update(
+        crs="EPSG:4326",
+        origin=ORIGIN_NODE,
+        destinations={
+            **dict.fromkeys(CITIES, "city"),
+            "export": EXPORT_NODE,
+            "P1 North port": "port:P1",
+            "P2 South port": "port:P2",
+            "export to Alpha (Testland)": "overseas:A",
+            "export to Beta (Testland)": "overseas:B",
+        },
+        profile=profile.to_dict(),
+    )
+    return G
+
+
+def test_export_demand_splits_by_port_share_and_leaves_from_each_ports_cheapest_seaport():
+    sc = Scenario.from_graph(toy_graph(toy_profile({"Alpha (Testland)": 0.7, "Beta (Testland)": 0.3})))
+    assert sc.shares == pytest.approx({"city": 0.5, "overseas:A": 0.35, "overseas:B": 0.15}, abs=1e-12)
+    assert EXPORT_NODE not in sc.shares  # the sink takes no demand once the ports have shares
+    table = seaport_flows(sc)
+    got = {(r["seaport_node"], r["overseas_node"]): r["share"] for r in table.to_dict("records")}
+    assert got == pytest.approx({("port:P1", "overseas:A"): 0.35, ("port:P2", "overseas:B"): 0.15}, abs=1e-12)
+    assert table["vn_seaport"].tolist() == ["P1 North port", "P2 South port"]
+    assert table["destination"].tolist() == ["export to Alpha (Testland)", "export to Beta (Testland)"]
+    assert table["route_cost_h"].tolist() == pytest.approx([2.0, 3.0])
+    flow = least_cost_flow(sc.arrays, sc.origin, sc.shares)
+    assert flow.total_cost == pytest.approx(0.5 * 1.0 + 0.35 * 2.0 + 0.15 * 3.0)
+
+
+def test_the_export_sink_stays_a_destination_to_route_to_and_routes_name_their_seaport():
+    sc = Scenario.from_graph(toy_graph(toy_profile({"Alpha (Testland)": 0.7, "Beta (Testland)": 0.3})))
+    routes = least_cost_routes(sc, destinations=["export", "export to Beta (Testland)", "Hanoi"]).set_index(
+        "destination"
+    )
+    assert routes.loc["export", "cost"] == 2.0 and routes.loc["export", "vn_seaport"] == "P1 North port"
+    assert routes.loc["export to Beta (Testland)", "vn_seaport"] == "P2 South port"
+    assert routes.loc["Hanoi", "vn_seaport"] == ""  # by land
+    assert corridor_table(routes.reset_index())["vn_seaport"].tolist() == ["P1 North port", "P2 South port", ""]
+
+
+def test_export_shares_that_do_not_sum_to_1_are_an_error_naming_the_sum():
+    bad = toy_profile({"Alpha (Testland)": 0.7, "Beta (Testland)": 0.2})
+    with pytest.raises(ProfileError, match=r"export.destinations.*sum to 0\.9, not 1 \(Alpha \(Testland\) 0\.7, Beta"):
+        export_shares(bad)
+    with pytest.raises(ProfileError, match=r"sum to 0\.9"):
+        Scenario.from_graph(toy_graph(bad))  # refused when the scenario is made, not at the first analysis
+    assert export_shares(toy_profile({"Alpha (Testland)": 0.7, "Beta (Testland)": 0.3 + 5e-7}))  # rounding passes
+
+
+def test_a_negative_export_share_is_an_error_naming_the_port():
+    with pytest.raises(ProfileError, match=r"export\.destinations\.Beta \(Testland\)"):
+        toy_profile({"Alpha (Testland)": 1.1, "Beta (Testland)": -0.1})
+
+
+def test_an_export_port_the_graph_lacks_or_cannot_reach_is_an_error_naming_it():
+    G = toy_graph(toy_profile({"Alpha (Testland)": 0.7, "Gamma (Testland)": 0.3}))
+    with pytest.raises(ParameterError, match=r"'export to Gamma \(Testland\)'.*no such destination"):
+        Scenario.from_graph(G)
+    no_leg_to_b = [e for e in EDGES if e[1] != "overseas:B"]
+    profile = toy_profile({"Alpha (Testland)": 0.7, "Beta (Testland)": 0.3})
+    sc = Scenario.from_graph(toy_graph(profile, edges=no_leg_to_b))
+    with pytest.raises(NoRouteError, match="overseas:B"):
+        seaport_flows(sc)
+
+
+def test_a_user_graph_keeps_its_named_destinations_unsplit():
+    G = toy_graph(toy_profile({"Alpha (Testland)": 0.7, "Beta (Testland)": 0.3}))
+    sc = Scenario.from_graph(G, destinations=[EXPORT_NODE, "city"])  # --to dest:export: equal shares, no split
+    assert sc.shares == {EXPORT_NODE: 0.5, "city": 0.5}
+
+
+def test_shipped_export_demand_is_split_over_the_eight_ports(scenario):
+    exports = {n: s for n, s in scenario.demand.items() if n.startswith("export to ")}
+    assert len(exports) == 8 and sum(exports.values()) == pytest.approx(0.45)
+    assert exports["export to Manila (Philippines)"] == pytest.approx(0.45 * 0.20)
+    assert EXPORT_NODE not in scenario.shares and len(scenario.shares) == 5 + 8
+    table = seaport_flows(scenario)
+    assert table["share"].sum() == pytest.approx(0.45) and table["destination"].is_unique
+    lat = {n: scenario.G.nodes[n]["y"] for n in table["seaport_node"]}
+    by_port = table.set_index("destination")
+    for south in ("Sydney (Australia)", "Port Klang (Malaysia)", "Keppel - (East Singapore) (Singapore)"):
+        assert lat[by_port.loc[f"export to {south}", "seaport_node"]] < 11.5  # the Ho Chi Minh City ports
+    for north in ("Hong Kong (Hong Kong)", "Kao-Hsiung (Taiwan)", "Busan (South Korea)", "Yokohama Ko (Japan)"):
+        assert lat[by_port.loc[f"export to {north}", "seaport_node"]] > 20.0  # Hai Phong
+
+
+def test_routes_summary_prints_export_by_seaport(scenario, monkeypatch):
+    monkeypatch.setattr("borderwatch.cli.routes.build_scenario", lambda options, check: scenario)  # the fixture's
+    result = CliRunner().invoke(main, ["-q", "routes", "--to", "export to Sydney (Australia)", "--summary"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].split()[-2:] == ["vn_seaport", "overseas_port"]
+    table = result.output.split("export by Vietnamese seaport")[1].splitlines()
+    assert table[1].split() == ["vn_seaport", "overseas_port", "share", "route_cost_h"]
+    assert any(line.startswith("SP-08 Hai Phong") and "Manila (Philippines)" in line for line in table)
