@@ -250,7 +250,7 @@ class Scenario:
         *,
         profile: Profile,
         settings: Settings,
-        origin: Hashable,
+        origin: Hashable | None,
         destinations: Mapping[str, Hashable],
         name: str = "base",
         description: str = "",
@@ -263,7 +263,7 @@ class Scenario:
         self._root = root if root is not None else facts
         self.profile = profile
         self.settings = settings
-        self.origin = origin
+        self._given_origin = origin  # None: the profile's [origins] (a route graph) or the graph's own
         self.destinations = dict(destinations)
         self.name = name
         self.description = description
@@ -323,7 +323,7 @@ class Scenario:
             facts,
             profile=checked,
             settings=parsed,
-            origin=meta.origin,
+            origin=None,
             destinations=meta.destinations,
             name=name,
         )
@@ -375,10 +375,9 @@ class Scenario:
             raise ParameterError(f"Scenario.from_graph needs a networkx graph, got {type(G).__name__}")
         meta = validate_route_graph(G)
         profile = meta.profile if meta.profile is not None else default_profile()
-        origin = origin if origin is not None else meta.origin
-        if origin is None:
+        if origin is None and meta.origin is None:
             raise ParameterError("this graph names no origin; pass origin=NODE_ID (CLI: --origin)")
-        for node in [origin, *(destinations or [])]:
+        for node in [*([origin] if origin is not None else []), *(destinations or [])]:
             if node not in G:
                 raise UnknownNameError(f"node {node!r} is not in the graph")
         named = dict(meta.destinations)
@@ -486,7 +485,7 @@ class Scenario:
         kwargs = {
             "profile": self.profile,
             "settings": self.settings,
-            "origin": self.origin,
+            "origin": self._given_origin,
             "destinations": self.destinations,
             "name": self.name,
             "description": self.description,
@@ -687,6 +686,56 @@ class Scenario:
     def blo_hours(self, blo_id: str) -> float:
         """Patrol hours of one BLO (its own, else :attr:`Settings.hours <borderwatch.settings.Settings>`)."""
         return float(self.settings.blo_hours.get(blo_id, self.settings.hours))
+
+    @cached_property
+    def origin_shares(self) -> dict[Hashable, float]:
+        """Origin node -> share of the demand starting there (normalised to sum 1).
+
+        On a route graph the profile's ``[origins] share`` (every origin the
+        builder placed is a node); with an origin given to
+        :meth:`from_graph`, or on a graph that records no origins, that one
+        origin takes the whole demand.
+
+        Raises
+        ------
+        ParameterError
+            An origin with a share is not in the graph.
+        """
+        if self._given_origin is not None or not self.is_route_graph:
+            return {self._given_origin if self._given_origin is not None else self.meta.origin: 1.0}
+        built = dict(self.meta.build.get("origins") or {})
+        if not built:  # a route graph built before [origins]: its own origin
+            return {self.meta.origin: 1.0}
+        shares = {name: float(share) for name, share in self.profile["origins"]["share"].items() if share > 0}
+        missing = [name for name in shares if name not in built]
+        if missing:
+            raise ParameterError(
+                f"origins {', '.join(map(repr, missing))} have a share but no node in the graph (it has "
+                f"{', '.join(map(repr, built))}); give them an origins.position and rebuild, or set their share to 0"
+            )
+        total = sum(shares.values())
+        return {built[name]: share / total for name, share in shares.items()}
+
+    @property
+    def origin(self) -> Hashable:
+        """The origin node every analysis routes from.
+
+        Raises
+        ------
+        ParameterError
+            More than one origin has a share of the demand: no analysis routes
+            from several origins yet.
+        """
+        if len(self.origin_shares) == 1:
+            return next(iter(self.origin_shares))
+        names = {node: name for name, node in (self.meta.build.get("origins") or {}).items()}
+        given = ", ".join(f"{names.get(n, n)} {s:.2f}" for n, s in self.origin_shares.items())
+        raise ParameterError(
+            f"the demand starts at {len(self.origin_shares)} origins ({given}); every analysis (routes, flows, the "
+            "ensemble, chokepoints, minimum cut, pinch points, ranking, coverage, siting, interdiction, compare, "
+            "sweep) routes from one origin, and none supports several yet: give one origin the whole share "
+            "(profile [origins] share)"
+        )
 
     @cached_property
     def demand(self) -> dict[str, float]:
@@ -979,6 +1028,7 @@ class Scenario:
             valid = ", ".join(self.destinations)
             raise ParameterError(f"demand names {', '.join(map(repr, unknown))}, not destinations; use {valid}")
         self._export_split()  # the port shares split the export demand, or this says why not
+        self.origin_shares  # noqa: B018 (every origin with a share is a node, or this says which is not)
 
 
 def _fold(text: str) -> str:

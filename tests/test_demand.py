@@ -1,4 +1,4 @@
-"""Demand: export split over the overseas ports by their shares, and export by Vietnamese seaport (issue 17)."""
+"""Demand (issue 17): export split over the overseas ports by their shares, export by Vietnamese seaport, origins."""
 
 from __future__ import annotations
 
@@ -7,12 +7,24 @@ import pytest
 from click.testing import CliRunner
 from shapely.geometry import LineString
 
-from borderwatch import NoRouteError, ParameterError, ProfileError, Scenario, least_cost_routes, load_profile
+from borderwatch import (
+    NoRouteError,
+    ParameterError,
+    ProfileError,
+    Scenario,
+    chokepoint_metrics,
+    flow_ensemble,
+    gate_criticality,
+    least_cost_routes,
+    load_profile,
+)
 from borderwatch.analysis.flow import least_cost_flow
 from borderwatch.analysis.routes import corridor_table, seaport_flows
 from borderwatch.cli import main
+from borderwatch.edits import ProfileOverride
+from borderwatch.network.build import check_profile_against_region
 from borderwatch.network.contract import EXPORT_NODE, ORIGIN_NODE
-from borderwatch.network.endpoints import export_shares
+from borderwatch.network.endpoints import export_shares, origin_points
 from borderwatch.network.profile import default_profile
 
 CITIES = ("Hanoi", "Ho Chi Minh City", "Haiphong", "Da Nang", "China border")
@@ -150,3 +162,63 @@ def test_routes_summary_prints_export_by_seaport(scenario, monkeypatch):
     table = result.output.split("export by Vietnamese seaport")[1].splitlines()
     assert table[1].split() == ["vn_seaport", "overseas_port", "share", "route_cost_h"]
     assert any(line.startswith("SP-08 Hai Phong") and "Manila (Philippines)" in line for line in table)
+
+
+# -- origins ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("position", "problem"),
+    [
+        ([112.0, 12.0], "lies at sea"),
+        ([130.0, 40.0], "lies outside the region's DEM"),
+        ([105.8, 21.0], "lies in Vietnam"),
+    ],
+)
+def test_a_misplaced_origin_is_an_error_naming_it(region, position, problem):
+    bad = load_profile(origins={"position": {"Elsewhere": position}})
+    with pytest.raises(ProfileError, match=rf"origins\.position\.Elsewhere.*{problem}"):
+        origin_points(region, bad)
+    with pytest.raises(ProfileError, match=problem):
+        check_profile_against_region(region, bad)  # before any graph is built
+
+
+def test_an_origin_with_a_share_needs_a_position_given_as_lon_lat(region):
+    bad = load_profile(origins={"share": {"Mong La (Shan)": 0.2}})
+    with pytest.raises(ProfileError, match=r"origins\.share\.Mong La \(Shan\).*has no position"):
+        origin_points(region, bad)
+    with pytest.raises(ProfileError, match=r"origins\.position\.Lumphat \(Ratanakiri\)' must be \[lon, lat\]"):
+        load_profile(origins={"position": {"Lumphat (Ratanakiri)": [13.507, 106.981]}})  # lat, lon swapped
+
+
+def test_shipped_origins_are_nodes_with_edges_out_only(scenario):
+    built = scenario.meta.build["origins"]
+    assert built == {
+        "Golden Triangle": ORIGIN_NODE,
+        "Simao (Yunnan)": "origin:simao_yunnan",
+        "Lumphat (Ratanakiri)": "origin:lumphat_ratanakiri",
+    }
+    for node, country in [("origin:simao_yunnan", "CHN"), ("origin:lumphat_ratanakiri", "KHM")]:
+        data = scenario.G.nodes[node]
+        assert data["kind"] == "origin" and data["country"] == country
+        assert scenario.G.in_degree(node) == 0 and scenario.G.out_degree(node) >= 1  # no route passes through it
+    assert scenario.origin_shares == {ORIGIN_NODE: 1.0} and scenario.origin == ORIGIN_NODE  # the default
+
+
+def test_one_other_origin_with_the_whole_share_is_routed_from(scenario):
+    yunnan = scenario.edited(ProfileOverride({"origins.share": {"Golden Triangle": 0.0, "Simao (Yunnan)": 1.0}}))
+    assert yunnan.G is scenario.G and yunnan.origin == "origin:simao_yunnan"  # a share rebuilds nothing
+    route = least_cost_routes(yunnan, destinations=["Hanoi"]).iloc[0]
+    assert route["origin"] == "origin:simao_yunnan" and route["country_path"].startswith("CHN")
+
+
+def test_every_analysis_refuses_demand_from_several_origins(scenario):
+    both = scenario.edited(ProfileOverride({"origins.share": {"Golden Triangle": 0.8, "Lumphat (Ratanakiri)": 0.2}}))
+    assert both.origin_shares == pytest.approx({ORIGIN_NODE: 0.8, "origin:lumphat_ratanakiri": 0.2})
+    message = r"2 origins \(Golden Triangle 0\.80, Lumphat \(Ratanakiri\) 0\.20\).*none supports several"
+    for analysis in (least_cost_routes, seaport_flows, chokepoint_metrics, gate_criticality, flow_ensemble):
+        with pytest.raises(ParameterError, match=message):
+            analysis(both)
+    missing = ProfileOverride({"origins.share": {"Nowhere": 1.0}})
+    with pytest.raises(ParameterError, match="'Nowhere' have a share but no node in the graph"):
+        scenario.edited(missing)
