@@ -349,7 +349,8 @@ class Scenario:
             The region it was built from (needed for coverage, siting and
             everything per border segment).
         origin
-            Origin node id (default the graph's own).
+            Origin node id; default the profile's ``[origins]`` on a route graph (:attr:`origin_shares`),
+            else the graph's own.
         destinations
             Destination node ids with equal shares of the demand (default the
             graph profile's ``[demand]``).

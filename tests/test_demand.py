@@ -108,8 +108,10 @@ def test_the_export_sink_stays_a_destination_to_route_to_and_routes_name_their_s
     assert corridor_table(routes.reset_index())["vn_seaport"].tolist() == ["P1 North port", "P2 South port", ""]
 
 
-def test_export_shares_that_do_not_sum_to_1_are_an_error_naming_the_sum():
+def test_export_shares_that_do_not_sum_to_1_are_an_error_naming_the_sum(region):
     bad = toy_profile({"Alpha (Testland)": 0.7, "Beta (Testland)": 0.2})
+    with pytest.raises(ProfileError, match=r"sum to 0\.9(.|\n)*no World Port Index port 'Alpha'"):
+        check_profile_against_region(region, bad)  # before a build, with every other problem
     with pytest.raises(ProfileError, match=r"export.destinations.*sum to 0\.9, not 1 \(Alpha \(Testland\) 0\.7, Beta"):
         export_shares(bad)
     with pytest.raises(ProfileError, match=r"sum to 0\.9"):

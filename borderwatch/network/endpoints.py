@@ -88,16 +88,26 @@ def export_shares(profile: Mapping[str, Any]) -> dict[str, float]:
     >>> export_shares({"export": {"destinations": {"Manila (Philippines)": 0.7, "Busan (South Korea)": 0.3}}})
     {'Manila (Philippines)': 0.7, 'Busan (South Korea)': 0.3}
     """
-    shares = {str(label): float(share) for label, share in profile["export"]["destinations"].items() if share > 0}
-    total = sum(shares.values())
-    if shares and abs(total - 1.0) > SHARE_SUM_TOLERANCE:
-        listed = ", ".join(f"{label} {share:g}" for label, share in shares.items())
-        raise ProfileError(
-            f"cost profile problems ({getattr(profile, 'source', 'profile')}):\n"
-            f"  - key 'export.destinations': the shares of the export demand sum to {total:.6g}, not 1 ({listed}); "
-            "scale them to sum 1 (a share of 0 drops a port)"
-        )
+    shares = _positive_shares(profile)
+    problem = _share_sum_problem(shares)
+    if problem:
+        raise ProfileError(f"cost profile problems ({getattr(profile, 'source', 'profile')}):\n  - {problem}")
     return shares
+
+
+def _positive_shares(profile: Mapping[str, Any]) -> dict[str, float]:
+    return {str(label): float(share) for label, share in profile["export"]["destinations"].items() if share > 0}
+
+
+def _share_sum_problem(shares: Mapping[str, float]) -> str | None:
+    total = sum(shares.values())
+    if not shares or abs(total - 1.0) <= SHARE_SUM_TOLERANCE:
+        return None
+    listed = ", ".join(f"{label} {share:g}" for label, share in shares.items())
+    return (
+        f"key 'export.destinations': the shares of the export demand sum to {total:.6g}, not 1 ({listed}); "
+        "scale them to sum 1 (a share of 0 drops a port)"
+    )
 
 
 def export_ports(region: Region, profile: Mapping[str, Any]) -> gpd.GeoDataFrame:
@@ -122,8 +132,9 @@ def export_ports(region: Region, profile: Mapping[str, Any]) -> gpd.GeoDataFrame
         or the shares do not split the export demand (:func:`export_shares`).
     """
     world = region.ports_worldwide
-    rows, problems = [], []
-    for label, share in export_shares(profile).items():
+    shares = _positive_shares(profile)
+    rows, problems = [], [p for p in [_share_sum_problem(shares)] if p]
+    for label, share in shares.items():
         name, _, country = label.rpartition(" (")
         country = country.rstrip(")")
         hit = world[
