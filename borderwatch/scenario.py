@@ -705,7 +705,7 @@ class Scenario:
         if self._given_origin is not None or not self.is_route_graph:
             return {self._given_origin if self._given_origin is not None else self.meta.origin: 1.0}
         built = dict(self.meta.build.get("origins") or {})
-        if not built:  # a route graph built before [origins]: its own origin
+        if not built:  # a route graph whose builder recorded no origins (an older file, a hand-made one)
             return {self.meta.origin: 1.0}
         shares = {name: float(share) for name, share in self.profile["origins"]["share"].items() if share > 0}
         missing = [name for name in shares if name not in built]
@@ -748,8 +748,9 @@ class Scenario:
         share the demand gives it by name) and is routed to its own overseas
         port, through the Vietnamese seaport cheapest for it.  The ``export``
         sink stays a destination to route to (``--to export``: the cheapest
-        port) but takes no demand, unless no port has a share.  Elsewhere (a
-        user graph) the names are taken as they are.
+        port) but takes no demand.  (With no port given a share the graph has
+        no export sink, and a share of ``export`` is refused when the scenario
+        is made.)  Elsewhere (a user graph) the names are taken as they are.
 
         Raises
         ------

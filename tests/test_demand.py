@@ -97,6 +97,17 @@ def test_export_demand_splits_by_port_share_and_leaves_from_each_ports_cheapest_
     assert flow.total_cost == pytest.approx(0.5 * 1.0 + 0.35 * 2.0 + 0.15 * 3.0)
 
 
+def test_seaport_flows_carry_the_ensemble_mean_on_every_sea_leg():
+    G = toy_graph(toy_profile({"Alpha (Testland)": 0.7, "Beta (Testland)": 0.3}))
+    still = Scenario.from_graph(G, samples=5, sigma_edge=0.0, sigma_gate=0.0)  # no noise: the least-cost flow
+    table = seaport_flows(still, chokepoints=chokepoint_metrics(still))
+    assert table["ensemble_share"].tolist() == pytest.approx(table["share"].tolist(), abs=1e-12)
+    noisy = Scenario.from_graph(G, samples=50, sigma_edge=1.0, seed=3)
+    table = seaport_flows(noisy, chokepoints=chokepoint_metrics(noisy))
+    assert table["ensemble_share"].sum() == pytest.approx(0.5) and len(table) > 2  # every sample ships the export
+    assert set(table["share"].round(12)) >= {0.35, 0.15, 0.0}  # the least-cost column stays least cost
+
+
 def test_the_export_sink_stays_a_destination_to_route_to_and_routes_name_their_seaport():
     sc = Scenario.from_graph(toy_graph(toy_profile({"Alpha (Testland)": 0.7, "Beta (Testland)": 0.3})))
     routes = least_cost_routes(sc, destinations=["export", "export to Beta (Testland)", "Hanoi"]).set_index(

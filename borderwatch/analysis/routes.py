@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Hashable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import networkx as nx
@@ -28,6 +28,9 @@ from ..scenario import Scenario, as_scenario
 from ..schema import STORAGE_CRS
 from . import FLOW_EPS, MAX_K
 from .flow import least_cost_flow
+
+if TYPE_CHECKING:
+    from .chokepoints import Chokepoints
 
 log = logging.getLogger(__name__)
 
@@ -420,7 +423,7 @@ def _alternative(rank: int, info: dict[str, Any], explained: list[dict[str, Any]
     return f"same entry as a better route, another path; {share}"
 
 
-def seaport_flows(scenario: Scenario | nx.MultiDiGraph, *, chokepoints: Any = None) -> pd.DataFrame:
+def seaport_flows(scenario: Scenario | nx.MultiDiGraph, *, chokepoints: Chokepoints | None = None) -> pd.DataFrame:
     """Export by Vietnamese seaport and overseas port: how much of the demand is loaded where, for where.
 
     Every sea leg from a Vietnamese seaport to an overseas port that carries
