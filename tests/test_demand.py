@@ -202,6 +202,8 @@ def test_an_origin_with_a_share_needs_a_position_given_as_lon_lat(region):
         origin_points(region, bad)
     with pytest.raises(ProfileError, match=r"origins\.position\.Lumphat \(Ratanakiri\)' must be \[lon, lat\]"):
         load_profile(origins={"position": {"Lumphat (Ratanakiri)": [13.507, 106.981]}})  # lat, lon swapped
+    with pytest.raises(ProfileError, match=r"'origins\.share': the shares sum to 0"):
+        load_profile(origins={"share": {"Golden Triangle": 0.0}})
 
 
 def test_shipped_origins_are_nodes_with_edges_out_only(scenario):
