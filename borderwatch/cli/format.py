@@ -16,6 +16,7 @@ import click
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
 
 #: C0/C1 control characters except newline and tab (ESC starts ANSI/OSC sequences), Unicode bidi controls
 #: (they reorder what follows, e.g. U+202E) and the line/paragraph separators.
@@ -241,12 +242,27 @@ def format_gates(snapped: gpd.GeoDataFrame) -> str:
 
 
 def format_routes(routes: gpd.GeoDataFrame) -> str:
-    """One line per route: destination, rank, length, time, cost, crossings, modes."""
+    """One line per route: destination, rank, length, time, cost, crossings, modes (and the seaport it sails from)."""
     out = []
     for _, r in routes.iterrows():
         crossing = _one(r["crossings"]) if r["crossings"] else "no border crossing"
+        sea = f" | to sea at {_one(r['vn_seaport'])}" if r["vn_seaport"] else ""
         out.append(
             f"{_one(r['destination'])} #{r['rank']}: {r['length_km']:,.1f} km, {r['time_h']:,.1f} h, "
-            f"cost {r['cost']:,.2f} | {crossing} | {r['modes']}"
+            f"cost {r['cost']:,.2f} | {crossing} | {r['modes']}{sea}"
         )
     return "\n".join(out)
+
+
+def format_seaport_flows(table: pd.DataFrame) -> str:
+    """Lay out the export by seaport table (:func:`borderwatch.analysis.routes.seaport_flows`), a line per sea leg."""
+    rows = [
+        {
+            "vn_seaport": r["vn_seaport"],
+            "overseas_port": r["overseas_port"],
+            "share": f"{r['share']:.4f}",
+            "route_cost_h": f"{r['route_cost_h']:.1f}",
+        }
+        for r in table.to_dict("records")
+    ]
+    return format_rows(rows)

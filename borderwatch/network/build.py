@@ -43,7 +43,7 @@ from ..region import Region
 from ..schema import STORAGE_CRS
 from .builder import EdgeBuilder
 from .contract import CHINA_NODE, ORIGIN_NODE, GraphMeta, set_graph_meta
-from .endpoints import add_destinations, add_origin, demand_cities, export_ports
+from .endpoints import add_destinations, add_origins, demand_cities, export_ports, origin_points
 from .estimate import check_band
 from .gates import add_gates
 from .lattice import (
@@ -189,7 +189,7 @@ def build_route_graph(
     stats["sea_legs"] = add_sea(
         b, terrain, grid, ports, region.world_ports, export_ports(region, prof), lattice=lattice
     )
-    add_origin(b, region, lattice=lattice, roads=road_index, rivers=river_index)
+    stats["origins"] = add_origins(b, region, lattice=lattice, roads=road_index, rivers=river_index)
     destinations = add_destinations(b, region, roads=road_index, lattice=lattice)
 
     # --- assemble -------------------------------------------------------
@@ -226,8 +226,9 @@ def check_profile_against_region(region: Region, profile: Profile) -> None:
     Raises
     ------
     ProfileError
-        A ``[demand]`` city is not a Vietnamese place, or a ``river.navigable``
-        name matches no river.
+        A ``[demand]`` city is not a Vietnamese place, a ``river.navigable``
+        name matches no river, an export port is unknown or the port shares do
+        not sum to 1, or an origin is misplaced (:func:`~borderwatch.network.endpoints.origin_points`).
     """
     problems = []
     names = set(region.rivers["name"].dropna().astype(str))
@@ -243,10 +244,11 @@ def check_profile_against_region(region: Region, profile: Profile) -> None:
                 f"key 'demand.{city}': {city!r} is not a destination; use export, China border or a Vietnamese place "
                 "of layer 'places' (e.g. Hanoi, Hue, Can Tho)"
             )
-    try:
-        export_ports(region, profile)
-    except ProfileError as exc:
-        problems.extend(line.removeprefix("  - ") for line in str(exc).splitlines()[1:])
+    for check in (export_ports, origin_points):
+        try:
+            check(region, profile)
+        except ProfileError as exc:
+            problems.extend(line.removeprefix("  - ") for line in str(exc).splitlines()[1:])
     if problems:
         raise ProfileError(f"cost profile problems ({profile.source}):\n" + "\n".join(f"  - {p}" for p in problems))
 

@@ -79,6 +79,14 @@ def _points(value: Any) -> str | None:
 _points.__doc__ = "list of [lon, lat] pairs"
 
 
+def _point(value: Any) -> str | None:
+    """Check one [lon, lat] pair of finite numbers; return the problem or None."""
+    return None if isinstance(value, list) and _points([value]) is None else f"must be [lon, lat], got {value!r}"
+
+
+_point.__doc__ = "a [lon, lat] pair"
+
+
 def _string_list(*, allowed: tuple[str, ...] | None = None) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -221,6 +229,8 @@ OPTIONS: dict[str, Option] = {
         Option("ranking.incident_match_km", _POSITIVE, "incidents match a gate or segment within this distance (km)"),
         Option("interdiction.inspect_exposure", _EXPOSURE, "exposure added to an inspected crossing"),
         Option("demand.*", _NON_NEGATIVE, "share of flow from the origin to each destination"),
+        Option("origins.share.*", _NON_NEGATIVE, "share of all demand starting at each origin"),
+        Option("origins.position.*", _point, "where an origin other than the Golden Triangle lies"),
     ]
 }
 
@@ -328,7 +338,7 @@ ANALYSIS_TABLES = ("ensemble", "closing", "cut", "ranking", "interdiction")
 
 
 def build_part(profile: Profile) -> dict[str, Any]:
-    """Return the part of a profile that builds the graph: every table but :data:`ANALYSIS_TABLES`, demand names only.
+    """Return the part of a profile that builds the graph: every table but :data:`ANALYSIS_TABLES`, no shares.
 
     Parameters
     ----------
@@ -339,7 +349,8 @@ def build_part(profile: Profile) -> dict[str, Any]:
     -------
     dict
         JSON-ready; the ``[demand]`` table keeps its destination names (they
-        are graph nodes) with the shares dropped.
+        are graph nodes) with the shares dropped, ``[origins]`` its positions
+        (the origins' shares are analysis values).
 
     Examples
     --------
@@ -350,6 +361,7 @@ def build_part(profile: Profile) -> dict[str, Any]:
     data = profile.to_dict()
     out = {k: v for k, v in data.items() if k not in ANALYSIS_TABLES}
     out["demand"] = sorted(name for name, share in data.get("demand", {}).items())
+    out["origins"] = {"position": data.get("origins", {}).get("position", {})}
     return out
 
 
@@ -476,6 +488,9 @@ def check_profile(profile: Mapping[str, Any]) -> list[str]:
     demand = profile.get("demand", {})
     if demand and not sum(v for v in demand.values() if isinstance(v, int | float)) > 0:
         problems.append("table 'demand': the shares sum to 0; give at least one destination a share > 0")
+    origins = profile.get("origins", {}).get("share", {})
+    if origins and not sum(v for v in origins.values() if isinstance(v, int | float)) > 0:
+        problems.append("key 'origins.share': the shares sum to 0; give one origin a share > 0")
     return problems
 
 
