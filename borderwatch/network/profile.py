@@ -195,6 +195,11 @@ OPTIONS: dict[str, Option] = {
         Option("sea.exposure", _EXPOSURE, "container inspection exposure at the port of loading"),
         Option("sea.coastal_dwell_h", _DELAY_H, "loading time of a coastal leg between Vietnamese ports (h)"),
         Option(
+            "sea.port_road_km",
+            _number(low=0.0, high=50.0),
+            "longest port access road to a port no road reaches within connector.max_km (km; 0: none)",
+        ),
+        Option(
             "sea.overseas_harbor_sizes",
             _string_list(allowed=HARBOR_SIZES),
             "World Port Index harbour sizes of overseas ports",
