@@ -37,12 +37,13 @@ _EXPORTS: dict[str, str] = {
         "edits",
     ),
     # analyses, each taking a Scenario, and their result types
-    **dict.fromkeys(["explain_route", "k_routes", "least_cost_routes"], "analysis.routes"),
+    **dict.fromkeys(["explain_route", "k_routes", "least_cost_routes", "seaport_flows"], "analysis.routes"),
     **dict.fromkeys(["Chokepoints", "chokepoint_metrics"], "analysis.chokepoints"),
     **dict.fromkeys(["Ensemble", "flow_ensemble"], "analysis.ensemble"),
     **dict.fromkeys(["gate_criticality"], "analysis.flow"),
     **dict.fromkeys(["MinimumCut", "border_cut"], "analysis.mincut"),
     **dict.fromkeys(["GateRanking", "rank_gates"], "analysis.ranking"),
+    **dict.fromkeys(["RankingStability", "ranking_stability"], "analysis.stability"),
     **dict.fromkeys(["Coverage", "blo_coverage"], "analysis.coverage"),
     **dict.fromkeys(["Siting", "site_blos"], "analysis.siting"),
     **dict.fromkeys(["InterdictionPlan", "interdict_crossings"], "analysis.interdiction"),
@@ -111,8 +112,9 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
     from .analysis.interdiction import InterdictionPlan, interdict_crossings
     from .analysis.mincut import MinimumCut, border_cut
     from .analysis.ranking import GateRanking, rank_gates
-    from .analysis.routes import explain_route, k_routes, least_cost_routes
+    from .analysis.routes import explain_route, k_routes, least_cost_routes, seaport_flows
     from .analysis.siting import Siting, site_blos
+    from .analysis.stability import RankingStability, ranking_stability
     from .analysis.suite import RegionAnalysis, analyse_region
     from .analysis.sweep import SweepResult, sweep
     from .borders import borderlines, segment_borders, vietnam_coastline

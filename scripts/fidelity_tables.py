@@ -17,9 +17,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--json", default=None, help="also write the figures as JSON")
+    parser.add_argument("--profile", default=None, help="a profile overlay (e.g. band_refine = 0)")
     args = parser.parse_args()
     started = time.perf_counter()
-    sc = bw.Scenario.from_region(samples=args.samples)
+    sc = bw.Scenario.from_region(samples=args.samples, profile=args.profile)
     built = time.perf_counter() - started
     names = sc.destination_names
     routes = bw.least_cost_routes(sc, destinations=[names[t] for t in sc.shares])
@@ -58,6 +59,7 @@ def main() -> None:
             for b, row in coverage.summary.iterrows()
         },
         "flow_covered_pct": [round(coverage.flow_covered_pct, 1), round(coverage.ensemble_flow_covered_pct, 1)],
+        "reach_nodes": coverage.reach_areas.set_index("blo_id")["nodes"].to_dict(),
         "siting": {
             "before_pct": round(100 * siting.before / siting.total, 1),
             "after_pct": round(100 * siting.after / siting.total, 1),
@@ -65,6 +67,17 @@ def main() -> None:
         },
         "seconds": round(time.perf_counter() - started, 1),
     }
+    if hasattr(sc.settings, "blo_at_gate"):  # the BLO rule's sensitivity: every BLO at its recorded position
+        off = bw.blo_coverage(sc.with_settings(blo_at_gate=False), chokepoints=bw.chokepoint_metrics(sc))
+        out["coverage_recorded_positions"] = {
+            b: {"covered_km": round(float(row.covered_km)), "pct": round(float(row.covered_pct), 1)}
+            for b, row in off.summary.iterrows()
+        }
+        out["flow_covered_pct_recorded_positions"] = [
+            round(off.flow_covered_pct, 1),
+            round(off.ensemble_flow_covered_pct, 1),
+        ]
+        out["reach_nodes_recorded_positions"] = off.reach_areas.set_index("blo_id")["nodes"].to_dict()
     text = json.dumps(out, indent=1, ensure_ascii=False)
     print(text)
     if args.json:

@@ -26,11 +26,11 @@ EVIL = "<script>alert(1)</script>"
 
 @pytest.fixture(scope="module")
 def comparison(scenario):
-    """Long Sap (on the least-cost routes) closed, Cau Treo inspected, a BLO named like a script added."""
+    """Loc Thinh (on the least-cost routes) closed, Cau Treo inspected, a BLO named like a script added."""
     from borderwatch import AddBLO, CloseGates, InspectGates, compare
 
     other = scenario.edited(
-        CloseGates(("VN-LAO-005",)), InspectGates(("VN-LAO-016",)), AddBLO(name=EVIL, at_gate="VN-LAO-019")
+        CloseGates(("VN-KHM-009",)), InspectGates(("VN-LAO-016",)), AddBLO(name=EVIL, at_gate="VN-LAO-019")
     )
     return compare(scenario, other)
 
@@ -216,7 +216,7 @@ def test_comparison_map_renders_offline_with_three_route_colours_and_marked_edit
     for part in ("both", "base_only", "scenario_only"):
         assert paths_stroked(browser, COLOURS[part]) > 0, part
     closed = browser.find_elements("css selector", ".bw-gate.bw-closed")
-    assert [c.get_attribute("title") for c in closed] == ["Long Sap (VN-LAO-005, closed)"]
+    assert [c.get_attribute("title") for c in closed] == ["Loc Thinh (VN-KHM-009, closed)"]
     assert len(browser.find_elements("css selector", ".bw-gate.bw-inspected")) == 1
     placed = comparison.other.scenario.gates.set_index("id")
     shown = placed.loc[placed.index.intersection(comparison.gates["gate_id"])]
@@ -224,7 +224,7 @@ def test_comparison_map_renders_offline_with_three_route_colours_and_marked_edit
     legend = browser.find_element("css selector", ".bw-legend")
     assert legend.is_displayed() and "only in the scenario (new)" in legend.get_attribute("textContent")
     title = browser.find_element("css selector", ".bw-title").text
-    assert title.startswith("What if: close gate VN-LAO-005") and "baseline: base" in title
+    assert title.startswith("What if: close gate VN-KHM-009") and "baseline: base" in title
     shot(browser, "compare.png")
     browser.execute_script(f"{map_variable(browser)}.setView([20.9, 104.2], 9)")
     time.sleep(0.5)
@@ -236,7 +236,7 @@ def test_clicking_a_closed_gate_on_the_comparison_map_gives_both_runs(browser, c
     marker = browser.find_element("css selector", ".bw-gate.bw-closed")
     browser.execute_script("arguments[0].click()", marker)
     text = popup_text(browser)
-    assert text.startswith("Long Sap: baseline → scenario") and "closed" in text
+    assert text.startswith("Loc Thinh: baseline → scenario") and "closed" in text
     assert "risk rank, baseline → scenario" in text and "flow change interval (5–95 %)" in text
     shot(browser, "compare_popup.png")
 

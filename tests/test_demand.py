@@ -174,7 +174,9 @@ def test_routes_summary_prints_export_by_seaport(scenario, monkeypatch):
     assert result.output.splitlines()[0].split()[-2:] == ["vn_seaport", "overseas_port"]
     table = result.output.split("export by Vietnamese seaport")[1].splitlines()
     assert table[1].split() == ["vn_seaport", "overseas_port", "share", "route_cost_h"]
-    assert any(line.startswith("SP-08 Hai Phong") and "Manila (Philippines)" in line for line in table)
+    # Manila's containers now load at Chân Mây (the port access roads: every port reached by truck)
+    assert any(line.startswith("SP-20 Chan May") and "Manila (Philippines)" in line for line in table)
+    assert any(line.startswith("SP-08 Hai Phong") and "Hong Kong (Hong Kong)" in line for line in table)
 
 
 # -- origins ----------------------------------------------------------------------------------------

@@ -141,14 +141,16 @@ def test_interdicting_gates_on_the_shipped_graph(scenario):
     arrays = scenario.arrays
     units = {g: arrays.gate_edges([g]) for g in sorted(set(arrays.gate_id[arrays.crossing == "gate"]))}
     exact = interdict(arrays, scenario.origin, scenario.shares, units=units, k=2)
-    assert exact.status == "optimal" and set(exact.chosen) == {"VN-KHM-009", "VN-LAO-005"}
+    # Lộc Thịnh is the only gate the least-cost routes use (the northern routes walk round Tây Trang on the
+    # border band's trails), and no second gate's closing raises the cost once it is closed: one unit is chosen
+    assert exact.status == "optimal" and set(exact.chosen) == {"VN-KHM-009"}
     assert exact.cost_after > exact.cost_before and not exact.cut_off
     # the same through the scenario; its plan, applied as an edit, gives the cost it promised
     plan = interdict_crossings(scenario, k=2, candidates="gates")
-    assert set(plan.chosen) == {"gate:VN-KHM-009", "gate:VN-LAO-005"}
+    assert set(plan.chosen) == {"gate:VN-KHM-009"}
     assert plan.result.cost_after == pytest.approx(exact.cost_after)
     closed = scenario.edited(*plan.as_edits())
-    assert closed.closed_gates == {"VN-KHM-009", "VN-LAO-005"}
+    assert closed.closed_gates == {"VN-KHM-009"}
     after = sum(share * closed.least_cost(node) for node, share in closed.shares.items())
     assert after == pytest.approx(plan.result.cost_after, rel=1e-9)
 
@@ -199,9 +201,9 @@ def test_interdict_command_on_the_shipped_graph_shows_displacement():
     result = CliRunner().invoke(main, ["interdict", "--k", "2", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert sorted(report["chosen"]) == ["gate:VN-KHM-009", "gate:VN-LAO-005"] and report["status"] == "optimal"
+    assert report["chosen"] == ["gate:VN-KHM-009"] and report["status"] == "optimal"  # see the test above
     moved = {d["crossing"]: d for d in report["displacement"]}
-    assert moved["gate:VN-LAO-005"]["share_after"] == 0.0 and moved["gate:VN-LAO-005"]["share_before"] > 0.5
+    assert moved["gate:VN-KHM-009"]["share_after"] == 0.0 and moved["gate:VN-KHM-009"]["share_before"] > 0.25
     assert any(c.startswith("segment:") and d["share_after"] > d["share_before"] for c, d in moved.items())
 
 

@@ -70,11 +70,11 @@ def title_html(m) -> str:
 
 @pytest.fixture(scope="module")
 def comparison(scenario):
-    """Long Sap (on the least-cost routes) closed, Cau Treo inspected, a BLO named like a script added, one removed."""
+    """Loc Thinh (on the least-cost routes) closed, Cau Treo inspected, a BLO named like a script added, one removed."""
     from borderwatch import AddBLO, CloseGates, InspectGates, RemoveBLO, compare
 
     other = scenario.edited(
-        CloseGates(("VN-LAO-005",)),
+        CloseGates(("VN-KHM-009",)),
         InspectGates(("VN-LAO-016",)),
         AddBLO(name=EVIL, at_gate="VN-LAO-019"),
         RemoveBLO("BLO-01"),
@@ -343,13 +343,13 @@ def test_an_edited_scenario_marks_its_closed_gates_and_edited_blos(comparison):
     edited = comparison.other.scenario
     m = region_map(edited)
     html = page(m)
-    assert "Long Sap (VN-LAO-005, closed)" in html and "Cau Treo (VN-LAO-016, inspected)" in html
+    assert "Loc Thinh (VN-KHM-009, closed)" in html and "Cau Treo (VN-LAO-016, inspected)" in html
     assert html.count("bw-closed") == 1 and html.count("bw-inspected") == 1
     assert f"{IN_SCRIPT} (added)" in html and f"BLO · {ESCAPED}" in html and EVIL not in html
     assert "Mong Cai (removed)" in html  # a removed BLO is drawn, marked
     legend = legend_html(m)
     assert "gate closed by the scenario" in legend and "BLO removed by the scenario" in legend
-    assert "scenario: close gate VN-LAO-005" in html  # the title box names the scenario
+    assert "scenario: close gate VN-KHM-009" in html  # the title box names the scenario
 
 
 @pytest.mark.slow
@@ -373,7 +373,7 @@ def test_comparison_map_draws_three_route_colours_marks_edits_and_stays_offline(
     assert set(comparison.route_edges["part"]) == {"both", "base", "scenario"}
     for part in ("both", "base_only", "scenario_only"):
         assert f'"color":"{COLOURS[part]}"' in html, part  # each part drawn in its colour
-    assert "Long Sap (VN-LAO-005, closed)" in html and html.count("bw-closed") == 1
+    assert "Loc Thinh (VN-KHM-009, closed)" in html and html.count("bw-closed") == 1
     assert "Cau Treo (VN-LAO-016, inspected)" in html
     assert f"{IN_SCRIPT} (added)" in html and f"BLO · {ESCAPED}" in html and EVIL not in html
     assert "Mong Cai (removed)" in html
@@ -388,7 +388,7 @@ def test_comparison_map_draws_three_route_colours_marks_edits_and_stays_offline(
         "no longer covered",
     ):
         assert label in legend, label
-    assert "What if: close gate VN-LAO-005" in html and "baseline: base" in html
+    assert "What if: close gate VN-KHM-009" in html and "baseline: base" in html
 
 
 @pytest.mark.slow

@@ -137,8 +137,9 @@ def test_border_cut_on_the_shipped_graph(scenario, region):
     segments = segment_borders(borderlines(region.countries))
     assert list(scenario.segments["segment_id"]) == list(segments["segment_id"])  # the cut's units: these segments
     least = border_cut(scenario, within_pct=0.0)
-    # the least-cost routes to the Vietnamese cities enter through these crossings only
-    assert {"gate:VN-KHM-009", "gate:VN-LAO-005"} <= set(least.units.index)
+    # the least-cost routes enter through these crossings only: Lộc Thịnh, the trails beside Tây Trang
+    # (LAO-00-0062) and those towards Da Nang (LAO-00-0201)
+    assert set(least.units.index) == {"gate:VN-KHM-009", "segment:LAO-00-0062", "segment:LAO-00-0201"}
     assert scenario.settings.within_pct == 25.0
     plausible = border_cut(scenario)  # settings: within 25 %
     every = border_cut(scenario, every_route=True)

@@ -259,8 +259,9 @@ def test_rank_gates_on_the_shipped_graph(scenario, region, tmp_path):
     ranked = gates[gates["status"] == "ranked"].sort_values("rank")
     assert list(ranked["rank"]) == list(range(1, len(ranked) + 1))
     assert ranked["score"].is_monotonic_decreasing
-    # the two gates of the least-cost corridors lead
-    assert set(ranked["gate_id"].head(2)) == {"VN-KHM-009", "VN-LAO-005"}
+    # the one gate of the least-cost corridors leads; the next is used by perturbed routes only
+    assert ranked["gate_id"].iloc[0] == "VN-KHM-009"
+    assert ranked["flow_share"].iloc[1] == 0 and ranked["usage_probability"].iloc[1] > 0
     assert ranking.agreement.loc["score", "score"] == 1.0
     segs = ranking.segments
     assert len(segs) > 100 and segs["rank"].notna().sum() > 100
