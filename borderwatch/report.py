@@ -42,7 +42,7 @@ import pandas as pd
 from .analysis.compare import Comparison
 from .analysis.coverage import coverage_features, coverage_summary
 from .analysis.ranking import UNUSED
-from .analysis.routes import corridor_table
+from .analysis.routes import corridor_table, seaport_flows
 from .analysis.siting import siting_summary
 from .analysis.stability import RankingStability
 from .analysis.suite import RegionAnalysis
@@ -546,6 +546,23 @@ def overview_page(a: RegionAnalysis, *, comparison: Comparison | None = None) ->
             "placed_by": "where it stands and why",
         }
     )
+    ports = seaport_flows(sc, chokepoints=a.chokepoints)
+    ports = ports[(ports["share"] > 0) | (ports["ensemble_share"] >= 0.005)]
+    by_port = (
+        ports.groupby("vn_seaport")[["share", "ensemble_share"]].sum().sort_values("share", ascending=False).round(3)
+    )
+    by_port = by_port.reset_index().rename(
+        columns={"vn_seaport": "Vietnamese seaport", "share": "least cost", "ensemble_share": "ensemble mean"}
+    )
+    ports = ports[["vn_seaport", "overseas_port", "share", "ensemble_share", "route_cost_h"]].rename(
+        columns={
+            "vn_seaport": "Vietnamese seaport",
+            "overseas_port": "overseas port",
+            "share": "share of all demand (least cost)",
+            "ensemble_share": "ensemble mean",
+            "route_cost_h": "route cost (h)",
+        }
+    )
     after = pd.DataFrame(inter["routes_after"]).drop(columns=["nodes_after"], errors="ignore")
     sites = a.siting.chosen.drop(columns=["start_node"], errors="ignore")
     listed = {**REPORT_FILES, **(COMPARISON_FILES if comparison is not None else {})}
@@ -583,6 +600,13 @@ the end.</p>{edits}
 <p>Up to {a.settings["route_k"]} routes per destination; rank 1 is the least-cost route, ranks 2 and 3 the best routes
 that share little with better ones. Demand shares are the scenario's demand (profile [demand]).</p>
 {_table(corridors)}</section>
+<section><h2>Export by Vietnamese seaport</h2>
+<p>The export share of the demand is split over the overseas ports of profile [export] by their shares; each port's
+containers load at the Vietnamese seaport cheapest for them. The ensemble column spreads over dearer seaports: a
+sea leg is one edge of 87–360 h whose random cost factor moves it by more than the few hours between neighbouring
+seaports, so read it as which seaports are plausible, not as a forecast. The model has no port capacity.</p>
+{_table(by_port)}
+{_table(ports)}</section>
 <section><h2>Gate risk ranking (top 20)</h2>
 <p>Score: the weighted mean of the components, each scaled 0–1 over the ranked gates (weights: profile [ranking]).
 The rank interval is the 5th–95th percentile of the rank over the ensemble samples, every sample-dependent component
