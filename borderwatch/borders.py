@@ -15,10 +15,16 @@ import shapely
 from shapely.geometry import LineString, MultiLineString
 from shapely.ops import linemerge
 
-from .errors import ParameterError, ValidationError
+from .doors import LAYER_FIX, require
+from .errors import ValidationError
 from .geodesy import geodesic_length_m, split_coords_every_m, to_degrees, to_metres
 from .schema import NEIGHBOURS, STORAGE_CRS
+from .settings import check_range
 
+#: Columns the functions here read from the ``countries`` layer and from borderlines.
+COUNTRY_COLUMNS = ("iso_a3", "geometry")
+LINE_COLUMNS = ("border", "geometry")
+LINES_FIX = "give the borderlines(region.countries) table"
 BORDERLINE_SOURCE = "shared edge of OpenStreetMap 100 m country polygons (countries layer)"
 
 
@@ -62,7 +68,16 @@ def borderlines(countries: gpd.GeoDataFrame, *, tolerance_m: float = 200.0) -> g
     geopandas.GeoDataFrame
         One row per neighbour (``border`` = LAO, CHN, KHM) with ``length_km``
         (geodesic), ``n_parts`` and ``source``; index ``border``.
+
+    Raises
+    ------
+    ParameterError
+        ``countries`` is not a table with ``iso_a3`` and ``geometry``, or ``tolerance_m`` not a number.
+    ValidationError
+        ``countries`` has no Vietnam record.
     """
+    require(countries, gpd.GeoDataFrame, where="borderlines", name="countries", columns=COUNTRY_COLUMNS, fix=LAYER_FIX)
+    require(tolerance_m, (int, float), where="borderlines", name="tolerance_m")
     vnm_deg = _country(countries, "VNM")
     near = shapely.box(*vnm_deg.bounds).buffer(0.5)
     vnm = to_metres(vnm_deg).boundary
@@ -102,9 +117,15 @@ def segment_borders(lines: gpd.GeoDataFrame, *, segment_length_km: float = 5.0) 
     -------
     geopandas.GeoDataFrame
         ``segment_id``, ``border``, ``part``, ``seq``, ``length_m``, geometry.
+
+    Raises
+    ------
+    ParameterError
+        ``lines`` is not a table with ``border`` and ``geometry`` (:func:`borderlines`), or
+        ``segment_length_km`` not a number > 0.
     """
-    if not segment_length_km > 0:
-        raise ParameterError(f"segment_length_km must be > 0, got {segment_length_km!r}")
+    require(lines, gpd.GeoDataFrame, where="segment_borders", name="lines", columns=LINE_COLUMNS, fix=LINES_FIX)
+    check_range("segment_length_km", segment_length_km, what="segment_borders: segment_length_km")
     rows = []
     for border, geom in zip(lines["border"], lines.geometry, strict=True):
         for part_no, part in enumerate(getattr(geom, "geoms", [geom])):
@@ -142,7 +163,18 @@ def vietnam_coastline(
     geopandas.GeoDataFrame
         Two rows, ``scope`` = ``"all"`` (mainland and islands) and ``"mainland"``
         (the largest land polygon only), each with ``length_km``.
+
+    Raises
+    ------
+    ParameterError
+        ``coastline`` or ``countries`` is not a table with the columns read, or ``within_m`` not a number.
+    ValidationError
+        ``countries`` has no Vietnam record.
     """
+    where = "vietnam_coastline"
+    require(coastline, gpd.GeoDataFrame, where=where, name="coastline", columns=("geometry",), fix=LAYER_FIX)
+    require(countries, gpd.GeoDataFrame, where=where, name="countries", columns=COUNTRY_COLUMNS, fix=LAYER_FIX)
+    require(within_m, (int, float), where=where, name="within_m")
     vnm = to_metres(_country(countries, "VNM"))
     polys = sorted(getattr(vnm, "geoms", [vnm]), key=lambda g: -g.area)
     coast = to_metres(shapely.union_all(coastline.geometry.values))

@@ -22,6 +22,7 @@ import rasterio.errors
 import rasterio.features
 import rasterio.warp
 
+from .doors import PATH, require
 from .errors import CRSError, DataFileError, ParameterError, ValidationError
 from .region import Region, Terrain
 from .schema import SCHEMAS, STORAGE_CRS, validate_layer
@@ -125,8 +126,11 @@ def read_layer(path: str | Path, layer: str, *, validate: bool = True) -> gpd.Ge
     ValidationError
         Records break the schema.
     ParameterError
-        ``layer`` is not a layer name.
+        ``path`` is not a path, ``layer`` not a layer name, ``validate`` not a bool.
     """
+    require(path, PATH, where="read_layer", name="path")
+    require(layer, str, where="read_layer", name="layer", fix=f"give one of {', '.join(SCHEMAS)}")
+    require(validate, bool, where="read_layer", name="validate")
     _check_layer_name(layer)
     path = Path(path)
     if not path.exists():
@@ -173,12 +177,14 @@ def read_terrain(path: str | Path) -> Terrain:
 
     Raises
     ------
+    ParameterError
+        ``path`` is not a path.
     DataFileError
         The file is missing or not a readable raster.
     CRSError
         The raster has no CRS.
     """
-    path = Path(path)
+    path = Path(require(path, PATH, where="read_terrain", name="path", fix="give the DEM GeoTIFF"))
     if not path.exists():
         raise DataFileError(f"DEM file {str(path)!r} does not exist; check the path or --data folder")
     try:
@@ -237,9 +243,13 @@ def load_region(
 
     Raises
     ------
+    ParameterError
+        ``data_dir`` or ``dem`` is not a path (or None).
     ValidationError
         With every problem of every layer, one per line.
     """
+    require(data_dir, (*PATH, None), where="load_region", name="data_dir", fix="give the data folder")
+    require(dem, (*PATH, None), where="load_region", name="dem", fix="give the DEM GeoTIFF")
     base = Path(data_dir) if data_dir is not None else shipped_data_dir()
     unknown = set(layer_overrides) - set(LAYER_FILES)
     if unknown:
