@@ -24,7 +24,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import Point
 
-from .borders import LINE_COLUMNS, LINES_FIX
+from .borders import LINE_COLUMNS, LINES_FIX, borderlines
 from .doors import LAYER_FIX, require
 from .geodesy import distance_m, to_degrees, to_metres
 from .region import Region
@@ -359,8 +359,6 @@ def place_gates(region, *, lines: gpd.GeoDataFrame | None = None, road_reach_m: 
     ParameterError
         ``region`` is not a Region, ``lines`` not borderlines or None, ``road_reach_m`` not a number.
     """
-    from .borders import borderlines
-
     require(region, Region, where="place_gates", name="region", fix="load one with borderwatch.load_region()")
     require(lines, (gpd.GeoDataFrame, None), where="place_gates", name="lines", columns=LINE_COLUMNS, fix=LINES_FIX)
     require(road_reach_m, (int, float), where="place_gates", name="road_reach_m")

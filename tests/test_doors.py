@@ -215,3 +215,10 @@ def test_build_route_graph_checks_the_lattice_memory_itself(monkeypatch, region)
     monkeypatch.setattr("borderwatch.network.build.borderlines", built)
     with pytest.raises(bw.ProfileError, match=r"lattice.refine = 16 on the 265 x 241 DEM"):
         bw.build_route_graph(region, profile={"lattice": {"refine": 16}})
+
+
+@pytest.mark.parametrize("name", sorted(FIRST_ARGUMENT))
+def test_the_raises_section_documents_the_door_check(name):
+    doc = inspect.getdoc(getattr(bw, name)) or ""
+    raises = re.search(r"Raises\n-{6}\n(.*?)(\n\n[A-Z][a-z]+\n-{3,}|\Z)", doc, re.S)
+    assert raises and "ParameterError" in raises.group(1), f"{name}: no ParameterError in its Raises section"

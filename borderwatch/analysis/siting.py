@@ -426,10 +426,6 @@ def site_blos(
     region = sc.region
     if (p is None) == (target_pct is None):
         raise ParameterError("give either p (new sites to place) or target_pct (share to cover), not both")
-    if objective not in ("length", "flow"):
-        raise ParameterError(f"objective must be 'length' or 'flow', got {objective!r}")
-    if target_pct is not None and not (0 < target_pct <= 100):
-        raise ParameterError(f"target_pct must be in (0, 100], got {target_pct!r}")
     hours = sc.settings.hours
     given = candidates if candidates is not None else default_candidates(sc)
     table = candidate_table(given)
