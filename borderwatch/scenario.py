@@ -749,7 +749,25 @@ class Scenario:
         return in_vietnam(self.arrays, list(self.shares)) if self.is_route_graph else list(self.shares)
 
     def least_cost(self, destination: Hashable) -> float:
-        """Return the trafficker's least cost (h) to a destination (name or node) in this scenario."""
+        """Return the trafficker's least cost (h) to a destination (name or node) in this scenario.
+
+        Parameters
+        ----------
+        destination
+            A destination name or a node id.
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        ParameterError
+            ``destination`` is not a name or node id (unhashable).
+        UnknownNameError
+            It is not a node of the graph.
+        """
+        require(destination, Hashable, where="Scenario.least_cost", name="destination", fix="give a destination name")
         node = self.destinations.get(destination, destination)
         view = self.arrays.for_destination(node)
         return view.path(self.origin, node)[1]

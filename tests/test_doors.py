@@ -203,6 +203,8 @@ def test_the_message_names_the_function_the_parameter_what_was_given_and_what_to
         bw.ParameterError, match=r"segment_borders: lines has no column 'border', 'geometry' \(its columns: none\)"
     ):
         bw.segment_borders(gpd.GeoDataFrame())
+    with pytest.raises(bw.ParameterError, match=r"Scenario.least_cost: destination must be Hashable, got an empty"):
+        _toy().least_cost(pd.DataFrame())
     with pytest.raises(bw.ParameterError, match=r"explain_route: G must be Graph, got a Scenario; .* scenario\.G"):
         bw.explain_route(_toy(), ["o", "t"])
 
