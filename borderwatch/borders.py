@@ -15,17 +15,48 @@ import shapely
 from shapely.geometry import LineString, MultiLineString
 from shapely.ops import linemerge
 
-from .doors import LAYER_FIX, require
-from .errors import ValidationError
+from .doors import require
+from .errors import CRSError, ValidationError
 from .geodesy import geodesic_length_m, split_coords_every_m, to_degrees, to_metres
 from .schema import NEIGHBOURS, STORAGE_CRS
 from .settings import check_range
 
-#: Columns the functions here read from the ``countries`` layer and from borderlines.
-COUNTRY_COLUMNS = ("iso_a3", "geometry")
+#: Columns the functions here read from borderlines.
 LINE_COLUMNS = ("border", "geometry")
 LINES_FIX = "give the borderlines(region.countries) table"
 BORDERLINE_SOURCE = "shared edge of OpenStreetMap 100 m country polygons (countries layer)"
+
+
+def check_lonlat_layer(layer: object, name: str, *, where: str, columns: tuple[str, ...] = ()) -> None:
+    """Refuse anything but a GeoDataFrame in EPSG:4326 with ``columns``, naming the argument and the fix.
+
+    Parameters
+    ----------
+    layer
+        The argument.
+    name
+        Its name in messages (``"countries"``).
+    where
+        The public function (for messages).
+    columns
+        Columns it must have.
+
+    Raises
+    ------
+    ParameterError
+        Not a GeoDataFrame, or a column is missing.
+    CRSError
+        No CRS, or not EPSG:4326.
+    """
+    fix = f"give the {name!r} layer (e.g. borderwatch.load_region().{name})"
+    require(layer, gpd.GeoDataFrame, where=where, name=name, columns=columns, fix=fix)
+    if layer.crs is None:
+        raise CRSError(f"{name} has no CRS; set it, e.g. {name}.set_crs('EPSG:4326')")
+    if not layer.crs.equals(STORAGE_CRS):
+        raise CRSError(
+            f"{name} is in {layer.crs.to_string()}; borderwatch works in {STORAGE_CRS}: give "
+            f"{name}.to_crs('{STORAGE_CRS}')"
+        )
 
 
 def _country(countries: gpd.GeoDataFrame, iso: str) -> shapely.Geometry:
@@ -72,11 +103,13 @@ def borderlines(countries: gpd.GeoDataFrame, *, tolerance_m: float = 200.0) -> g
     Raises
     ------
     ParameterError
-        ``countries`` is not a table with ``iso_a3`` and ``geometry``, or ``tolerance_m`` not a number.
+        ``countries`` is not a GeoDataFrame with ``iso_a3``, or ``tolerance_m`` not a number.
+    CRSError
+        ``countries`` is not in EPSG:4326.
     ValidationError
-        ``countries`` has no Vietnam record.
+        Vietnam or a neighbour is missing.
     """
-    require(countries, gpd.GeoDataFrame, where="borderlines", name="countries", columns=COUNTRY_COLUMNS, fix=LAYER_FIX)
+    check_lonlat_layer(countries, "countries", where="borderlines", columns=("iso_a3",))
     require(tolerance_m, (int, float), where="borderlines", name="tolerance_m")
     vnm_deg = _country(countries, "VNM")
     near = shapely.box(*vnm_deg.bounds).buffer(0.5)
@@ -167,14 +200,15 @@ def vietnam_coastline(
     Raises
     ------
     ParameterError
-        ``coastline`` or ``countries`` is not a table with the columns read, or ``within_m`` not a number.
+        A layer is not a GeoDataFrame, ``countries`` has no ``iso_a3``, or ``within_m`` is not a number.
+    CRSError
+        A layer is not in EPSG:4326.
     ValidationError
-        ``countries`` has no Vietnam record.
+        Vietnam is missing.
     """
-    where = "vietnam_coastline"
-    require(coastline, gpd.GeoDataFrame, where=where, name="coastline", columns=("geometry",), fix=LAYER_FIX)
-    require(countries, gpd.GeoDataFrame, where=where, name="countries", columns=COUNTRY_COLUMNS, fix=LAYER_FIX)
-    require(within_m, (int, float), where=where, name="within_m")
+    check_lonlat_layer(coastline, "coastline", where="vietnam_coastline")
+    check_lonlat_layer(countries, "countries", where="vietnam_coastline", columns=("iso_a3",))
+    require(within_m, (int, float), where="vietnam_coastline", name="within_m")
     vnm = to_metres(_country(countries, "VNM"))
     polys = sorted(getattr(vnm, "geoms", [vnm]), key=lambda g: -g.area)
     coast = to_metres(shapely.union_all(coastline.geometry.values))
@@ -206,7 +240,12 @@ def tripoint(countries: gpd.GeoDataFrame, isos: tuple[str, str, str], *, toleran
     ------
     ValidationError
         The three polygons do not meet within the tolerance.
+    ParameterError
+        ``countries`` is not a GeoDataFrame with ``iso_a3``.
+    CRSError
+        ``countries`` is not in EPSG:4326.
     """
+    check_lonlat_layer(countries, "countries", where="tripoint", columns=("iso_a3",))
     polys = [_country(countries, iso) for iso in isos]
     common = shapely.box(*polys[0].bounds)
     for p in polys[1:]:

@@ -9,8 +9,10 @@ reported together.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import stat
 from pathlib import Path
 
 import geopandas as gpd
@@ -19,13 +21,13 @@ import pandas as pd
 import pyogrio
 import rasterio
 import rasterio.errors
-import rasterio.features
 import rasterio.warp
 
-from .doors import PATH, require
+from .doors import require
 from .errors import CRSError, DataFileError, ParameterError, ValidationError
+from .preflight import cross_layer_problems
 from .region import Region, Terrain
-from .schema import SCHEMAS, STORAGE_CRS, validate_layer
+from .schema import SCHEMAS, STORAGE_CRS, record_label, validate_layer
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,58 @@ def shipped_data_dir() -> Path:
     return Path(__file__).resolve().parent / "data"
 
 
+def check_file(path: Path, what: str, *, missing_hint: str = "check the path") -> None:
+    """Refuse a path that is not a file, saying what it is instead.
+
+    Parameters
+    ----------
+    path
+        The path.
+    what
+        How messages name it, e.g. ``"layer 'gates': file"``.
+    missing_hint
+        The fix a message for a missing file gives.
+
+    Raises
+    ------
+    DataFileError
+        The path does not exist, is a dangling or looping symbolic link, or a
+        folder.
+    """
+    where = f"{what} {str(path)!r}"
+    try:
+        info = path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise DataFileError(
+                f"{where} is a symbolic link loop (it leads back to itself); point the link at a real file"
+            ) from None
+        if path.is_symlink():
+            raise DataFileError(
+                f"{where} is a symbolic link to {os.readlink(path)!r}, which does not exist; fix or remove the link"
+            ) from None
+        if exc.errno == errno.ENOENT:
+            raise DataFileError(f"{where} does not exist; {missing_hint}") from None
+        raise DataFileError(f"{where} cannot be read ({exc.strerror}); check its permissions") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise DataFileError(f"{where} is a folder, not a file; give the file itself")
+
+
+def _coordinate_problems(df: pd.DataFrame, columns: tuple[str, str], layer: str) -> list[str]:
+    """List each value of a lat/lon column that is neither empty nor a number (``abc``, ``20°50'12"N``)."""
+    problems = []
+    for col in columns:
+        text = df[col].astype("string").str.strip()
+        bad = text.notna() & (text != "") & pd.to_numeric(text, errors="coerce").isna()
+        for pos in np.flatnonzero(bad.to_numpy()):
+            value = df[col].iloc[pos]
+            problems.append(
+                f"layer {layer!r} {record_label(df, SCHEMAS[layer], pos)}: column {col!r} = {value!r} is not a "
+                "number; give decimal degrees WGS84 (e.g. 20.8367, not 20°50'12\"N)"
+            )
+    return problems
+
+
 def _read_csv_points(path: Path, layer: str) -> gpd.GeoDataFrame:
     try:
         df = pd.read_csv(path, dtype={"id": str})
@@ -92,6 +146,9 @@ def _read_csv_points(path: Path, layer: str) -> gpd.GeoDataFrame:
                 f"{'/'.join(LON_NAMES)}); add them in degrees WGS84"
             ]
         )
+    problems = _coordinate_problems(df, (lat, lon), layer)
+    if problems:
+        raise ValidationError(problems)
     la = pd.to_numeric(df[lat], errors="coerce")
     lo = pd.to_numeric(df[lon], errors="coerce")
     geoms = gpd.points_from_xy(lo, la)
@@ -107,6 +164,7 @@ def read_layer(path: str | Path, layer: str, *, validate: bool = True) -> gpd.Ge
     ----------
     path
         GeoPackage, GeoJSON, shapefile or CSV (with lat/lon columns, taken as WGS84).
+        A file with several layers is read from the one named ``layer``.
     layer
         Layer name (a key of :data:`borderwatch.schema.SCHEMAS`).
     validate
@@ -120,21 +178,20 @@ def read_layer(path: str | Path, layer: str, *, validate: bool = True) -> gpd.Ge
     Raises
     ------
     DataFileError
-        The file is missing, empty or unreadable.
+        The file is missing (or a dangling or looping link), a folder, empty or
+        unreadable, or has several layers none of which is named ``layer``.
     CRSError
         The file has no CRS.
     ValidationError
         Records break the schema.
     ParameterError
-        ``path`` is not a path, ``layer`` not a layer name, ``validate`` not a bool.
+        ``layer`` is not a layer name, ``path`` is not a path, or ``validate`` not a bool.
     """
-    require(path, PATH, where="read_layer", name="path")
     require(layer, str, where="read_layer", name="layer", fix=f"give one of {', '.join(SCHEMAS)}")
     require(validate, bool, where="read_layer", name="validate")
     _check_layer_name(layer)
-    path = Path(path)
-    if not path.exists():
-        raise DataFileError(f"layer {layer!r}: file {str(path)!r} does not exist; check the path or --data folder")
+    path = _as_path(path, "path")
+    check_file(path, f"layer {layer!r}: file", missing_hint="check the path or --data folder")
     if path.stat().st_size == 0:
         raise DataFileError(f"layer {layer!r}: file {str(path)!r} is empty; give a file with at least one feature")
     if path.suffix.lower() in (".csv", ".txt"):
@@ -145,7 +202,7 @@ def read_layer(path: str | Path, layer: str, *, validate: bool = True) -> gpd.Ge
         gdf = read_osmnx_roads(path)
     else:
         try:
-            gdf = gpd.read_file(path)
+            gdf = gpd.read_file(path, layer=_file_layer(path, layer))
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
             raise DataFileError(
                 f"layer {layer!r}: cannot read {str(path)!r} ({exc}); give a GeoPackage, GeoJSON or CSV file"
@@ -162,6 +219,26 @@ def read_layer(path: str | Path, layer: str, *, validate: bool = True) -> gpd.Ge
     return gdf
 
 
+def _file_layer(path: Path, layer: str) -> str | None:
+    """Return the layer of a multi-layer file (GeoPackage) to read: the one named ``layer``; ``None``: the only one."""
+    try:
+        names = [str(name) for name, _ in pyogrio.list_layers(path)]
+    except pyogrio.errors.DataSourceError:
+        return None  # read_file reports the unreadable file
+    if len(names) <= 1 or layer in names:
+        return layer if layer in names else None
+    raise DataFileError(
+        f"layer {layer!r}: file {str(path)!r} has {len(names)} layers: {', '.join(names)}; borderwatch reads the one "
+        f"named {layer!r}: rename the layer you mean (e.g. ogr2ogr -nln {layer}) or save it alone in a file"
+    )
+
+
+def _as_path(value: object, name: str) -> Path:
+    if not isinstance(value, str | os.PathLike):
+        raise ParameterError(f"{name} = {value!r} is a {type(value).__name__}; give a file or folder path")
+    return Path(value)
+
+
 def _check_layer_name(layer: object) -> None:
     if layer not in SCHEMAS:
         raise ParameterError(f"unknown layer {layer!r}; layers are: {', '.join(SCHEMAS)}")
@@ -173,24 +250,29 @@ def read_terrain(path: str | Path) -> Terrain:
     Parameters
     ----------
     path
-        A single-band GeoTIFF (any CRS; reprojected to EPSG:4326).
+        A single-band GeoTIFF (any CRS; reprojected to EPSG:4326), its nodata
+        value declared if it has one.
 
     Raises
     ------
-    ParameterError
-        ``path`` is not a path.
     DataFileError
-        The file is missing or not a readable raster.
+        The file is missing, a folder, not a readable raster, or has more than one band.
     CRSError
         The raster has no CRS.
+    ParameterError
+        ``path`` is not a path.
     """
-    path = Path(require(path, PATH, where="read_terrain", name="path", fix="give the DEM GeoTIFF"))
-    if not path.exists():
-        raise DataFileError(f"DEM file {str(path)!r} does not exist; check the path or --data folder")
+    path = _as_path(path, "DEM path")
+    check_file(path, "DEM file", missing_hint="check the path or --data folder")
     try:
         with rasterio.open(path) as src:
             if src.crs is None:
                 raise CRSError(f"DEM {str(path)!r} has no CRS; set one (e.g. gdal_edit.py -a_srs EPSG:4326)")
+            if src.count != 1:
+                raise DataFileError(
+                    f"DEM {str(path)!r} has {src.count} bands; give a single-band DEM of elevations in metres "
+                    "(e.g. gdal_translate -b 1 IN OUT)"
+                )
             band = src.read(1, masked=True).astype("float64").filled(np.nan)
             transform, crs = src.transform, src.crs
     except rasterio.errors.RasterioIOError as exc:
@@ -216,7 +298,7 @@ def read_terrain(path: str | Path) -> Terrain:
             dst_nodata=np.nan,
         )
         band, transform = out, dst_transform
-    return Terrain(elevation_m=band, transform=transform, crs=STORAGE_CRS, path=path)
+    return Terrain(elevation_m=band, transform=transform, crs=STORAGE_CRS, path=path, source_crs=crs.to_string())
 
 
 def load_region(
@@ -243,14 +325,24 @@ def load_region(
 
     Raises
     ------
-    ParameterError
-        ``data_dir`` or ``dem`` is not a path (or None).
     ValidationError
-        With every problem of every layer, one per line.
+        With every problem of every layer, one per line, and of the checks
+        across layers and the DEM (:func:`borderwatch.preflight.cross_layer_problems`).
+    DataFileError
+        ``data_dir`` does not exist or is not a folder.
+    ParameterError
+        ``data_dir`` or ``dem`` is not a path.
     """
-    require(data_dir, (*PATH, None), where="load_region", name="data_dir", fix="give the data folder")
-    require(dem, (*PATH, None), where="load_region", name="dem", fix="give the DEM GeoTIFF")
-    base = Path(data_dir) if data_dir is not None else shipped_data_dir()
+    base = _as_path(data_dir, "data_dir") if data_dir is not None else shipped_data_dir()
+    dem_path = _as_path(dem, "dem") if dem is not None else base / DEM_FILE
+    if not base.is_dir():
+        what = "is not a folder" if base.exists() else "does not exist"
+        raise DataFileError(f"data folder {str(base)!r} {what}; give a folder with the layout of the shipped data/")
+    if not any((base / rel).exists() for rel in [*LAYER_FILES.values(), DEM_FILE]):
+        raise DataFileError(
+            f"data folder {str(base)!r} holds none of the layer files ({str(base / LAYER_FILES['countries'])!r} does "
+            "not exist, nor any other); give a folder with the layout of the shipped data/"
+        )
     unknown = set(layer_overrides) - set(LAYER_FILES)
     if unknown:
         raise ValidationError(
@@ -291,7 +383,7 @@ def load_region(
             continue
         layers[name] = gdf
     try:
-        terrain = read_terrain(Path(dem) if dem is not None else base / DEM_FILE)
+        terrain = read_terrain(dem_path)
     except (DataFileError, CRSError) as exc:
         problems.append(str(exc))
         terrain = None
@@ -302,78 +394,3 @@ def load_region(
     if problems:
         raise ValidationError(problems)
     return region
-
-
-#: Countries the commands rely on: Vietnam and its neighbours (borderlines), Thailand and
-#: Myanmar (the Golden Triangle tri-point).
-REQUIRED_COUNTRIES = ("VNM", "LAO", "CHN", "KHM", "THA", "MMR")
-
-
-def cross_layer_problems(region: Region) -> list[str]:
-    """Problems that involve two layers, or a layer and the DEM.
-
-    Everything ``info``, ``gates`` and ``build-network`` rely on beyond each
-    layer's schema: the countries they need, BLO gate references, and a DEM
-    with valid elevations on the region's land.
-
-    Parameters
-    ----------
-    region
-        A region whose layers each passed their schema.
-
-    Returns
-    -------
-    list of str
-        One line per problem.
-    """
-    problems = []
-    present = set(region.countries["iso_a3"])
-    for iso in REQUIRED_COUNTRIES:
-        if iso not in present:
-            problems.append(
-                f"layer 'countries': no record with iso_a3 = {iso!r}; the layer must hold "
-                f"{', '.join(REQUIRED_COUNTRIES)} (Vietnam, its neighbours, and Thailand and Myanmar for the "
-                "Golden Triangle tri-point)"
-            )
-    gate_ids = set(region.gates["id"])
-    for _, blo in region.blos.iterrows():
-        gid = blo["associated_gate_id"]
-        if isinstance(gid, str) and gid and gid not in gate_ids:
-            problems.append(
-                f"layer 'blos' record {blo['id']!r}: column 'associated_gate_id' = {gid!r} is not a gate id; use an "
-                "id from layer 'gates'"
-            )
-    problems.extend(dem_problems(region))
-    return problems
-
-
-def dem_problems(region: Region) -> list[str]:
-    """Whether the DEM has valid elevations where the region has land.
-
-    Parameters
-    ----------
-    region
-        The region.
-
-    Returns
-    -------
-    list of str
-        A problem when every cell is NaN/nodata or no land cell has a value.
-        (NaN cells on land among valid ones are filled when the lattice is
-        built, and reported there.)
-    """
-    dem = region.terrain
-    valid = np.isfinite(dem.elevation_m)
-    if not valid.any():
-        return [
-            f"DEM {str(dem.path)!r}: every cell is NaN or nodata; give a DEM with elevations (e.g. the shipped ETOPO5)"
-        ]
-    land = rasterio.features.geometry_mask(
-        region.countries.geometry.values, out_shape=dem.shape, transform=dem.transform, invert=True
-    )
-    if land.any() and not (valid & land).any():
-        return [
-            f"DEM {str(dem.path)!r}: none of its {int(land.sum())} cells on land has an elevation (all NaN or nodata); "
-            "give a DEM that covers the region"
-        ]
-    return []

@@ -30,12 +30,15 @@ class Terrain:
         Always ``"EPSG:4326"`` after loading (other CRSs are reprojected).
     path
         File it came from.
+    source_crs
+        The file's CRS before reprojection (``None``: not read from a file).
     """
 
     elevation_m: np.ndarray
     transform: Affine
     crs: str
     path: Path
+    source_crs: str | None = None
 
     @property
     def shape(self) -> tuple[int, int]:

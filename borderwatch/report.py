@@ -47,7 +47,7 @@ from .analysis.siting import siting_summary
 from .analysis.stability import RankingStability
 from .analysis.suite import RegionAnalysis
 from .errors import ParameterError
-from .output import TABLE_WRITERS, atomic_dir, check_output_dir
+from .output import MADE_BY, TABLE_WRITERS, atomic_dir, check_output_dir
 from .region import Region, file_sha256
 
 #: Files of a report, in the order they are written, with what each holds.
@@ -174,7 +174,8 @@ def write_report(
         is read through its scenario (settings, region, gates, segments).
     out
         The folder; it must not exist unless ``overwrite`` (and then only a
-        folder borderwatch wrote, holding ``manifest.json``, is replaced).
+        folder borderwatch wrote, whose ``manifest.json`` lists every file in
+        it, is replaced; see :mod:`borderwatch.output`).
     overwrite
         Replace an existing report folder.
     timings_s
@@ -263,7 +264,8 @@ def write_comparison(
         From :func:`~borderwatch.compare`.
     out
         The folder; it must not exist unless ``overwrite`` (and then only a
-        folder borderwatch wrote, holding ``manifest.json``, is replaced).
+        folder borderwatch wrote, whose ``manifest.json`` lists every file in
+        it, is replaced; see :mod:`borderwatch.output`).
     overwrite
         Replace an existing folder borderwatch wrote.
     tiles
@@ -302,6 +304,7 @@ def write_comparison(
         base, other = comparison.base.scenario, comparison.other.scenario
         region = base.region
         manifest = {
+            "made_by": MADE_BY,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "kind": "comparison",
             "data": data_origin(region),
@@ -409,6 +412,7 @@ def _manifest(
     sc = a.scenario
     about = {**REPORT_FILES, **COMPARISON_FILES}
     out = {
+        "made_by": MADE_BY,  # with "files", what lets --overwrite replace the folder (borderwatch.output)
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "data": data_origin(sc.region),
         "inputs": sc.region.manifest(),

@@ -75,6 +75,8 @@ log = logging.getLogger(__name__)
 #: Largest edge cost (h) a graph may carry: sums over any route stay far from float overflow (1e308).
 MAX_EDGE_COST_H = 1e12
 
+#: The demand name whose share is split over the export destinations (:attr:`Scenario.demand`).
+EXPORT_DEMAND = "export"
 #: Settings that change no route, flow, cut or draw (the chokepoint metrics stay valid when only these change).
 ROUTE_FREE_SETTINGS = {"weights", "incident_match_km", "hours", "blo_hours", "inspect_exposure", "blo_at_gate"}
 
@@ -252,7 +254,7 @@ class Scenario:
         *,
         profile: Profile,
         settings: Settings,
-        origin: Hashable,
+        origin: Hashable | None,
         destinations: Mapping[str, Hashable],
         name: str = "base",
         description: str = "",
@@ -265,7 +267,7 @@ class Scenario:
         self._root = root if root is not None else facts
         self.profile = profile
         self.settings = settings
-        self.origin = origin
+        self._given_origin = origin  # None: the profile's [origins] (a route graph) or the graph's own
         self.destinations = dict(destinations)
         self.name = name
         self.description = description
@@ -339,7 +341,7 @@ class Scenario:
             facts,
             profile=checked,
             settings=parsed,
-            origin=meta.origin,
+            origin=None,
             destinations=meta.destinations,
             name=name,
         )
@@ -365,7 +367,8 @@ class Scenario:
             The region it was built from (needed for coverage, siting and
             everything per border segment).
         origin
-            Origin node id (default the graph's own).
+            Origin node id; default the profile's ``[origins]`` on a route graph (:attr:`origin_shares`),
+            else the graph's own.
         destinations
             Destination node ids with equal shares of the demand (default the
             graph profile's ``[demand]``).
@@ -399,10 +402,9 @@ class Scenario:
         meta = validate_route_graph(G)
         _check_cost_bound(G)
         profile = meta.profile if meta.profile is not None else default_profile()
-        origin = origin if origin is not None else meta.origin
-        if origin is None:
+        if origin is None and meta.origin is None:
             raise ParameterError("this graph names no origin; pass origin=NODE_ID (CLI: --origin)")
-        for node in [origin, *(destinations or [])]:
+        for node in [*([origin] if origin is not None else []), *(destinations or [])]:
             if not isinstance(node, Hashable) or node not in G:
                 raise UnknownNameError(f"node {node!r} is not in the graph")
         if destinations is not None and origin in destinations:
@@ -514,7 +516,7 @@ class Scenario:
         kwargs = {
             "profile": self.profile,
             "settings": self.settings,
-            "origin": self.origin,
+            "origin": self._given_origin,
             "destinations": self.destinations,
             "name": self.name,
             "description": self.description,
@@ -717,9 +719,105 @@ class Scenario:
         return float(self.settings.blo_hours.get(blo_id, self.settings.hours))
 
     @cached_property
+    def origin_shares(self) -> dict[Hashable, float]:
+        """Origin node -> share of the demand starting there (normalised to sum 1).
+
+        On a route graph the profile's ``[origins] share`` (every origin the
+        builder placed is a node); with an origin given to
+        :meth:`from_graph`, or on a graph that records no origins, that one
+        origin takes the whole demand.
+
+        Raises
+        ------
+        ParameterError
+            An origin with a share is not in the graph.
+        """
+        if self._given_origin is not None or not self.is_route_graph:
+            return {self._given_origin if self._given_origin is not None else self.meta.origin: 1.0}
+        built = dict(self.meta.build.get("origins") or {})
+        if not built:  # a route graph whose builder recorded no origins (an older file, a hand-made one)
+            return {self.meta.origin: 1.0}
+        shares = {name: float(share) for name, share in self.profile["origins"]["share"].items() if share > 0}
+        missing = [name for name in shares if name not in built]
+        if missing:
+            raise ParameterError(
+                f"origins {', '.join(map(repr, missing))} have a share but no node in the graph (it has "
+                f"{', '.join(map(repr, built))}); give them an origins.position and rebuild, or set their share to 0"
+            )
+        total = sum(shares.values())
+        return {built[name]: share / total for name, share in shares.items()}
+
+    @property
+    def origin(self) -> Hashable:
+        """The origin node every analysis routes from.
+
+        Raises
+        ------
+        ParameterError
+            More than one origin has a share of the demand: no analysis routes
+            from several origins yet.
+        """
+        if len(self.origin_shares) == 1:
+            return next(iter(self.origin_shares))
+        names = {node: name for name, node in (self.meta.build.get("origins") or {}).items()}
+        given = ", ".join(f"{names.get(n, n)} {s:.2f}" for n, s in self.origin_shares.items())
+        raise ParameterError(
+            f"the demand starts at {len(self.origin_shares)} origins ({given}); every analysis (routes, flows, the "
+            "ensemble, chokepoints, minimum cut, pinch points, ranking, coverage, siting, interdiction, compare, "
+            "sweep) routes from one origin, and none supports several yet: give one origin the whole share "
+            "(profile [origins] share)"
+        )
+
+    @cached_property
+    def demand(self) -> dict[str, float]:
+        """Destination name -> share of the demand as given (> 0 only; not normalised), export split by port.
+
+        On a route graph the ``export`` share is split over the export
+        destinations by the profile's ``[export] destinations`` shares: each
+        ``"export to <port>"`` gets export share x port share (on top of any
+        share the demand gives it by name) and is routed to its own overseas
+        port, through the Vietnamese seaport cheapest for it.  The ``export``
+        sink stays a destination to route to (``--to export``: the cheapest
+        port) but takes no demand.  (With no port given a share the graph has
+        no export sink, and a share of ``export`` is refused when the scenario
+        is made.)  Elsewhere (a user graph) the names are taken as they are.
+
+        Raises
+        ------
+        ProfileError
+            The port shares do not sum to 1 (:func:`~borderwatch.network.endpoints.export_shares`).
+        ParameterError
+            A port with a share is not a destination of the graph.
+        """
+        split = self._export_split()
+        out: dict[str, float] = {}
+        for name, share in self.settings.demand.items():
+            for part_name, part in (split if name == EXPORT_DEMAND and split else {name: 1.0}).items():
+                out[part_name] = out.get(part_name, 0.0) + float(share) * part
+        return {name: share for name, share in out.items() if share > 0}
+
+    def _export_split(self) -> dict[str, float]:
+        """Export destination name -> its share of the export demand (empty: no split)."""
+        from .network.endpoints import export_label, export_shares
+
+        if not (self.is_route_graph and EXPORT_DEMAND in self.destinations):
+            return {}
+        split = {export_label(label): share for label, share in export_shares(self.profile).items()}
+        missing = [name for name in split if name not in self.destinations]
+        if missing:
+            raise ParameterError(
+                f"the export demand is split over {', '.join(map(repr, missing))} (profile [export] destinations), "
+                "but the graph has no such destination; rebuild the graph with this profile or set those shares to 0"
+            )
+        return split
+
+    @cached_property
     def shares(self) -> dict[Hashable, float]:
-        """Destination node -> share of the demand (normalised to sum 1)."""
-        nodes = {self.destinations[n]: float(s) for n, s in self.settings.demand.items() if s > 0}
+        """Destination node -> share of the demand (normalised to sum 1; :attr:`demand` by node)."""
+        nodes: dict[Hashable, float] = {}
+        for name, share in self.demand.items():
+            node = self.destinations[name]
+            nodes[node] = nodes.get(node, 0.0) + share
         total = sum(nodes.values())
         if not total > 0:
             raise ParameterError(
@@ -979,6 +1077,8 @@ class Scenario:
         if unknown:
             valid = ", ".join(self.destinations)
             raise ParameterError(f"demand names {', '.join(map(repr, unknown))}, not destinations; use {valid}")
+        self._export_split()  # the port shares split the export demand, or this says why not
+        self.origin_shares  # noqa: B018 (every origin with a share is a node, or this says which is not)
 
 
 def _close(name: str, options: Iterable[str]) -> str:

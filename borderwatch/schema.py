@@ -183,7 +183,8 @@ _GEOM_FAMILY = {
 }
 
 
-def _record_label(gdf: pd.DataFrame, schema: LayerSchema, pos: int) -> str:
+def record_label(gdf: pd.DataFrame, schema: LayerSchema, pos: int) -> str:
+    """How messages name record ``pos``: ``record 'ID'`` by its id, else ``row N`` (1-based)."""
     if schema.id_column and schema.id_column in gdf.columns:
         value = gdf[schema.id_column].iloc[pos]
         if isinstance(value, str) and value:
@@ -254,20 +255,20 @@ def validate_layer(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[str]:
                 if col == "coord_precision_m" and schema.coords_optional and gdf.geometry.iloc[pos] is None:
                     continue
                 problems.append(
-                    f"layer {layer!r} {_record_label(gdf, schema, pos)}: column {col!r} is empty; give a value"
+                    f"layer {layer!r} {record_label(gdf, schema, pos)}: column {col!r} is empty; give a value"
                 )
                 continue
             if kind in ("float", "int"):
                 problem = _number_problem(value, positive=col in schema.positive)
                 if problem:
                     problems.append(
-                        f"layer {layer!r} {_record_label(gdf, schema, pos)}: column {col!r} = {value!r} {problem}"
+                        f"layer {layer!r} {record_label(gdf, schema, pos)}: column {col!r} = {value!r} {problem}"
                     )
                     continue
             allowed = schema.allowed.get(col)
             if allowed is not None and value not in allowed:
                 problems.append(
-                    f"layer {layer!r} {_record_label(gdf, schema, pos)}: column {col!r} = {value!r} is not one of "
+                    f"layer {layer!r} {record_label(gdf, schema, pos)}: column {col!r} = {value!r} is not one of "
                     f"{', '.join(allowed)}; use one of them"
                 )
 
@@ -279,7 +280,7 @@ def validate_layer(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[str]:
             problem = None if _is_missing(value) else _number_problem(value, positive=True)
             if problem:
                 problems.append(
-                    f"layer {layer!r} {_record_label(gdf, schema, pos)}: column {col!r} = {value!r} {problem}"
+                    f"layer {layer!r} {record_label(gdf, schema, pos)}: column {col!r} = {value!r} {problem}"
                 )
 
     idc = schema.id_column
@@ -333,7 +334,7 @@ def _geometry_problems(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[str]:
     suspects = np.flatnonzero(missing | present & (~np.isin(names, list(family)) | ~finite | ~valid | outside))
     for pos in suspects:
         geom = geoms[pos]
-        label = _record_label(gdf, schema, pos)
+        label = record_label(gdf, schema, pos)
         if missing[pos]:
             if not schema.coords_optional:
                 what = "coordinates (lat/lon are empty or NaN)" if schema.geometry == "point" else "geometry"

@@ -21,7 +21,8 @@ def main() -> None:
     started = time.perf_counter()
     sc = bw.Scenario.from_region(samples=args.samples)
     built = time.perf_counter() - started
-    routes = bw.least_cost_routes(sc)
+    names = sc.destination_names
+    routes = bw.least_cost_routes(sc, destinations=[names[t] for t in sc.shares])
     ranking = bw.rank_gates(sc)
     coverage = bw.blo_coverage(sc, chokepoints=bw.chokepoint_metrics(sc))
     siting = bw.site_blos(sc, p=5, objective="flow")

@@ -245,7 +245,7 @@ def test_routes_summary_prints_the_corridor_table():
     result = run("-q", "routes", "--to", "Hanoi", "--to", "export", "--summary")
     assert result.exit_code == 0, result.output
     header = result.output.splitlines()[0].split()
-    assert header == ["destination", "rank", "entry", "country_path", "km", "hours", "overseas_port"]
+    assert header == ["destination", "rank", "entry", "country_path", "km", "hours", "vn_seaport", "overseas_port"]
     assert "LAO > VNM" in result.output or "KHM > VNM" in result.output or "CHN > VNM" in result.output
 
 

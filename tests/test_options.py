@@ -175,7 +175,7 @@ def test_outputs_that_collide_with_each_other_or_with_an_input_are_refused(no_lo
     _refused(_run(["sweep", str(sweep_file), "--out", str(sweep_file), "--overwrite"]), 1, "is FILE")
     report = tmp_path / "report"
     report.mkdir()
-    (report / "manifest.json").write_text("{}")
+    (report / "manifest.json").write_text('{"made_by": "borderwatch", "files": {"profile.toml": ""}}')
     (report / "profile.toml").write_text("")
     args = ["report", "--out", str(report), "--overwrite", "--profile", str(report / "profile.toml")]
     _refused(_run(args), 1, "holds --profile")

@@ -45,6 +45,20 @@ def test_current_and_resistance_agree_with_networkx(seed):
         assert result.edge_current[e] / 4.0 == pytest.approx(edges.get((u, v), edges.get((v, u))), abs=1e-9)
 
 
+def test_weighted_current_is_the_share_weighted_sum_of_each_destinations_current():
+    """The chokepoint metrics draw each destination's demand share, not one unit per destination."""
+    G = random_connected(1)
+    arrays = GraphArrays.from_graph(G)
+    weights = {5: 0.7, 9: 0.2, 17: 0.1}
+    together = pinch_points(arrays, 0, list(weights), weights=weights)
+    alone = {t: pinch_points(arrays, 0, [t]) for t in weights}
+    expected = sum(w * alone[t].edge_current for t, w in weights.items())
+    assert np.allclose(together.edge_current, expected)
+    node = sum(w * alone[t].node_current for t, w in weights.items())
+    assert np.allclose(together.node_current.reindex(node.index), node)
+    assert together.resistance == pytest.approx({t: alone[t].resistance[t] for t in weights})
+
+
 def test_series_and_parallel_resistors():
     """A - B over two parallel links of 2 h (together 1 h), then B - C of 3 h: R(A, C) = 4 h; B carries all current."""
     G = nx.MultiGraph()

@@ -7,7 +7,6 @@ and that nothing is written.
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from click.testing import CliRunner
 from borderwatch import CRSError, DataFileError, ParameterError, UnknownNameError, load_region, read_layer
 from borderwatch.cli import main
 from borderwatch.geodesy import distance_m
-from borderwatch.network.cache import cached_route_graph, graph_key
+from borderwatch.network.cache import graph_key
 from borderwatch.network.endpoints import check_destinations
 from borderwatch.network.lattice import country_grid, fill_land_gaps
 from borderwatch.network.profile import load_profile
@@ -253,23 +252,7 @@ def test_geojson_layer_is_named_after_the_file(tmp_path, region):
     assert json.loads(out.read_text())["name"] == "my_gates"
 
 
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_sigterm_and_ctrl_c_exit_by_convention_and_leave_nothing(tmp_path, sig, code):
-    out = tmp_path / "graph.gpkg"
-    env = os.environ | {"BORDERWATCH_CACHE": str(tmp_path / "cache")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "borderwatch", "build-network", "--no-cache", "--out", str(out)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    time.sleep(4)  # inside the build
-    proc.send_signal(sig)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == code, err
-    assert "nothing was written" in err and "Traceback" not in err
-    assert not out.exists() and not list(tmp_path.glob(".graph*"))
+# (SIGTERM, SIGINT and SIGHUP: tests/test_safety.py)
 
 
 # -- 16. data never drives the terminal ---------------------------------------------------------
@@ -328,19 +311,7 @@ def test_wheel_ships_the_data_and_works_when_installed(tmp_path):
 # -- 18. the graph cache ---------------------------------------------------------------------------
 
 
-@pytest.mark.slow
-def test_graph_cache_is_reused_and_keyed_by_inputs(region, tmp_path, monkeypatch):
-    monkeypatch.setenv("BORDERWATCH_CACHE", str(tmp_path))
-    profile = load_profile()
-    G1, status1 = cached_route_graph(region, profile=profile)
-    G2, status2 = cached_route_graph(region, profile=profile)
-    assert (status1, status2) == ("built, cached", "cache hit")
-    assert G2.number_of_edges() == G1.number_of_edges() and G2.graph["destinations"] == G1.graph["destinations"]
-    other = load_profile(informal_crossing={"delay_h": 5.0})
-    assert graph_key(region, other) != graph_key(region, profile)
-    _, status3 = cached_route_graph(region, profile=profile, use_cache=False)
-    assert status3 == "built"
-    assert len(list(tmp_path.glob("route-graph-*.pickle"))) == 1
+# (reuse and keys of the cache: tests/test_safety.py)
 
 
 def test_region_with_in_memory_layers_is_not_cached(region):

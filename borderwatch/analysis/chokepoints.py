@@ -135,7 +135,7 @@ def analyse(
             arrays, origin, cut_destinations, unit_of_edge=unit_of_edge, unit_cost=unit_cost, within_pct=within_pct
         ),
     )
-    pinch = timed("pinch_points", lambda: pinch_points(arrays, origin, list(shares)))
+    pinch = timed("pinch_points", lambda: pinch_points(arrays, origin, list(shares), weights=shares))
     runs = timed(
         "ensemble",
         lambda: ensemble_of(

@@ -1,7 +1,8 @@
 """Incident history: read a CSV of seizures or arrests and match each to a gate or border segment.
 
 The file (UTF-8 CSV, one incident per row) has a ``date`` column (ISO
-``YYYY-MM-DD`` or any date pandas reads unambiguously) and either a
+``YYYY-MM-DD``, or any date pandas reads whose day and month order is plain:
+``01/02/2020`` is refused as ambiguous, ``13/02/2020`` is 13 February) and either a
 ``gate_id`` or ``lat``/``lon`` in degrees WGS84; optional ``incident_id`` and
 ``weight`` (e.g. number of seizures or kg; default 1).  An incident with a
 ``gate_id`` counts for that gate; one with coordinates counts for the nearest
@@ -20,6 +21,7 @@ import shapely
 
 from ..errors import DataFileError, ValidationError
 from ..geodesy import lonlat_to_metres, to_metres
+from ..readers import check_file
 
 #: Columns an incidents file may have; ``date`` and ``gate_id`` or ``lat``/``lon`` are required.
 INCIDENT_COLUMNS = ("incident_id", "date", "gate_id", "lat", "lon", "weight")
@@ -62,13 +64,12 @@ def read_incidents(
     DataFileError
         The file is missing, empty or not a readable CSV.
     ValidationError
-        Missing columns, an unparseable date, a bad weight, coordinates
+        Missing columns, an unparseable or ambiguous date, a bad weight, coordinates
         missing or outside the region, or an unknown gate id (each row named).
     """
     path = Path(path)
     what = f"incidents file {str(path)!r}"
-    if not path.is_file():
-        raise DataFileError(f"{what} does not exist; give a CSV with date and gate_id or lat/lon columns")
+    check_file(path, "incidents file", missing_hint="give a CSV with date and gate_id or lat/lon columns")
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError as exc:
@@ -87,7 +88,13 @@ def read_incidents(
     problems: list[str] = []
     line = np.arange(len(df)) + 2  # the header is line 1
     date = pd.to_datetime(df["date"].str.strip(), errors="coerce", format="mixed")
-    for i in np.flatnonzero(date.isna().to_numpy()):
+    ambiguous = _ambiguous_dates(df["date"])
+    for i in np.flatnonzero(ambiguous.to_numpy()):
+        problems.append(
+            f"line {line[i]}: date {df['date'].iloc[i]!r} is ambiguous (day and month could be either way round, "
+            "or the year has two digits); write it as ISO 8601 YYYY-MM-DD"
+        )
+    for i in np.flatnonzero((date.isna() & ~ambiguous).to_numpy()):
         problems.append(f"line {line[i]}: date {df['date'].iloc[i]!r} cannot be read; write it as YYYY-MM-DD")
     weight = pd.Series(1.0, index=df.index)
     if "weight" in df.columns:
@@ -108,7 +115,15 @@ def read_incidents(
     for i in np.flatnonzero(needs_position):
         la, lo = lat.iloc[i], lon.iloc[i]
         if not (np.isfinite(la) and np.isfinite(lo)):
-            problems.append(f"line {line[i]}: no gate_id and no numeric lat/lon; give one or the other")
+            typed = [(c, df[c].iloc[i]) for c in ("lat", "lon") if located and df[c].iloc[i].strip()]
+            bad = [(c, text) for c, text in typed if not np.isfinite(pd.to_numeric(text, errors="coerce"))]
+            problems.extend(
+                f"line {line[i]}: {c} {text!r} is not a number; give decimal degrees WGS84 (e.g. 20.8367, not "
+                "20°50'12\"N)"
+                for c, text in bad
+            )
+            if not bad:
+                problems.append(f"line {line[i]}: no gate_id and no numeric lat/lon; give one or the other")
         elif not (min_lat <= la <= max_lat and min_lon <= lo <= max_lon):
             problems.append(
                 f"line {line[i]}: lat/lon ({la}, {lo}) is outside the region "
@@ -136,6 +151,14 @@ def read_incidents(
     if len(rows):
         _match_positions(out, rows, lon.to_numpy()[rows], lat.to_numpy()[rows], gates, segments, match_km * 1000.0)
     return out
+
+
+def _ambiguous_dates(text: pd.Series) -> pd.Series:
+    """Dates like ``01/02/2020`` (1 February or 2 January?) or ``13/02/20`` (two-digit year)."""
+    parts = text.str.strip().str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
+    first, second = pd.to_numeric(parts[0]), pd.to_numeric(parts[1])
+    either_way = (first <= 12) & (second <= 12) & (first != second)
+    return parts[0].notna() & (either_way | (parts[2].str.len() == 2))
 
 
 def _match_positions(

@@ -3,7 +3,8 @@
 The route graph is read as an electrical network: every link is a resistor
 whose resistance is its cost (h), parallel edges and both directions of a link
 add as parallel resistors (conductance 1/cost).  One unit of current is
-injected at the origin and drawn at each destination in turn; the current
+injected at the origin and drawn at each destination in turn (or the
+destination's share of the demand, ``weights``); the current
 through a node (half the sum of the absolute currents on its links) shows how
 much of the spread-out traffic squeezes through it, and the potential
 difference is the effective resistance between origin and destination.  Unlike
@@ -11,8 +12,9 @@ least-cost routing, current spreads over every path in proportion to how easy
 it is, so a node that carries current from many near-equal corridors is a
 pinch point.
 
-The Laplacian is factorised once per destination (``scipy.sparse.linalg.splu``;
-its graph rules apply, and no other destination node carries current), so the
+The Laplacian is factorised once per destination sink (``scipy.sparse.linalg.splu``;
+its graph rules apply, and no other destination sink carries current; ports and
+other non-sink destinations under one rule share a factorisation), so the
 whole analysis is sparse: the networkx
 implementation is dense and does not scale.  Results agree with
 ``networkx.current_flow_betweenness_centrality_subset`` (unnormalised, up to
@@ -21,7 +23,7 @@ its constant offset) and ``networkx.resistance_distance`` (tested).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,7 +65,13 @@ class PinchPoints:
     unreachable: list[Hashable]
 
 
-def pinch_points(arrays: GraphArrays, origin: Hashable, destinations: Sequence[Hashable]) -> PinchPoints:
+def pinch_points(
+    arrays: GraphArrays,
+    origin: Hashable,
+    destinations: Sequence[Hashable],
+    *,
+    weights: Mapping[Hashable, float] | None = None,
+) -> PinchPoints:
     """Current-flow betweenness of every node and effective resistance to each destination.
 
     Parameters
@@ -74,7 +82,11 @@ def pinch_points(arrays: GraphArrays, origin: Hashable, destinations: Sequence[H
     origin
         Node where the current enters.
     destinations
-        Nodes where it leaves, one unit each, in turn.
+        Nodes where it leaves, in turn.
+    weights
+        Current drawn at each destination (default one unit each); the
+        chokepoint metrics pass the demand shares, so eight export ports of
+        0.045 weigh what their share of the demand weighs, not eight units.
 
     Returns
     -------
@@ -92,14 +104,21 @@ def pinch_points(arrays: GraphArrays, origin: Hashable, destinations: Sequence[H
     resistance: dict[Hashable, float] = {}
     unreachable: list[Hashable] = []
     sinks = arrays.node_kind == "destination"
+    groups: dict[tuple, list[Hashable]] = {}
     for node in destinations:
-        # one factorisation per destination: its graph rules apply, and no other destination
-        # (a sink joined to many places, e.g. the whole China border) may carry current through
+        # its graph rules apply, and no other destination sink (a node joined to many places, e.g. the
+        # whole China border) may carry current through; destinations that are not sinks (ports, user
+        # graph nodes) under the same rule see the same network and share one factorisation
+        own = node if sinks[arrays.row(node)] else None
+        groups.setdefault((arrays.rules.get(node), own), []).append(node)
+    for (_, own), nodes in groups.items():
         others = sinks.copy()
-        others[arrays.row(node)] = False
+        if own is not None:
+            others[arrays.row(own)] = False
         closed = others[arrays.edge_u] | others[arrays.edge_v]
-        view = arrays.for_destination(node)
-        part, edge_part, res, lost = _solve(view.without(closed) if closed.any() else view, origin, [node])
+        view = arrays.for_destination(nodes[0])
+        amount = {n: 1.0 if weights is None else float(weights[n]) for n in nodes}
+        part, edge_part, res, lost = _solve(view.without(closed) if closed.any() else view, origin, amount)
         current = current.add(part, fill_value=0.0)
         edge_current += edge_part
         resistance.update(res)
@@ -108,7 +127,7 @@ def pinch_points(arrays: GraphArrays, origin: Hashable, destinations: Sequence[H
 
 
 def _solve(
-    arrays: GraphArrays, origin: Hashable, destinations: list[Hashable]
+    arrays: GraphArrays, origin: Hashable, destinations: Mapping[Hashable, float]
 ) -> tuple[pd.Series, np.ndarray, dict, list]:
     n = len(arrays.nodes)
     live = np.isfinite(arrays.cost)
@@ -140,7 +159,7 @@ def _solve(
     edge_current = np.zeros(arrays.n_edges)
     resistance: dict[Hashable, float] = {}
     unreachable = []
-    for node in destinations:
+    for node, amount in destinations.items():
         t = arrays.row(node)
         if local[t] < 0:
             resistance[node] = float("nan")
@@ -151,9 +170,9 @@ def _solve(
         potential = np.zeros(len(component))
         potential[free] = solver.solve(b[free])
         resistance[node] = float(potential[ground] - potential[local[t]])
-        flow = np.abs(coo.data * (potential[coo.row] - potential[coo.col]))
+        flow = amount * np.abs(coo.data * (potential[coo.row] - potential[coo.col]))
         current += 0.5 * (np.bincount(coo.row, flow, len(component)) + np.bincount(coo.col, flow, len(component)))
-        edge_current[edge_rows] += edge_conductance * np.abs(potential[lu] - potential[lv])
+        edge_current[edge_rows] += amount * edge_conductance * np.abs(potential[lu] - potential[lv])
     index = pd.Index([arrays.nodes[i] for i in component], name="node")
     return pd.Series(current, index=index, name="current"), edge_current, resistance, unreachable
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Hashable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import networkx as nx
@@ -27,7 +27,11 @@ from ..network.endpoints import resolve_name
 from ..network.nearest import PointIndex
 from ..scenario import Scenario, as_scenario
 from ..schema import STORAGE_CRS
-from . import MAX_K
+from . import FLOW_EPS, MAX_K
+from .flow import least_cost_flow
+
+if TYPE_CHECKING:
+    from .chokepoints import Chokepoints
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +56,23 @@ ROUTE_COLUMNS = [
     "country_path",
     "modes",
     "n_edges",
+    "vn_seaport",
     "overseas_port",
     "overlap_with_best",
     "overlap_with_better",
     "alternative",
     "geometry",
+]
+#: Columns of :func:`seaport_flows`.
+SEAPORT_FLOW_COLUMNS = [
+    "vn_seaport",
+    "seaport_node",
+    "destination",
+    "overseas_port",
+    "overseas_node",
+    "share",
+    "ensemble_share",
+    "route_cost_h",
 ]
 #: Penalty rounds per rank before k_routes concludes no further distinct route exists.
 ROUNDS_PER_RANK = 5
@@ -145,6 +161,7 @@ def _explain(
     exposed = total(arrays.exposure)
     heads = arrays.edge_v[edges]
     abroad = [arrays.nodes[h] for h in heads if arrays.node_kind[h] == "overseas"]
+    loads = edges[(arrays.mode[edges] == "sea") & (arrays.node_kind[arrays.edge_u[edges]] == "seaport")]
     countries: list[str] = []
     for c in arrays.node_country[np.concatenate([arrays.edge_u[edges[:1]], heads])]:
         if c and (not countries or countries[-1] != c):
@@ -166,9 +183,18 @@ def _explain(
         "country_path": " > ".join(countries),
         "modes": " > ".join(modes),
         "n_edges": len(edges),
+        "vn_seaport": seaport_label(G, arrays.nodes[arrays.edge_u[loads[0]]]) if len(loads) else "",
         "overseas_port": str(G.nodes[abroad[-1]].get("name", abroad[-1])) if abroad else "",
         "geometry": LineString(coords) if len(coords) >= 2 else None,
     }
+
+
+def seaport_label(G: nx.MultiDiGraph, node: Hashable) -> str:
+    """Name of a Vietnamese seaport node as destinations name it (``"SP-01 Cat Lai (Tan Cang - Cat Lai)"``)."""
+    data = G.nodes[node]
+    if data.get("port_id") and data.get("name"):
+        return f"{data['port_id']} {data['name']}"
+    return str(data.get("name") or node)
 
 
 def corridor_table(routes: gpd.GeoDataFrame, *, segments: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
@@ -187,7 +213,7 @@ def corridor_table(routes: gpd.GeoDataFrame, *, segments: gpd.GeoDataFrame | Non
     pandas.DataFrame
         ``destination``, ``rank``, ``entry`` (gate id, name and class, or
         ``informal`` with its border segment), ``country_path``, ``km``, ``hours``,
-        ``overseas_port``.
+        ``vn_seaport`` (where the route goes to sea), ``overseas_port``.
     """
     entries = []
     segment_at: dict = {}
@@ -213,6 +239,7 @@ def corridor_table(routes: gpd.GeoDataFrame, *, segments: gpd.GeoDataFrame | Non
             "country_path": routes["country_path"],
             "km": routes["length_km"].round(0).astype(int),
             "hours": routes["time_h"].round(1),
+            "vn_seaport": routes["vn_seaport"],
             "overseas_port": routes["overseas_port"],
         }
     )
@@ -325,7 +352,8 @@ def k_routes(
         Columns :data:`ROUTE_COLUMNS`.  ``overlap_with_best`` is the share of
         a route's edges shared with rank 1, ``overlap_with_better`` the largest
         share shared with any better-ranked route, ``alternative`` says in
-        words what makes the route different.
+        words what makes the route different, ``vn_seaport`` names the
+        Vietnamese seaport where the route goes to sea (``""`` by land).
 
     Raises
     ------
@@ -406,3 +434,95 @@ def _alternative(rank: int, info: dict[str, Any], explained: list[dict[str, Any]
         was = ", ".join(sorted(e or "none" for e in entries))
         return f"enters at {info['entry_crossing'] or 'no crossing'} (better routes: {was}); {share}"
     return f"same entry as a better route, another path; {share}"
+
+
+def seaport_flows(scenario: Scenario | nx.MultiDiGraph, *, chokepoints: Chokepoints | None = None) -> pd.DataFrame:
+    """Export by Vietnamese seaport and overseas port: how much of the demand is loaded where, for where.
+
+    Every sea leg from a Vietnamese seaport to an overseas port that carries
+    flow gives one row: the demand's least-cost flow on it (the share of all
+    demand that loads at that seaport for that port) and, given the
+    chokepoint metrics, the ensemble's mean flow on it (routes spread over
+    dearer seaports when costs are perturbed).
+
+    Parameters
+    ----------
+    scenario
+        A :class:`~borderwatch.Scenario` (its demand; a bare graph is wrapped).
+    chokepoints
+        Its :func:`~borderwatch.analysis.chokepoints.chokepoint_metrics`: the
+        least-cost flow is taken from it and the ensemble column filled;
+        without it the least-cost flow is computed here and
+        ``ensemble_share`` is NaN.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`SEAPORT_FLOW_COLUMNS`: ``vn_seaport`` (``"SP-01 Cat Lai
+        ..."``), ``seaport_node``, ``destination`` (the destination named by
+        the overseas port, ``"export to Manila (Philippines)"``, or ``""``),
+        ``overseas_port``, ``overseas_node``, ``share`` (least-cost share of
+        all demand), ``ensemble_share`` (mean over the samples),
+        ``route_cost_h`` (least cost of a route to that overseas port through
+        that seaport: the cheapest route to the seaport plus the leg), largest
+        ``share`` first.  No rows when no flow goes overseas.
+
+    Raises
+    ------
+    NoRouteError
+        A destination with demand cannot be reached.
+
+    Examples
+    --------
+    Two seaports, two overseas ports: each port's demand leaves from the seaport cheapest for it.
+
+    >>> import networkx as nx
+    >>> from borderwatch import Scenario
+    >>> G = nx.MultiDiGraph()
+    >>> for n, kind in [("o", "origin"), ("p", "seaport"), ("q", "seaport"), ("A", "overseas"), ("B", "overseas")]:
+    ...     G.add_node(n, kind=kind)
+    >>> for u, v, c, mode in [("o", "p", 1, "road"), ("o", "q", 2, "road"), ("p", "A", 1, "sea"),
+    ...                       ("q", "A", 3, "sea"), ("p", "B", 5, "sea"), ("q", "B", 1, "sea")]:
+    ...     _ = G.add_edge(u, v, cost=float(c), mode=mode)
+    >>> table = seaport_flows(Scenario.from_graph(G, origin="o", destinations=["A", "B"]))
+    >>> table[["vn_seaport", "overseas_node", "share", "route_cost_h"]].to_dict("records")
+    [{'vn_seaport': 'p', 'overseas_node': 'A', 'share': 0.5, 'route_cost_h': 2.0}, \
+{'vn_seaport': 'q', 'overseas_node': 'B', 'share': 0.5, 'route_cost_h': 3.0}]
+    """
+    sc = as_scenario(scenario, what="seaport_flows")
+    arrays = sc.arrays if chokepoints is None else chokepoints.arrays
+    flow = chokepoints.flow if chokepoints is not None else least_cost_flow(arrays, sc.origin, sc.shares)
+    mean = chokepoints.ensemble.edge_mean_flow if chokepoints is not None else np.full(arrays.n_edges, np.nan)
+    tail, head = arrays.edge_u, arrays.edge_v
+    legs = np.flatnonzero(
+        (arrays.mode == "sea") & (arrays.node_kind[tail] == "seaport") & (arrays.node_kind[head] == "overseas")
+    )
+    legs = legs[(flow.edge_flow[legs] > FLOW_EPS) | (mean[legs] > FLOW_EPS)]
+    dist: dict[str | None, np.ndarray] = {}  # least cost to every node, one Dijkstra per graph rule
+    names, rows = sc.destination_names, {}
+    for e in legs:
+        port, abroad = arrays.nodes[tail[e]], arrays.nodes[head[e]]
+        rule = arrays.rules.get(abroad)
+        if rule not in dist:
+            dist[rule] = arrays.for_destination(abroad).dijkstra([sc.origin])[0][0]
+        cost = float(dist[rule][tail[e]] + arrays.cost[e])
+        row = rows.get((port, abroad))
+        if row is None:  # (parallel legs of one port pair: their flows add, the cheaper counts)
+            rows[(port, abroad)] = {
+                "vn_seaport": seaport_label(sc.G, port),
+                "seaport_node": port,
+                "destination": names.get(abroad, ""),
+                "overseas_port": str(sc.G.nodes[abroad].get("name", abroad)),
+                "overseas_node": abroad,
+                "share": float(flow.edge_flow[e]),
+                "ensemble_share": float(mean[e]),
+                "route_cost_h": cost,
+            }
+        else:
+            row.update(
+                share=row["share"] + float(flow.edge_flow[e]),
+                ensemble_share=row["ensemble_share"] + float(mean[e]),
+                route_cost_h=min(row["route_cost_h"], cost),
+            )
+    table = pd.DataFrame(list(rows.values()), columns=SEAPORT_FLOW_COLUMNS)
+    return table.sort_values(["share", "ensemble_share"], ascending=False, ignore_index=True)

@@ -2,7 +2,7 @@
 
 Exit codes: 0 success; 1 bad input or no result (one ``error: ...`` line on
 stderr, no traceback, nothing written); 2 usage error (click); 130 Ctrl-C;
-143 SIGTERM.  Commands live in one module per family (:mod:`.data`,
+129 SIGHUP; 143 SIGTERM.  Commands live in one module per family (:mod:`.data`,
 :mod:`.network`, :mod:`.routes`, :mod:`.scenarios` ...); shared options, and
 the one function that builds a command's :class:`~borderwatch.Scenario`, in
 :mod:`.options`; every text table in :mod:`.format`.
@@ -21,6 +21,8 @@ from .format import terminal_safe
 
 class _SafeFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        if isinstance(record.args, tuple):  # a name in a message stays on its line
+            record.args = tuple(terminal_safe(a, one_line=True) if isinstance(a, str) else a for a in record.args)
         return terminal_safe(super().format(record))
 
 
@@ -57,7 +59,7 @@ Examples:
 
 \b
 Exit codes: 0 success; 1 bad input or no result (one 'error:' line, nothing
-written); 2 usage error; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
+written); 2 usage error; 130 interrupted (Ctrl-C); 129 hung up (SIGHUP); 143 terminated (SIGTERM).
 Data: the shipped data, or $BORDERWATCH_DATA, or --data DIR.
 Graph cache: $BORDERWATCH_CACHE (default ~/.cache/borderwatch); --no-cache.
 What-if edits (every analysis command): --scenario FILE, --close GATE,

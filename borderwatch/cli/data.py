@@ -8,21 +8,38 @@ import click
 
 from ..output import TABLE_WRITERS
 from .format import echo, format_gates, format_info, json_text
-from .options import check_outputs, data_files, data_option, handle_errors, json_option, out_option, overwrite_option
+from .options import (
+    check_outputs,
+    data_files,
+    data_option,
+    handle_errors,
+    json_option,
+    out_option,
+    overwrite_option,
+    profile_option,
+)
 
 
-@click.command(short_help="Validate every layer and cross-layer check.")
+@click.command(short_help="Check the data and profile as every command does, before any work.")
 @data_option
+@profile_option
 @handle_errors
-def validate(data_dir: Path | None) -> None:
-    """Validate every layer; exit 1 and list all problems if any."""
-    from ..readers import load_region
+def validate(data_dir: Path | None, profile_path: Path | None) -> None:
+    """Run the preflight every command runs: every layer, every cross-layer and DEM check, the profile's names.
 
-    region = load_region(data_dir)
+    Exit 1 and list all problems if any.  The same checks run at the start of
+    every command, before any graph is built.
+    """
+    import time
+
+    from .options import load_inputs, load_profile_for
+
+    started = time.perf_counter()
+    region = load_inputs(data_dir, load_profile_for(profile_path))
     n = sum(len(g) for g in region.layers.values())
     echo(
         f"valid: {len(region.layers)} layers, {n} records, DEM {region.terrain.shape[0]}x{region.terrain.shape[1]} "
-        "cells"
+        f"cells; checked in {time.perf_counter() - started:.1f} s"
     )
 
 

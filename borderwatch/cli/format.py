@@ -16,25 +16,45 @@ import click
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
 
-#: C0/C1 control characters except newline and tab (ESC starts ANSI/OSC sequences).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: C0/C1 control characters except newline and tab (ESC starts ANSI/OSC sequences), Unicode bidi controls
+#: (they reorder what follows, e.g. U+202E) and the line/paragraph separators.
+_UNSAFE = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
+_CONTROL = re.compile(f"[{_UNSAFE}]")
+#: The same, and newline and tab too: for one value (a table cell, a name), which must stay on its line.
+_CONTROL_IN_VALUE = re.compile(f"[\t\n{_UNSAFE}]")
 
 
-def terminal_safe(text: str) -> str:
-    r"""Return ``text`` with control characters shown as ``\xNN`` escapes.
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return {0x09: "\\t", 0x0A: "\\n"}.get(code) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def terminal_safe(text: str, *, one_line: bool = False) -> str:
+    r"""Return ``text`` with control and bidi characters shown as ``\xNN`` / ``\uNNNN`` escapes.
+
+    This is the one place where text from data is made safe for a terminal:
+    :func:`echo`, error messages, log lines and table cells all pass here.
 
     Parameters
     ----------
     text
         Any text.
+    one_line
+        ``text`` is one value (a name, a table cell): newlines and tabs are
+        escaped too (``\n``, ``\t``), so a value cannot forge a line.
 
     Returns
     -------
     str
-        Printable text (newlines and tabs kept).
+        Printable text (newlines and tabs kept unless ``one_line``).
     """
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return (_CONTROL_IN_VALUE if one_line else _CONTROL).sub(_escape, text)
+
+
+def _one(value: Any) -> str:
+    return terminal_safe(str(value), one_line=True)
 
 
 def echo(text: str, *, err: bool = False) -> None:
@@ -81,7 +101,8 @@ def format_rows(rows: Sequence[dict[str, Any]]) -> str:
     if not rows:
         return "(none)"
     keys = list(rows[0])
-    cells = [[str(r[k]) for k in keys] for r in rows]
+    cells = [[_one(r[k]) for k in keys] for r in rows]
+    keys = [_one(k) for k in keys]
     widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
     lines = ["  ".join(k.ljust(w) for k, w in zip(keys, widths, strict=True)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
@@ -204,7 +225,7 @@ def format_graph_summary(summary: dict[str, Any]) -> str:
     left_out = summary.get("gates_left_out") or {}
     if left_out:
         out.append(f"gates left out ({len(left_out)}; let them in with --include-unplaced):")
-        out.extend(f"  {gid}: {why}" for gid, why in left_out.items())
+        out.extend(f"  {_one(gid)}: {_one(why)}" for gid, why in left_out.items())
     return "\n".join(out)
 
 
@@ -212,21 +233,36 @@ def format_gates(snapped: gpd.GeoDataFrame) -> str:
     """One line per snapped gate: class, method, distance moved, old and new precision, flag."""
     out = [f"{'id':<11}{'class':<14}{'method':<15}{'moved km':>9}{'prec km':>9}{'new km':>8}  flag"]
     for _, g in snapped.iterrows():
-        flag = "" if g["snap_plausible"] else "IMPLAUSIBLE: " + g["snap_note"]
+        flag = "" if g["snap_plausible"] else "IMPLAUSIBLE: " + _one(g["snap_note"])
         out.append(
-            f"{g['id']:<11}{g['class']:<14}{g['snap_method']:<15}{g['snap_distance_m'] / 1000:>9.2f}"
+            f"{_one(g['id']):<11}{g['class']:<14}{g['snap_method']:<15}{g['snap_distance_m'] / 1000:>9.2f}"
             f"{g['orig_precision_m'] / 1000:>9.1f}{g['coord_precision_m'] / 1000:>8.1f}  {flag}"
         )
     return "\n".join(out)
 
 
 def format_routes(routes: gpd.GeoDataFrame) -> str:
-    """One line per route: destination, rank, length, time, cost, crossings, modes."""
+    """One line per route: destination, rank, length, time, cost, crossings, modes (and the seaport it sails from)."""
     out = []
     for _, r in routes.iterrows():
-        crossing = r["crossings"] or "no border crossing"
+        crossing = _one(r["crossings"]) if r["crossings"] else "no border crossing"
+        sea = f" | to sea at {_one(r['vn_seaport'])}" if r["vn_seaport"] else ""
         out.append(
-            f"{r['destination']} #{r['rank']}: {r['length_km']:,.1f} km, {r['time_h']:,.1f} h, cost {r['cost']:,.2f} "
-            f"| {crossing} | {r['modes']}"
+            f"{_one(r['destination'])} #{r['rank']}: {r['length_km']:,.1f} km, {r['time_h']:,.1f} h, "
+            f"cost {r['cost']:,.2f} | {crossing} | {r['modes']}{sea}"
         )
     return "\n".join(out)
+
+
+def format_seaport_flows(table: pd.DataFrame) -> str:
+    """Lay out the export by seaport table (:func:`borderwatch.analysis.routes.seaport_flows`), a line per sea leg."""
+    rows = [
+        {
+            "vn_seaport": r["vn_seaport"],
+            "overseas_port": r["overseas_port"],
+            "share": f"{r['share']:.4f}",
+            "route_cost_h": f"{r['route_cost_h']:.1f}",
+        }
+        for r in table.to_dict("records")
+    ]
+    return format_rows(rows)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import BorderwatchError, ParameterError
-from ..output import check_output
+from ..output import check_output, release_claims
 from ..settings import RANGES, check_range
 from .format import terminal_safe
 
@@ -776,35 +776,66 @@ def fail(message: str) -> None:
 
 
 class TerminatedError(Exception):
-    """SIGTERM arrived; raised so that clean-up (``finally``) runs."""
+    """SIGTERM or SIGHUP arrived; raised so that clean-up (``finally``) runs.
+
+    Parameters
+    ----------
+    signum
+        The signal's number.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise TerminatedError
+def _on_signal(signum: int, frame: object) -> None:
+    raise TerminatedError(signum)
+
+
+#: Signals that end a command the way Ctrl-C does (clean-up runs), exit code 128 + the signal number:
+#: SIGTERM (``kill``) 143, SIGHUP (the terminal closed) 129.  A signal ignored when the command starts
+#: (``nohup`` ignores SIGHUP) stays ignored.
+TERMINATING = {name: getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)}
+
+
+def _say(text: str) -> None:
+    try:
+        click.echo(text, err=True)
+    except OSError:  # the terminal is gone (SIGHUP)
+        pass
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a command: bad input -> message and exit 1; Ctrl-C -> exit 130; SIGTERM -> exit 143.
+    """Run a command: bad input -> message and exit 1; Ctrl-C -> 130; SIGTERM -> 143; SIGHUP -> 129.
 
     Only :class:`~borderwatch.errors.BorderwatchError` counts as bad input;
     any other exception is a bug and keeps its traceback.  Interrupts unwind
-    normally, so partial outputs are removed before the process exits.
+    normally, so partial outputs are removed before the process exits, and
+    the outputs the command claimed (:func:`~borderwatch.output.check_output`)
+    are released whatever happens.
     """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        previous = {
+            signum: signal.signal(signum, _on_signal)
+            for signum in TERMINATING.values()
+            if signal.getsignal(signum) != signal.SIG_IGN
+        }
         try:
             return func(*args, **kwargs)
         except BorderwatchError as exc:
             fail(str(exc))
         except KeyboardInterrupt:
-            click.echo("interrupted; nothing was written", err=True)
+            _say("interrupted; nothing was written")
             sys.exit(130)
-        except TerminatedError:
-            click.echo("terminated; nothing was written", err=True)
-            sys.exit(143)
+        except TerminatedError as exc:
+            _say(f"{'hung up' if exc.signum == TERMINATING.get('SIGHUP') else 'terminated'}; nothing was written")
+            sys.exit(128 + exc.signum)
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            release_claims()
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
     return wrapper

@@ -8,7 +8,7 @@ import click
 
 from ..analysis import MAX_K
 from ..output import TABLE_WRITERS
-from .format import echo, echo_scenario, format_routes, format_rows
+from .format import echo, echo_scenario, format_routes, format_rows, format_seaport_flows
 from .options import (
     ScenarioOptions,
     build_scenario,
@@ -32,7 +32,8 @@ from .options import (
 @click.option(
     "--summary",
     is_flag=True,
-    help="Print the corridor table (entry crossing, country path, km, hours per route) instead of one line per route.",
+    help="Print the corridor table (entry crossing, country path, km, hours, seaport per route) instead of one line "
+    "per route, then the demand's export by Vietnamese seaport and overseas port.",
 )
 @out_option(TABLE_WRITERS, "the routes")
 @overwrite_option
@@ -69,10 +70,14 @@ def routes(k: int, summary: bool, out: Path | None, overwrite: bool, scenario_op
     result = k_routes(scenario, destinations=targets, k=k)
     echo_scenario(scenario)
     if summary:
-        from ..analysis.routes import corridor_table
+        from ..analysis.routes import corridor_table, seaport_flows
 
         segments = scenario.segments if scenario.region is not None else None
         echo(format_rows(corridor_table(result, segments=segments).to_dict("records")))
+        by_seaport = seaport_flows(scenario)
+        if len(by_seaport):
+            echo("\nexport by Vietnamese seaport (least-cost flow of the whole demand; share of all demand):")
+            echo(format_seaport_flows(by_seaport))
     else:
         echo(format_routes(result))
     for note in result.attrs.get("notes", []):

@@ -4,8 +4,9 @@ Layers, each a set of directed edges with ``mode``, ``length_m`` (geodesic),
 ``time_h``, ``exposure``, ``cost``, ``geometry`` and ``source`` (the contract
 in :mod:`borderwatch.network.contract`):
 
-- ``offroad``: the 8-neighbour terrain lattice over every land cell
-  (:mod:`~borderwatch.network.lattice`); an off-road edge crossing Vietnam's
+- ``offroad``: the 8-neighbour terrain lattice over every land cell, finer in
+  a band along the land border (:mod:`~borderwatch.network.lattice`,
+  ``[lattice]`` keys); an off-road edge crossing Vietnam's
   land border carries the informal-crossing delay and exposure
   (``crossing = "informal"``);
 - ``road``: the shipped (or user) road lines, noded and cut at the border
@@ -42,11 +43,20 @@ from ..geodesy import to_degrees, to_metres
 from ..region import Region
 from ..schema import STORAGE_CRS
 from .builder import EdgeBuilder
-from .contract import CHINA_NODE, ORIGIN_NODE, GraphMeta, cell_node, set_graph_meta
-from .endpoints import add_destinations, add_origin, demand_cities, export_ports
-from .estimate import check_lattice_memory
+from .contract import CHINA_NODE, ORIGIN_NODE, GraphMeta, set_graph_meta
+from .endpoints import add_destinations, add_origins, demand_cities, export_ports, origin_points
+from .estimate import check_band, check_lattice_memory
 from .gates import add_gates
-from .lattice import LatticeAccess, country_grid, fill_land_gaps, lattice_edges, refine_terrain
+from .lattice import (
+    Lattice,
+    LatticeAccess,
+    border_band,
+    build_lattice,
+    country_grid,
+    fill_land_gaps,
+    lattice_edges,
+    refine_terrain,
+)
 from .nearest import PointIndex
 from .noding import CountryLocator, NodedLines, border_union, node_lines
 from .profile import Profile, load_profile
@@ -96,31 +106,37 @@ def build_route_graph(
     check_profile_against_region(region, prof)
     b = EdgeBuilder(prof)
     lines = borderlines(region.countries)
+    check_band(region.terrain, float(lines["length_km"].sum()), prof["lattice"])
     gates = place_gates(region, lines=lines)
     border = border_union(lines)
     locator = CountryLocator(region.countries)
     stats: dict[str, Any] = {}
 
-    # --- terrain lattice -------------------------------------------------
+    # --- terrain lattice, finer in the border band ------------------------
     dem_grid = country_grid(region.terrain, region.countries)
-    terrain, filled = fill_land_gaps(region.terrain, dem_grid)
+    dem, filled = fill_land_gaps(region.terrain, dem_grid)
     if filled:
-        log.warning("DEM %s: %d land cells without elevation were filled from their neighbours", terrain.path, filled)
+        log.warning("DEM %s: %d land cells without elevation were filled from their neighbours", dem.path, filled)
     stats["dem_land_cells_filled"] = filled
-    terrain = refine_terrain(terrain, prof["lattice"]["refine"])
+    terrain = refine_terrain(dem, prof["lattice"]["refine"])
     log.info("building terrain lattice (%d x %d cells)", *terrain.shape)
     grid = dem_grid if prof["lattice"]["refine"] == 1 else country_grid(terrain, region.countries)
-    lon, lat = terrain.cell_centres()
-    flon, flat_ = lon.ravel(), lat.ravel()
-    land = np.flatnonzero(grid.code.ravel() >= 0)
-    land_iso = grid.iso_of(land)
-    cell_ids = [cell_node(f) for f in land]
-    for nid, f, iso in zip(cell_ids, land, land_iso, strict=True):
-        b.node(nid, flon[f], flat_[f], "cell", iso)
-    cells = PointIndex(cell_ids, flon[land], flat_[land], land_iso)
-    _add_lattice(b, terrain, grid, flon, flat_)
+    band = border_band(
+        dem,
+        terrain,
+        grid,
+        region.countries,
+        shapely.union_all(lines.geometry.to_numpy()),
+        km=prof["lattice"]["band_km"],
+        factor=prof["lattice"]["band_refine"],
+    )
+    cells = build_lattice(terrain, grid, band=band)
+    for nid, x, y, iso in zip(cells.ids, cells.lon, cells.lat, cells.iso, strict=True):
+        b.node(nid, x, y, "cell", iso)
+    _add_lattice(b, cells)
     stats["lattice_refine"] = prof["lattice"]["refine"]
-    stats["lattice_cells"] = len(land)
+    stats["lattice_cells"] = len(cells.ids)
+    stats["band_cells"] = int(cells.fine.sum())
 
     # --- roads and rivers ------------------------------------------------
     log.info("noding %d road lines and cutting them at the border", len(region.roads))
@@ -158,7 +174,7 @@ def build_route_graph(
 
     # --- connectors: roads and river landings to the lattice ------------
     max_conn = prof["connector"]["max_km"] * 1000.0
-    lattice = LatticeAccess(terrain, grid, cells, prof["offroad"])
+    lattice = LatticeAccess(cells, prof["offroad"])
     road_index = PointIndex.of_nodes(roads.nodes)
     river_index = PointIndex.of_nodes(rivers.nodes) if rivers is not None else None
     for nid, country in zip(roads.nodes.index, roads.nodes["country"], strict=True):
@@ -184,7 +200,7 @@ def build_route_graph(
     stats["sea_legs"] = add_sea(
         b, terrain, grid, ports, region.world_ports, export_ports(region, prof), lattice=lattice
     )
-    add_origin(b, region, lattice=lattice, roads=road_index, rivers=river_index)
+    stats["origins"] = add_origins(b, region, lattice=lattice, roads=road_index, rivers=river_index)
     destinations = add_destinations(b, region, roads=road_index, lattice=lattice)
 
     # --- assemble -------------------------------------------------------
@@ -221,8 +237,9 @@ def check_profile_against_region(region: Region, profile: Profile) -> None:
     Raises
     ------
     ProfileError
-        A ``[demand]`` city is not a Vietnamese place, or a ``river.navigable``
-        name matches no river.
+        A ``[demand]`` city is not a Vietnamese place, a ``river.navigable``
+        name matches no river, an export port is unknown or the port shares do
+        not sum to 1, or an origin is misplaced (:func:`~borderwatch.network.endpoints.origin_points`).
     """
     problems = []
     names = set(region.rivers["name"].dropna().astype(str))
@@ -238,28 +255,33 @@ def check_profile_against_region(region: Region, profile: Profile) -> None:
                 f"key 'demand.{city}': {city!r} is not a destination; use export, China border or a Vietnamese place "
                 "of layer 'places' (e.g. Hanoi, Hue, Can Tho)"
             )
-    try:
-        export_ports(region, profile)
-    except ProfileError as exc:
-        problems.extend(line.removeprefix("  - ") for line in str(exc).splitlines()[1:])
+    for check in (export_ports, origin_points):
+        try:
+            check(region, profile)
+        except ProfileError as exc:
+            problems.extend(line.removeprefix("  - ") for line in str(exc).splitlines()[1:])
     if problems:
         raise ProfileError(f"cost profile problems ({profile.source}):\n" + "\n".join(f"  - {p}" for p in problems))
 
 
-def _add_lattice(b: EdgeBuilder, terrain, grid, flon: np.ndarray, flat_: np.ndarray) -> None:
-    e = lattice_edges(terrain, grid, b.profile)
+def _add_lattice(b: EdgeBuilder, lattice: Lattice) -> None:
+    e = lattice_edges(lattice, b.profile)
     src, dst = e["src"], e["dst"]
+    flon, flat_ = lattice.lon, lattice.lat
     geoms = shapely.linestrings(
         np.stack([np.column_stack([flon[src], flat_[src]]), np.column_stack([flon[dst], flat_[dst]])], axis=1)
     )
-    u = np.array([cell_node(f) for f in src], dtype=object)
-    v = np.array([cell_node(f) for f in dst], dtype=object)
+    u, v = lattice.ids[src], lattice.ids[dst]
     informal = e["informal"]
     columns = {
         "crossing": np.where(informal, "informal", None).astype(object),
         "border": np.where(informal, e["border"], None).astype(object),
     }
-    source = "terrain lattice (DEM ETOPO5, Tobler)"
+    source = np.where(
+        lattice.fine[src] | lattice.fine[dst],
+        "terrain lattice, border band (DEM ETOPO5 interpolated bilinearly, Tobler)",
+        "terrain lattice (DEM ETOPO5, Tobler)",
+    ).astype(object)
     b.edges(
         u,
         v,
@@ -281,7 +303,7 @@ def _add_lattice(b: EdgeBuilder, terrain, grid, flon: np.ndarray, flat_: np.ndar
         time_h=e["time_h"][out],
         exposure=e["exposure"][out],
         geometry=geoms[out],
-        source=source,
+        source=source[out],
         crossing="informal",
         border="CHN",
     )

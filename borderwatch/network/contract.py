@@ -30,7 +30,7 @@ import networkx as nx
 
 from ..doors import GRAPH_FIX, require
 from ..errors import GraphContractError, ProfileError
-from ..schema import STORAGE_CRS
+from ..schema import GATE_CLASSES, STORAGE_CRS
 from .profile import Profile
 
 #: Edge modes of a route graph.
@@ -235,7 +235,8 @@ def is_route_graph(G: nx.Graph) -> bool:
 def validate_route_graph(G: nx.Graph, *, weight: str = "cost", full: bool | None = None, limit: int = 20) -> GraphMeta:
     """Check a graph against the route-graph contract.
 
-    Every graph must have a finite, non-negative ``weight`` on every edge.  A
+    Every graph must have a finite, non-negative ``weight`` on every edge, and
+    a ``gate_class`` (where an edge has one) from :data:`~borderwatch.schema.GATE_CLASSES`.  A
     full route graph (``full=True``, or by default any graph that carries a
     profile and an origin, see :func:`is_route_graph`) must also have the
     node attributes :data:`NODE_ATTRIBUTES`, the edge attributes
@@ -287,6 +288,10 @@ def validate_route_graph(G: nx.Graph, *, weight: str = "cost", full: bool | None
         if isinstance(w, bool) or not isinstance(w, int | float) or not math.isfinite(w) or w < 0:
             what = f"has no {weight!r}" if w is None else f"has {weight} = {w!r}"
             if add(f"edge {u!r} -> {v!r} {what}; every edge needs a finite number {weight!r} >= 0"):
+                break
+        gate_class = d.get("gate_class")
+        if gate_class is not None and gate_class not in GATE_CLASSES:
+            if add(f"edge {u!r} -> {v!r} has gate_class = {gate_class!r}; use one of {', '.join(GATE_CLASSES)}"):
                 break
     if full and len(problems) < limit:
         _full_contract(G, add)

@@ -1,9 +1,13 @@
-"""Route endpoints: the Golden Triangle origin and the named destinations.
+"""Route endpoints: the origins and the named destinations.
 
-The origin is the LAO-THA-MMR tri-point computed from the boundaries.  The
+The default origin is the Golden Triangle, the LAO-THA-MMR tri-point computed
+from the boundaries; the profile's ``[origins]`` may place further origins
+(:func:`origin_points`), each a node of its own.  The
 destinations are the profile's ``[demand]`` cities (Vietnamese places),
-``export`` (any overseas port), ``China border`` (leaving Vietnam into China)
-and every placed seaport.  :func:`planned_destinations` lists them without
+``export`` (the cheapest overseas export port), ``China border`` (leaving
+Vietnam into China), every placed seaport and every export destination of
+``[export] destinations`` (``export to Manila (Philippines)``), whose shares
+split the export demand (:func:`export_shares`).  :func:`planned_destinations` lists them without
 building a graph, so commands can check names before the long work, and
 :func:`resolve_destination` matches a user's name against them.
 """
@@ -17,13 +21,22 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from ..borders import tripoint
 from ..errors import ProfileError, UnknownNameError
 from ..names import close_matches
 from ..region import Region
 from .builder import EdgeBuilder
-from .contract import CHINA_NODE, ORIGIN_NODE, SPECIAL_DESTINATIONS, destination_node, overseas_node, port_node
+from .contract import (
+    CHINA_NODE,
+    ORIGIN_NODE,
+    SPECIAL_DESTINATIONS,
+    destination_node,
+    overseas_node,
+    port_node,
+    slug,
+)
 from .lattice import LatticeAccess
 from .nearest import PointIndex
 
@@ -41,6 +54,61 @@ def demand_cities(profile: Mapping[str, Any]) -> list[str]:
     list of str
     """
     return [name for name in profile["demand"] if name not in SPECIAL_DESTINATIONS]
+
+
+#: How far from 1 the ``[export] destinations`` shares may sum (rounding of decimal shares).
+SHARE_SUM_TOLERANCE = 1e-6
+
+
+def export_label(label: str) -> str:
+    """Display name of the destination of one export port (``"export to Manila (Philippines)"``)."""
+    return f"export to {label}"
+
+
+def export_shares(profile: Mapping[str, Any]) -> dict[str, float]:
+    """Return the ``[export] destinations`` with a share > 0, checked to split the export demand.
+
+    Parameters
+    ----------
+    profile
+        The cost profile (validated: no share is negative, :func:`~borderwatch.network.profile.load_profile`).
+
+    Returns
+    -------
+    dict
+        ``"Name (Country)"`` -> share of the export demand, in profile order
+        (empty when no port has a share).
+
+    Raises
+    ------
+    ProfileError
+        The shares do not sum to 1 (within :data:`SHARE_SUM_TOLERANCE`; the message gives the sum).
+
+    Examples
+    --------
+    >>> export_shares({"export": {"destinations": {"Manila (Philippines)": 0.7, "Busan (South Korea)": 0.3}}})
+    {'Manila (Philippines)': 0.7, 'Busan (South Korea)': 0.3}
+    """
+    shares = _positive_shares(profile)
+    problem = _share_sum_problem(shares)
+    if problem:
+        raise ProfileError(f"cost profile problems ({getattr(profile, 'source', 'profile')}):\n  - {problem}")
+    return shares
+
+
+def _positive_shares(profile: Mapping[str, Any]) -> dict[str, float]:
+    return {str(label): float(share) for label, share in profile["export"]["destinations"].items() if share > 0}
+
+
+def _share_sum_problem(shares: Mapping[str, float]) -> str | None:
+    total = sum(shares.values())
+    if not shares or abs(total - 1.0) <= SHARE_SUM_TOLERANCE:
+        return None
+    listed = ", ".join(f"{label} {share:g}" for label, share in shares.items())
+    return (
+        f"key 'export.destinations': the shares of the export demand sum to {total:.6g}, not 1 ({listed}); "
+        "scale them to sum 1 (a share of 0 drops a port)"
+    )
 
 
 def export_ports(region: Region, profile: Mapping[str, Any]) -> gpd.GeoDataFrame:
@@ -61,13 +129,13 @@ def export_ports(region: Region, profile: Mapping[str, Any]) -> gpd.GeoDataFrame
     Raises
     ------
     ProfileError
-        A name matches no World Port Index port (the message suggests ports of that country).
+        A name matches no World Port Index port (the message suggests ports of that country),
+        or the shares do not split the export demand (:func:`export_shares`).
     """
     world = region.ports_worldwide
-    rows, problems = [], []
-    for label, share in profile["export"]["destinations"].items():
-        if not share > 0:
-            continue
+    shares = _positive_shares(profile)
+    rows, problems = [], [p for p in [_share_sum_problem(shares)] if p]
+    for label, share in shares.items():
         name, _, country = label.rpartition(" (")
         country = country.rstrip(")")
         hit = world[
@@ -118,7 +186,7 @@ def planned_destinations(region: Region, profile: Mapping[str, Any]) -> dict[str
     out.update({f"{pid} {name}": port_node(pid) for pid, name in zip(ports["id"], ports["name"], strict=True)})
     abroad = export_ports(region, profile)
     out.update(
-        {f"export to {lab}": overseas_node(pid) for lab, pid in zip(abroad["label"], abroad["port_id"], strict=True)}
+        {export_label(lab): overseas_node(pid) for lab, pid in zip(abroad["label"], abroad["port_id"], strict=True)}
     )
     return out
 
@@ -224,30 +292,107 @@ def check_destinations(region: Region, profile: Mapping[str, Any], names: list[s
     return [resolve_name(planned, name, unplaced=unplaced) for name in names]
 
 
-def add_origin(
+#: The origin whose position is the LAO-THA-MMR tri-point (no ``origins.position`` entry).
+GOLDEN_TRIANGLE = "Golden Triangle"
+#: Countries of the Golden Triangle tri-point (the origin joins the lattice of each).
+GOLDEN_TRIANGLE_COUNTRIES = ("LAO", "THA", "MMR")
+
+
+def origin_node(name: str) -> str:
+    """Node id of a named origin (``origin:<slug>``; the Golden Triangle is ``origin:golden_triangle``)."""
+    return f"origin:{slug(name)}"
+
+
+def origin_points(region: Region, profile: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Locate and check the profile's origins (``[origins]``) before a graph is built.
+
+    Parameters
+    ----------
+    region
+        The region (its countries and DEM).
+    profile
+        The cost profile.
+
+    Returns
+    -------
+    list of dict
+        One per origin, the Golden Triangle first: ``name``, ``node``, ``lon``,
+        ``lat``, ``countries`` (the lattice countries it joins).
+
+    Raises
+    ------
+    ProfileError
+        An origin lies outside the DEM, at sea or in Vietnam, or an origin
+        with a share has no position (each problem names the origin and the key).
+    """
+    table = profile["origins"]
+    out = [
+        {"name": GOLDEN_TRIANGLE, "node": ORIGIN_NODE, "countries": GOLDEN_TRIANGLE_COUNTRIES}
+        | dict(zip(("lon", "lat"), tripoint(region.countries, GOLDEN_TRIANGLE_COUNTRIES).coords[0], strict=True))
+    ]
+    rows, cols = region.terrain.shape
+    west, north = region.terrain.transform @ (0, 0)
+    east, south = region.terrain.transform @ (cols, rows)
+    problems = [
+        f"key 'origins.share.{name}': origin {name!r} has no position; add origins.position.{name} = [lon, lat]"
+        for name in profile["origins"]["share"]
+        if name != GOLDEN_TRIANGLE and name not in table["position"]
+    ]
+    box = f"{min(west, east):.2f}..{max(west, east):.2f} E, {min(south, north):.2f}..{max(south, north):.2f} N"
+    for name, (lon, lat) in table["position"].items():
+        where = f"key 'origins.position.{name}': {lon:g} E {lat:g} N lies"
+        inside = region.countries[region.countries.geometry.covers(shapely.Point(lon, lat))]
+        if not (min(west, east) <= lon <= max(west, east) and min(south, north) <= lat <= max(south, north)):
+            problems.append(f"{where} outside the region's DEM ({box}); check the [lon, lat] order")
+        elif inside.empty:
+            problems.append(f"{where} at sea; an origin lies on land (check the [lon, lat] order)")
+        elif (iso := str(inside["iso_a3"].iloc[0])) == "VNM":
+            problems.append(f"{where} in Vietnam; an origin lies outside it (the analyses follow routes into Vietnam)")
+        elif origin_node(name) in {o["node"] for o in out}:
+            problems.append(f"{where} where another origin of that name is (the Golden Triangle is the tri-point)")
+        else:
+            out.append({"name": name, "node": origin_node(name), "lon": lon, "lat": lat, "countries": (iso,)})
+    if problems:
+        raise ProfileError(
+            f"cost profile problems ({getattr(profile, 'source', 'profile')}):\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
+    return out
+
+
+def add_origins(
     b: EdgeBuilder, region: Region, *, lattice: LatticeAccess, roads: PointIndex, rivers: PointIndex | None
-) -> None:
-    """Add the Golden Triangle node, linked out to the lattice (LAO, THA, MMR), roads and rivers.
+) -> dict[str, str]:
+    """Add every origin of the profile (:func:`origin_points`), linked out to the lattice, roads and rivers.
 
     Parameters
     ----------
     b
         The graph under construction.
     region
-        The region (its countries give the tri-point).
+        The region (its countries give the Golden Triangle tri-point).
     lattice
-        The terrain lattice (the origin joins the nearest cell of LAO, THA and MMR).
+        The terrain lattice (an origin joins the nearest cell of each of its countries).
     roads, rivers
-        Nodes the origin may link to by a connector.
+        Nodes an origin may link to by a connector.
+
+    Returns
+    -------
+    dict
+        Origin name -> node id.
     """
     max_conn = b.profile["connector"]["max_km"] * 1000.0
-    gt = tripoint(region.countries, ("LAO", "THA", "MMR"))
-    b.node(ORIGIN_NODE, gt.x, gt.y, "origin", "", name="Golden Triangle (LAO-THA-MMR tri-point)")
-    for iso in ("LAO", "THA", "MMR"):
-        b.access(lattice, ORIGIN_NODE, country=iso, direction="out")
-    for index in (roads, rivers):
-        if index is not None:
-            b.link(index, ORIGIN_NODE, country=None, max_m=max_conn, direction="out")
+    origins = origin_points(region, b.profile)
+    for origin in origins:
+        name = "Golden Triangle (LAO-THA-MMR tri-point)" if origin["node"] == ORIGIN_NODE else origin["name"]
+        country = origin["countries"][0] if len(origin["countries"]) == 1 else ""
+        b.node(origin["node"], origin["lon"], origin["lat"], "origin", country, name=name)
+        for iso in origin["countries"]:
+            b.access(lattice, origin["node"], country=iso, direction="out")
+        for index in (roads, rivers):
+            if index is not None:
+                b.link(index, origin["node"], country=None, max_m=max_conn, direction="out")
+    return {o["name"]: o["node"] for o in origins}
 
 
 def add_destinations(b: EdgeBuilder, region: Region, *, roads: PointIndex, lattice: LatticeAccess) -> dict[str, str]:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +48,41 @@ def read_graphml(path: Path, *, what: str) -> nx.MultiDiGraph:
     Raises
     ------
     DataFileError
-        Not readable GraphML; the message starts with ``what``.
+        Not readable GraphML, or a node id appears twice (networkx would
+        merge the two nodes silently); the message starts with ``what``.
     """
     try:
-        return nx.read_graphml(path, node_type=str, force_multigraph=True)
+        G = nx.read_graphml(path, node_type=str, force_multigraph=True)
     except Exception as exc:  # networkx raises several types for malformed XML
         raise DataFileError(f"{what} {str(path)!r} is not readable GraphML ({exc})") from exc
+    if _count_node_elements(path) != G.number_of_nodes():
+        _check_unique_node_ids(path, what=what)
+    return G
+
+
+_NODE_ELEMENT = re.compile(rb"<(?:[\w.-]+:)?node[\s/>]")
+
+
+def _count_node_elements(path: Path) -> int:
+    """Count ``<node`` elements by a fast text scan (exact for GraphML writers; confirmed by a parse if it differs)."""
+    with open(path, "rb") as fh:
+        return len(_NODE_ELEMENT.findall(fh.read()))
+
+
+def _check_unique_node_ids(path: Path, *, what: str) -> None:
+    from xml.etree import ElementTree
+
+    counts: dict[str, int] = {}
+    for _, element in ElementTree.iterparse(path):
+        if element.tag.rpartition("}")[2] == "node":
+            counts[element.get("id", "")] = counts.get(element.get("id", ""), 0) + 1
+        element.clear()
+    repeated = {node: n for node, n in counts.items() if n > 1}
+    if repeated:
+        listed = ", ".join(f"node id {node!r} appears {n} times" for node, n in list(repeated.items())[:5])
+        raise DataFileError(
+            f"{what} {str(path)!r}: {listed}; node ids must be unique (networkx would merge such nodes into one)"
+        )
 
 
 def edge_line(G: nx.Graph, u: str, v: str, data: dict, *, what: str = "graph") -> shapely.Geometry | None:
@@ -272,14 +302,15 @@ def load_graph(path: str | Path, *, weight: str = "cost") -> nx.MultiDiGraph:
     ParameterError
         ``path`` is not a path or ``weight`` not a string.
     DataFileError
-        Missing or unreadable file.
+        Missing or unreadable file, a node id repeated, node x/y that are not numbers.
     ValidationError
         Edges without a usable ``weight`` (each named).
     """
+    from ..readers import check_file
+
     require(weight, str, where="load_graph", name="weight")
     path = Path(require(path, PATH, where="load_graph", name="path", fix="give the .gpkg or .graphml file"))
-    if not path.exists():
-        raise DataFileError(f"graph file {str(path)!r} does not exist")
+    check_file(path, "graph file")
     suffix = path.suffix.lower()
     try:
         if suffix == ".gpkg":
@@ -307,6 +338,19 @@ def _load_gpkg(path: Path) -> nx.MultiDiGraph:
     if "graph" in {name for name, _ in pyogrio.list_layers(path)}:
         meta = pyogrio.read_dataframe(path, layer="graph")
         attrs = json.loads(meta["attributes_json"].iloc[0])
+    for layer, frame, columns in (("nodes", nodes, ("node_id",)), ("edges", edges, ("u", "v", "key"))):
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise DataFileError(
+                f"graph file {str(path)!r}: layer {layer!r} has no column {', '.join(map(repr, missing))}; save the "
+                "graph with borderwatch (save_graph)"
+            )
+    repeated = nodes["node_id"][nodes["node_id"].duplicated()].unique().tolist()
+    if repeated:
+        raise DataFileError(
+            f"graph file {str(path)!r}: layer 'nodes' repeats node_id {', '.join(map(repr, repeated[:5]))}; node "
+            "ids must be unique"
+        )
     G = nx.MultiDiGraph(**attrs)
     ncols = [c for c in nodes.columns if c not in ("node_id", "geometry")]
     for rec in nodes[["node_id", *ncols]].itertuples(index=False):
@@ -332,10 +376,16 @@ def _load_graphml(path: Path) -> nx.MultiDiGraph:
     G = nx.MultiDiGraph(raw) if not raw.is_directed() else raw
     if "attributes_json" in G.graph:
         G.graph.update(json.loads(G.graph.pop("attributes_json")))
-    for _, d in G.nodes(data=True):
+    for n, d in G.nodes(data=True):
         for c in ("x", "y"):
             if isinstance(d.get(c), str):
-                d[c] = float(d[c])
+                try:
+                    d[c] = float(d[c])
+                except ValueError:
+                    raise DataFileError(
+                        f"graph file {str(path)!r}: node {n!r} has {c} = {d[c]!r}, which is not a number; give "
+                        "decimal degrees (EPSG:4326)"
+                    ) from None
     for u, v, d in G.edges(data=True):
         geom = edge_line(G, u, v, d, what=f"graph file {str(path)!r}")
         if geom is None:

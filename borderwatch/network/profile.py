@@ -80,6 +80,14 @@ def _points(value: Any) -> str | None:
 _points.__doc__ = "list of [lon, lat] pairs"
 
 
+def _point(value: Any) -> str | None:
+    """Check one [lon, lat] pair of finite numbers; return the problem or None."""
+    return None if isinstance(value, list) and _points([value]) is None else f"must be [lon, lat], got {value!r}"
+
+
+_point.__doc__ = "a [lon, lat] pair"
+
+
 def _string_list(*, allowed: tuple[str, ...] | None = None) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -93,9 +101,28 @@ def _string_list(*, allowed: tuple[str, ...] | None = None) -> Callable[[Any], s
     return check
 
 
+def _band_refine(value: Any) -> str | None:
+    """Check ``lattice.band_refine``: 0 (no band) or an integer from 2 to 8; return the problem or None."""
+    problem = _number(low=0, high=8, integer=True)(value)
+    if problem is None and value == 1:
+        return "is 1, which makes band cells as large as the lattice's; use 0 to turn the band off or 2 to 8"
+    return problem
+
+
+_band_refine.__doc__ = "0 (no band) or an integer from 2 to 8"
+
 _POSITIVE = _number(low=0.0, low_open=True)
 _NON_NEGATIVE = _number(low=0.0)
 _EXPOSURE = _number(low=0.0, high=1.0)
+#: Upper bounds far beyond anything real, so a typo (1e30 km/h, 1e308 h) is refused instead of
+#: producing zero or infinite edge times: land and connector speeds up to 200 km/h (a motorway is
+#: 80-120), boats and ships up to 100 km/h, walking peaks up to 30 km/h (Tobler's is 6), delays and
+#: dwells up to 720 h (30 days), the exposure weight up to 8760 h (a year).
+_SPEED_KMH = _number(low=0.0, high=200.0, low_open=True)
+_BOAT_SPEED_KMH = _number(low=0.0, high=100.0, low_open=True)
+_WALK_SPEED_KMH = _number(low=0.0, high=30.0, low_open=True)
+_DELAY_H = _number(low=0.0, high=720.0)
+_EXPOSURE_WEIGHT_H = _number(low=0.0, high=8760.0)
 
 
 @dataclass(frozen=True)
@@ -123,14 +150,16 @@ OPTIONS: dict[str, Option] = {
     o.key: o
     for o in [
         Option(
-            "cost.exposure_weight_h", _NON_NEGATIVE, "hours a trafficker would trade to avoid one certain detection"
+            "cost.exposure_weight_h",
+            _EXPOSURE_WEIGHT_H,
+            "hours a trafficker would trade to avoid one certain detection",
         ),
         Option("cost.min_edge_cost_h", _POSITIVE, "floor on any edge cost (h), so zero-length links stay positive"),
-        Option("road.speed_kmh.*", _POSITIVE, "speed (km/h) per road class"),
-        Option("road.default_speed_kmh", _POSITIVE, "speed (km/h) of road classes not listed"),
+        Option("road.speed_kmh.*", _SPEED_KMH, "speed (km/h) per road class"),
+        Option("road.default_speed_kmh", _SPEED_KMH, "speed (km/h) of road classes not listed"),
         Option("road.exposure_per_km", _EXPOSURE, "detection-risk proxy per km of road"),
         Option("road.snap_tolerance_m", _NON_NEGATIVE, "dangling road ends within this distance (m) are joined"),
-        Option("offroad.peak_speed_kmh", _POSITIVE, "Tobler's peak walking speed (km/h)"),
+        Option("offroad.peak_speed_kmh", _WALK_SPEED_KMH, "Tobler's peak walking speed (km/h)"),
         Option(
             "offroad.load_factor",
             _number(low=0.0, high=10.0, low_open=True),
@@ -138,13 +167,13 @@ OPTIONS: dict[str, Option] = {
         ),
         Option("offroad.detour_factor", _number(low=1.0, high=10.0), "real track length over lattice length (>= 1)"),
         Option("offroad.exposure_per_km", _EXPOSURE, "detection-risk proxy per km off-road"),
-        Option("informal_crossing.delay_h", _NON_NEGATIVE, "extra time (h) of an off-road border crossing"),
+        Option("informal_crossing.delay_h", _DELAY_H, "extra time (h) of an off-road border crossing"),
         Option("informal_crossing.exposure", _EXPOSURE, "exposure of an off-road border crossing"),
         *(
             Option(f"gate.{cls}.{key}", check, doc.format(cls=cls))
             for cls in ("international", "primary", "secondary")
             for key, check, doc in (
-                ("delay_h", _NON_NEGATIVE, "queue and paperwork delay (h) at a {cls} gate"),
+                ("delay_h", _DELAY_H, "queue and paperwork delay (h) at a {cls} gate"),
                 ("exposure", _EXPOSURE, "inspection exposure at a {cls} gate"),
             )
         ),
@@ -153,19 +182,24 @@ OPTIONS: dict[str, Option] = {
             _boolean,
             "route through gates that cannot be placed plausibly (snap_plausible = false) too",
         ),
-        Option("connector.speed_kmh", _POSITIVE, "speed (km/h) on connectors between layers"),
+        Option("connector.speed_kmh", _SPEED_KMH, "speed (km/h) on connectors between layers"),
         Option("connector.exposure_per_km", _EXPOSURE, "exposure per km on connectors"),
         Option("connector.max_km", _number(low=0.0, high=10.0, low_open=True), "longest straight connector (km)"),
         Option("river.navigable", _string_list(), "names of navigable rivers (layer 'rivers' column 'name')"),
-        Option("river.speed_kmh", _POSITIVE, "boat speed (km/h)"),
+        Option("river.speed_kmh", _BOAT_SPEED_KMH, "boat speed (km/h)"),
         Option("river.exposure_per_km", _EXPOSURE, "exposure per km on a river"),
         Option("river.landing_spacing_km", _POSITIVE, "distance (km) between river landings"),
         Option("river.barriers", _points, "falls and rapids no boat passes, as [lon, lat] pairs"),
         Option("river.barrier_radius_km", _POSITIVE, "river lines are cut within this distance (km) of a barrier"),
-        Option("sea.speed_kmh", _POSITIVE, "ship speed (km/h)"),
-        Option("sea.port_dwell_h", _NON_NEGATIVE, "container dwell at the port of loading (h)"),
+        Option("sea.speed_kmh", _BOAT_SPEED_KMH, "ship speed (km/h)"),
+        Option("sea.port_dwell_h", _DELAY_H, "container dwell at the port of loading (h)"),
         Option("sea.exposure", _EXPOSURE, "container inspection exposure at the port of loading"),
-        Option("sea.coastal_dwell_h", _NON_NEGATIVE, "loading time of a coastal leg between Vietnamese ports (h)"),
+        Option("sea.coastal_dwell_h", _DELAY_H, "loading time of a coastal leg between Vietnamese ports (h)"),
+        Option(
+            "sea.port_road_km",
+            _number(low=0.0, high=50.0),
+            "longest port access road to a port no road reaches within connector.max_km (km; 0: none)",
+        ),
         Option(
             "sea.overseas_harbor_sizes",
             _string_list(allowed=HARBOR_SIZES),
@@ -176,6 +210,12 @@ OPTIONS: dict[str, Option] = {
             _number(low=1, high=16, integer=True),
             "terrain lattice cells per DEM cell along each axis (1 = DEM grid)",
         ),
+        Option(
+            "lattice.band_km",
+            _number(low=0.0, high=50.0),
+            "half-width (km) of the finer border band on each side of the land border (0 = no band)",
+        ),
+        Option("lattice.band_refine", _band_refine, "border-band cells per lattice cell along each axis (0 = no band)"),
         Option("export.destinations.*", _NON_NEGATIVE, "share of export demand per overseas port 'Name (Country)'"),
         Option("export.beyond_box_factor", _number(low=1.0, high=3.0), "great-circle multiplier beyond the DEM's box"),
         Option("ensemble.samples", _number(low=1, high=100000, integer=True), "perturbed routings in the ensemble"),
@@ -195,6 +235,8 @@ OPTIONS: dict[str, Option] = {
         Option("ranking.incident_match_km", _POSITIVE, "incidents match a gate or segment within this distance (km)"),
         Option("interdiction.inspect_exposure", _EXPOSURE, "exposure added to an inspected crossing"),
         Option("demand.*", _NON_NEGATIVE, "share of flow from the origin to each destination"),
+        Option("origins.share.*", _NON_NEGATIVE, "share of all demand starting at each origin"),
+        Option("origins.position.*", _point, "where an origin other than the Golden Triangle lies"),
     ]
 }
 
@@ -302,7 +344,7 @@ ANALYSIS_TABLES = ("ensemble", "closing", "cut", "ranking", "interdiction")
 
 
 def build_part(profile: Profile) -> dict[str, Any]:
-    """Return the part of a profile that builds the graph: every table but :data:`ANALYSIS_TABLES`, demand names only.
+    """Return the part of a profile that builds the graph: every table but :data:`ANALYSIS_TABLES`, no shares.
 
     Parameters
     ----------
@@ -313,7 +355,8 @@ def build_part(profile: Profile) -> dict[str, Any]:
     -------
     dict
         JSON-ready; the ``[demand]`` table keeps its destination names (they
-        are graph nodes) with the shares dropped.
+        are graph nodes) with the shares dropped, ``[origins]`` its positions
+        (the origins' shares are analysis values).
 
     Examples
     --------
@@ -324,6 +367,7 @@ def build_part(profile: Profile) -> dict[str, Any]:
     data = profile.to_dict()
     out = {k: v for k, v in data.items() if k not in ANALYSIS_TABLES}
     out["demand"] = sorted(name for name, share in data.get("demand", {}).items())
+    out["origins"] = {"position": data.get("origins", {}).get("position", {})}
     return out
 
 
@@ -453,6 +497,9 @@ def check_profile(profile: Mapping[str, Any]) -> list[str]:
     demand = profile.get("demand", {})
     if demand and not sum(v for v in demand.values() if isinstance(v, int | float)) > 0:
         problems.append("table 'demand': the shares sum to 0; give at least one destination a share > 0")
+    origins = profile.get("origins", {}).get("share", {})
+    if origins and not sum(v for v in origins.values() if isinstance(v, int | float)) > 0:
+        problems.append("key 'origins.share': the shares sum to 0; give one origin a share > 0")
     return problems
 
 

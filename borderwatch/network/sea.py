@@ -179,7 +179,9 @@ def add_seaports(b: EdgeBuilder, ports: gpd.GeoDataFrame, *, lattice: LatticeAcc
     lattice
         The terrain lattice every port joins.
     roads
-        Road nodes a port may link to by a connector.
+        Road nodes a port may link to by a connector, or (none within
+        ``connector.max_km``) by a port access road of ``sea.port_road_km``
+        at most.
     """
     max_conn = b.profile["connector"]["max_km"] * 1000.0
     for _, port in ports.iterrows():
@@ -193,7 +195,37 @@ def add_seaports(b: EdgeBuilder, ports: gpd.GeoDataFrame, *, lattice: LatticeAcc
             port_id=port["id"],
         )
         b.access(lattice, pid, country="VNM")
-        b.link(roads, pid, country="VNM", max_m=max_conn)
+        if not b.link(roads, pid, country="VNM", max_m=max_conn):
+            _port_road(b, roads, pid)
+
+
+def _port_road(b: EdgeBuilder, roads: PointIndex, pid: str) -> None:
+    """Join a port no road reaches within ``connector.max_km`` to the nearest road node by a port access road.
+
+    A container port is reached by trucks: when the road layer stops short of
+    it (Cát Lái's terminal road is not in the shipped roads), a straight road
+    edge at ``road.default_speed_kmh`` stands for the missing access road, so
+    its containers do not walk the last kilometres over the terrain lattice.
+    """
+    node = b.nodes[pid]
+    limit = b.profile["sea"]["port_road_km"] * 1000.0
+    hit = roads.nearest(node["x"], node["y"], country="VNM", max_m=limit) if limit > 0 else None
+    if hit is None:
+        return
+    road = b.nodes[hit[0]]
+    km = hit[1] / 1000.0
+    speed = b.profile["road"]["default_speed_kmh"]
+    b.edge(
+        pid,
+        hit[0],
+        mode="road",
+        length_m=hit[1],
+        time_h=km / speed,
+        exposure=min(1.0, km * b.profile["road"]["exposure_per_km"]),
+        geometry=LineString([(node["x"], node["y"]), (road["x"], road["y"])]),
+        source="borderwatch port access road (no road of the road layer within connector.max_km)",
+        both=True,
+    )
 
 
 def add_sea(
