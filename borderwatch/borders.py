@@ -15,14 +15,19 @@ import shapely
 from shapely.geometry import LineString, MultiLineString
 from shapely.ops import linemerge
 
-from .errors import CRSError, ParameterError, ValidationError
+from .doors import require
+from .errors import CRSError, ValidationError
 from .geodesy import geodesic_length_m, split_coords_every_m, to_degrees, to_metres
 from .schema import NEIGHBOURS, STORAGE_CRS
+from .settings import check_range
 
+#: Columns the functions here read from borderlines.
+LINE_COLUMNS = ("border", "geometry")
+LINES_FIX = "give the borderlines(region.countries) table"
 BORDERLINE_SOURCE = "shared edge of OpenStreetMap 100 m country polygons (countries layer)"
 
 
-def check_lonlat_layer(layer: object, name: str, *, columns: tuple[str, ...] = ()) -> None:
+def check_lonlat_layer(layer: object, name: str, *, where: str, columns: tuple[str, ...] = ()) -> None:
     """Refuse anything but a GeoDataFrame in EPSG:4326 with ``columns``, naming the argument and the fix.
 
     Parameters
@@ -31,6 +36,8 @@ def check_lonlat_layer(layer: object, name: str, *, columns: tuple[str, ...] = (
         The argument.
     name
         Its name in messages (``"countries"``).
+    where
+        The public function (for messages).
     columns
         Columns it must have.
 
@@ -41,10 +48,8 @@ def check_lonlat_layer(layer: object, name: str, *, columns: tuple[str, ...] = (
     CRSError
         No CRS, or not EPSG:4326.
     """
-    if not isinstance(layer, gpd.GeoDataFrame):
-        raise ParameterError(
-            f"{name} is a {type(layer).__name__}; give a GeoDataFrame (e.g. borderwatch.load_region().{name})"
-        )
+    fix = f"give the {name!r} layer (e.g. borderwatch.load_region().{name})"
+    require(layer, gpd.GeoDataFrame, where=where, name=name, columns=columns, fix=fix)
     if layer.crs is None:
         raise CRSError(f"{name} has no CRS; set it, e.g. {name}.set_crs('EPSG:4326')")
     if not layer.crs.equals(STORAGE_CRS):
@@ -52,9 +57,6 @@ def check_lonlat_layer(layer: object, name: str, *, columns: tuple[str, ...] = (
             f"{name} is in {layer.crs.to_string()}; borderwatch works in {STORAGE_CRS}: give "
             f"{name}.to_crs('{STORAGE_CRS}')"
         )
-    missing = [c for c in columns if c not in layer.columns]
-    if missing:
-        raise ParameterError(f"{name} has no column {', '.join(map(repr, missing))}; give the {name!r} layer")
 
 
 def _country(countries: gpd.GeoDataFrame, iso: str) -> shapely.Geometry:
@@ -101,13 +103,14 @@ def borderlines(countries: gpd.GeoDataFrame, *, tolerance_m: float = 200.0) -> g
     Raises
     ------
     ParameterError
-        ``countries`` is not a GeoDataFrame with ``iso_a3``.
+        ``countries`` is not a GeoDataFrame with ``iso_a3``, or ``tolerance_m`` not a number.
     CRSError
         ``countries`` is not in EPSG:4326.
     ValidationError
         Vietnam or a neighbour is missing.
     """
-    check_lonlat_layer(countries, "countries", columns=("iso_a3",))
+    check_lonlat_layer(countries, "countries", where="borderlines", columns=("iso_a3",))
+    require(tolerance_m, (int, float), where="borderlines", name="tolerance_m")
     vnm_deg = _country(countries, "VNM")
     near = shapely.box(*vnm_deg.bounds).buffer(0.5)
     vnm = to_metres(vnm_deg).boundary
@@ -147,9 +150,15 @@ def segment_borders(lines: gpd.GeoDataFrame, *, segment_length_km: float = 5.0) 
     -------
     geopandas.GeoDataFrame
         ``segment_id``, ``border``, ``part``, ``seq``, ``length_m``, geometry.
+
+    Raises
+    ------
+    ParameterError
+        ``lines`` is not a table with ``border`` and ``geometry`` (:func:`borderlines`), or
+        ``segment_length_km`` not a number > 0.
     """
-    if not segment_length_km > 0:
-        raise ParameterError(f"segment_length_km must be > 0, got {segment_length_km!r}")
+    require(lines, gpd.GeoDataFrame, where="segment_borders", name="lines", columns=LINE_COLUMNS, fix=LINES_FIX)
+    check_range("segment_length_km", segment_length_km, what="segment_borders: segment_length_km")
     rows = []
     for border, geom in zip(lines["border"], lines.geometry, strict=True):
         for part_no, part in enumerate(getattr(geom, "geoms", [geom])):
@@ -191,14 +200,15 @@ def vietnam_coastline(
     Raises
     ------
     ParameterError
-        A layer is not a GeoDataFrame, or ``countries`` has no ``iso_a3``.
+        A layer is not a GeoDataFrame, ``countries`` has no ``iso_a3``, or ``within_m`` is not a number.
     CRSError
         A layer is not in EPSG:4326.
     ValidationError
         Vietnam is missing.
     """
-    check_lonlat_layer(coastline, "coastline")
-    check_lonlat_layer(countries, "countries", columns=("iso_a3",))
+    check_lonlat_layer(coastline, "coastline", where="vietnam_coastline")
+    check_lonlat_layer(countries, "countries", where="vietnam_coastline", columns=("iso_a3",))
+    require(within_m, (int, float), where="vietnam_coastline", name="within_m")
     vnm = to_metres(_country(countries, "VNM"))
     polys = sorted(getattr(vnm, "geoms", [vnm]), key=lambda g: -g.area)
     coast = to_metres(shapely.union_all(coastline.geometry.values))
@@ -235,7 +245,7 @@ def tripoint(countries: gpd.GeoDataFrame, isos: tuple[str, str, str], *, toleran
     CRSError
         ``countries`` is not in EPSG:4326.
     """
-    check_lonlat_layer(countries, "countries", columns=("iso_a3",))
+    check_lonlat_layer(countries, "countries", where="tripoint", columns=("iso_a3",))
     polys = [_country(countries, iso) for iso in isos]
     common = shapely.box(*polys[0].bounds)
     for p in polys[1:]:

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from .doors import PATH, require
 from .errors import ParameterError
 
 
@@ -378,9 +379,9 @@ def read_scenario_file(path: str | Path) -> ScenarioFile:
     ------
     ParameterError
         The file is missing or not TOML, a section or key is unknown (the
-        message names it and suggests the right one), or a value has the wrong type.
+        message names it and suggests the right one), or a value has the wrong type; ``path`` is not a path.
     """
-    path = Path(path)
+    path = Path(require(path, PATH, where="read_scenario_file", name="path", fix="give the scenario's TOML file"))
     where = f"scenario file {str(path)!r}"
     return scenario_from_dict(read_toml(path, what=where), where=where, folder=path.parent, path=path)
 

@@ -24,13 +24,18 @@ import pandas as pd
 import shapely
 from shapely.geometry import Point
 
+from .borders import LINE_COLUMNS, LINES_FIX, borderlines
+from .doors import LAYER_FIX, require
 from .geodesy import distance_m, to_degrees, to_metres
+from .region import Region
 from .schema import STORAGE_CRS
 
 log = logging.getLogger(__name__)
 
 #: Gates at least this precise already mark the gate itself.
 FINE_PRECISION_M = 1000.0
+#: Columns :func:`snap_gates` reads from the gate layer.
+GATE_COLUMNS = ("id", "border", "coord_precision_m", "geometry")
 #: Precision credited to a position taken from a road/border crossing.
 ROAD_CROSSING_PRECISION_M = 1000.0
 #: How far behind the borderline a gate's facilities may stand (the Tay Trang
@@ -71,7 +76,16 @@ def road_border_contacts(
     -------
     geopandas.GeoDataFrame
         ``border``, ``road_id``, ``kind`` (``crossing`` or ``road_end``), point geometry.
+
+    Raises
+    ------
+    ParameterError
+        ``roads`` or ``lines`` is not a table with the columns read, or ``road_reach_m`` not a number.
     """
+    where = "road_border_contacts"
+    require(roads, gpd.GeoDataFrame, where=where, name="roads", columns=("road_id", "geometry"), fix=LAYER_FIX)
+    require(lines, gpd.GeoDataFrame, where=where, name="lines", columns=LINE_COLUMNS, fix=LINES_FIX)
+    require(road_reach_m, (int, float), where=where, name="road_reach_m")
     rows = []
     roads_m = gpd.GeoSeries(to_metres(roads.geometry.values), crs=None)
     tree = shapely.STRtree(roads_m.values)
@@ -149,7 +163,19 @@ def snap_gates(
         ``coord_precision_m`` (new estimate), ``snap_plausible``, ``snap_note``,
         and for gates with a counterpart position ``counterpart_snap_lon``,
         ``counterpart_snap_lat``, ``counterpart_snap_distance_m``.
+
+    Raises
+    ------
+    ParameterError
+        ``gates``, ``lines`` or ``contacts`` is not a table with the columns read, or ``fine_precision_m`` not
+        a number.
     """
+    where = "snap_gates"
+    require(gates, gpd.GeoDataFrame, where=where, name="gates", columns=GATE_COLUMNS, fix=LAYER_FIX)
+    require(lines, gpd.GeoDataFrame, where=where, name="lines", columns=LINE_COLUMNS, fix=LINES_FIX)
+    contacts_fix = "give road_border_contacts(roads, lines)"
+    require(contacts, gpd.GeoDataFrame, where=where, name="contacts", columns=LINE_COLUMNS, fix=contacts_fix)
+    require(fine_precision_m, (int, float), where=where, name="fine_precision_m")
     out = gates.copy()
     line_by_border = {b: to_metres(g) for b, g in zip(lines["border"], lines.geometry, strict=True)}
     contact_xy = {b: shapely.get_coordinates(grp.geometry.values) for b, grp in contacts.groupby("border")}
@@ -322,9 +348,20 @@ def place_gates(region, *, lines: gpd.GeoDataFrame | None = None, road_reach_m: 
         Borderlines, if already computed.
     road_reach_m
         See :func:`road_border_contacts`.
-    """
-    from .borders import borderlines
 
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        See :func:`snap_gates`.
+
+    Raises
+    ------
+    ParameterError
+        ``region`` is not a Region, ``lines`` not borderlines or None, ``road_reach_m`` not a number.
+    """
+    require(region, Region, where="place_gates", name="region", fix="load one with borderwatch.load_region()")
+    require(lines, (gpd.GeoDataFrame, None), where="place_gates", name="lines", columns=LINE_COLUMNS, fix=LINES_FIX)
+    require(road_reach_m, (int, float), where="place_gates", name="road_reach_m")
     lines = borderlines(region.countries) if lines is None else lines
     contacts = road_border_contacts(region.roads, lines, road_reach_m=road_reach_m)
     return snap_gates(region.gates, lines, contacts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .borders import borderlines, vietnam_coastline
+from .doors import require
 from .gates import place_gates, snap_summary
 from .reconcile import (
     PUBLISHED_BLOS,
@@ -32,7 +33,13 @@ def region_info(region: Region) -> dict[str, Any]:
     -------
     dict
         JSON-ready; the keys are documented in the README (``borderwatch info --json``).
+
+    Raises
+    ------
+    ParameterError
+        ``region`` is not a Region.
     """
+    require(region, Region, where="region_info", name="region", fix="load one with borderwatch.load_region()")
     lines = borderlines(region.countries)
     coast = vietnam_coastline(region.coastline, region.countries)
     snapped = place_gates(region, lines=lines)

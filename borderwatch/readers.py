@@ -23,6 +23,7 @@ import rasterio
 import rasterio.errors
 import rasterio.warp
 
+from .doors import PATH, require
 from .errors import CRSError, DataFileError, ParameterError, ValidationError
 from .preflight import cross_layer_problems
 from .region import Region, Terrain
@@ -184,10 +185,12 @@ def read_layer(path: str | Path, layer: str, *, validate: bool = True) -> gpd.Ge
     ValidationError
         Records break the schema.
     ParameterError
-        ``layer`` is not a layer name, or ``path`` is not a path.
+        ``layer`` is not a layer name, ``path`` is not a path, or ``validate`` not a bool.
     """
+    require(layer, str, where="read_layer", name="layer", fix=f"give one of {', '.join(SCHEMAS)}")
+    require(validate, bool, where="read_layer", name="validate")
     _check_layer_name(layer)
-    path = _as_path(path, "path")
+    path = _as_path(path, "path", where="read_layer")
     check_file(path, f"layer {layer!r}: file", missing_hint="check the path or --data folder")
     if path.stat().st_size == 0:
         raise DataFileError(f"layer {layer!r}: file {str(path)!r} is empty; give a file with at least one feature")
@@ -230,10 +233,8 @@ def _file_layer(path: Path, layer: str) -> str | None:
     )
 
 
-def _as_path(value: object, name: str) -> Path:
-    if not isinstance(value, str | os.PathLike):
-        raise ParameterError(f"{name} = {value!r} is a {type(value).__name__}; give a file or folder path")
-    return Path(value)
+def _as_path(value: object, name: str, *, where: str) -> Path:
+    return Path(require(value, PATH, where=where, name=name, fix="give a file or folder path"))
 
 
 def _check_layer_name(layer: object) -> None:
@@ -259,7 +260,7 @@ def read_terrain(path: str | Path) -> Terrain:
     ParameterError
         ``path`` is not a path.
     """
-    path = _as_path(path, "DEM path")
+    path = _as_path(path, "path", where="read_terrain")
     check_file(path, "DEM file", missing_hint="check the path or --data folder")
     try:
         with rasterio.open(path) as src:
@@ -330,8 +331,8 @@ def load_region(
     ParameterError
         ``data_dir`` or ``dem`` is not a path.
     """
-    base = _as_path(data_dir, "data_dir") if data_dir is not None else shipped_data_dir()
-    dem_path = _as_path(dem, "dem") if dem is not None else base / DEM_FILE
+    base = _as_path(data_dir, "data_dir", where="load_region") if data_dir is not None else shipped_data_dir()
+    dem_path = _as_path(dem, "dem", where="load_region") if dem is not None else base / DEM_FILE
     if not base.is_dir():
         what = "is not a folder" if base.exists() else "does not exist"
         raise DataFileError(f"data folder {str(base)!r} {what}; give a folder with the layout of the shipped data/")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
+from .doors import LAYER_FIX, require
 from .schema import GATE_CLASSES, NEIGHBOURS
 
 PUBLISHED_SOURCE = "Tran Quang Huyen (2019), JLPG vol. 85, doi:10.7176/JLPG/85-24"
@@ -49,7 +50,13 @@ def gate_reconciliation(gates: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         ``border``, ``class``, ``data``, ``published``, ``difference``
         (data - published) and ``note`` (the China total inconsistency).
+
+    Raises
+    ------
+    ParameterError
+        ``gates`` is not a table with columns ``border`` and ``class``.
     """
+    require(gates, pd.DataFrame, where="gate_reconciliation", name="gates", columns=("border", "class"), fix=LAYER_FIX)
     counts = gate_counts(gates)
     rows = []
     for b in NEIGHBOURS:
@@ -83,7 +90,15 @@ def blo_reconciliation(blos: gpd.GeoDataFrame) -> pd.DataFrame:
     pandas.DataFrame
         ``border``, ``published_name``, ``in_data`` (bool), ``blo_id``; BLOs in
         the data but not in the published list follow with ``published_name`` empty.
+
+    Raises
+    ------
+    ParameterError
+        ``blos`` is not a table with columns ``id``, ``border`` and ``name``.
     """
+    require(
+        blos, pd.DataFrame, where="blo_reconciliation", name="blos", columns=("id", "border", "name"), fix=LAYER_FIX
+    )
     rows = []
     matched: set[str] = set()
     for border, names in PUBLISHED_BLOS.items():

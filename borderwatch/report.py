@@ -199,7 +199,8 @@ def write_report(
     Raises
     ------
     ParameterError
-        ``comparison`` was made on other data, graphs or draws than the analysis.
+        ``analysis`` is not a RegionAnalysis; ``comparison`` was made on other data, graphs or draws than the
+        analysis.
     OutputExistsError, OutputError
         The folder exists (without ``overwrite``), is not a report, or cannot be written.
 
@@ -278,6 +279,8 @@ def write_comparison(
 
     Raises
     ------
+    ParameterError
+        ``comparison`` is not a Comparison.
     OutputExistsError, OutputError
         The folder exists (without ``overwrite``), is not one borderwatch wrote, or cannot be written.
 

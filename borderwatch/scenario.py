@@ -41,6 +41,7 @@ import shapely
 
 from .borders import borderlines, segment_borders, vietnam_coastline
 from .crossings import crossing_units, gate_classes, in_vietnam, segment_of_edges
+from .doors import SCENARIO_FIX, require
 from .edits import (
     AddBLO,
     CloseGates,
@@ -324,10 +325,9 @@ class Scenario:
         from .network.estimate import check_lattice_memory
         from .readers import load_region
 
-        if region is not None and not isinstance(region, Region | str | Path):
-            raise ParameterError(
-                f"Scenario.from_region needs a Region, a data folder or None, got {type(region).__name__}"
-            )
+        require(
+            region, (Region, str, Path, None), where="Scenario.from_region", name="region", fix="give a data folder"
+        )
         checked = load_profile(profile)
         parsed = Settings.from_profile(checked, **settings)  # bad settings fail before the build
         if not isinstance(region, Region):
@@ -847,7 +847,25 @@ class Scenario:
         return in_vietnam(self.arrays, list(self.shares)) if self.is_route_graph else list(self.shares)
 
     def least_cost(self, destination: Hashable) -> float:
-        """Return the trafficker's least cost (h) to a destination (name or node) in this scenario."""
+        """Return the trafficker's least cost (h) to a destination (name or node) in this scenario.
+
+        Parameters
+        ----------
+        destination
+            A destination name or a node id.
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        ParameterError
+            ``destination`` is not a name or node id (unhashable).
+        UnknownNameError
+            It is not a node of the graph.
+        """
+        require(destination, Hashable, where="Scenario.least_cost", name="destination", fix="give a destination name")
         node = self.destinations.get(destination, destination)
         view = self.arrays.for_destination(node)
         return view.path(self.origin, node)[1]
@@ -1080,7 +1098,7 @@ def _check_cost_bound(G: nx.Graph, weight: str = "cost") -> None:
             )
 
 
-def as_scenario(obj: Scenario | nx.Graph, *, what: str = "this analysis") -> Scenario:
+def as_scenario(obj: Scenario | nx.Graph, *, what: str = "this analysis", name: str = "scenario") -> Scenario:
     """Return the scenario an analysis runs on: a :class:`Scenario`, or a graph wrapped by :meth:`Scenario.from_graph`.
 
     Parameters
@@ -1089,6 +1107,8 @@ def as_scenario(obj: Scenario | nx.Graph, *, what: str = "this analysis") -> Sce
         A scenario, or a graph with a ``cost`` on every edge.
     what
         The analysis (for messages).
+    name
+        Its parameter (for messages).
 
     Returns
     -------
@@ -1099,8 +1119,6 @@ def as_scenario(obj: Scenario | nx.Graph, *, what: str = "this analysis") -> Sce
     ParameterError
         Neither a scenario nor a graph.
     """
-    if isinstance(obj, Scenario):
+    if isinstance(require(obj, (Scenario, nx.Graph), where=what, name=name, fix=SCENARIO_FIX), Scenario):
         return obj
-    if isinstance(obj, nx.Graph):
-        return Scenario.from_graph(obj)
-    raise ParameterError(f"{what} needs a borderwatch.Scenario (or a route graph), got {type(obj).__name__}")
+    return Scenario.from_graph(obj)

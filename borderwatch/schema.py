@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .doors import require
+
 #: The region borderwatch models: (min lon, min lat, max lon, max lat) in EPSG:4326.
 REGION_BOUNDS = (92.0, 5.0, 112.0, 27.0)
 #: Slack (degrees) for polygon and line layers that were clipped to the region.
@@ -221,7 +223,15 @@ def validate_layer(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[str]:
     -------
     list of str
         One line per problem, naming layer, record, column and value.
+
+    Raises
+    ------
+    ParameterError
+        ``gdf`` is not a GeoDataFrame or ``schema`` not a :class:`LayerSchema` (a wrong argument, not a
+        problem of the layer).
     """
+    require(gdf, gpd.GeoDataFrame, where="validate_layer", name="gdf", fix="wrap a table with geopandas.GeoDataFrame")
+    require(schema, LayerSchema, where="validate_layer", name="schema", fix="give SCHEMAS[layer name]")
     layer = schema.name
     problems: list[str] = []
     if len(gdf) == 0:

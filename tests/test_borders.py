@@ -54,7 +54,7 @@ def test_segments_have_stable_ids_and_the_requested_length():
     assert lao["length_m"].sum() / 1000 == pytest.approx(lines.at["LAO", "length_km"], rel=1e-6)
     again = segment_borders(borderlines(toy_countries(), tolerance_m=50), segment_length_km=50)
     assert list(again["segment_id"]) == list(segs["segment_id"])
-    with pytest.raises(ValueError, match="segment_length_km must be > 0"):
+    with pytest.raises(ValueError, match="segment_length_km must be a finite number > 0"):
         segment_borders(lines, segment_length_km=0)
 
 

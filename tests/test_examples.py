@@ -12,6 +12,7 @@ import importlib
 import pytest
 
 MODULES = [
+    "borderwatch.doors",
     "borderwatch.scenario",
     "borderwatch.settings",
     "borderwatch.edits",

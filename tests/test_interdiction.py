@@ -110,9 +110,9 @@ def test_interdict_crossings_on_a_user_graph_and_its_plan_as_edits():
     again = interdict_crossings(after, k=1)
     assert again.chosen == ["gate:B"] and again.result.cost_after == 10.0
     assert interdict_crossings(sc, k=5).result.cost_after == 10.0  # k capped at the candidates
-    with pytest.raises(ParameterError, match="k must be an integer >= 0"):
+    with pytest.raises(ParameterError, match="interdict_crossings: k must be >= 0, got -1"):
         interdict_crossings(sc, k=-1)
-    with pytest.raises(ParameterError, match="mode one of close, inspect"):
+    with pytest.raises(ParameterError, match="mode must be one of 'close', 'inspect', got 'bribe'"):
         interdict_crossings(sc, k=1, mode="bribe")
     with pytest.raises(ParameterError, match="inspect needs interdicted_cost"):
         interdict_crossings(sc, k=1, mode="inspect")

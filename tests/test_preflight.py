@@ -272,9 +272,9 @@ def test_list_gates_prints_names_escaped(data_dir, gates_csv):
 
 
 def test_load_region_refuses_a_number():
-    with pytest.raises(ParameterError, match="data_dir = 123"):
+    with pytest.raises(ParameterError, match="load_region: data_dir must be str or PathLike, got int 123"):
         load_region(123)
-    with pytest.raises(ParameterError, match="dem = 5"):
+    with pytest.raises(ParameterError, match="load_region: dem must be str or PathLike, got int 5"):
         load_region(dem=5)
 
 

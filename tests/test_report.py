@@ -176,10 +176,12 @@ def test_map_cli_without_analysis_is_offline_and_quick(tmp_path):
     "options, message",
     [
         ({"route_k": 0}, "route_k must be an integer from 1"),
-        ({"site_p": -1}, "site_p must be an integer >= 0"),
-        ({"site_objective": "votes"}, "site_objective must be 'flow' or 'length'"),
-        ({"interdict_units": "bridges"}, "interdict_units must be one of gates, segments, both"),
-        ({"interdict_k": True}, "interdict_k must be an integer >= 0"),
+        ({"site_p": -1}, "site_p must be >= 0, got -1"),
+        ({"site_p": 100_000}, "site_p must be <= 100, got 100000"),
+        ({"site_objective": "votes"}, "site_objective must be one of 'flow', 'length'"),
+        ({"interdict_units": "bridges"}, "interdict_units must be one of 'gates', 'segments', 'both'"),
+        ({"interdict_k": True}, "interdict_k must be an integer, got bool True"),
+        ({"interdict_k": 100_000}, "interdict_k must be <= 100, got 100000"),
     ],
 )
 def test_analyse_region_checks_every_option_before_any_work(options, message):

@@ -36,8 +36,11 @@ from borderwatch.network.graphio import save_graph
 from borderwatch.network.profile import load_profile
 from borderwatch.output import TABLE_WRITERS, atomic_dir, atomic_path, check_output, check_output_dir, write_table
 from borderwatch.readers import LAYER_FILES
+from borderwatch.region import Region
 
 REPO = Path(__file__).resolve().parents[1]
+#: A region without layers: cached_route_graph checks its type, graph_key and the build are replaced.
+NO_LAYERS = Region(layers={}, terrain=None)
 
 
 def run(*args):
@@ -421,7 +424,7 @@ def toy_cache(tmp_path, monkeypatch):
     profile = load_profile()
 
     def get():
-        return cache.cached_route_graph(None, profile=profile)
+        return cache.cached_route_graph(NO_LAYERS, profile=profile)
 
     assert get()[1] == "built, cached"
     (path,) = (tmp_path / "cache").glob("route-graph-*")
@@ -504,7 +507,7 @@ def test_cache_is_private_whatever_the_umask(tmp_path, monkeypatch):
     monkeypatch.setattr(cache, "build_route_graph", lambda region, profile: toy_graph())
     previous = os.umask(0o002)
     try:
-        assert cache.cached_route_graph(None, profile=load_profile())[1] == "built, cached"
+        assert cache.cached_route_graph(NO_LAYERS, profile=load_profile())[1] == "built, cached"
     finally:
         os.umask(previous)
     (path,) = (tmp_path / "cache").iterdir()

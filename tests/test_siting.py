@@ -88,11 +88,13 @@ def test_site_blos_on_the_shipped_data(scenario):
     assert target.after >= 0.05 * target.total - 1e-6
     with pytest.raises(ParameterError, match="either p"):
         site_blos(scenario)
-    with pytest.raises(ParameterError, match="p must be an integer from 0"):
+    with pytest.raises(ParameterError, match=r"p must be an integer from 0 to the \d+ candidates, got 100"):
+        site_blos(scenario, p=100)
+    with pytest.raises(ParameterError, match="site_blos: p must be <= 100, got 1000"):
         site_blos(scenario, p=1000)
-    with pytest.raises(ParameterError, match="objective must be 'length' or 'flow'"):
+    with pytest.raises(ParameterError, match="site_blos: objective must be one of 'length', 'flow', got 'votes'"):
         site_blos(scenario, p=1, objective="votes")
-    with pytest.raises(ParameterError, match=r"target_pct must be in \(0, 100\]"):
+    with pytest.raises(ParameterError, match="site_blos: target_pct must be > 0, got 0"):
         site_blos(scenario, target_pct=0)
 
 

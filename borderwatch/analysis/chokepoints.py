@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..doors import require
 from ..errors import NoRouteError, ParameterError
 from ..network.arrays import GraphArrays
 from ..scenario import Scenario, as_scenario
@@ -189,6 +190,8 @@ def chokepoint_metrics(scenario: Scenario, *, progress: Callable[[int, int], Non
 
     Raises
     ------
+    ParameterError
+        ``scenario`` is not a scenario, or ``progress`` not a function or None.
     NoRouteError
         No destination can be reached (a user graph), or one cannot (a route graph).
 
@@ -209,6 +212,7 @@ def chokepoint_metrics(scenario: Scenario, *, progress: Callable[[int, int], Non
     ['link:m|n']
     """
     sc = as_scenario(scenario, what="chokepoint_metrics")
+    require(progress, (callable, None), where="chokepoint_metrics", name="progress")
     return sc.memo("chokepoints", lambda: _metrics(sc, progress))
 
 

@@ -33,6 +33,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ..doors import require
 from ..errors import ParameterError
 from ..scenario import Scenario, as_scenario
 from . import FLOW_EPS
@@ -171,7 +172,8 @@ def compare(
     Raises
     ------
     ParameterError
-        The two differ in data, graph or draws (named) and ``allow_different`` is false.
+        ``base`` or ``other`` is not a scenario, ``progress`` not a function (checked first); the two differ in
+        data, graph or draws (named) and ``allow_different`` is false.
 
     Examples
     --------
@@ -189,7 +191,8 @@ def compare(
     >>> float(c.destinations["cost_change_h"].iloc[0])
     1.0
     """
-    a, b = as_scenario(base, what="compare"), as_scenario(other, what="compare")
+    a, b = as_scenario(base, what="compare", name="base"), as_scenario(other, what="compare", name="other")
+    require(progress, (callable, None), where="compare", name="progress")
     differences = _differences(a, b)
     if differences and not allow_different:
         raise ParameterError(

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..doors import require
 from ..errors import DataFileError, ParameterError, ValidationError
 from ..network.arrays import GraphArrays
 from ..scenario import Scenario, as_scenario
@@ -157,7 +158,8 @@ def blo_coverage(scenario: Scenario, *, chokepoints: Chokepoints | None = None) 
     Raises
     ------
     ParameterError
-        The chokepoints name border segments of another length than the
+        ``scenario`` is not a scenario or ``chokepoints`` not Chokepoints or None (checked first); the
+        chokepoints name border segments of another length than the
         scenario's (their ids would not match), ``settings.blo_hours`` names
         an unknown BLO, or the scenario has no region.
 
@@ -173,6 +175,7 @@ def blo_coverage(scenario: Scenario, *, chokepoints: Chokepoints | None = None) 
     True
     """
     sc = as_scenario(scenario, what="blo_coverage")
+    require(chokepoints, (Chokepoints, None), where="blo_coverage", name="chokepoints")
     check_segments(sc, chokepoints)
     model = sc.patrol
     sites = sc.blo_starts

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..doors import require
 from ..errors import ParameterError
 from ..network.arrays import GraphArrays, identity_tags
 from ..scenario import Scenario, as_scenario
@@ -93,6 +94,11 @@ def flow_ensemble(
     -------
     Ensemble
 
+    Raises
+    ------
+    ParameterError
+        ``scenario`` is not a scenario, ``progress`` not a function or None, ``first_sample`` not an integer.
+
     Examples
     --------
     >>> import networkx as nx
@@ -106,6 +112,8 @@ def flow_ensemble(
     (50, 1.0)
     """
     sc = as_scenario(scenario, what="flow_ensemble")
+    require(progress, (callable, None), where="flow_ensemble", name="progress")
+    require(first_sample, int, where="flow_ensemble", name="first_sample")
     s = sc.settings
     return ensemble_of(
         sc.arrays,

@@ -157,6 +157,8 @@ def gate_criticality(scenario: Scenario) -> pd.DataFrame:
 
     Raises
     ------
+    ParameterError
+        ``scenario`` is neither a scenario nor a graph.
     NoRouteError
         A destination cannot be reached even with every gate open.
 

@@ -33,11 +33,13 @@ import scipy.optimize
 import scipy.sparse
 import shapely
 
+from ..doors import require
 from ..edits import CloseGates, CloseSegments, Edit, InspectGates
 from ..errors import NoRouteError, ParameterError
 from ..network.arrays import GraphArrays
 from ..network.profile import edge_cost
 from ..scenario import Scenario, as_scenario
+from ..settings import check_range
 from .siting import SolverError, solve_milp
 
 #: Candidate kinds of a route graph.
@@ -580,7 +582,8 @@ def interdict_crossings(
     Raises
     ------
     ParameterError
-        A bad option.
+        ``scenario`` is not a scenario; an option of the wrong type, not one of its choices, or out of range
+        (``k``: ``interdict_k`` and ``time_limit_s`` of :data:`borderwatch.settings.RANGES`).
     SolverError
         The master problem failed.  (At the time limit the best choice is
         returned with ``result.status == "stopped"`` and its gap.)
@@ -597,13 +600,11 @@ def interdict_crossings(
     (['gate:A', 'gate:B'], 4.0)
     """
     sc = as_scenario(scenario, what="interdict_crossings")
-    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 0:
-        raise ParameterError(f"k must be an integer >= 0, got {k!r}")
-    if candidates not in INTERDICT_KINDS or mode not in INTERDICT_MODES:
-        raise ParameterError(
-            f"candidates must be one of {', '.join(INTERDICT_KINDS)} and mode one of {', '.join(INTERDICT_MODES)}; "
-            f"got {candidates!r}, {mode!r}"
-        )
+    check_range("interdict_k", k, what="interdict_crossings: k")
+    check_range("time_limit_s", time_limit_s, what="interdict_crossings: time_limit_s")
+    require(candidates, str, where="interdict_crossings", name="candidates", choices=INTERDICT_KINDS)
+    require(mode, str, where="interdict_crossings", name="mode", choices=INTERDICT_MODES)
+    require(method, str, where="interdict_crossings", name="method", choices=("exact", "greedy"))
     if sc.is_route_graph and sc.region is not None:
         units, after, labels = route_graph_units(sc, kind=candidates, mode=mode)
     else:

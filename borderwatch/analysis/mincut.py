@@ -38,6 +38,7 @@ import pandas as pd
 import scipy.sparse
 import scipy.sparse.csgraph
 
+from ..doors import require
 from ..errors import NoRouteError, ParameterError
 from ..network.arrays import GraphArrays
 from ..network.endpoints import resolve_name
@@ -298,6 +299,8 @@ def border_cut(
 
     Raises
     ------
+    ParameterError
+        ``scenario`` is not a scenario, or an option of the wrong type.
     UnknownNameError
         A destination name is not a destination of the scenario.
 
@@ -313,6 +316,9 @@ def border_cut(
     True
     """
     sc = as_scenario(scenario, what="border_cut")
+    require(destinations, (list, tuple, None), where="border_cut", name="destinations", fix="give a list of names")
+    require(within_pct, (int, float, None), where="border_cut", name="within_pct")
+    require(every_route, bool, where="border_cut", name="every_route")
     if destinations is None:
         nodes = sc.cut_destinations()
     else:

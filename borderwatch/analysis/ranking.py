@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 import scipy.stats
 
+from ..doors import require
 from ..errors import ParameterError
 from ..network.nearest import PointIndex
 from ..scenario import Scenario, as_scenario
@@ -228,7 +229,8 @@ def rank_gates(
     Raises
     ------
     ParameterError
-        Bad weights; a graph with no gate; chokepoints of another graph or
+        ``scenario`` is not a scenario, or another argument of the wrong type (checked first); bad
+        weights; a graph with no gate; chokepoints of another graph or
         another segment length (their segment ids would be joined wrongly).
     ValidationError, DataFileError
         A bad incidents file (checked before any routing).
@@ -245,6 +247,9 @@ def rank_gates(
     ['A', 'B']
     """
     sc = as_scenario(scenario, what="rank_gates")
+    require(incidents, (str, Path, pd.DataFrame, None), where="rank_gates", name="incidents")
+    require(chokepoints, (Chokepoints, None), where="rank_gates", name="chokepoints")
+    require(progress, (callable, None), where="rank_gates", name="progress")
     weights = check_weights(dict(sc.settings.weights), use=tuple(COMPONENTS))
     exposure = {cls: float(sc.profile["gate"][cls]["exposure"]) for cls in ("international", "primary", "secondary")}
     if sc.region is None:

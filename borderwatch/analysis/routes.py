@@ -19,6 +19,7 @@ import pandas as pd
 from shapely.geometry import LineString
 
 from ..crossings import SEGMENT_MATCH_M
+from ..doors import GRAPH_FIX, require
 from ..errors import ParameterError
 from ..network.arrays import GraphArrays
 from ..network.contract import graph_meta
@@ -98,7 +99,16 @@ def explain_route(G: nx.MultiDiGraph, nodes: Sequence[Hashable], *, weight: str 
         ``geometry``.  ``cost_time_h`` and ``cost_exposure_h`` split the cost
         by the graph's profile; on a graph without a profile they are NaN
         (the split is unknown).
+
+    Raises
+    ------
+    ParameterError
+        ``G`` is not a graph (a scenario's is ``scenario.G``), ``nodes`` not a list of nodes, ``weight`` not a
+        string.
     """
+    require(G, nx.Graph, where="explain_route", name="G", fix=GRAPH_FIX)
+    require(nodes, (list, tuple, np.ndarray), where="explain_route", name="nodes", fix="give the node ids in order")
+    require(weight, str, where="explain_route", name="weight")
     arrays = GraphArrays.from_graph(G.subgraph(nodes), weight=weight)  # the path's own edges suffice
     return _explain(G, arrays, arrays.edges_between(nodes), exposure_weight_h=_exposure_weight(G))
 
@@ -278,6 +288,8 @@ def least_cost_routes(
 
     Raises
     ------
+    ParameterError
+        ``scenario`` is neither a scenario nor a graph.
     NoRouteError
         A destination cannot be reached (message names origin and destination).
     UnknownNameError
@@ -296,7 +308,7 @@ def least_cost_routes(
     >>> routes[["destination", "cost", "n_edges"]].to_dict("records")
     [{'destination': 't', 'cost': 3.0, 'n_edges': 2}]
     """
-    return k_routes(scenario, destinations=destinations, k=1)
+    return k_routes(as_scenario(scenario, what="least_cost_routes"), destinations=destinations, k=1)
 
 
 def k_routes(
@@ -346,7 +358,7 @@ def k_routes(
     Raises
     ------
     ParameterError
-        ``k`` or ``penalty`` out of range.
+        ``scenario`` is not a scenario; ``k`` or ``penalty`` not a number or out of range.
     NoRouteError
         A destination cannot be reached.
     UnknownNameError
@@ -364,9 +376,10 @@ def k_routes(
     [2.0, 4.0]
     """
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= MAX_K:
-        raise ParameterError(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
+        raise ParameterError(f"k_routes: k must be an integer from 1 to {MAX_K}, got {k!r}")
+    require(penalty, (int, float), where="k_routes", name="penalty", fix="give a number > 0")
     if not penalty > 0:
-        raise ParameterError(f"penalty must be > 0, got {penalty!r}")
+        raise ParameterError(f"k_routes: penalty must be > 0, got {penalty!r}")
     sc = as_scenario(scenario, what="k_routes")
     G, src, base = sc.G, sc.origin, sc.arrays
     targets = _targets(sc, destinations)

@@ -26,8 +26,10 @@ import scipy.optimize
 import scipy.sparse
 import shapely
 
+from ..doors import require
 from ..errors import BorderwatchError, ParameterError
 from ..scenario import Scenario, as_scenario
+from ..settings import check_range
 from .chokepoints import Chokepoints, chokepoint_metrics
 from .coverage import check_segments
 
@@ -396,7 +398,9 @@ def site_blos(
     Raises
     ------
     ParameterError
-        Neither or both of ``p`` and ``target_pct``; ``p`` out of range; an
+        ``scenario`` is not a scenario, an argument of the wrong type, ``p``,
+        ``target_pct`` or ``time_limit_s`` out of range (:data:`borderwatch.settings.RANGES`;
+        checked first); neither or both of ``p`` and ``target_pct``; an
         unknown objective; candidates outside the region; ``settings.blo_hours``
         naming an unknown BLO; chokepoints of another segment length.
     SolverError
@@ -411,13 +415,17 @@ def site_blos(
     (2, True)
     """
     sc = as_scenario(scenario, what="site_blos")
+    if p is not None:
+        check_range("site_p", p, what="site_blos: p")
+    if target_pct is not None:
+        check_range("target_pct", target_pct, what="site_blos: target_pct")
+    check_range("time_limit_s", time_limit_s, what="site_blos: time_limit_s")
+    require(objective, str, where="site_blos", name="objective", choices=("length", "flow"))
+    require(candidates, (pd.DataFrame, None), where="site_blos", name="candidates")
+    require(chokepoints, (Chokepoints, None), where="site_blos", name="chokepoints")
     region = sc.region
     if (p is None) == (target_pct is None):
         raise ParameterError("give either p (new sites to place) or target_pct (share to cover), not both")
-    if objective not in ("length", "flow"):
-        raise ParameterError(f"objective must be 'length' or 'flow', got {objective!r}")
-    if target_pct is not None and not (0 < target_pct <= 100):
-        raise ParameterError(f"target_pct must be in (0, 100], got {target_pct!r}")
     hours = sc.settings.hours
     given = candidates if candidates is not None else default_candidates(sc)
     table = candidate_table(given)

@@ -20,8 +20,10 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from ..doors import require
 from ..errors import ParameterError
 from ..scenario import Scenario, as_scenario
+from ..settings import check_range
 from . import MAX_K
 from .chokepoints import Chokepoints, chokepoint_features, chokepoint_metrics
 from .coverage import Coverage, blo_coverage
@@ -154,7 +156,8 @@ def analyse_region(
     Raises
     ------
     ParameterError
-        An option out of range, or a scenario without a region (checked before any work).
+        An option of the wrong type, not one of its choices or out of range (``site_p`` and ``interdict_k``:
+        :data:`borderwatch.settings.RANGES`), or a scenario without a region (checked before any work).
 
     Examples
     --------
@@ -165,6 +168,8 @@ def analyse_region(
     (True, 1)
     """
     _check_options(route_k=route_k, site_p=site_p, objective=site_objective, k=interdict_k, kind=interdict_units)
+    require(on_step, (callable, None), where="analyse_region", name="on_step")
+    require(progress, (callable, None), where="analyse_region", name="progress")
     sc = as_scenario(scenario, what="analyse_region")
     check_stability_options(seeds=stability_seeds, max_samples=max_samples, samples=sc.settings.samples)
     if sc.region is None or not sc.is_route_graph:
@@ -221,18 +226,12 @@ def analyse_region(
 
 
 def _check_options(*, route_k, site_p, objective, k, kind) -> None:
-    problems = []
     if isinstance(route_k, bool) or not isinstance(route_k, int) or not 1 <= route_k <= MAX_K:
-        problems.append(f"route_k must be an integer from 1 to {MAX_K}, got {route_k!r}")
-    for name, value in (("site_p", site_p), ("interdict_k", k)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            problems.append(f"{name} must be an integer >= 0, got {value!r}")
-    if objective not in ("flow", "length"):
-        problems.append(f"site_objective must be 'flow' or 'length', got {objective!r}")
-    if kind not in INTERDICT_KINDS:
-        problems.append(f"interdict_units must be one of {', '.join(INTERDICT_KINDS)}, got {kind!r}")
-    if problems:
-        raise ParameterError("; ".join(problems))
+        raise ParameterError(f"analyse_region: route_k must be an integer from 1 to {MAX_K}, got {route_k!r}")
+    check_range("site_p", site_p, what="analyse_region: site_p")
+    check_range("interdict_k", k, what="analyse_region: interdict_k")
+    require(objective, str, where="analyse_region", name="site_objective", choices=("flow", "length"))
+    require(kind, str, where="analyse_region", name="interdict_units", choices=INTERDICT_KINDS)
 
 
 def _routes(sc: Scenario, k: int) -> gpd.GeoDataFrame:

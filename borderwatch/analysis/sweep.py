@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..doors import require
 from ..edits import CloseGates, Edit, PatrolHours, read_scenario_file, read_toml, scenario_from_dict
 from ..errors import ParameterError, ProfileError, UnknownNameError
 from ..scenario import Scenario, as_scenario
@@ -202,7 +203,8 @@ def sweep(
     Raises
     ------
     ParameterError
-        A scenario was not built on the base's data, graph and draws (named).
+        ``base`` is not a scenario, ``scenarios`` not a list of scenarios, ``progress`` not a function
+        (checked first); a scenario was not built on the base's data, graph and draws (named).
 
     Examples
     --------
@@ -216,8 +218,11 @@ def sweep(
     >>> result.table[["scenario", "cost_change_h", "top_gain"]].values.tolist()
     [['close A', 1.0, 'B'], ['close B', 0.0, ''], ['close C', 0.0, '']]
     """
-    base = as_scenario(base, what="sweep")
-    for sc in scenarios:
+    base = as_scenario(base, what="sweep", name="base")
+    require(scenarios, (list, tuple), where="sweep", name="scenarios", fix="give a list of scenarios")
+    require(progress, (callable, None), where="sweep", name="progress")
+    for i, sc in enumerate(scenarios):
+        require(sc, Scenario, where="sweep", name=f"scenarios[{i}]", fix="derive it with base.edited(...)")
         differences = _differences(base, sc)
         if differences:
             raise ParameterError(f"scenario {sc.name!r} differs from the base in " + "; ".join(differences))

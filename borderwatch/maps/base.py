@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 from branca.element import Element
 
+from ..doors import PATH, require
 from ..errors import ParameterError
 from ..region import Region
 from ..scenario import Scenario
@@ -141,7 +142,7 @@ def save_map(m: folium.Map, path: str | Path, *, overwrite: bool = False) -> Pat
     Raises
     ------
     ParameterError
-        Not an ``.html`` name.
+        ``m`` is not a map, ``path`` not a path, ``overwrite`` not a bool; not an ``.html`` name.
     OutputError
         The file exists (without ``overwrite``) or cannot be written.
 
@@ -152,7 +153,9 @@ def save_map(m: folium.Map, path: str | Path, *, overwrite: bool = False) -> Pat
     """
     from ..output import write_atomic
 
-    path = Path(path)
+    require(m, folium.Map, where="save_map", name="m", fix="give the map region_map() or comparison_map() made")
+    require(overwrite, bool, where="save_map", name="overwrite")
+    path = Path(require(path, PATH, where="save_map", name="path"))
     if path.suffix.lower() not in (".html", ".htm"):
         raise ParameterError(f"map file {str(path)!r}: give an .html file name")
     page = m.get_root().render()

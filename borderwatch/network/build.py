@@ -36,6 +36,7 @@ import numpy as np
 import shapely
 
 from ..borders import borderlines
+from ..doors import PATH, require
 from ..errors import ProfileError
 from ..gates import place_gates
 from ..geodesy import to_degrees, to_metres
@@ -44,7 +45,7 @@ from ..schema import STORAGE_CRS
 from .builder import EdgeBuilder
 from .contract import CHINA_NODE, ORIGIN_NODE, GraphMeta, set_graph_meta
 from .endpoints import add_destinations, add_origins, demand_cities, export_ports, origin_points
-from .estimate import check_band
+from .estimate import check_band, check_lattice_memory
 from .gates import add_gates
 from .lattice import (
     Lattice,
@@ -87,11 +88,21 @@ def build_route_graph(
 
     Raises
     ------
+    ParameterError
+        ``region`` is not a Region, or ``profile`` neither a profile, a dict, a path nor None.
     ProfileError
-        The profile is invalid, or names a demand city that is not a place.
+        The profile is invalid, names a demand city that is not a place, or has a
+        ``lattice.refine`` whose lattice would not fit in the available memory
+        (:func:`~borderwatch.network.estimate.check_lattice_memory`, checked before any building).
     """
+    require(region, Region, where="build_route_graph", name="region", fix="load one with borderwatch.load_region()")
+    require(
+        profile, (Mapping, *PATH, None), where="build_route_graph", name="profile", fix="give a TOML file or a dict"
+    )
     t0 = time.perf_counter()
     prof = load_profile(profile)
+    if region.terrain is not None:
+        check_lattice_memory(region.terrain.shape, prof["lattice"]["refine"])
     check_profile_against_region(region, prof)
     b = EdgeBuilder(prof)
     lines = borderlines(region.countries)

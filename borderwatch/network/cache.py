@@ -41,6 +41,7 @@ import networkx as nx
 import numpy as np
 
 from .. import __version__
+from ..doors import require
 from ..errors import BorderwatchError
 from ..output import write_atomic
 from ..readers import LAYER_FILES
@@ -130,7 +131,17 @@ def cached_route_graph(region: Region, *, profile: Profile, use_cache: bool = Tr
         The graph and how it was obtained: ``"cache hit"``, ``"built, cached"``,
         ``"built"`` (cache off, not cacheable or not safe to use) or
         ``"built, cache not writable"``.
+
+    Raises
+    ------
+    ParameterError
+        ``region`` is not a Region, ``profile`` not a Profile, ``use_cache`` not a bool.
+    ProfileError
+        From :func:`~borderwatch.network.build.build_route_graph`.
     """
+    require(region, Region, where="cached_route_graph", name="region", fix="load one with borderwatch.load_region()")
+    require(profile, Profile, where="cached_route_graph", name="profile", fix="give load_profile(...)")
+    require(use_cache, bool, where="cached_route_graph", name="use_cache")
     key = graph_key(region, profile) if use_cache else None
     if key is None:
         return build_route_graph(region, profile=profile), "built"

@@ -28,6 +28,7 @@ from typing import Any
 
 import networkx as nx
 
+from ..doors import GRAPH_FIX, require
 from ..errors import GraphContractError, ProfileError
 from ..schema import GATE_CLASSES, STORAGE_CRS
 from .profile import Profile
@@ -159,10 +160,13 @@ def graph_meta(G: nx.Graph) -> GraphMeta:
 
     Raises
     ------
+    ParameterError
+        ``G`` is not a graph.
     GraphContractError
         The metadata names nodes that are not in the graph, or holds an
         invalid profile.
     """
+    require(G, nx.Graph, where="graph_meta", name="G", fix=GRAPH_FIX)
     g = G.graph
     problems = []
     profile = None
@@ -257,10 +261,16 @@ def validate_route_graph(G: nx.Graph, *, weight: str = "cost", full: bool | None
 
     Raises
     ------
+    ParameterError
+        ``G`` is not a graph, or an option of the wrong type.
     GraphContractError
         Every problem found (up to ``limit``), each naming the node or edge,
         the attribute and the fix.
     """
+    require(G, nx.Graph, where="validate_route_graph", name="G", fix=GRAPH_FIX)
+    require(weight, str, where="validate_route_graph", name="weight")
+    require(full, (bool, None), where="validate_route_graph", name="full")
+    require(limit, int, where="validate_route_graph", name="limit")
     if full is None:
         full = is_route_graph(G)
     problems: list[str] = []

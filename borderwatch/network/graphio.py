@@ -23,6 +23,7 @@ import pyproj
 import shapely
 import shapely.errors
 
+from ..doors import GRAPH_FIX, PATH, require
 from ..errors import CRSError, DataFileError, GraphContractError
 from ..output import write_by_suffix
 from ..schema import STORAGE_CRS
@@ -142,10 +143,12 @@ def read_osmnx_roads(path: str | Path) -> gpd.GeoDataFrame:
 
     Raises
     ------
+    ParameterError
+        ``path`` is not a path.
     DataFileError
         The file is not readable GraphML or its nodes lack x/y.
     """
-    path = Path(path)
+    path = Path(require(path, PATH, where="read_osmnx_roads", name="path"))
     G = read_graphml(path, what="layer 'roads':")
     rows, geoms, seen = [], [], set()
     for u, v, k, d in G.edges(keys=True, data=True):
@@ -263,8 +266,11 @@ def save_graph(G: nx.MultiDiGraph, path: str | Path, *, overwrite: bool = False)
     OutputExistsError
         ``path`` exists and ``overwrite`` is false.
     ParameterError
-        Unsupported suffix.
+        ``G`` is not a graph, ``path`` not a path, ``overwrite`` not a bool; an unsupported suffix.
     """
+    require(G, nx.Graph, where="save_graph", name="G", fix=GRAPH_FIX)
+    require(path, PATH, where="save_graph", name="path")
+    require(overwrite, bool, where="save_graph", name="overwrite")
     return write_by_suffix(G, path, GRAPH_WRITERS, overwrite=overwrite)
 
 
@@ -293,6 +299,8 @@ def load_graph(path: str | Path, *, weight: str = "cost") -> nx.MultiDiGraph:
 
     Raises
     ------
+    ParameterError
+        ``path`` is not a path or ``weight`` not a string.
     DataFileError
         Missing or unreadable file, a node id repeated, node x/y that are not numbers.
     ValidationError
@@ -300,7 +308,8 @@ def load_graph(path: str | Path, *, weight: str = "cost") -> nx.MultiDiGraph:
     """
     from ..readers import check_file
 
-    path = Path(path)
+    require(weight, str, where="load_graph", name="weight")
+    path = Path(require(path, PATH, where="load_graph", name="path", fix="give the .gpkg or .graphml file"))
     check_file(path, "graph file")
     suffix = path.suffix.lower()
     try:

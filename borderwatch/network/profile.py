@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from ..doors import PATH, require
 from ..errors import ProfileError
 
 #: Harbour sizes of the World Port Index.
@@ -398,10 +399,13 @@ def load_profile(path: str | Path | Profile | Mapping[str, Any] | None = None, *
 
     Raises
     ------
+    ParameterError
+        ``path`` is neither a path, a profile, a dict nor None.
     ProfileError
         Unknown key, wrong type, NaN/infinity or out-of-range value (all
         problems listed, each naming the file and the key).
     """
+    require(path, (*PATH, Profile, Mapping, None), where="load_profile", name="path", fix="give a TOML file")
     updates: list[tuple[str, dict[str, Any]]] = []
     source = "default profile"
     if isinstance(path, Profile):
@@ -515,7 +519,16 @@ def edge_cost(time_h: float | np.ndarray, exposure: float | np.ndarray, *, profi
     -------
     numpy.ndarray
         Cost in hours (0-d for scalar input; ``float()`` it).
+
+    Raises
+    ------
+    ParameterError
+        ``time_h`` or ``exposure`` is not a number or array, ``profile`` not a profile.
     """
+    for name, value in (("time_h", time_h), ("exposure", exposure)):
+        numbers = (int, float, np.number, np.ndarray, list, tuple)
+        require(value, numbers, where="edge_cost", name=name, fix="give a number or a numpy array (Series.to_numpy())")
+    require(profile, Mapping, where="edge_cost", name="profile", fix="give load_profile()")
     cost = profile["cost"]
     return np.maximum(
         cost["min_edge_cost_h"],

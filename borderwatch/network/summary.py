@@ -7,6 +7,7 @@ from typing import Any
 
 import networkx as nx
 
+from ..doors import GRAPH_FIX, require
 from .contract import MODES
 
 
@@ -22,7 +23,13 @@ def graph_summary(G: nx.MultiDiGraph) -> dict[str, Any]:
     -------
     dict
         JSON-ready; keys documented in the README (``build-network --json``).
+
+    Raises
+    ------
+    ParameterError
+        ``G`` is not a graph.
     """
+    require(G, nx.Graph, where="graph_summary", name="G", fix=GRAPH_FIX)
     build = G.graph.get("build", {})
     by_mode = Counter(m for _, _, m in G.edges(data="mode"))
     return {
