@@ -11,9 +11,12 @@ validation (schemas, ranges, the graph contract) runs after.
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Collection
 from typing import Any
+
+import numpy as np
 
 from .errors import ParameterError
 
@@ -99,8 +102,12 @@ def _is(value: Any, kind: Any) -> bool:
         return value is None
     if kind is callable:
         return callable(value)
-    if isinstance(value, bool) and kind in (int, float):
+    if isinstance(value, bool | np.bool_) and kind in (int, float):
         return False
+    if kind is int:  # numpy integers (from a table) are integers too
+        return isinstance(value, numbers.Integral)
+    if kind is float:
+        return isinstance(value, numbers.Real)
     return isinstance(value, kind)
 
 
