@@ -171,8 +171,10 @@ def test_every_metric_equals_a_networkx_computation(seed):
         closed.remove_edge(u, v)
         expected_rise = nx_flow(closed)[1] - base if share[gid] > 0 else 0.0
         assert gates.loc[gid, "cost_rise_h"] == pytest.approx(expected_rise)
-        # networkx's unnormalised edge value is a quarter of the summed current
-        assert gates.loc[gid, "pinch_current"] / 4.0 == pytest.approx(current.get((u, v), current.get((v, u))))
+        # networkx's unnormalised edge value is a quarter of the summed current; it draws one unit at each of the
+        # two destinations, the ranking their demand share (0.5 each)
+        nx_current = current.get((u, v), current.get((v, u)))
+        assert gates.loc[gid, "pinch_current"] / 4.0 == pytest.approx(0.5 * nx_current)
     # the cut: four single gate links, each closing cost 1 (default), against any cut inside the grids
     D = nx.DiGraph()
     for u, v in G.edges():
