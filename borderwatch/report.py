@@ -482,7 +482,10 @@ def overview_page(a: RegionAnalysis, *, comparison: Comparison | None = None) ->
             "Land border modelled",
             f"{a.coverage.summary.drop(index='coast', errors='ignore')['border_km'].sum():,.0f} km",
         ),
-        ("Gates ranked", f"{len(ranked)} of {len(a.ranking.gates)}"),
+        (
+            "Gates on a modelled route",
+            f"{len(ranked)} of {len(a.ranking.gates)} (the other ranked gates come after them)",
+        ),
         ("Highest-risk gate", top),
         (
             "Least-cost route to Hanoi",
@@ -538,7 +541,8 @@ def overview_page(a: RegionAnalysis, *, comparison: Comparison | None = None) ->
     )
     reach = a.coverage.reach_areas.set_index("blo_id")["nodes"]
     blos = a.coverage.blos.assign(
-        recorded_to_km=a.coverage.blos["precision_m"] / 1000.0,
+        start_km=a.coverage.blos["start_km"].round(1),
+        recorded_to_km=(a.coverage.blos["precision_m"] / 1000.0).round(1),
         nodes=a.coverage.blos["blo_id"].map(reach),
     )[["blo_id", "name", "start_kind", "start_km", "recorded_to_km", "nodes", "placed_by"]].rename(
         columns={
