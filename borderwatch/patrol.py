@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 
 from .borders import segment_borders
+from .errors import ParameterError
 from .geodesy import distance_m
 from .network.arrays import GraphArrays
 from .network.contract import gate_node
@@ -210,13 +211,19 @@ def blo_sites(blos: gpd.GeoDataFrame, model: PatrolModel, *, gates: pd.DataFrame
     Returns
     -------
     pandas.DataFrame
-        One row per BLO: ``blo_id``, ``name``, ``start_node`` ("" when it
-        cannot be placed), ``start_kind`` (``gate``, ``road``, ``terrain``,
+        One row per BLO: ``blo_id``, ``name``, ``start_node`` ("" for a BLO
+        without coordinates whose gate is not in the graph: left out), ``start_kind`` (``gate``, ``road``, ``terrain``,
         ``river``...), ``start_lon``, ``start_lat``, ``site_lon``,
         ``site_lat`` and ``precision_m`` (the record's position and its
         precision, kept), ``at_gate`` (rule 1 moved it), ``start_km``
         (distance from the recorded site to the start) and ``placed_by``
         (the reason, in words).
+
+    Raises
+    ------
+    ParameterError
+        A BLO with coordinates that no rule can place (no graph node within
+        :data:`SITE_NODE_M`), naming it and the fix.
     """
     placed = gates.set_index("id") if gates is not None and len(gates) else None
     arrays = model.arrays
@@ -253,12 +260,14 @@ def blo_sites(blos: gpd.GeoDataFrame, model: PatrolModel, *, gates: pd.DataFrame
                 if found is not None:
                     start = found[0]
                     how = f"no road within {radius / 1000:.1f} km; nearest terrain node, {found[1] / 1000:.1f} km away"
-        if not start:
-            how = (
-                "no site coordinates and its gate is not in the graph; left out"
-                if not has_site
-                else (f"no Vietnamese graph node within {SITE_NODE_M / 1000:.0f} km of its site; left out")
+        if not start and has_site:
+            raise ParameterError(
+                f"BLO {rec.id} ({rec.name}) at {lon:.4f} E {lat:.4f} N cannot be placed: no Vietnamese road within "
+                f"its precision and no graph node within {SITE_NODE_M / 1000:.0f} km; move it onto land near a road "
+                "or a gate (or give at_gate)"
             )
+        if not start:
+            how = "no site coordinates and its gate is not in the graph; left out"
         row = arrays.index.get(start) if start else None
         start_lon = float(arrays.node_x[row]) if row is not None else np.nan
         start_lat = float(arrays.node_y[row]) if row is not None else np.nan

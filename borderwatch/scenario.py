@@ -1033,7 +1033,9 @@ class Scenario:
         for key, value in values.items():
             blos.loc[row, key] = value
         blos.loc[row, "geometry"] = shapely.Point(lon, lat)
-        return gpd.GeoDataFrame(blos, geometry="geometry", crs="EPSG:4326")
+        blos = gpd.GeoDataFrame(blos, geometry="geometry", crs="EPSG:4326")
+        blo_sites(blos.loc[[row]], self.patrol, gates=self.gates)  # refuse, now, a BLO no rule can place
+        return blos
 
     def _site_of(self, edit: AddBLO | MoveBLO) -> tuple[float, float, str | None, str, float]:
         if edit.at_gate is not None:

@@ -124,3 +124,9 @@ def test_an_added_blo_at_a_given_position_is_not_moved_to_a_gate(scenario):
 def test_blo_at_gate_must_be_a_boolean(scenario):
     with pytest.raises(ParameterError, match="blo_at_gate must be true or false"):
         scenario.with_settings(blo_at_gate="yes")
+
+
+def test_a_blo_no_rule_can_place_is_refused_when_it_is_added(scenario):
+    """Bạch Long Vĩ island is Vietnamese land, but 20+ km from any node of the graph: refused at the edit."""
+    with pytest.raises(ParameterError, match=r"BLO NEW-01 \(Bach Long Vi\) .* cannot be placed: .* within 20 km"):
+        scenario.edited(AddBLO(name="Bach Long Vi", lon=107.725, lat=20.135))
