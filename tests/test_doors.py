@@ -69,6 +69,8 @@ FIRST_ARGUMENT = {
     "load_region": lambda x, r, tmp: bw.load_region(x if x is not None else 42),  # None: the shipped data
     "place_gates": lambda x, r, tmp: bw.place_gates(x),
     "rank_gates": lambda x, r, tmp: bw.rank_gates(x),
+    "ranking_stability": lambda x, r, tmp: bw.ranking_stability(x),
+    "seaport_flows": lambda x, r, tmp: bw.seaport_flows(x),
     "read_layer": lambda x, r, tmp: bw.read_layer(x, "gates"),
     "read_osmnx_roads": lambda x, r, tmp: bw.read_osmnx_roads(x),
     "read_scenario_file": lambda x, r, tmp: bw.read_scenario_file(x),

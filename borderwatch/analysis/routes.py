@@ -469,6 +469,8 @@ def seaport_flows(scenario: Scenario | nx.MultiDiGraph, *, chokepoints: Chokepoi
 
     Raises
     ------
+    ParameterError
+        Not a scenario or graph, or ``chokepoints`` not chokepoint metrics.
     NoRouteError
         A destination with demand cannot be reached.
 
@@ -490,6 +492,7 @@ def seaport_flows(scenario: Scenario | nx.MultiDiGraph, *, chokepoints: Chokepoi
 {'vn_seaport': 'q', 'overseas_node': 'B', 'share': 0.5, 'route_cost_h': 3.0}]
     """
     sc = as_scenario(scenario, what="seaport_flows")
+    require(chokepoints, (Chokepoints, None), where="seaport_flows", name="chokepoints")
     arrays = sc.arrays if chokepoints is None else chokepoints.arrays
     flow = chokepoints.flow if chokepoints is not None else least_cost_flow(arrays, sc.origin, sc.shares)
     mean = chokepoints.ensemble.edge_mean_flow if chokepoints is not None else np.full(arrays.n_edges, np.nan)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import scipy.stats
 
+from ..doors import require
 from ..errors import ParameterError
 from ..scenario import Scenario, as_scenario
 from .chokepoints import Chokepoints, chokepoint_metrics
@@ -122,7 +123,8 @@ def ranking_stability(
     Raises
     ------
     ParameterError
-        ``top`` < 1, ``seeds`` < 2 or ``max_samples`` below the scenario's samples.
+        Not a scenario or graph, a wrong type, ``top`` < 1, ``seeds`` other
+        than 0 or >= 2, or ``max_samples`` below the scenario's samples.
 
     Examples
     --------
@@ -136,6 +138,8 @@ def ranking_stability(
     (True, ['A', 'A', 'A'])
     """
     sc = as_scenario(scenario, what="ranking_stability")
+    require(incidents, (str, Path, pd.DataFrame, None), where="ranking_stability", name="incidents")
+    require(progress, (callable, None), where="ranking_stability", name="progress")
     if isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 1:
         raise ParameterError(f"top must be an integer >= 1, got {top!r}")
     samples = sc.settings.samples
