@@ -219,3 +219,18 @@ def test_reverse_dijkstra_gives_distances_to_the_target(seed):
     expected = nx.single_source_dijkstra_path_length(G.reverse(copy=True), 3, weight="cost")
     for node, row in arrays.index.items():
         assert dist[0, row] == pytest.approx(expected.get(node, np.inf), abs=1e-12), node
+
+
+def test_new_costs_on_the_same_edges_reuse_the_structure_and_give_the_full_rebuild(scenario):
+    """with_cost keeps the CSR structure when the same edges are in force; the result equals a full rebuild."""
+    from borderwatch.network.arrays import _collapse
+
+    arrays = scenario.arrays
+    rng = np.random.default_rng(3)
+    for cost in (arrays.cost * rng.lognormal(0.0, 0.25, arrays.n_edges), np.where(np.isinf(arrays.cost), np.inf, 1.0)):
+        fast = arrays.with_cost(cost)  # the second: every finite edge costs 1, so parallel edges tie
+        matrix, entry = _collapse(arrays.pairs, cost, len(arrays.nodes))
+        assert np.array_equal(fast.entry_edge, entry)
+        assert np.array_equal(fast.matrix.indptr, matrix.indptr) and np.array_equal(fast.matrix.indices, matrix.indices)
+        assert np.array_equal(fast.matrix.data, matrix.data)
+    assert len(arrays.pairs.parallel[0]) > 0  # the shipped graph has parallel edges, so the search is exercised

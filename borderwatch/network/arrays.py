@@ -24,6 +24,7 @@ O(E log V) per source); results agree with networkx (tested).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -222,7 +223,10 @@ class GraphArrays:
             raise ParameterError(
                 f"cost of edge {self.edge_id(bad)!r} is {float(cost[bad])!r}; costs must be >= 0 (inf removes an edge)"
             )
-        matrix, entry = _collapse(self.pairs, cost, len(self.nodes))
+        if np.array_equal(np.isinf(cost), np.isinf(self.cost)):  # same edges in force: only the weights change
+            matrix, entry = _recollapse(self.pairs, cost, self.matrix)
+        else:
+            matrix, entry = _collapse(self.pairs, cost, len(self.nodes))
         return dataclasses.replace(self, cost=cost, matrix=matrix, entry_edge=entry)
 
     def reweighted(self, cost_of: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> GraphArrays:
@@ -602,10 +606,16 @@ class GraphArrays:
             seq.append(p)
         return np.array(seq[::-1], dtype=np.int64)
 
-    def _entries(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    @functools.cached_property
+    def _pair_keys(self) -> np.ndarray:
+        """``row * n + col`` of every entry of :attr:`matrix`, sorted (CSR order), to look edges up by node pair."""
         m = self.matrix
         n = m.shape[0]
-        pair_keys = np.repeat(np.arange(n, dtype=np.int64), np.diff(m.indptr)) * n + m.indices
+        return np.repeat(np.arange(n, dtype=np.int64), np.diff(m.indptr)) * n + m.indices
+
+    def _entries(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        pair_keys = self._pair_keys
+        n = self.matrix.shape[0]
         want = rows * n + cols
         pos = np.searchsorted(pair_keys, want)
         ok = (pos < len(pair_keys)) & (pair_keys[np.minimum(pos, len(pair_keys) - 1)] == want)
@@ -665,6 +675,41 @@ class _Pairs:
         first[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
         starts = np.flatnonzero(first)
         return cls(order=order, starts=starts, rows=r[starts], cols=c[starts])
+
+    @functools.cached_property
+    def parallel(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Groups of more than one edge: their indices, and the positions (in ``order``) and group of each member."""
+        sizes = np.diff(np.append(self.starts, len(self.order)))
+        groups = np.flatnonzero(sizes > 1)
+        members = np.concatenate([np.arange(self.starts[g], self.starts[g] + sizes[g]) for g in groups] or [[]])
+        owner = np.repeat(np.arange(len(groups)), sizes[groups])
+        return groups, members.astype(np.int64), owner
+
+
+def _recollapse(
+    pairs: _Pairs, cost: np.ndarray, matrix: scipy.sparse.csr_matrix
+) -> tuple[scipy.sparse.csr_matrix, np.ndarray]:
+    """:func:`_collapse` for new costs with the same edges in force: the CSR structure is reused.
+
+    Only groups of parallel edges need a search for their cheapest edge (ties
+    to the lower edge index, as in :func:`_collapse`); every other pair keeps
+    its one edge.
+    """
+    if not len(pairs.order):
+        return matrix, np.empty(0, dtype=np.int64)
+    in_order = cost[pairs.order]
+    cheapest = np.minimum.reduceat(in_order, pairs.starts)
+    first = pairs.starts.copy()
+    groups, members, owner = pairs.parallel
+    if len(groups):
+        hit = in_order[members] == cheapest[groups][owner]
+        at = np.flatnonzero(hit)
+        first_hit = at[np.unique(owner[at], return_index=True)[1]]
+        first[groups] = members[first_hit]
+    keep = np.isfinite(cheapest)
+    entry = pairs.order[first[keep]]
+    shape = matrix.shape
+    return scipy.sparse.csr_matrix((cost[entry], matrix.indices, matrix.indptr), shape=shape), entry
 
 
 def _collapse(pairs: _Pairs, cost: np.ndarray, n: int) -> tuple[scipy.sparse.csr_matrix, np.ndarray]:
