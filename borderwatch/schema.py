@@ -206,7 +206,11 @@ def _number_problem(value: object, *, positive: bool) -> str | None:
         number = float(value)
     except (TypeError, ValueError):
         return "is not a number; give a number"
-    return "must be > 0" if positive and not number > 0 else None
+    if positive and not number > 0:
+        return "must be > 0"
+    if positive and number == float("inf"):
+        return "must be a finite number (metres, km ...); give the value or leave the cell empty"
+    return None
 
 
 def validate_layer(gdf: gpd.GeoDataFrame, schema: LayerSchema) -> list[str]:

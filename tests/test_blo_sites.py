@@ -130,3 +130,13 @@ def test_a_blo_no_rule_can_place_is_refused_when_it_is_added(scenario):
     """Bạch Long Vĩ island is Vietnamese land, but 20+ km from any node of the graph: refused at the edit."""
     with pytest.raises(ParameterError, match=r"BLO NEW-01 \(Bach Long Vi\) .* cannot be placed: .* within 20 km"):
         scenario.edited(AddBLO(name="Bach Long Vi", lon=107.725, lat=20.135))
+
+
+def test_a_blo_hours_file_naming_a_blo_twice_is_refused(tmp_path):
+    from borderwatch import ValidationError
+    from borderwatch.analysis.coverage import read_hour_overrides
+
+    path = tmp_path / "hours.csv"
+    path.write_text("blo_id,hours\nBLO-01,2\nBLO-01,3\n")
+    with pytest.raises(ValidationError, match="line 3: blo_id 'BLO-01' is given twice"):
+        read_hour_overrides(path, blo_ids=["BLO-01", "BLO-02"])

@@ -102,6 +102,30 @@ def _gates_row_edit(gates_csv: str, gate_id: str, column: str, value: str) -> st
     return out.getvalue()
 
 
+def test_an_infinite_precision_is_refused(data_dir, gates_csv):
+    """An infinite coord_precision_m let a gate be snapped 385 km away without a flag."""
+    bad = _gates_row_edit(gates_csv, "VN-CHN-002", "coord_precision_m", "inf")
+    result = run("validate", "--data", str(data_dir({LAYER_FILES["gates"]: bad})))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "coord_precision_m" in result.output and "must be a finite number" in result.output
+
+
+def test_a_route_from_the_origin_to_itself_and_a_candidate_at_sea_are_refused(tmp_path):
+    import networkx as nx
+
+    G = nx.MultiDiGraph()
+    G.add_edge("a", "b", cost=1.0)
+    path = tmp_path / "g.graphml"
+    nx.write_graphml(G, path)
+    result = run("routes", "--graph", str(path), "--origin", "a", "--to", "a")
+    assert result.exit_code == 1 and "is the origin" in result.output and "Traceback" not in result.output
+    candidates = tmp_path / "c.csv"
+    candidates.write_text("id,name,lat,lon\nC1,sea,15.0,109.5\n")
+    result = run("site-blos", "--samples", "5", "--p", "1", "--candidates", str(candidates))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "candidates C1 lie at sea or more than 20 km" in result.output
+
+
 def test_nan_and_out_of_region_coordinates_exit_1(data_dir, gates_csv):
     bad = _gates_row_edit(gates_csv, "VN-LAO-016", "lat", "")
     bad = _gates_row_edit(bad, "VN-KHM-011", "lon", "11.05")  # lat typed into lon

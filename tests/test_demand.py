@@ -8,13 +8,12 @@ from click.testing import CliRunner
 from shapely.geometry import LineString
 
 from borderwatch import (
+    BorderwatchError,
     NoRouteError,
     ParameterError,
     ProfileError,
     Scenario,
     chokepoint_metrics,
-    flow_ensemble,
-    gate_criticality,
     least_cost_routes,
     load_profile,
 )
@@ -199,7 +198,7 @@ def test_a_misplaced_origin_is_an_error_naming_it(region, position, problem):
 
 
 def test_an_origin_with_a_share_needs_a_position_given_as_lon_lat(region):
-    bad = load_profile(origins={"share": {"Mong La (Shan)": 0.2}})
+    bad = load_profile(origins={"share": {"Golden Triangle": 0.0, "Mong La (Shan)": 1.0}})
     with pytest.raises(ProfileError, match=r"origins\.share\.Mong La \(Shan\).*has no position"):
         origin_points(region, bad)
     with pytest.raises(ProfileError, match=r"origins\.position\.Lumphat \(Ratanakiri\)' must be \[lon, lat\]"):
@@ -229,13 +228,12 @@ def test_one_other_origin_with_the_whole_share_is_routed_from(scenario):
     assert route["origin"] == "origin:simao_yunnan" and route["country_path"].startswith("CHN")
 
 
-def test_every_analysis_refuses_demand_from_several_origins(scenario):
-    both = scenario.edited(ProfileOverride({"origins.share": {"Golden Triangle": 0.8, "Lumphat (Ratanakiri)": 0.2}}))
-    assert both.origin_shares == pytest.approx({ORIGIN_NODE: 0.8, "origin:lumphat_ratanakiri": 0.2})
-    message = r"2 origins \(Golden Triangle 0\.80, Lumphat \(Ratanakiri\) 0\.20\).*none supports several"
-    for analysis in (least_cost_routes, seaport_flows, chokepoint_metrics, gate_criticality, flow_ensemble):
-        with pytest.raises(ParameterError, match=message):
-            analysis(both)
-    missing = ProfileOverride({"origins.share": {"Nowhere": 1.0}})
+def test_demand_from_several_origins_is_refused_when_the_profile_is_read(scenario):
+    """The analyses route from one origin at a time, so the profile (and validate) refuse several at once."""
+    with pytest.raises(BorderwatchError, match=r"Golden Triangle, Lumphat \(Ratanakiri\) all have a share > 0"):
+        scenario.edited(ProfileOverride({"origins.share": {"Golden Triangle": 0.8, "Lumphat (Ratanakiri)": 0.2}}))
+    with pytest.raises(BorderwatchError, match="route from one origin at a time"):
+        load_profile(origins={"share": {"Golden Triangle": 0.5, "Simao (Yunnan)": 0.6}})
+    missing = ProfileOverride({"origins.share": {"Golden Triangle": 0.0, "Nowhere": 1.0}})
     with pytest.raises(ParameterError, match="'Nowhere' have a share but no node in the graph"):
         scenario.edited(missing)

@@ -95,3 +95,14 @@ def test_keeping_an_unbarred_path_gives_the_rule_views_answer_on_perturbed_costs
         plain = least_cost_flow(view, scenario.origin, scenario.shares)
         assert fast.cost == plain.cost
         assert all(np.array_equal(fast.paths[d], plain.paths[d]) for d in plain.paths)
+
+
+def test_max_samples_without_a_stability_check_is_refused():
+    from click.testing import CliRunner
+
+    from borderwatch.cli import main
+
+    result = CliRunner().invoke(main, ["rank-gates", "--samples", "5", "--max-samples", "10"])
+    assert result.exit_code == 1 and "give --stability-seeds 2 or more" in result.output
+    with pytest.raises(ParameterError, match="give 2 or more seeds"):
+        ranking_stability(toy({"A": 1.0}, samples=5), seeds=0, max_samples=10)

@@ -109,7 +109,7 @@ def read_hour_overrides(path: str | Path, *, blo_ids: list[str]) -> dict[str, fl
     DataFileError
         Missing or unreadable file.
     ValidationError
-        Missing columns, unknown BLO ids, hours not > 0 (each line named).
+        Missing columns, unknown or repeated BLO ids, hours not > 0 (each line named).
     """
     path = Path(path)
     what = f"BLO hours file {str(path)!r}"
@@ -127,6 +127,8 @@ def read_hour_overrides(path: str | Path, *, blo_ids: list[str]) -> dict[str, fl
     for i, (blo, h) in enumerate(zip(df["blo_id"].str.strip(), hours, strict=True)):
         if blo not in blo_ids:
             problems.append(f"line {i + 2}: blo_id {blo!r} is not a BLO; use one of {', '.join(blo_ids)}")
+        elif blo in out:
+            problems.append(f"line {i + 2}: blo_id {blo!r} is given twice; give one line per BLO")
         elif not (np.isfinite(h) and h > 0):
             problems.append(f"line {i + 2}: hours {df['hours'].iloc[i]!r} is not a number > 0")
         else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Hashable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -28,10 +28,8 @@ from ..network.nearest import PointIndex
 from ..scenario import Scenario, as_scenario
 from ..schema import STORAGE_CRS
 from . import FLOW_EPS, MAX_K
+from .chokepoints import Chokepoints
 from .flow import least_cost_flow
-
-if TYPE_CHECKING:
-    from .chokepoints import Chokepoints
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +255,11 @@ def _targets(sc: Scenario, destinations: Iterable[Hashable] | Hashable | None) -
         return list(sc.destinations.items())
     if isinstance(destinations, str) or not isinstance(destinations, Iterable):
         destinations = [destinations]
-    return [resolve_name(sc.destinations, d, what="destination", nodes=sc.G) for d in destinations]
+    targets = [resolve_name(sc.destinations, d, what="destination", nodes=sc.G) for d in destinations]
+    same = [name for name, node in targets if node == sc.origin]
+    if same:
+        raise ParameterError(f"destination {same[0]!r} is the origin; name a destination other than the origin")
+    return list(dict.fromkeys(targets))  # a destination named twice is routed once
 
 
 def _frame(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:

@@ -453,7 +453,13 @@ def site_blos(
             found = model.nearest(float(rec.lon), float(rec.lat))
             starts.append(found[0] if found else "")
     table["start_node"] = starts
-    usable = table[table["start_node"] != ""].reset_index(drop=True)
+    lost = table[table["start_node"] == ""]
+    if len(lost):
+        raise ParameterError(
+            f"candidates {', '.join(map(str, lost['id'][:5]))} lie at sea or more than 20 km from any Vietnamese "
+            "graph node, so no patrol can start there; move them onto land in Vietnam (check the lon/lat order)"
+        )
+    usable = table.reset_index(drop=True)
 
     existing = sc.blo_starts[sc.blo_starts["start_node"] != ""]
     seg_old, gate_old = model.covered_by(model.reach(list(existing["start_node"]), existing["hours"].to_numpy()))

@@ -200,6 +200,8 @@ def check_stability_options(*, seeds: int, max_samples: int | None, samples: int
         raise ParameterError(f"stability seeds must be 0 (no check) or an integer >= 2, got {seeds!r}")
     if max_samples is None:
         return
+    if seeds == 0:
+        raise ParameterError("max_samples doubles the samples of the stability check; give 2 or more seeds with it")
     bad = isinstance(max_samples, bool) or not isinstance(max_samples, int | np.integer)
     if bad or not samples <= max_samples <= MAX_SAMPLES:
         raise ParameterError(

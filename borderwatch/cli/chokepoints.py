@@ -110,6 +110,10 @@ def rank_gates(
         if incidents is not None:
             _check_incidents(incidents, region, profile)
 
+    if max_samples is not None and not stability_seeds:
+        raise ParameterError(
+            "--max-samples doubles the samples of the stability check; give --stability-seeds 2 or more with it"
+        )
     scenario = build_scenario(scenario_opts, check=incidents_readable)
     stability = None
     with progress_bar("ensemble") as progress:

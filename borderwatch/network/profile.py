@@ -500,6 +500,12 @@ def check_profile(profile: Mapping[str, Any]) -> list[str]:
     origins = profile.get("origins", {}).get("share", {})
     if origins and not sum(v for v in origins.values() if isinstance(v, int | float)) > 0:
         problems.append("key 'origins.share': the shares sum to 0; give one origin a share > 0")
+    several = sorted(k for k, v in origins.items() if isinstance(v, int | float) and v > 0)
+    if len(several) > 1:
+        problems.append(
+            f"key 'origins.share': {', '.join(several)} all have a share > 0, but the analyses route from one origin "
+            "at a time; give one origin the whole share (the others 0)"
+        )
     return problems
 
 
