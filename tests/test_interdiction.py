@@ -219,3 +219,19 @@ def test_interdict_command_time_out_exits_1_with_the_best_found(tmp_path):
     result = CliRunner().invoke(main, [*args, "--out", str(out)])
     assert result.exit_code == 1 and "stopped at --time-limit" in result.output and "best found" in result.output
     assert not out.exists()
+
+
+def test_a_user_graph_has_no_segments_to_interdict_and_a_cut_off_destination_has_no_route_after():
+    """Found by a hostile probe: --candidates segments on a user graph picked a gate, drawn through after closing."""
+    from borderwatch import ParameterError, Scenario
+
+    G = nx.MultiDiGraph()
+    G.add_edge("o", "g", cost=1.0)
+    G.add_edge("g", "b", cost=1.0, gate_id="VN-1")
+    sc = Scenario.from_graph(G, origin="o", destinations=["b"])
+    with pytest.raises(ParameterError, match="no border segments to interdict"):
+        interdict_crossings(sc, k=1, candidates="segments")
+    plan = interdict_crossings(sc, k=1, candidates="gates")
+    assert plan.chosen == ["gate:VN-1"] and plan.report["cut_off"] == ["b"]
+    after = plan.report["routes_after"][0]
+    assert after["nodes_after"] == [] and after["crossings_after"] == ""

@@ -454,6 +454,8 @@ def interdiction_report(
 
     routes, before_flow, after_flow = [], {}, {}
     for t, (cost_before, cost_after, edges, edges_before) in result.per_destination.items():
+        if t in result.cut_off:  # no route after: nothing is drawn or counted through the closed crossings
+            edges = np.empty(0, dtype=np.int64)
         share = result.shares[t]
         for c in crossings(edges_before):
             before_flow[c] = before_flow.get(c, 0.0) + share
@@ -607,6 +609,11 @@ def interdict_crossings(
     require(method, str, where="interdict_crossings", name="method", choices=("exact", "greedy"))
     if sc.is_route_graph and sc.region is not None:
         units, after, labels = route_graph_units(sc, kind=candidates, mode=mode)
+    elif candidates == "segments":
+        raise ParameterError(
+            "a graph without its region has no border segments to interdict; use candidates='gates' (its "
+            "gate_id edges) or 'both'"
+        )
     else:
         units, after, labels = user_graph_units(sc, mode=mode)
     result = interdict(
