@@ -326,3 +326,12 @@ def test_readme_is_short_and_planner_first():
     assert headings.index("Set up") < headings.index("Key results on the shipped data")
     linked = set(re.findall(r"\]\((docs/[\w.-]+\.md)", text))
     assert {str(p.relative_to(REPO)) for p in DOCS[1:]} <= linked, "every docs page is linked from the README"
+
+
+@pytest.mark.parametrize("name", ["README.md", "docs/maps.md"])
+def test_report_file_tables_list_every_file_the_report_writes(name):
+    from borderwatch.report import REPORT_FILES
+
+    tables = "\n".join(line for line in (REPO / name).read_text(encoding="utf-8").splitlines() if line.startswith("|"))
+    listed = set(re.findall(r"`([\w.]+\.(?:html|csv|json|geojson))`", tables))
+    assert sorted(set(REPORT_FILES) - listed) == []
