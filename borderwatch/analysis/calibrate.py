@@ -80,6 +80,7 @@ import math
 import time
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -765,19 +766,38 @@ def make_likelihood(
         A reporting province not in the data, or a factor that is not > 0.
     """
     factor = np.ones(len(table.units.table))
-    known = {fold(p): p for p in (provinces if provinces is not None else table.units.table["province"])}
+    check_provinces(reporting or {}, provinces if provinces is not None else list(table.units.table["province"]))
     for name, value in (reporting or {}).items():
+        factor[[fold(p) == fold(name) for p in table.units.table["province"]]] = value
+    return Likelihood(table=table, names=list(parameters), bounds=dict(parameters), reporting=factor)
+
+
+def check_provinces(reporting: Mapping[str, float], provinces: Sequence[str]) -> None:
+    """Refuse a reporting factor of a province not in the data, or one that is not > 0.
+
+    Parameters
+    ----------
+    reporting
+        Province -> reporting factor.
+    provinces
+        The data's province names.
+
+    Raises
+    ------
+    ParameterError
+        Naming the province (with close names) or the factor, and the fix.
+    """
+    known = {fold(p) for p in provinces}
+    for name, value in reporting.items():
         if fold(name) not in known:
-            near = close_matches(name, known.values())
+            near = close_matches(name, provinces)
             raise ParameterError(
                 f"reporting province {name!r} is not a province of the data"
                 + (f" (did you mean {', '.join(near)}?)" if near else "")
-                + "; use a name of the provinces layer ('borderwatch list provinces')"
+                + "; use a name of the provinces layer (data/boundaries/provinces.geojson, column name)"
             )
-        if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+        if isinstance(value, bool) or not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
             raise ParameterError(f"reporting factor of {name!r} must be a number > 0, got {value!r}")
-        factor[[fold(p) == fold(name) for p in table.units.table["province"]]] = value
-    return Likelihood(table=table, names=list(parameters), bounds=dict(parameters), reporting=factor)
 
 
 # ---------------------------------------------------------------------- fit and intervals
@@ -1241,6 +1261,56 @@ def report_section(result: Mapping[str, Any]) -> str:
     )
 
 
+def summary_text(summary: Mapping[str, Any]) -> str:
+    """Return a calibration summary as plain text lines (the command's output).
+
+    Parameters
+    ----------
+    summary
+        :func:`calibration_summary`.
+
+    Returns
+    -------
+    str
+    """
+    fitted, source = summary["fit"], summary["incidents"]
+    lines = [
+        f"{fitted['incidents']} incidents used ({source['province_only']} known by province only), "
+        f"{source['left_out']} left out; each counted once",
+        f"{'parameter':<15} {'estimate':>9}  {'95 % interval':<22} verdict",
+    ]
+    for name, p in fitted["parameters"].items():
+        lines.append(f"{name:<15} {p['estimate']:>9.3g}  {_interval_text(p):<22} {p['verdict']}")
+    lr = fitted["likelihood_ratio"]
+    lines.append(
+        f"log-likelihood {fitted['log_likelihood']:.2f}, default profile {fitted['default_log_likelihood']:.2f}: "
+        f"likelihood ratio {lr['statistic']:.2f} on {lr['df']} df, p = {lr['p_value']:.3g}"
+    )
+    cv = summary["cross_validation"]
+    if cv:
+        lines.append(
+            f"{cv['folds']}-fold cross-validation, held-out log-likelihood per incident: calibrated "
+            f"{cv['loglik_calibrated']:.3f}, default {cv['loglik_default']:.3f}; held-out incidents at the top "
+            f"{TOP_CROSSINGS} crossings: calibrated {cv['top15_calibrated']:.2f}, default {cv['top15_default']:.2f}"
+        )
+    lines.append(
+        f"flow table {summary['model']['flow_table_seconds']:.1f} s, fit {fitted['seconds']:.1f} s "
+        f"({fitted['evaluations']} likelihood evaluations)"
+    )
+    return "\n".join(lines)
+
+
+def _plain(value: Any) -> Any:
+    """Turn numpy scalars and arrays inside dicts and lists into plain Python (JSON-ready)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
 def _interval_text(p: Mapping[str, Any]) -> str:
     if not p["interval_95"]:
         return "not computed"
@@ -1266,19 +1336,186 @@ def calibration_summary(
             **{c: float((folds[c] * w).sum()) for c in folds.columns if c.startswith(("loglik", "top15"))},
             "per_fold": folds.to_dict("records"),
         }
-    return {
-        "incidents": dict(incidents),
-        "parameters": {n: {"bounds": list(b), "multiplies": list(PARAMETERS[n].keys)} for n, b in parameters.items()},
-        "model": {
-            "flow": "logit choice of crossing (scale_h) averaged over common-random-number cost samples",
-            "scale_h": table.scale_h,
-            "samples": table.samples,
-            "seed": table.seed,
-            "grid": {n: np.exp(a).round(6).tolist() for n, a in table.axes.items()},
-            "flow_table_seconds": table.seconds,
-            "uses": "incident counts (weight column read, not used)",
+    return _plain(
+        {
+            "incidents": dict(incidents),
+            "parameters": {
+                n: {"bounds": list(b), "multiplies": list(PARAMETERS[n].keys)} for n, b in parameters.items()
+            },
+            "model": {
+                "flow": "logit choice of crossing (scale_h) averaged over common-random-number cost samples",
+                "scale_h": table.scale_h,
+                "samples": table.samples,
+                "seed": table.seed,
+                "grid": {n: np.exp(a).round(6).tolist() for n, a in table.axes.items()},
+                "flow_table_seconds": table.seconds,
+                "uses": "incident counts (weight column read, not used)",
+            },
+            "fit": fitted.to_dict(),
+            "profiles": {n: p.to_dict("list") for n, p in fitted.profiles.items()},
+            "cross_validation": cv,
+        }
+    )
+
+
+@dataclass
+class Calibration:
+    """Result of :func:`calibrate`.
+
+    Attributes
+    ----------
+    profile
+        The calibrated profile (the scenario's with the estimates applied).
+    fit
+        :class:`Fit` on every usable incident.
+    folds
+        :func:`cross_validate` table (``None`` without folds).
+    summary
+        :func:`calibration_summary` (what the JSON holds).
+    likelihood, observations
+        What was fitted (for plots and further fits).
+    left_out
+        Incident rows not used, with the reason.
+    """
+
+    profile: Profile
+    fit: Fit
+    folds: pd.DataFrame | None
+    summary: dict[str, Any]
+    likelihood: Likelihood
+    observations: Observations
+    left_out: pd.DataFrame
+
+    def toml(self) -> str:
+        """Return the calibrated profile as a TOML file with its provenance as comments."""
+        from ..network.profile import profile_toml
+
+        s = self.summary
+        lines = [
+            "borderwatch calibrated profile (borderwatch calibrate): a profile file every command accepts (--profile).",
+            f"incidents file {s['incidents']['file']} sha256 {s['incidents']['sha256']}; "
+            f"{s['fit']['incidents']} incidents used, {s['incidents']['left_out']} left out",
+            f"flow: {s['model']['flow']}; scale_h {s['model']['scale_h']}, samples {s['model']['samples']}, "
+            f"seed {s['model']['seed']}",
+        ]
+        for name, p in s["fit"]["parameters"].items():
+            interval = _interval_text(p)
+            lines.append(f"{name} x {p['estimate']:.4g} (95 % profile interval {interval}): {p['verdict']}")
+        lr = s["fit"]["likelihood_ratio"]
+        lines.append(
+            f"log-likelihood {s['fit']['log_likelihood']:.3f} (default {s['fit']['default_log_likelihood']:.3f}); "
+            f"likelihood ratio {lr['statistic']:.2f} on {lr['df']} df, p = {lr['p_value']:.3g}"
+        )
+        cv = s["cross_validation"]
+        if cv:
+            lines.append(
+                f"{cv['folds']}-fold cross-validation: held-out log-likelihood per incident "
+                f"{cv['loglik_calibrated']:.4f} calibrated, {cv['loglik_default']:.4f} default; held-out share at "
+                f"the top {TOP_CROSSINGS} crossings {cv['top15_calibrated']:.3f} calibrated, "
+                f"{cv['top15_default']:.3f} default"
+            )
+        return profile_toml(self.profile, comments=tuple(lines))
+
+
+def calibrate(
+    scenario: Scenario,
+    incidents: str | Path,
+    *,
+    parameters: Mapping[str, tuple[float, float]] | None = None,
+    folds: int = 5,
+    grid: int = DEFAULT_GRID,
+    samples: int = DEFAULT_SAMPLES,
+    scale_h: float = 2.0,
+    base_h: float = 1.0,
+    reporting: Mapping[str, float] | None = None,
+    seed: int = 0,
+) -> Calibration:
+    """Calibrate a scenario's profile to an incidents file: fit, intervals, verdicts, cross-validation.
+
+    Parameters
+    ----------
+    scenario
+        A scenario on a route graph (its region gives gates, segments, provinces and patrols).
+    incidents
+        The incidents CSV (:func:`~borderwatch.analysis.incidents.read_incidents`).
+    parameters
+        Name -> bounds (:func:`parse_parameters`; default :data:`DEFAULT_PARAMETERS`).
+    folds
+        Cross-validation folds (0: none).
+    grid, samples, scale_h, base_h
+        As :func:`flow_table`.
+    reporting
+        Province -> reporting factor.
+    seed
+        Seed of the split into folds.
+
+    Returns
+    -------
+    Calibration
+
+    Raises
+    ------
+    ParameterError
+        A scenario without a region, bad options, a reporting province not in the data.
+    ValidationError
+        A bad incidents file, or one with no usable row.
+    CalibrationError
+        Fewer usable incidents than parameters; a fit that does not converge.
+    """
+    import hashlib
+
+    from .incidents import read_incidents
+
+    sc = as_scenario(scenario, what="calibrate")
+    if sc.region is None:
+        raise ParameterError("calibrate needs a route graph with its region (gates, segments, provinces, BLOs)")
+    params = dict(parameters) if parameters is not None else parse_parameters(None)
+    provinces = list(vietnam_provinces(sc)["name"])
+    path = Path(incidents)
+    matched = read_incidents(
+        path,
+        gates=sc.gates,
+        segments=sc.segments,
+        bounds=tuple(sc.region.countries.total_bounds),
+        match_km=sc.settings.incident_match_km,
+        provinces=provinces,
+    )
+    units = crossing_units(sc, base_h=base_h)
+    obs, left_out = observations(matched, units, what=f"incidents file {str(path)!r}")
+    if len(obs) < len(params):
+        raise CalibrationError(
+            f"incidents file {str(path)!r} has {len(obs)} usable incidents for {len(params)} parameters "
+            f"({', '.join(params)}); name fewer parameters (--parameters) or give more incidents"
+        )
+    if folds and not 2 <= folds <= len(obs):
+        raise ParameterError(f"--folds {folds}: give 2 to {len(obs)} (the usable incidents), or 0 for none")
+    table = flow_table(sc, params, grid=grid, samples=samples, scale_h=scale_h, units=units)
+    likelihood = make_likelihood(table, params, reporting=reporting, provinces=provinces)
+    fitted = fit(likelihood, obs)
+    cv = cross_validate(likelihood, obs, folds=folds, seed=seed) if folds else None
+    source = {
+        "file": path.name,
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "rows": len(matched),
+        "used": len(obs),
+        "province_only": int((~obs.located).sum()),
+        "left_out": len(left_out),
+        "dates": {
+            "first": str(matched["date"].min().date()) if len(matched) else None,
+            "last": str(matched["date"].max().date()) if len(matched) else None,
+            "precision": matched["date_precision"].value_counts().to_dict(),
         },
-        "fit": fitted.to_dict(),
-        "profiles": {n: p.to_dict("list") for n, p in fitted.profiles.items()},
-        "cross_validation": cv,
+        "counted_as": "one per incident (the weight column is not used)",
     }
+    summary = calibration_summary(fitted, cv, incidents=source, table=table, parameters=params)
+    summary["reporting"] = dict(reporting or {})
+    profile = calibrated_profile(sc.profile, fitted.estimate, source=f"calibrated from {path.name}")
+    return Calibration(
+        profile=profile,
+        fit=fitted,
+        folds=cv,
+        summary=summary,
+        likelihood=likelihood,
+        observations=obs,
+        left_out=left_out,
+    )
