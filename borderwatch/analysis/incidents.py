@@ -283,8 +283,8 @@ def _date_precision(df: pd.DataFrame, line: np.ndarray, problems: list[str]) -> 
             )
         elif rank[stated.iloc[i]] < rank[implied[i]]:
             problems.append(
-                f"line {line[i]}: date {text.iloc[i]!r} gives a {implied[i]}, finer than date_precision "
-                f"{stated.iloc[i]!r} cannot be; give the full date or the precision {implied[i]!r}"
+                f"line {line[i]}: date {text.iloc[i]!r} gives only a {implied[i]}, coarser than date_precision "
+                f"{stated.iloc[i]!r}; give the full date or date_precision {str(implied[i])!r}"
             )
     return np.where(stated.isin(list(rank)), stated, implied)
 
