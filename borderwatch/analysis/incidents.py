@@ -132,7 +132,9 @@ def read_incidents(
             "use an id from 'borderwatch list gates', or give lat/lon instead"
         )
     segment_given = _column(df, "segment_id").where(gate_given == "", "")
-    for i in np.flatnonzero(((segment_given != "") & ~segment_given.isin(set(segments["segment_id"]))).to_numpy()):
+    for i in np.flatnonzero(
+        ((segment_given != "") & ~segment_given.isin(set(segments.get("segment_id", [])))).to_numpy()
+    ):
         problems.append(
             f"line {line[i]}: segment_id {segment_given.iloc[i]!r} is not a border segment; "
             "use an id from 'borderwatch list segments', or give lat/lon instead"
