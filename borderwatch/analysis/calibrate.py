@@ -316,6 +316,10 @@ def crossing_units(scenario: Scenario, *, base_h: float = 1.0) -> Units:
     Units
     """
     sc = as_scenario(scenario, what="crossing_units")
+    return sc.memo(("calibrate.crossing_units", float(base_h)), lambda: _units(sc, base_h))
+
+
+def _units(sc: Scenario, base_h: float) -> Units:
     arrays = sc.arrays
     entering = arrays.into_vietnam()
     gate_edge = entering & (arrays.crossing == "gate")
@@ -455,7 +459,6 @@ def flow_table(
     samples: int = DEFAULT_SAMPLES,
     scale_h: float = 2.0,
     base_h: float = 1.0,
-    units: Units | None = None,
 ) -> FlowTable:
     """Compute the crossing choice of every destination group on a grid of the cost parameters.
 
@@ -473,8 +476,6 @@ def flow_table(
         Logit scale (h): a route through a crossing dearer by ``scale_h`` is ``e`` times less chosen.
     base_h
         Effort hours without a patrol (:func:`crossing_units`).
-    units
-        Precomputed :func:`crossing_units` (else computed).
 
     Returns
     -------
@@ -492,13 +493,27 @@ def flow_table(
         raise ParameterError(f"samples must be an integer >= 1, got {samples!r}")
     if not (isinstance(scale_h, int | float) and math.isfinite(scale_h) and scale_h > 0):
         raise ParameterError(f"scale_h must be a number of hours > 0, got {scale_h!r}")
+    if not sc.is_route_graph:
+        raise ParameterError("a calibration needs a route graph built by borderwatch (its costs come from a profile)")
+    key = ("calibrate.flow_table", tuple(parameters.items()), grid, samples, float(scale_h), float(base_h))
+    return sc.memo(key, lambda: _flow_table(sc, dict(parameters), grid, samples, float(scale_h), base_h))
+
+
+def _flow_table(
+    sc: Scenario,
+    parameters: dict[str, tuple[float, float]],
+    grid: int,
+    samples: int,
+    scale_h: float,
+    base_h: float,
+) -> FlowTable:
     start = time.perf_counter()
     groups, shares, nodes = demand_groups(sc)
     if "export_share" in parameters and "export" not in groups:
         raise ParameterError(
             "parameter 'export_share' scales the export demand, but this scenario sends none; leave it out"
         )
-    units = units if units is not None else crossing_units(sc, base_h=base_h)
+    units = crossing_units(sc, base_h=base_h)
     axes = {name: _axis(*bounds, grid) for name, bounds in parameters.items() if PARAMETERS[name].kind == "cost"}
     model = CostModel(sc.arrays, sc.profile)
     shape = tuple(len(a) for a in axes.values())
@@ -1489,7 +1504,7 @@ def calibrate(
         )
     if folds and not 2 <= folds <= len(obs):
         raise ParameterError(f"--folds {folds}: give 2 to {len(obs)} (the usable incidents), or 0 for none")
-    table = flow_table(sc, params, grid=grid, samples=samples, scale_h=scale_h, units=units)
+    table = flow_table(sc, params, grid=grid, samples=samples, scale_h=scale_h, base_h=base_h)
     likelihood = make_likelihood(table, params, reporting=reporting, provinces=provinces)
     fitted = fit(likelihood, obs)
     cv = cross_validate(likelihood, obs, folds=folds, seed=seed) if folds else None
