@@ -965,8 +965,16 @@ def _grid_start(likelihood: Likelihood, nll: Any, bounds: list[tuple[float, floa
 def _maximise(
     nll: Any, *starts: np.ndarray, bounds: list[tuple[float, float]] | None = None, names: list[str] | None = None
 ) -> scipy.optimize.OptimizeResult:
-    """Minimise from each start (L-BFGS-B), keep the best; refuse a fit no start converged from."""
-    results = [scipy.optimize.minimize(nll, s, method="L-BFGS-B", bounds=bounds) for s in starts]
+    """Minimise from each start (L-BFGS-B, then Nelder-Mead where its line search fails at a kink), keep the best.
+
+    Refuses a fit that converged from no start, giving the best point and the optimiser's reason.
+    """
+    results = []
+    for start in starts:
+        r = scipy.optimize.minimize(nll, start, method="L-BFGS-B", bounds=bounds)
+        if not r.success and np.isfinite(r.fun):  # interpolation between grid nodes has kinks
+            r = scipy.optimize.minimize(nll, r.x, method="Nelder-Mead", bounds=bounds, options={"xatol": 1e-4})
+        results.append(r)
     good = [r for r in results if r.success]
     best = min(results, key=lambda r: r.fun)
     if not good:

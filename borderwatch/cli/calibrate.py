@@ -56,7 +56,11 @@ def parse_reporting(values: tuple[str, ...]) -> dict[str, float]:
     "--folds", type=click.IntRange(min=0), default=5, show_default=True, help="Cross-validation folds (0: none)."
 )
 @click.option(
-    "--grid", type=click.IntRange(min=2, max=9), default=3, show_default=True, help="Grid nodes per cost parameter."
+    "--grid",
+    type=click.IntRange(min=2, max=9),
+    default=3,
+    show_default=True,
+    help="Grid nodes per cost parameter (1 is added when it is not one; 4 or more: cubic interpolation).",
 )
 @click.option(
     "--logit-scale-h",
