@@ -134,6 +134,13 @@ def test_too_few_incidents_and_no_convergence_are_refused():
         cal._maximise(lambda x: float("nan"), np.zeros(1), bounds=[(-1.0, 1.0)], names=["trail"])
 
 
+def test_the_doors_refuse_wrong_arguments():
+    with pytest.raises(ParameterError, match="fit"):
+        cal.fit(None, counts(1, 0, 0, 0))
+    with pytest.raises(ParameterError, match="cross_validate"):
+        cal.cross_validate(toy_likelihood(), None)
+
+
 def test_no_usable_row_is_refused_naming_the_lines():
     lik = toy_likelihood()
     rows = pd.DataFrame(

@@ -92,6 +92,7 @@ import scipy.sparse.csgraph
 import scipy.stats
 import shapely
 
+from ..doors import PATH, require
 from ..errors import CalibrationError, ParameterError, ValidationError
 from ..names import close_matches, fold
 from ..network.arrays import GraphArrays, identity_tags
@@ -903,6 +904,8 @@ def fit(likelihood: Likelihood, obs: Observations, *, intervals: bool = True, pr
         Fewer incidents than parameters, or the optimiser did not converge
         (the best point and the optimiser's reason given).
     """
+    require(likelihood, Likelihood, where="fit", name="likelihood", fix="give make_likelihood(...)")
+    require(obs, Observations, where="fit", name="obs", fix="give observations(...)")
     k = len(likelihood.names)
     if len(obs) < k:
         raise CalibrationError(
@@ -1075,6 +1078,8 @@ def cross_validate(likelihood: Likelihood, obs: Observations, *, folds: int = 5,
     ParameterError
         ``folds`` < 2 or more folds than incidents.
     """
+    require(likelihood, Likelihood, where="cross_validate", name="likelihood", fix="give make_likelihood(...)")
+    require(obs, Observations, where="cross_validate", name="obs", fix="give observations(...)")
     n = len(obs)
     if isinstance(folds, bool) or not isinstance(folds, int) or not 2 <= folds <= n:
         raise ParameterError(f"folds must be an integer from 2 to the number of incidents ({n}), got {folds!r}")
@@ -1490,6 +1495,8 @@ def calibrate(
     from .incidents import read_incidents
 
     sc = as_scenario(scenario, what="calibrate")
+    require(incidents, PATH, where="calibrate", name="incidents", fix="give the incidents CSV's path")
+    require(reporting, (Mapping, None), where="calibrate", name="reporting", fix="give {province: factor}")
     if sc.region is None:
         raise ParameterError("calibrate needs a route graph with its region (gates, segments, provinces, BLOs)")
     params = dict(parameters) if parameters is not None else parse_parameters(None)
