@@ -85,6 +85,8 @@ def test_a_province_only_incident_has_its_provinces_chance_and_a_reporting_facto
     )
     p = lik.unit_probabilities(np.zeros(1))
     assert left.empty and math.isclose(lik.log_likelihood(np.zeros(1), obs), math.log(p[2] + p[3]))
+    spread = cal.crossing_table(lik, obs, {"trail": 1.0}).set_index("unit")["incidents"]
+    assert spread["c"] == pytest.approx(p[2] / (p[2] + p[3])) and spread["a"] == 0.0  # by the modelled chance
     reported = toy_likelihood(reporting={"P2": 0.5}).unit_probabilities(np.zeros(1))
     rate = p * np.array([1, 1, 0.5, 0.5])
     assert np.allclose(reported, rate / rate.sum())
@@ -307,3 +309,4 @@ def test_the_command_writes_a_profile_every_command_accepts(shipped, tmp_path):
     assert summary["incidents"]["used"] == 60 and summary["cross_validation"]["folds"] == 3
     assert "sha256" in out.read_text() and summary["fit"]["parameters"]["trail"]["interval_95"]
     assert "<section" in cal.report_section(summary)
+    assert sum(row["incidents"] for row in summary["crossings"]) <= 60 and summary["crossings"][0]["p_calibrated"] > 0

@@ -1043,6 +1043,37 @@ def _crossing(values: np.ndarray, deviance: np.ndarray, at: float, side: int) ->
 
 
 # ---------------------------------------------------------------------- evaluation
+def crossing_table(likelihood: Likelihood, obs: Observations, estimate: Mapping[str, float]) -> pd.DataFrame:
+    """Per crossing: incident chance under the default and the fit, and the incidents there.
+
+    An incident known only by its province is spread over the province's
+    crossings by their chance under the fit (so the counts are fractional).
+
+    Parameters
+    ----------
+    likelihood
+        :func:`make_likelihood`.
+    obs
+        The observations.
+    estimate
+        Parameter name -> fitted multiplier.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unit``, ``kind``, ``province``, ``effort``, ``p_default``, ``p_calibrated``,
+        ``incidents``, sorted by ``p_calibrated`` (largest first).
+    """
+    fitted = likelihood.unit_probabilities({n: math.log(v) for n, v in estimate.items()})
+    share = obs.membership.multiply(fitted[None, :]).tocsr()
+    share = scipy.sparse.diags(1.0 / np.maximum(np.asarray(share.sum(axis=1)).ravel(), 1e-300)) @ share
+    table = likelihood.table.units.table[["unit", "kind", "province", "effort"]].copy()
+    table["p_default"] = likelihood.unit_probabilities(np.zeros(len(likelihood.names)))
+    table["p_calibrated"] = fitted
+    table["incidents"] = np.asarray(share.sum(axis=0)).ravel()
+    return table.sort_values("p_calibrated", ascending=False).reset_index(drop=True)
+
+
 def top_share(probabilities: np.ndarray, obs: Observations, *, top: int = TOP_CROSSINGS) -> float:
     """Share of the incidents at the ``top`` units of highest incident chance (province-only: the chance within)."""
     chosen = np.zeros(len(probabilities))
@@ -1285,7 +1316,7 @@ def report_section(result: Mapping[str, Any]) -> str:
         "<table><thead><tr><th>parameter (multiplier)</th><th>estimate</th><th>95 % profile interval</th>"
         f"<th>verdict</th></tr></thead><tbody>{rows}</tbody></table>"
         f"<p>Likelihood ratio against the default profile: {lr['statistic']:.2f} on {lr['df']} degrees of freedom "
-        f"(p = {lr['p_value']:.3g}).</p>{folds}</section>"
+        f"(p = {lr['p_value']:.3g}).</p>{folds}{_crossings_html(result.get('crossings') or [])}</section>"
     )
 
 
@@ -1337,6 +1368,22 @@ def _plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def _crossings_html(rows: list[Mapping[str, Any]]) -> str:
+    if not rows:
+        return ""
+    e = html.escape
+    body = "".join(
+        f"<tr><td>{e(str(r['unit']))}</td><td>{e(str(r['kind']))}</td><td>{e(str(r['province']))}</td>"
+        f"<td>{r['p_default']:.3f}</td><td>{r['p_calibrated']:.3f}</td><td>{r['incidents']:.1f}</td></tr>"
+        for r in rows[:TOP_CROSSINGS]
+    )
+    return (
+        f"<h3>The {TOP_CROSSINGS} crossings of highest incident chance (calibrated)</h3><table><thead><tr>"
+        "<th>crossing</th><th>kind</th><th>province</th><th>chance, default</th><th>chance, calibrated</th>"
+        f"<th>incidents (province-only ones spread by chance)</th></tr></thead><tbody>{body}</tbody></table>"
+    )
 
 
 def _interval_text(p: Mapping[str, Any]) -> str:
@@ -1539,6 +1586,8 @@ def calibrate(
     }
     summary = calibration_summary(fitted, cv, incidents=source, table=table, parameters=params)
     summary["reporting"] = dict(reporting or {})
+    crossings = crossing_table(likelihood, obs, fitted.estimate)
+    summary["crossings"] = _plain(crossings.head(TOP_CROSSINGS * 2).round(6).to_dict("records"))
     profile = calibrated_profile(sc.profile, fitted.estimate, source=f"calibrated from {path.name}")
     return Calibration(
         profile=profile,
