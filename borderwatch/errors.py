@@ -67,3 +67,7 @@ class OutputError(BorderwatchError, OSError):
 
 class GraphContractError(ValidationError):
     """A graph breaks the route-graph contract (missing attributes, bad weights or metadata)."""
+
+
+class CalibrationError(BorderwatchError, ValueError):
+    """A calibration cannot be made: too few incidents for its parameters, or a fit that did not converge."""

@@ -2,16 +2,23 @@
 
 The file (UTF-8 CSV, one incident per row) has a ``date`` column (ISO
 ``YYYY-MM-DD``, or any date pandas reads whose day and month order is plain:
-``01/02/2020`` is refused as ambiguous, ``13/02/2020`` is 13 February) and either a
-``gate_id`` or ``lat``/``lon`` in degrees WGS84; optional ``incident_id`` and
-``weight`` (e.g. number of seizures or kg; default 1).  An incident with a
-``gate_id`` counts for that gate; one with coordinates counts for the nearest
-gate within ``match_km``, else for the nearest border segment within
-``match_km``, else it is unmatched and reported.
+``01/02/2020`` is refused as ambiguous, ``13/02/2020`` is 13 February; ``2019``
+or ``2019-05`` for a year or a month) and, per row, a ``gate_id``, a
+``segment_id`` (a border segment, ``borderwatch list segments``), ``lat``/``lon``
+in degrees WGS84, or only a ``province`` (the incident is known by province
+only); optional ``incident_id``, ``weight`` (e.g. number of seizures or kg;
+default 1) and ``date_precision`` (``day``, ``month`` or ``year``; default: what
+the date says, ``2019-05`` is a month).  An incident with a ``gate_id`` counts
+for that gate, one with a ``segment_id`` for that segment; one with coordinates
+for the nearest gate within ``match_km``, else the nearest border segment within
+``match_km``, else it is unmatched and reported.  A province-only incident is
+matched to no crossing here (``match`` = ``province``): the calibration spreads
+it over the province's crossings (:mod:`borderwatch.analysis.calibrate`).
 """
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,10 +28,24 @@ import shapely
 
 from ..errors import DataFileError, ValidationError
 from ..geodesy import lonlat_to_metres, to_metres
+from ..names import close_matches, fold
 from ..readers import check_file
 
 #: Columns an incidents file may have; ``date`` and ``gate_id`` or ``lat``/``lon`` are required.
-INCIDENT_COLUMNS = ("incident_id", "date", "gate_id", "lat", "lon", "weight")
+INCIDENT_COLUMNS = (
+    "incident_id",
+    "date",
+    "date_precision",
+    "gate_id",
+    "segment_id",
+    "lat",
+    "lon",
+    "province",
+    "weight",
+)
+#: Precisions a date may state, finest first.
+DATE_PRECISIONS = ("day", "month", "year")
+
 _MAX_LISTED = 10
 
 
@@ -35,6 +56,7 @@ def read_incidents(
     segments: gpd.GeoDataFrame,
     bounds: tuple[float, float, float, float],
     match_km: float,
+    provinces: list[str] | None = None,
 ) -> pd.DataFrame:
     """Read and match an incidents file.
 
@@ -50,22 +72,26 @@ def read_incidents(
         (min lon, min lat, max lon, max lat) of the region; incidents outside are rejected.
     match_km
         Largest distance (km) at which a located incident matches a gate or segment.
+    provinces
+        Province names a ``province`` must be one of (any name when ``None``).
 
     Returns
     -------
     pandas.DataFrame
         One row per incident: ``incident_id``, ``line`` (line number in the
         file), ``date``, ``weight``, ``gate_id`` (matched gate or ""),
-        ``segment_id`` (matched segment or ""), ``match`` (``gate_id``,
-        ``gate``, ``segment`` or ``unmatched``) and ``distance_km``.
+        ``segment_id`` (matched segment or ""), ``province`` (as given, or ""),
+        ``date_precision``, ``match`` (``gate_id``, ``gate``, ``segment``,
+        ``province`` or ``unmatched``) and ``distance_km``.
 
     Raises
     ------
     DataFileError
         The file is missing, empty or not a readable CSV.
     ValidationError
-        Missing columns, an unparseable or ambiguous date, a bad weight, coordinates
-        missing or outside the region, or an unknown gate id (each row named).
+        Missing columns, an unparseable or ambiguous date, a precision finer than
+        the date, a bad weight, coordinates missing or outside the region, or an
+        unknown gate id, segment id or province (each row named).
     """
     path = Path(path)
     what = f"incidents file {str(path)!r}"
@@ -77,14 +103,10 @@ def read_incidents(
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataFileError(f"{what} is not a readable CSV ({exc}); save it as UTF-8 CSV") from exc
     df.columns = [c.strip().lower() for c in df.columns]
+    header_problem = incident_header_problem(list(df.columns), what=what)
+    if header_problem:
+        raise ValidationError([header_problem])
     located = {"lat", "lon"} <= set(df.columns)
-    if "date" not in df.columns or not ("gate_id" in df.columns or located):
-        raise ValidationError(
-            [
-                f"{what} has columns {', '.join(df.columns) or '(none)'}; it needs 'date' and either 'gate_id' or "
-                "'lat' and 'lon' (degrees WGS84)"
-            ]
-        )
     problems: list[str] = []
     line = np.arange(len(df)) + 2  # the header is line 1
     date = pd.to_datetime(df["date"].str.strip(), errors="coerce", format="mixed")
@@ -96,21 +118,44 @@ def read_incidents(
         )
     for i in np.flatnonzero((date.isna() & ~ambiguous).to_numpy()):
         problems.append(f"line {line[i]}: date {df['date'].iloc[i]!r} cannot be read; write it as YYYY-MM-DD")
+    precision = _date_precision(df, line, problems)
     weight = pd.Series(1.0, index=df.index)
     if "weight" in df.columns:
         weight = pd.to_numeric(df["weight"].replace("", "1"), errors="coerce")
         for i in np.flatnonzero(~(np.isfinite(weight) & (weight >= 0)).to_numpy()):
             problems.append(f"line {line[i]}: weight {df['weight'].iloc[i]!r} is not a number >= 0")
-    gate_given = df["gate_id"].str.strip() if "gate_id" in df.columns else pd.Series("", index=df.index)
+    gate_given = _column(df, "gate_id")
     known = set(gates["id"])
     for i in np.flatnonzero(((gate_given != "") & ~gate_given.isin(known)).to_numpy()):
         problems.append(
             f"line {line[i]}: gate_id {gate_given.iloc[i]!r} is not a gate of the table; "
             "use an id from 'borderwatch list gates', or give lat/lon instead"
         )
+    segment_given = _column(df, "segment_id").where(gate_given == "", "")
+    for i in np.flatnonzero(
+        ((segment_given != "") & ~segment_given.isin(set(segments.get("segment_id", [])))).to_numpy()
+    ):
+        problems.append(
+            f"line {line[i]}: segment_id {segment_given.iloc[i]!r} is not a border segment; "
+            "use an id from 'borderwatch list segments', or give lat/lon instead"
+        )
+    province_given = _column(df, "province")
+    lat_text = _column(df, "lat")
+    lon_text = _column(df, "lon")
+    nowhere_else = (gate_given == "") & (segment_given == "") & (lat_text == "") & (lon_text == "")
+    by_province = nowhere_else & (province_given != "")
+    if provinces is not None:
+        folded = {fold(p) for p in provinces}
+        for i in np.flatnonzero((by_province & ~province_given.map(fold).isin(folded)).to_numpy()):
+            near = close_matches(province_given.iloc[i], provinces)
+            problems.append(
+                f"line {line[i]}: province {province_given.iloc[i]!r} is not a province of the data"
+                + (f" (did you mean {', '.join(near)}?)" if near else "")
+                + "; use a name of the provinces layer, or give gate_id or lat/lon"
+            )
     lat = pd.to_numeric(df["lat"], errors="coerce") if located else pd.Series(np.nan, index=df.index)
     lon = pd.to_numeric(df["lon"], errors="coerce") if located else pd.Series(np.nan, index=df.index)
-    needs_position = (gate_given == "").to_numpy()
+    needs_position = ((gate_given == "") & (segment_given == "") & ~by_province).to_numpy()
     min_lon, min_lat, max_lon, max_lat = bounds
     for i in np.flatnonzero(needs_position):
         la, lo = lat.iloc[i], lon.iloc[i]
@@ -135,22 +180,115 @@ def read_incidents(
         raise ValidationError([f"{what}: {p}" for p in listed])
 
     ids = df["incident_id"] if "incident_id" in df.columns else pd.Series([f"line {n}" for n in line])
+    match = np.where(
+        gate_given != "", "gate_id", np.where(segment_given != "", "segment", np.where(by_province, "province", ""))
+    )
     out = pd.DataFrame(
         {
             "incident_id": ids.to_numpy(),
             "line": line,
             "date": date.to_numpy(),
+            "date_precision": precision,
             "weight": weight.to_numpy(dtype=float),
             "gate_id": gate_given.to_numpy(),
-            "segment_id": "",
-            "match": np.where(needs_position, "unmatched", "gate_id"),
-            "distance_km": np.where(needs_position, np.nan, 0.0),
+            "segment_id": segment_given.to_numpy(),
+            "province": province_given.to_numpy(),
+            "match": np.where(needs_position, "unmatched", match),
+            "distance_km": np.where(needs_position, np.nan, np.where(by_province, np.nan, 0.0)),
         }
     )
     rows = np.flatnonzero(needs_position)
     if len(rows):
         _match_positions(out, rows, lon.to_numpy()[rows], lat.to_numpy()[rows], gates, segments, match_km * 1000.0)
     return out
+
+
+def incident_header_problem(columns: list[str], *, what: str) -> str | None:
+    """Return what is wrong with an incidents file's header (lower-cased column names), or ``None``.
+
+    Parameters
+    ----------
+    columns
+        The column names, stripped and lower-cased.
+    what
+        How the message names the file.
+    """
+    where = {"gate_id", "segment_id", "province"} & set(columns) or {"lat", "lon"} <= set(columns)
+    if "date" in columns and where:
+        return None
+    return (
+        f"{what} has columns {', '.join(columns) or '(none)'}; it needs 'date' and either 'gate_id' or 'lat' and "
+        "'lon' (degrees WGS84), or 'segment_id', or 'province' (incidents known by province only)"
+    )
+
+
+def check_incidents_header(path: str | Path) -> int:
+    """Check an incidents file's header without reading its rows into tables; return its number of data rows.
+
+    For commands that must refuse a bad file before loading the region or the graph.
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+
+    Returns
+    -------
+    int
+        Non-blank data rows.
+
+    Raises
+    ------
+    DataFileError
+        Missing, empty or unreadable file.
+    ValidationError
+        A header without the needed columns, or no data row.
+    """
+    path = Path(path)
+    what = f"incidents file {str(path)!r}"
+    check_file(path, "incidents file", missing_hint="give a CSV with date and gate_id or lat/lon columns")
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise DataFileError(f"{what} is not a readable CSV ({exc}); save it as UTF-8 CSV") from exc
+    if not rows:
+        raise DataFileError(f"{what} is empty; give a header line and one incident per line")
+    problem = incident_header_problem([c.strip().lower() for c in rows[0]], what=what)
+    if problem:
+        raise ValidationError([problem])
+    data = [r for r in rows[1:] if any(c.strip() for c in r)]
+    if not data:
+        raise ValidationError([f"{what} has a header but no incident row; give one incident per line"])
+    return len(data)
+
+
+def _column(df: pd.DataFrame, name: str) -> pd.Series:
+    return df[name].str.strip() if name in df.columns else pd.Series("", index=df.index)
+
+
+def _date_precision(df: pd.DataFrame, line: np.ndarray, problems: list[str]) -> np.ndarray:
+    """Each date's precision: as stated (``date_precision``), else what its text gives (``2019-05``: month)."""
+    text = df["date"].str.strip()
+    implied = np.where(
+        text.str.fullmatch(r"\d{4}"), "year", np.where(text.str.fullmatch(r"\d{4}[-/.]\d{1,2}"), "month", "day")
+    )
+    if "date_precision" not in df.columns:
+        return implied
+    stated = df["date_precision"].str.strip().str.lower()
+    rank = {p: i for i, p in enumerate(DATE_PRECISIONS)}
+    for i in np.flatnonzero((stated != "").to_numpy()):
+        if stated.iloc[i] not in rank:
+            problems.append(
+                f"line {line[i]}: date_precision {df['date_precision'].iloc[i]!r} is not one of "
+                f"{', '.join(DATE_PRECISIONS)}"
+            )
+        elif rank[stated.iloc[i]] < rank[implied[i]]:
+            problems.append(
+                f"line {line[i]}: date {text.iloc[i]!r} gives only a {implied[i]}, coarser than date_precision "
+                f"{stated.iloc[i]!r}; give the full date or date_precision {str(implied[i])!r}"
+            )
+    return np.where(stated.isin(list(rank)), stated, implied)
 
 
 def _ambiguous_dates(text: pd.Series) -> pd.Series:

@@ -82,9 +82,9 @@ def main(verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from . import catalogue, chokepoints, coverage, data, interdict, network, report, routes, scenarios
+    from . import calibrate, catalogue, chokepoints, coverage, data, interdict, network, report, routes, scenarios
 
-    for module in (data, network, routes, chokepoints, coverage, interdict, report, scenarios, catalogue):
+    for module in (data, network, routes, chokepoints, coverage, interdict, report, scenarios, catalogue, calibrate):
         for command in module.COMMANDS:
             main.add_command(command)
 

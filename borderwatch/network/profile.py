@@ -540,3 +540,83 @@ def edge_cost(time_h: float | np.ndarray, exposure: float | np.ndarray, *, profi
         cost["min_edge_cost_h"],
         np.asarray(time_h, dtype=float) + cost["exposure_weight_h"] * np.asarray(exposure, dtype=float),
     )
+
+
+def profile_toml(profile: Profile, *, comments: tuple[str, ...] = ()) -> str:
+    """Return a profile as TOML: the keys that differ from the default profile, under ``comments``.
+
+    The text is a profile file every command accepts (``--profile``): reading it
+    gives ``profile`` again (the default fills the keys left out).
+
+    Parameters
+    ----------
+    profile
+        A profile.
+    comments
+        Lines written at the top as ``#`` comments (provenance).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> text = profile_toml(load_profile(informal_crossing={"delay_h": 4.0}))
+    >>> print(text.strip())
+    [informal_crossing]
+    delay_h = 4.0
+    >>> load_profile(tomllib.loads(text)).value("informal_crossing.delay_h")
+    4.0
+    """
+    require(profile, Profile, where="profile_toml", name="profile", fix="give load_profile()")
+    changed = _difference(profile.to_dict(), default_profile().to_dict())
+    lines = [f"# {line}".rstrip() for text in comments for line in text.splitlines()]
+    lines += _toml_tables(changed, ())
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def _difference(data: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            inner = _difference(value, base[key])
+            if inner:
+                out[key] = inner
+        elif key not in base or base[key] != value:
+            out[key] = value
+    return out
+
+
+def _toml_key(key: str) -> str:
+    return key if key.replace("_", "").replace("-", "").isalnum() and key.isascii() else _toml_value(key)
+
+
+def _toml_value(value: Any) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, int | str):
+        return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else str(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, Mapping):  # an inline table (only below a table of scalars)
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    raise ProfileError(f"profile value {value!r} of type {type(value).__name__} cannot be written as TOML")
+
+
+def _toml_tables(data: dict[str, Any], path: tuple[str, ...]) -> list[str]:
+    scalars = {k: v for k, v in data.items() if not isinstance(v, dict) or not _has_tables(v, (*path, k))}
+    lines = [f"\n[{'.'.join(_toml_key(p) for p in path)}]"] if path and scalars else []
+    lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in scalars.items()]
+    for key, value in data.items():
+        if key not in scalars:
+            lines += _toml_tables(value, (*path, key))
+    return lines
+
+
+def _has_tables(value: dict[str, Any], path: tuple[str, ...]) -> bool:
+    """Whether a table is written under a [header]: all but the open tables (``road.speed_kmh``), written inline."""
+    return ".".join((*path, "*")) not in OPTIONS or any(isinstance(v, dict) for v in value.values())
