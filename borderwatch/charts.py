@@ -170,8 +170,9 @@ def placeholder_chart(title: str, reason: str) -> Chart:
     ax.set_axis_off()
     _title(fig, title)
     ax.text(0.5, 0.45, label(f"no data: {reason}", chars=90), ha="center", va="center", color="#555555")
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40]
     return _chart(
-        fig, "placeholder", title=title, caption=f"Nothing to show: {reason}.", alt=f"{title}: no data ({reason})."
+        fig, f"empty-{slug}", title=title, caption=f"Nothing to show: {reason}.", alt=f"{title}: no data ({reason})."
     )
 
 
