@@ -55,16 +55,16 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 BORDER_COLOURS = {"LAO": "#0072B2", "CHN": "#D55E00", "KHM": "#009E73", "coast": "#56B4E9"}
 #: Longest label shown (characters); longer ones end in an ellipsis.
 LABEL_CHARS = 34
-#: Chart width (inches): fits A4 portrait with margins; on a 390 px phone the 12 pt text is still about 10 px.
-WIDTH_IN = 6.0
+#: Chart width (inches): fits A4 portrait (two side by side on a wide screen); on a 390 px phone text stays ~11 px.
+WIDTH_IN = 5.2
 _RC = {
     "svg.fonttype": "none",
     "font.family": "DejaVu Sans",
-    "font.size": 12,
-    "axes.titlesize": 13,
-    "axes.labelsize": 12,
-    "xtick.labelsize": 11,
-    "ytick.labelsize": 11,
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10.5,
+    "ytick.labelsize": 10.5,
     "legend.fontsize": 10,
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -237,7 +237,7 @@ def ranking_chart(
         start += parts[name].to_numpy()
     left.set_yticks(y, [f"{int(r)}  {label(n, chars=26)}" for r, n in zip(shown["rank"], shown["name"], strict=True)])
     left.invert_yaxis()
-    left.set_xlabel("score (weighted components, 0–1)")
+    left.set_xlabel("score (0–1)")
     left.grid(axis="y", visible=False)
     fig.legend(*left.get_legend_handles_labels(), loc="outside lower center", ncol=4, fontsize=10)
     if {"rank_low", "rank_high"} <= set(shown.columns):
@@ -442,14 +442,17 @@ def interdiction_curve_chart(curve: pd.DataFrame, *, mode: str = "close") -> Cha
     ax.legend(loc="lower right", fontsize=10)
     _title(fig, title)
     best = int(np.argmax(gains)) + 1
+    exact_words = ""
+    if "exact_cost_h" in curve.columns and pd.notna(curve["exact_cost_h"].iloc[-1]):
+        exact_words = f", the best set of {k[-1]} +{float(curve['exact_cost_h'].iloc[-1]) - cost[0]:.2f} h"
     return _chart(
         fig,
         "interdiction_curve",
         title=title,
         caption=(
-            f"Read the step sizes: crossing {best} buys the most (+{gains[best - 1]:.2f} h), all {k[-1]} together "
-            f"+{cost[-1] - cost[0]:.2f} h ({100 * (cost[-1] - cost[0]) / cost[0]:.1f} %); where the steps shrink, a "
-            "further team buys little, because the traffickers re-route to the next-cheapest crossing."
+            f"Read the step sizes: crossing {best} buys the most (+{gains[best - 1]:.2f} h), all {k[-1]} one at a time "
+            f"+{cost[-1] - cost[0]:.2f} h ({100 * (cost[-1] - cost[0]) / cost[0]:.1f} %){exact_words}; where the steps "
+            "shrink, a further team buys little, because the traffickers re-route to the next-cheapest crossing."
         ),
         alt=(
             f"Line chart of the traffickers' demand-weighted least cost (h-equivalent) against k = {k[0]} to {k[-1]} "
@@ -574,14 +577,18 @@ def convergence_chart(ensemble: Any, *, names: Mapping[str, str] | None = None, 
 
 
 @_styled
-def corridor_flow_chart(routes: pd.DataFrame) -> Chart:
+def corridor_flow_chart(routes: pd.DataFrame, *, segments: pd.DataFrame | None = None) -> Chart:
     """Share of the demand per corridor: the least-cost route to each destination and where it enters Vietnam.
 
     Parameters
     ----------
     routes
         :attr:`~borderwatch.analysis.suite.RegionAnalysis.routes` (``destination``,
-        ``rank``, ``share``, ``entry_crossing``, ``entry_name``, ``entry_border``).
+        ``rank``, ``share``, ``entry_crossing``, ``entry_name``, ``entry_border``;
+        ``entry_lon``/``entry_lat`` to name an informal entry by its segment).
+    segments
+        Border segments (``segment_id``, line geometry): an informal entry is
+        then named by the segment it crosses, as in the corridor table.
 
     Returns
     -------
@@ -600,13 +607,14 @@ def corridor_flow_chart(routes: pd.DataFrame) -> Chart:
     if best.empty:
         return placeholder_chart(title, "no route was computed")
     best = best.sort_values("share", ascending=True)
-    entries = [_entry(r) for r in best.itertuples(index=False)]
+    crossed = _crossed_segments(best, segments)
+    entries = [_entry(r, crossed.get(i)) for i, r in zip(best.index, best.itertuples(index=False), strict=True)]
     labels = [
-        f"{label(str(d).removeprefix('export to '), chars=22)} via {label(e, chars=18)}"
+        f"{label(str(d).removeprefix('export to '), chars=26)}\nvia {label(e, chars=26)}"
         for d, e in zip(best["destination"], entries, strict=True)
     ]
     share = 100.0 * best["share"].astype(float).to_numpy()
-    fig = _figure(1.2 + 0.3 * len(best))
+    fig = _figure(1.3 + 0.46 * len(best))
     ax = fig.add_subplot()
     colours = [
         BORDER_COLOURS.get(str(getattr(r, "entry_border", "")), PALETTE[3]) for r in best.itertuples(index=False)
@@ -633,7 +641,7 @@ def corridor_flow_chart(routes: pd.DataFrame) -> Chart:
         title=title,
         caption=(
             f"Read which entries recur: the largest corridor carries {100 * float(top['share']):.1f} % of the demand "
-            f"to {label(top['destination'], chars=60)} via {label(_entry(top), chars=60)}; a crossing on several "
+            f"to {label(top['destination'], chars=60)} via {label(entries[-1], chars=60)}; a crossing on several "
             "bars feeds several markets."
         ),
         alt=(
@@ -852,10 +860,26 @@ def _numbers(values: pd.Series) -> np.ndarray:
     return pd.to_numeric(values, errors="coerce").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _entry(route: Any) -> str:
+def _crossed_segments(routes: pd.DataFrame, segments: pd.DataFrame | None) -> dict[Any, str]:
+    """Route index -> the border segment its informal entry crosses (as the corridor table names it)."""
+    if segments is None or not {"entry_lon", "entry_lat"} <= set(routes.columns):
+        return {}
+    from .crossings import SEGMENT_MATCH_M
+    from .network.nearest import PointIndex
+
+    informal = routes[(routes["entry_crossing"] == "informal") & routes["entry_lon"].notna()]
+    if informal.empty:
+        return {}
+    found = PointIndex.of_line_middles(segments, "segment_id").nearest_ids(
+        informal["entry_lon"].to_numpy(float), informal["entry_lat"].to_numpy(float), max_m=SEGMENT_MATCH_M
+    )
+    return {i: str(s) for i, s in zip(informal.index, found, strict=True) if s is not None}
+
+
+def _entry(route: Any, segment: str | None = None) -> str:
     crossing = str(_get(route, "entry_crossing") or "")
     if crossing == "informal":
-        return f"informal ({_get(route, 'entry_border') or '?'})"
+        return f"informal {segment}" if segment else f"informal ({_get(route, 'entry_border') or '?'})"
     return str(_get(route, "entry_name") or crossing or "none")
 
 
@@ -865,7 +889,7 @@ def _get(row: Any, name: str) -> Any:
 
 
 def _title(fig: Figure, title: str) -> None:
-    fig.suptitle(label(title, chars=60), x=0.01, ha="left", fontsize=12.5)
+    fig.suptitle(label(title, chars=60), x=0.01, ha="left", fontsize=12)
 
 
 def _figure(height_in: float) -> Figure:
@@ -933,7 +957,7 @@ def report_charts(analysis: Any, *, comparison: Any = None) -> dict[str, str]:
     curves = a.curves
     mode = a.interdiction.mode
     out = {
-        "corridors": [corridor_flow_chart(a.routes)],
+        "corridors": [corridor_flow_chart(a.routes, segments=a.segments)],
         "seaports": [seaport_flow_chart(seaport_flows(a.scenario, chokepoints=a.chokepoints))],
         "ranking": [ranking_chart(a.ranking), convergence_chart(a.chokepoints.ensemble, names=names)],
         "coverage": [coverage_hours_chart(coverage_by_hours(a.coverage), current_hours=a.coverage.hours)],

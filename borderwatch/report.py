@@ -825,10 +825,11 @@ table.data { border-collapse: collapse; font-size: 12.5px; width: 100%; }
 table.data th { background: #eef2f8; text-align: left; padding: 4px 6px; border-bottom: 1px solid #c9d3e3; }
 table.data td { padding: 3px 6px; border-bottom: 1px solid #eceff4; vertical-align: top; }
 table.data tr:hover td { background: #fafbfe; }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 540px), 1fr)); gap: 6px 18px;
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 460px), 1fr)); gap: 6px 18px;
   margin: 8px 0 10px; }
 figure.chart { margin: 0; }
 figure.chart svg { display: block; width: 100%; height: auto; }
 figure.chart figcaption { font-size: 13px; color: #444; margin: 2px 0 6px; }
 @media print { figure.chart { break-inside: avoid; } }
+@media (max-width: 700px) { body { padding: 0 10px 30px; } table.data { display: block; overflow-x: auto; } }
 """

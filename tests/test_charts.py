@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 
 from borderwatch import charts
 from borderwatch.errors import ParameterError
@@ -69,7 +71,7 @@ def gates_table(names=("Lóng Sập", "Tây Trang", "Nậm Cắn")) -> pd.DataFr
 
 def test_ranking_chart_stacks_the_weighted_components_to_the_score_and_shows_the_interval():
     chart = charts.ranking_chart(gates_table(), weights={"flow": 0.5, "travel": 0.5})
-    shown = check_chart(chart, units=("0–1", "rank (1 = top)"))
+    shown = check_chart(chart, units=("score (0–1)", "rank (1 = top)"))
     assert "1  Lóng Sập" in shown and "flow" in shown and "travel" in shown
     assert "Lóng Sập ranks 1 (rank interval 1–2)" in chart.caption
     # bars: flow 0.5 * (value / largest), travel 0.5 * (smallest / value): the first gate's bars sum to 1.0
@@ -129,6 +131,11 @@ def test_convergence_corridor_and_seaport_charts():
     )
     shown = check_chart(charts.corridor_flow_chart(routes), units=("share of the demand (%)",))
     assert "Hanoi via Na Mèo" in shown and "Manila (Philippines) via informal (KHM)" in shown and "40.0 %" in shown
+    segments = gpd.GeoDataFrame(
+        {"segment_id": ["LAO-00-0062"]}, geometry=[shapely.LineString([(104.0, 20.0), (104.0, 20.02)])], crs=4326
+    )
+    routes["entry_lon"], routes["entry_lat"] = [104.3, 104.0, 104.0], [19.8, 20.01, 20.01]
+    assert "via informal LAO-00-0062" in texts(parse(charts.corridor_flow_chart(routes, segments=segments)))
     ports = pd.DataFrame(
         {
             "vn_seaport": ["SP-08 Hai Phong", "SP-08 Hai Phong", "SP-01 Cat Lai"],
@@ -196,7 +203,7 @@ def test_hostile_labels_are_text_escaped_single_line_and_short():
             }
         )
     )
-    assert "مرز حدود via informal (LAO)" in texts(parse(rtl))
+    assert "مرز حدود via informal (LAO)" in texts(parse(rtl)).replace("\n", " ")
 
 
 @pytest.mark.parametrize(
