@@ -138,7 +138,8 @@ def label(text: Any, *, chars: int = LABEL_CHARS) -> str:
     """
     if text is None or (isinstance(text, float) and not np.isfinite(text)) or text is pd.NA:
         return "–"
-    s = re.sub(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]", " ", str(text))
+    s = re.sub(r"[\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069]", "", str(text))  # bidi overrides, marks
+    s = re.sub(r"[\x00-\x1f\x7f]", " ", s)
     s = " ".join(s.split()) or "–"
     if len(s) > chars:
         s = s[: chars - 1].rstrip() + "…"

@@ -699,8 +699,8 @@ def _cards(figures: list[tuple[str, str]]) -> str:
     )
 
 
-def _comparison_section(c: Comparison, charts: str = "") -> str:
-    """Return the overview's section on a comparison: headline figures, destinations, displaced flow, coverage."""
+def _comparison_section(c: Comparison, charts: str) -> str:
+    """Return the overview's section on a comparison: headline figures, charts (``charts``), destinations, flow."""
     s = c.summary
     base, other = c.base.scenario, c.other.scenario
 
