@@ -4,7 +4,7 @@
 into a folder, all or nothing (:func:`~borderwatch.output.atomic_dir`):
 
 =========================== =====================================================
-``index.html``              overview: key figures, corridors, ranking, coverage
+``index.html``              overview: key figures, charts (inline SVG), corridors, ranking, coverage
 ``map.html``                the offline interactive map (:func:`~borderwatch.maps.region_map`)
 ``ranking.csv``             every gate's risk score and components
 ``ranking_agreement.csv``   Spearman agreement between the components and the score
