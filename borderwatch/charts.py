@@ -48,6 +48,7 @@ from matplotlib.patches import Patch
 
 from .analysis.ranking import COMPONENTS, RANKED, GateRanking, scaled
 from .doors import require
+from .errors import ParameterError
 
 #: Colours (Okabe-Ito, safe for colour-blind readers), in order of use.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -303,12 +304,19 @@ def coverage_by_hours(coverage: Any, *, hours: Sequence[float] = tuple(range(1, 
     [50.0, 100.0]
     """
     segments = coverage if isinstance(coverage, pd.DataFrame) else getattr(coverage, "segments", None)
-    require(segments, pd.DataFrame, where="coverage_by_hours", name="coverage")
-    values = [float(h) for h in hours]
-    if any(not (np.isfinite(h) and h > 0) for h in values):
-        from .errors import ParameterError
-
-        raise ParameterError(f"coverage_by_hours: every patrol time must be a number > 0 h, got {list(hours)!r}")
+    require(
+        segments,
+        pd.DataFrame,
+        where="coverage_by_hours",
+        name="coverage",
+        columns=("border", "length_km", "nearest_blo_h"),
+    )
+    try:
+        values = [float(h) for h in hours if not isinstance(h, bool)]
+    except (TypeError, ValueError):
+        values = []
+    if not values or len(values) != len(list(hours)) or any(not (np.isfinite(h) and h > 0) for h in values):
+        raise ParameterError(f"coverage_by_hours: hours must be patrol times in h, each a number > 0, got {hours!r}")
     rows = []
     reach = pd.to_numeric(segments["nearest_blo_h"], errors="coerce")
     for border, part in segments.groupby("border", sort=True):
@@ -350,7 +358,7 @@ def coverage_hours_chart(table: pd.DataFrame, *, current_hours: float | None = N
     True
     """
     title = "BLO coverage per border against patrol time"
-    require(table, pd.DataFrame, where="coverage_hours_chart", name="table")
+    require(table, pd.DataFrame, where="coverage_hours_chart", name="table", columns=("border", "hours", "covered_pct"))
     if table.empty:
         return placeholder_chart(title, "no border segments")
     fig = _figure(3.8)
@@ -422,7 +430,8 @@ def interdiction_curve_chart(curve: pd.DataFrame, *, mode: str = "close") -> Cha
     """
     verb = "closed" if mode == "close" else "inspected"
     title = f"What the next team buys: cost against crossings {verb}"
-    require(curve, pd.DataFrame, where="interdiction_curve_chart", name="curve")
+    require(curve, pd.DataFrame, where="interdiction_curve_chart", name="curve", columns=("k", "cost_h"))
+    require(mode, str, where="interdiction_curve_chart", name="mode", choices=("close", "inspect"))
     if curve.empty or len(curve) < 2:
         return placeholder_chart(title, "no crossing was interdicted (k = 0)")
     curve = curve.sort_values("k")
@@ -484,7 +493,8 @@ def siting_curve_chart(curve: pd.DataFrame, *, objective: str = "flow") -> Chart
     True
     """
     title = "What the next BLO buys: coverage against new sites"
-    require(curve, pd.DataFrame, where="siting_curve_chart", name="curve")
+    require(curve, pd.DataFrame, where="siting_curve_chart", name="curve", columns=("p", "covered_pct"))
+    require(objective, str, where="siting_curve_chart", name="objective", choices=("flow", "length"))
     if curve.empty or len(curve) < 2:
         return placeholder_chart(title, "no new site was placed (p = 0)")
     curve = curve.sort_values("p")
@@ -542,6 +552,7 @@ def convergence_chart(ensemble: Any, *, names: Mapping[str, str] | None = None, 
     title = "Ensemble convergence: running mean flow of the top gates"
     samples = ensemble if isinstance(ensemble, pd.DataFrame) else getattr(ensemble, "gate_samples", None)
     require(samples, pd.DataFrame, where="convergence_chart", name="ensemble")
+    require(top, int, where="convergence_chart", name="top")
     if samples.empty or samples.shape[1] == 0:
         return placeholder_chart(title, "the ensemble has no samples")
     names = dict(names or {})
@@ -674,7 +685,10 @@ def seaport_flow_chart(ports: pd.DataFrame, *, top: int = 10) -> Chart:
     True
     """
     title = "Flow per seaport: share of all demand shipped from it"
-    require(ports, pd.DataFrame, where="seaport_flow_chart", name="ports")
+    require(
+        ports, pd.DataFrame, where="seaport_flow_chart", name="ports", columns=("vn_seaport", "share", "ensemble_share")
+    )
+    require(top, int, where="seaport_flow_chart", name="top")
     if ports.empty:
         return placeholder_chart(title, "no flow goes overseas")
     by = ports.groupby("vn_seaport")[["share", "ensemble_share"]].sum()
@@ -734,6 +748,7 @@ def rank_shift_chart(comparison: Any, *, top: int = 15) -> Chart:
     title = "Rank shifts: gate risk rank before and after the edits"
     gates = comparison if isinstance(comparison, pd.DataFrame) else getattr(comparison, "gates", None)
     require(gates, pd.DataFrame, where="rank_shift_chart", name="comparison")
+    require(top, int, where="rank_shift_chart", name="top")
     if gates.empty or not {"rank_base", "rank_scenario"} <= set(gates.columns):
         return placeholder_chart(title, "no gate is ranked in either run")
     base = pd.Series(_numbers(gates["rank_base"]), index=gates.index)
@@ -814,7 +829,8 @@ def displacement_chart(comparison: Any, *, top: int = 12) -> Chart:
     """
     title = "Flow displacement: flow gained and lost per crossing"
     moved = comparison if isinstance(comparison, pd.DataFrame) else getattr(comparison, "displacement", None)
-    require(moved, pd.DataFrame, where="displacement_chart", name="comparison")
+    require(moved, pd.DataFrame, where="displacement_chart", name="comparison", columns=("id", "flow_change"))
+    require(top, int, where="displacement_chart", name="top")
     if moved.empty:
         return placeholder_chart(title, "no crossing's flow changes")
     shown = moved.reindex(moved["flow_change"].abs().sort_values(ascending=False).index).head(max(top, 1))

@@ -98,7 +98,7 @@ def test_coverage_by_hours_equals_coverage_at_each_patrol_time_and_charts_it():
     }
     shown = check_chart(charts.coverage_hours_chart(table, current_hours=2), units=("patrol time (h)", "(%)"))
     assert "LAO (10 km)" in shown and "now: 2 h" in shown
-    with pytest.raises(ParameterError, match="> 0 h"):
+    with pytest.raises(ParameterError, match="each a number > 0"):
         charts.coverage_by_hours(segs, hours=[0])
 
 
@@ -234,6 +234,12 @@ def test_wrong_input_is_refused_at_the_door_and_output_is_deterministic():
         charts.ranking_chart([1, 2])
     with pytest.raises(ParameterError, match="convergence_chart"):
         charts.convergence_chart(None)
+    with pytest.raises(ParameterError, match="mode"):
+        charts.interdiction_curve_chart(pd.DataFrame({"k": [0, 1], "cost_h": [1.0, 2.0]}), mode="burn")
+    with pytest.raises(ParameterError, match="cost_h"):
+        charts.interdiction_curve_chart(pd.DataFrame({"k": [0, 1]}))
+    with pytest.raises(ParameterError, match="hours"):
+        charts.coverage_by_hours(pd.DataFrame(columns=["border", "length_km", "nearest_blo_h"]), hours=["x"])
     one, two = (charts.ranking_chart(gates_table(), weights={"flow": 1.0}) for _ in range(2))
     assert one == two and "dc:date" not in one
     ids = re.findall(r'id="([^"]+)"', one + charts.convergence_chart(pd.DataFrame({"G": [0.5, 0.5]})))
