@@ -4,7 +4,8 @@
 the notebooks run on a :class:`~borderwatch.Scenario`: the least-cost and
 diverse routes to the demand's destinations, every chokepoint metric (one
 ensemble), the gate and segment risk ranking, BLO coverage, the siting of new
-BLOs and the interdiction of ``k`` crossings, each timed.  The scenario
+BLOs and the interdiction of ``k`` crossings, and what each next site or
+closure buys (:class:`NextTeamCurves`), each timed.  The scenario
 computes the array view, border segments, placed gates and patrol model once,
 and keeps the chokepoint metrics, so running the suite again on the same
 scenario (or a comparison, :func:`borderwatch.compare`) reuses them.
