@@ -4,7 +4,7 @@
 into a folder, all or nothing (:func:`~borderwatch.output.atomic_dir`):
 
 =========================== =====================================================
-``index.html``              overview: key figures, corridors, ranking, coverage
+``index.html``              overview: key figures, charts (inline SVG), corridors, ranking, coverage
 ``map.html``                the offline interactive map (:func:`~borderwatch.maps.region_map`)
 ``ranking.csv``             every gate's risk score and components
 ``ranking_agreement.csv``   Spearman agreement between the components and the score
@@ -46,6 +46,7 @@ from .analysis.routes import corridor_table, seaport_flows
 from .analysis.siting import siting_summary
 from .analysis.stability import RankingStability
 from .analysis.suite import RegionAnalysis
+from .charts import report_charts
 from .errors import ParameterError
 from .output import MADE_BY, TABLE_WRITERS, atomic_dir, check_output_dir
 from .region import Region, file_sha256
@@ -591,6 +592,7 @@ def overview_page(a: RegionAnalysis, *, comparison: Comparison | None = None) ->
     compare_link = (
         ' <a class="button secondary" href="compare.html">Open the comparison map</a>' if comparison is not None else ""
     )
+    charts = report_charts(a, comparison=comparison)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>borderwatch report</title>
@@ -602,16 +604,18 @@ def overview_page(a: RegionAnalysis, *, comparison: Comparison | None = None) ->
 the end.</p>{edits}
 <p><a class="button" href="map.html">Open the interactive map</a>{compare_link}</p></header>
 <section class="cards">{_cards(figures)}</section>
-{_comparison_section(comparison) if comparison is not None else ""}
+{_comparison_section(comparison, charts["comparison"]) if comparison is not None else ""}
 <section><h2>Corridors: least-cost and diverse routes</h2>
 <p>Up to {a.settings["route_k"]} routes per destination; rank 1 is the least-cost route, ranks 2 and 3 the best routes
 that share little with better ones. Demand shares are the scenario's demand (profile [demand]).</p>
+{charts["corridors"]}
 {_table(corridors)}</section>
 <section><h2>Export by Vietnamese seaport</h2>
 <p>The export share of the demand is split over the overseas ports of profile [export] by their shares; each port's
 containers load at the Vietnamese seaport cheapest for them. The ensemble column spreads over dearer seaports: a
 sea leg is one edge of 87–360 h whose random cost factor moves it by more than the few hours between neighbouring
 seaports, so read it as which seaports are plausible, not as a forecast. The model has no port capacity.</p>
+{charts["seaports"]}
 {_table(by_port)}
 {_table(ports)}</section>
 <section><h2>Gate risk ranking (top 20)</h2>
@@ -620,8 +624,10 @@ The rank interval is the 5th–95th percentile of the rank over the ensemble sam
 (flow, use, travel cost) taken from one sample at a time. {_unused_line(a)} All {len(a.ranking.gates)}
 gates, with the reason a gate is not ranked, are in <a href="ranking.csv">ranking.csv</a>.</p>
 <p>{html.escape(_stability_line(a))}</p>
+{charts["ranking"]}
 {_table(ranking)}</section>
 <section><h2>BLO coverage per border ({s.hours:g} h patrols)</h2>
+{charts["coverage"]}
 {_table(coverage)}
 <h3>Where each BLO stands</h3>
 <p>A BLO whose recorded position is coarser than its gate's (a district or city centroid) stands at its gate;
@@ -631,10 +637,12 @@ otherwise its patrols start on the nearest road within the position's precision,
 <section><h2>New BLO sites</h2>
 <p>Maximal covering of the {html.escape(site["unit"])} with {len(sites)} new sites (HiGHS, status
 {html.escape(str(site["solver_status"]))}): {site["before_pct"]} % → {site["after_pct"]} % covered.</p>
+{charts["siting"]}
 {_table(sites)}</section>
 <section><h2>Interdiction: {done.lower()} {len(inter["chosen"])} crossings</h2>
 <p>Chosen ({html.escape(inter["method"])}, {html.escape(inter["status"])}): {html.escape(", ".join(inter["chosen"]))}.
 The traffickers' demand-weighted least cost rises from {inter["cost_before"]:.2f} h to {inter["cost_after"]:.2f} h.</p>
+{charts["interdiction"]}
 {_table(after)}</section>
 <section><h2>Files</h2><ul>{links}</ul></section>
 </body></html>
@@ -691,8 +699,8 @@ def _cards(figures: list[tuple[str, str]]) -> str:
     )
 
 
-def _comparison_section(c: Comparison) -> str:
-    """Return the overview's section on a comparison: headline figures, destinations, displaced flow, coverage."""
+def _comparison_section(c: Comparison, charts: str) -> str:
+    """Return the overview's section on a comparison: headline figures, charts (``charts``), destinations, flow."""
     s = c.summary
     base, other = c.base.scenario, c.other.scenario
 
@@ -787,6 +795,7 @@ random numbers for every edge and gate in each of the {base.settings.samples} sa
 differences. <a href="compare.html">The comparison map</a> draws the routes, gates and coverage of both runs;
 <a href="compare.csv">compare.csv</a> has every gate and segment, <a href="compare.json">compare.json</a> all of it.</p>
 {warning}<div class="cards">{_cards(figures)}</div>
+{charts}
 <h3>Destinations: least cost and route before and after</h3>{_table(destinations)}
 <h3>Crossings gaining and losing ensemble flow (share of the demand)</h3>{_table(moved)}</section>"""
 
@@ -816,4 +825,11 @@ table.data { border-collapse: collapse; font-size: 12.5px; width: 100%; }
 table.data th { background: #eef2f8; text-align: left; padding: 4px 6px; border-bottom: 1px solid #c9d3e3; }
 table.data td { padding: 3px 6px; border-bottom: 1px solid #eceff4; vertical-align: top; }
 table.data tr:hover td { background: #fafbfe; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 460px), 1fr)); gap: 6px 18px;
+  margin: 8px 0 10px; }
+figure.chart { margin: 0; }
+figure.chart svg { display: block; width: 100%; height: auto; }
+figure.chart figcaption { font-size: 13px; color: #444; margin: 2px 0 6px; }
+@media print { figure.chart { break-inside: avoid; } }
+@media (max-width: 700px) { body { padding: 0 10px 30px; } table.data { display: block; overflow-x: auto; } }
 """

@@ -80,6 +80,10 @@ class Interdiction:
         Destination -> share of the demand.
     history
         Exact method: (upper bound, best value) after each round.
+    greedy_costs
+        Demand-weighted least cost (h) after 0, 1, ... units chosen greedily (each step the unit that raises
+        it most; the exact method starts from this run): what each next unit buys.  Shorter than ``k + 1``
+        when no further unit raises the cost.
     """
 
     chosen: list[str]
@@ -94,6 +98,7 @@ class Interdiction:
     status: str
     shares: dict[Hashable, float] = field(default_factory=dict)
     history: list[tuple[float, float]] = field(default_factory=list)
+    greedy_costs: list[float] = field(default_factory=list)
 
     @property
     def gap_pct(self) -> float:
@@ -180,6 +185,7 @@ def interdict(
         status=status,
         shares=dict(model.shares),
         history=history,
+        greedy_costs=model.greedy_costs or [model.total(base_costs)],
     )
 
 
@@ -191,6 +197,7 @@ class _Model:
         self.unit_of = np.full(arrays.n_edges, -1)
         for u, e in enumerate(edges):
             self.unit_of[e] = u
+        self.greedy_costs: list[float] = []
         self.by_rule: dict = {}
         for t in shares:
             self.by_rule.setdefault(arrays.rules.get(t), []).append(t)
@@ -224,11 +231,13 @@ class _Model:
 
     def greedy(self, k: int) -> list[int]:
         chosen: list[int] = []
+        self.greedy_costs = []
         for _ in range(k):
             costs, routes = self.evaluate(chosen)
             # only a unit on a current route can raise the cost; none left: stop early
             on_routes = {int(u) for t in routes for u in self.unit_of[routes[t]] if u >= 0} - set(chosen)
             now = self.total(costs)
+            self.greedy_costs = self.greedy_costs or [now]
             best, best_value = None, now
             for u in sorted(on_routes):
                 value = self.total(self.evaluate([*chosen, u])[0])
@@ -237,6 +246,7 @@ class _Model:
             if best is None:
                 break
             chosen.append(best)
+            self.greedy_costs.append(best_value)
         return chosen
 
     def exact(self, k: int, time_limit_s: float):

@@ -4,7 +4,8 @@
 the notebooks run on a :class:`~borderwatch.Scenario`: the least-cost and
 diverse routes to the demand's destinations, every chokepoint metric (one
 ensemble), the gate and segment risk ranking, BLO coverage, the siting of new
-BLOs and the interdiction of ``k`` crossings, each timed.  The scenario
+BLOs and the interdiction of ``k`` crossings, and what each next site or
+closure buys (:class:`NextTeamCurves`), each timed.  The scenario
 computes the array view, border segments, placed gates and patrol model once,
 and keeps the chokepoint metrics, so running the suite again on the same
 scenario (or a comparison, :func:`borderwatch.compare`) reuses them.
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from ..doors import require
@@ -34,7 +36,33 @@ from .siting import Siting, site_blos
 from .stability import RankingStability, check_stability_options, ranking_stability
 
 #: Steps of :func:`analyse_region`, in order (the keys of ``timings_s``).
-STEPS = ("routes", "chokepoints", "ranking", "coverage", "siting", "interdiction")
+STEPS = ("routes", "chokepoints", "ranking", "coverage", "siting", "interdiction", "curves")
+
+
+@dataclass
+class NextTeamCurves:
+    """What each next team buys: the planner's curves (:func:`next_team_curves`).
+
+    Attributes
+    ----------
+    interdiction
+        ``k`` = 0 .. ``interdict_k``: ``cost_h``, the traffickers'
+        demand-weighted least cost (h-equivalent) after ``k`` crossings chosen
+        one at a time, each the one that raises it most (the greedy run the
+        interdiction solver starts from, so it costs nothing more; after the
+        last step that raises the cost, a further crossing buys nothing), and
+        ``exact_cost_h``, the exact optimum for ``k`` where the plan computed
+        it (``k = 0`` and ``interdict_k``; NaN elsewhere).
+    siting
+        ``p`` = 0 .. ``site_p``: ``covered`` (weight of the objective covered
+        with the best ``p`` new sites, each ``p`` solved exactly) and ``covered_pct``.
+    objective
+        The siting objective (``flow`` or ``length``).
+    """
+
+    interdiction: pd.DataFrame
+    siting: pd.DataFrame
+    objective: str
 
 
 @dataclass
@@ -65,6 +93,8 @@ class RegionAnalysis:
     stability
         Whether the ranking's top 15 is the same under other seeds
         (:func:`~borderwatch.analysis.stability.ranking_stability`), or ``None``.
+    curves
+        What each next interdiction team and new BLO buys (:class:`NextTeamCurves`).
     settings
         The options used (with the scenario's samples, seed and hours).
     timings_s
@@ -82,6 +112,7 @@ class RegionAnalysis:
     settings: dict[str, Any]
     timings_s: dict[str, float] = field(default_factory=dict)
     stability: RankingStability | None = None
+    curves: NextTeamCurves | None = None
 
     @property
     def region(self):
@@ -199,6 +230,7 @@ def analyse_region(
     coverage = timed("coverage", lambda: blo_coverage(sc, chokepoints=metrics))
     siting = timed("siting", lambda: site_blos(sc, p=site_p, objective=site_objective, chokepoints=metrics))
     plan = timed("interdiction", lambda: interdict_crossings(sc, k=interdict_k, candidates=interdict_units))
+    curves = timed("curves", lambda: next_team_curves(sc, siting, plan, k=interdict_k, chokepoints=metrics))
     settings = {
         "samples": metrics.ensemble.samples,
         "seed": sc.settings.seed,
@@ -222,7 +254,51 @@ def analyse_region(
         settings=settings,
         timings_s=timings,
         stability=stability,
+        curves=curves,
     )
+
+
+def next_team_curves(
+    scenario: Scenario, siting: Siting, plan: InterdictionPlan, *, k: int, chokepoints: Chokepoints
+) -> NextTeamCurves:
+    """Return what each next team buys: cost against crossings interdicted, coverage against new BLO sites.
+
+    The interdiction curve is the plan's greedy run (no extra solve); the
+    siting curve solves the maximal covering again for each ``p`` below the
+    siting's (the patrol reach of every candidate is the scenario's, computed once).
+
+    Parameters
+    ----------
+    scenario
+        The analysed scenario.
+    siting
+        Its :func:`~borderwatch.analysis.siting.site_blos` result (``p`` = the curve's last point).
+    plan
+        Its :func:`~borderwatch.analysis.interdiction.interdict_crossings` plan.
+    k
+        Crossings the plan was asked for (the curve's last point).
+    chokepoints
+        The chokepoint metrics the siting used (flow objective).
+
+    Returns
+    -------
+    NextTeamCurves
+    """
+    steps = list(plan.result.greedy_costs)
+    cost = steps + [steps[-1]] * (k + 1 - len(steps))
+    exact = np.full(len(cost), np.nan)
+    exact[0] = plan.result.cost_before
+    if plan.result.method == "exact":
+        exact[-1] = plan.result.cost_after
+    interdiction = pd.DataFrame({"k": np.arange(len(cost)), "cost_h": cost, "exact_cost_h": exact})
+    p = len(siting.chosen)
+    covered = [siting.before]
+    for fewer in range(1, p):
+        covered.append(site_blos(scenario, p=fewer, objective=siting.objective, chokepoints=chokepoints).after)
+    covered += [siting.after] if p else []
+    pct = [100.0 * c / siting.total if siting.total else np.nan for c in covered]
+    table = pd.DataFrame({"p": np.arange(len(covered)), "covered": covered, "covered_pct": pct})
+    return NextTeamCurves(interdiction=interdiction, siting=table, objective=siting.objective)
 
 
 def _check_options(*, route_k, site_p, objective, k, kind) -> None:
