@@ -18,6 +18,7 @@ COLOURS = {
     "vietnam": "#fbf8ef",
     "neighbour": "#ecebe6",
     "province": "#9a9a9a",
+    "border": "#5a4a3a",
     "covered": "#1a9850",
     "uncovered": "#d73027",
     "coast_covered": "#66bd63",
@@ -28,6 +29,7 @@ COLOURS = {
     "pinch": "#e08214",
     "cut": "#000000",
     "after": "#c51b7d",
+    "before": "#2b5cab",
     "blo": "#1f78b4",
     "site": "#33a02c",
     "port": "#01665e",
@@ -294,12 +296,13 @@ LEGEND_ORDER = (
     "coverage_change",
     "gates",
     "edits",
+    "routes",
+    "coverage",
     "sites",
     "borders",
-    "coverage",
-    "routes",
     "chokepoints",
     "interdiction",
+    "reference",
 )
 
 
