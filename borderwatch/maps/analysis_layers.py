@@ -638,4 +638,3 @@ def interdiction_layer(
         ],
     )
     return add_layer(m, f"Interdiction: after ({k} {done} crossings and routes after)", feats, show=show)
-

@@ -297,7 +297,7 @@ SPECK_DEG2 = 0.001
 
 
 def _without_specks(geom: shapely.Geometry) -> shapely.Geometry:
-    """A polygon or multipolygon without its tiny holes."""
+    """Drop a polygon's (or multipolygon's) tiny holes."""
     if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
         return geom
     polygons = [

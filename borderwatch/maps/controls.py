@@ -1,4 +1,4 @@
-"""The page's controls and layout: a grouped, collapsed layer control, a search box, zoom-dependent labels, print and phone.
+"""The page's controls and layout: grouped layer control, search box, labels by zoom, print and phone layouts.
 
 Everything here is plain JavaScript and CSS written into the page (no
 plugin, no network):
@@ -175,9 +175,7 @@ def label_style(text: str, *, kind: str, min_zoom: int, dot: bool = False) -> di
     }
 
 
-_ZOOM_CSS = "\n".join(
-    f".bw-zge-{z} .leaflet-marker-icon.bw-minz-{z} {{ display: block; }}" for z in LABEL_ZOOMS
-)
+_ZOOM_CSS = "\n".join(f".bw-zge-{z} .leaflet-marker-icon.bw-minz-{z} {{ display: block; }}" for z in LABEL_ZOOMS)
 
 #: The page's layout: controls, labels, the search box, the print and the phone layouts.
 PAGE_STYLE = (
@@ -257,7 +255,8 @@ function bwLayerControl(base, overlays, options, groups, groupOrder) {
       items.forEach(function (o, i) {
         var g = (info[L.stamp(o.layer)] || {group: "Layers"}).group;
         if (!(g in byGroup)) { byGroup[g] = []; order.push(g); }
-        if (info[L.stamp(o.layer)] && info[L.stamp(o.layer)].exclusive) { L.DomUtil.addClass(labels[i], "bw-exclusive"); }
+        var mine = info[L.stamp(o.layer)];
+        if (mine && mine.exclusive) { L.DomUtil.addClass(labels[i], "bw-exclusive"); }
         byGroup[g].push(labels[i]);
       });
       if (order.filter(function (g) { return byGroup[g].length; }).length < 2) { return this; }
@@ -282,7 +281,8 @@ function bwSetUp(map, options) {
   function zoomClasses() {
     var z = Math.round(map.getZoom());
     for (var n = 0; n <= 20; n++) {
-      if (n <= z) { L.DomUtil.addClass(container, "bw-zge-" + n); } else { L.DomUtil.removeClass(container, "bw-zge-" + n); }
+      if (n <= z) { L.DomUtil.addClass(container, "bw-zge-" + n); }
+      else { L.DomUtil.removeClass(container, "bw-zge-" + n); }
     }
   }
   map.on("zoomend", zoomClasses);
@@ -307,7 +307,9 @@ function bwSetUp(map, options) {
   }
   window.addEventListener("beforeprint", forPrint);
   var printing = window.matchMedia("print");
-  if (printing.addEventListener) { printing.addEventListener("change", function (e) { if (e.matches) { forPrint(); } }); }
+  if (printing.addEventListener) {
+    printing.addEventListener("change", function (e) { if (e.matches) { forPrint(); } });
+  }
   var search = L.control({position: "topright"});
   search.onAdd = function () {
     var div = L.DomUtil.create("div", "bw-search");

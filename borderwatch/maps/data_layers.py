@@ -334,7 +334,9 @@ def gates_layer(
                 popup=popup(
                     f"{rec['name']} ({rec['class']} gate)", metrics, lead=lead, details=details, provenance=provenance
                 ),
-                tooltip=tooltip(rec["name"], rec["class"], mark, f"rank {rec['rank']}" if finite(rec["rank"]) else None),
+                tooltip=tooltip(
+                    rec["name"], rec["class"], mark, f"rank {rec['rank']}" if finite(rec["rank"]) else None
+                ),
                 search=(rec["name"], rec.get("name_vi"), rec["gate_id"]),
                 kind="gate",
             )
@@ -355,7 +357,6 @@ def gates_layer(
     explain_marks(m, rows, sc)
     label = "Border gates (colour and size = risk score)" if ranking is not None else "Border gates"
     return add_layer(m, label, feats, show=show)
-
 
 
 def _leading_components(rows: pd.DataFrame, ranking: GateRanking) -> dict[str, tuple[str, ...]]:
@@ -437,7 +438,9 @@ def _if_closed(rec: dict[str, Any], names: dict[str, str]) -> str:
         else:
             where = "informal crossings"
         moves.append(f"{where} {min(float(share) / flow, 1.0):.0%}")
-    rise = f", and the traffickers' cost rises by {float(rec['cost_rise_h']):.1f} h" if finite(rec["cost_rise_h"]) else ""
+    rise = ""
+    if finite(rec["cost_rise_h"]):
+        rise = f", and the traffickers' cost rises by {float(rec['cost_rise_h']):.1f} h"
     if not moves:
         return f"If it closes, its flow has nowhere else to go{rise}."
     return f"If it closes, its flow moves to {', '.join(moves[:4])}{rise}."

@@ -66,11 +66,17 @@ def feature(
     style
         Leaflet path options (``color``, ``weight``, ``fillColor``...), or
         for points either circle-marker options (``radius``...) or a symbol
-        (``icon``: SVG markup, ``size``: px, ``className``, ``title``).
+        (``icon``: SVG markup, ``size``: px, ``className``, ``title``);
+        ``interactive: False`` for a feature that takes no clicks (a road, a label).
     popup, tooltip
         Finished, escaped HTML (:mod:`.popups`).
     tolerance_deg
         Simplification tolerance (degrees).
+    search
+        Names the page's search box finds it by (the first is shown; missing
+        and empty ones skipped; shown as text, never parsed as HTML).
+    kind
+        What it is, shown beside it in the search results (``gate``, ``town``...).
 
     Returns
     -------

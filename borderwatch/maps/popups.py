@@ -77,13 +77,14 @@ def popup(
     parts.append(_table(rows))
     for heading, pairs in (("Model figures", list(details)), ("Provenance", list(provenance))):
         if pairs:
-            parts.append(f'<details><summary class="bw-prov">{heading}</summary>{_table(pairs, "bw-prov-table")}</details>')
+            table = _table(pairs, "bw-prov-table")
+            parts.append(f'<details><summary class="bw-prov">{heading}</summary>{table}</details>')
     parts.append("</div>")
     return "".join(parts)
 
 
 def _table(rows: Iterable[tuple[str, Any]], cls: str = "") -> str:
-    """A two-column table of label and value (rows whose value is missing are left out)."""
+    """Build a two-column table of label and value (rows whose value is missing are left out)."""
     body = "".join(
         f"<tr><th>{html.escape(label)}</th><td>{text(value)}</td></tr>" for label, value in rows if text(value) != "–"
     )

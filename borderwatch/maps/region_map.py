@@ -27,8 +27,8 @@ from .analysis_layers import (
 )
 from .base import DEFAULT_TITLE, base_map, parts
 from .controls import in_group
-from .reference_layers import province_names_layer, roads_layer, towns_layer
 from .data_layers import blos_layer, borders_layer, gates_layer, origin_layer, seaports_layer, wharfs_layer
+from .reference_layers import province_names_layer, roads_layer, towns_layer
 
 #: Groups of the layer control, in the order listed.
 ANSWER, ANALYSIS, INTERDICTION, REFERENCE = "Answer", "Analysis", "Interdiction (before / after)", "Reference data"
