@@ -287,7 +287,7 @@ def test_clicking_a_gate_opens_its_popup_with_metrics_and_provenance(browser, re
     browser.execute_script("arguments[0].click()", marker)
     text = popup_text(browser)
     assert top["name"] in text and "risk score" in text and "Provenance" in text and "snapping method" in text
-    assert "Ranked 1 of" in text and "mainly because" in text and "If it closes, its flow moves to" in text
+    assert "Ranked 1 of" in text and "mainly because" in text and "If it closes, its flow moves: " in text
     assert not browser.find_element("css selector", ".leaflet-popup details").get_attribute("open")  # folded
     shot(browser, "map_popup.png")
 

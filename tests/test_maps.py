@@ -397,7 +397,7 @@ def test_gate_popups_say_in_plain_words_why_a_gate_ranks_and_where_its_flow_goes
     start = html.index(f"<h4>{top['name']} (")
     text = html[start : html.index('"t":', start)]
     assert f"Ranked 1 of {int(analysis.ranking.gates['rank'].notna().sum())} mainly because" in text
-    assert "If it closes, its flow moves to" in text and " gate " in text  # named receiving gates with shares
+    assert "If it closes, its flow moves: " in text and "% to " in text  # where the flow goes, with shares
     assert "<details><summary" in text and "Provenance" in text and "Model figures" in text
 
 

@@ -19,7 +19,7 @@ plugin, no network):
 from __future__ import annotations
 
 import html
-import itertools
+from collections.abc import Sequence
 
 import folium
 from branca.element import Element, MacroElement
@@ -31,8 +31,6 @@ DEFAULT_GROUP = "Layers"
 LABEL_ZOOMS = range(5, 16)
 #: Width (px) under which the page uses its phone layout.
 NARROW_PX = 600
-#: Counts the :func:`in_group` calls: a group is listed where its first layer was placed.
-_PLACED = itertools.count()
 
 
 def in_group(layer: folium.FeatureGroup, group: str, *, exclusive: str | None = None) -> folium.FeatureGroup:
@@ -44,8 +42,8 @@ def in_group(layer: folium.FeatureGroup, group: str, *, exclusive: str | None = 
         A layer from any builder.
     group
         The heading (plain text), e.g. ``"Answer"``; groups are listed in the
-        order of the first call placing a layer in each (layers within a
-        group in the order they were added to the map).
+        control's ``group_order``, then in the order of their first layer on
+        the map (layers within a group in the order they were added).
     exclusive
         A key: turning on one layer of the key turns the others off.
 
@@ -56,7 +54,6 @@ def in_group(layer: folium.FeatureGroup, group: str, *, exclusive: str | None = 
     """
     layer.bw_group = group
     layer.bw_exclusive = exclusive
-    layer.bw_placed = next(_PLACED)
     return layer
 
 
@@ -67,6 +64,9 @@ class GroupedLayerControl(folium.LayerControl):
     ----------
     collapsed
         Show only the layers icon until hovered or tapped (default).
+    group_order
+        The groups listed first, in this order (others follow in the order of
+        their first layer on the map).
     **kwargs
         As :class:`folium.LayerControl`.
     """
@@ -102,22 +102,20 @@ class GroupedLayerControl(folium.LayerControl):
         """
     )
 
-    def __init__(self, *, collapsed: bool = True, **kwargs) -> None:
+    def __init__(self, *, collapsed: bool = True, group_order: Sequence[str] = (), **kwargs) -> None:
         super().__init__(collapsed=collapsed, **kwargs)
         self.groups: list[tuple[str, str, str | None]] = []
+        self.order = list(group_order)
 
     def render(self, **kwargs) -> None:
         """Collect the layers and their groups, then render."""
         layers = [c for c in self._parent._children.values() if isinstance(c, folium.map.Layer) and c.control]
-        first: dict[str, float] = {}
-        for layer in layers:
-            group = getattr(layer, "bw_group", DEFAULT_GROUP)
-            first[group] = min(first.get(group, float("inf")), getattr(layer, "bw_placed", float("inf")))
         self.groups = [
             (layer.get_name(), getattr(layer, "bw_group", DEFAULT_GROUP), getattr(layer, "bw_exclusive", None))
             for layer in layers
         ]
-        self.group_order = sorted(first, key=lambda g: first[g])
+        present = list(dict.fromkeys(group for _, group, _ in self.groups))
+        self.group_order = [g for g in self.order if g in present] + [g for g in present if g not in self.order]
         super().render(**kwargs)
 
 

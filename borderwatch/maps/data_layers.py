@@ -23,7 +23,7 @@ from ..borders import borderlines, tripoint
 from ..geodesy import circle, geodesic_length_m
 from ..region import Region
 from ..scenario import Scenario
-from .base import LINE_TOLERANCE_DEG, explain, finite, parts, placed_gates
+from .base import COUNTRY_LABELS, LINE_TOLERANCE_DEG, explain, finite, parts, placed_gates
 from .controls import label_style
 from .layers import add_layer, feature
 from .popups import percent, popup, tooltip
@@ -275,6 +275,12 @@ def gates_layer(
     rows = gate_rows(scenario, ranking)
     rows = rows.sort_values("score", na_position="first")  # riskiest drawn last, on top
     names = dict(zip(rows["gate_id"], rows["name"], strict=True))
+    segments = sc.segments if sc is not None and sc.region is not None else None
+    places = (
+        dict(zip(segments["segment_id"], segments["place"].fillna(""), strict=True))
+        if segments is not None and "place" in segments.columns
+        else {}
+    )
     leading = _leading_components(rows, ranking) if ranking is not None else {}
     ranked = int(rows["rank"].notna().sum()) if ranking is not None else 0
     feats = []
@@ -291,7 +297,7 @@ def gates_layer(
         details: list[tuple[str, Any]] = []
         lead = [_what_gate(rec)]
         if ranking is not None:
-            lead += [_why_rank(rec, leading.get(rec["gate_id"], ()), ranked, mark), _if_closed(rec, names)]
+            lead += [_why_rank(rec, leading.get(rec["gate_id"], ()), ranked, mark), _if_closed(rec, names, places)]
             metrics += [
                 ("risk rank", f"{rec['rank']} of {ranked}" if finite(rec["rank"]) else None),
                 ("rank in 90 % of the ensemble samples", _interval(rec)),
@@ -381,11 +387,13 @@ def _leading_components(rows: pd.DataFrame, ranking: GateRanking) -> dict[str, t
 
 def _what_gate(rec: dict[str, Any]) -> str:
     """One sentence: what this gate is and where."""
-    where = f"on the Vietnam–{rec['border']} border" if rec.get("border") else "on the border"
+    country = COUNTRY_LABELS.get(rec.get("border"), rec.get("border"))
+    where = f"on the Vietnam–{country} border" if _given(country) else "on the border"
     province = f" in {rec['province']} province" if _given(rec.get("province")) else ""
     facing = f", facing {rec['counterpart_name']}" if _given(rec.get("counterpart_name")) else ""
     mode = f" ({rec['mode']})" if _given(rec.get("mode")) else ""
-    return f"An {rec['class']} border gate{mode} {where}{province}{facing}."
+    article = "An" if str(rec["class"])[:1].lower() in "aeiou" else "A"
+    return f"{article} {rec['class']} border gate{mode} {where}{province}{facing}."
 
 
 def _given(value: Any) -> bool:
@@ -419,8 +427,11 @@ def _why_rank(rec: dict[str, Any], leading: tuple[str, ...], ranked: int, mark: 
     return f"Ranked {rec['rank']} of {ranked} mainly because {said}."
 
 
-def _if_closed(rec: dict[str, Any], names: dict[str, str]) -> str:
-    """One sentence: where the gate's flow goes if it closes (from the ranking's ``diverted_to``)."""
+def _if_closed(rec: dict[str, Any], names: dict[str, str], places: dict[str, str]) -> str:
+    """One sentence: where the gate's flow goes if it closes (from the ranking's ``diverted_to``).
+
+    ``names`` gives gate names by id, ``places`` a border segment's place description (when the segments have one).
+    """
     flow = float(rec.get("flow_share") or 0.0)
     if flow <= 0:
         return "No least-cost route uses it: closing it would move no flow."
@@ -434,16 +445,17 @@ def _if_closed(rec: dict[str, Any], names: dict[str, str]) -> str:
         elif where == "other informal":
             where = "other informal crossings"
         elif where != "informal":
-            where = f"informal crossings on border segment {where}"
+            near = f" ({places[where]})" if places.get(where) else ""
+            where = f"informal crossings on border segment {where}{near}"
         else:
             where = "informal crossings"
-        moves.append(f"{where} {min(float(share) / flow, 1.0):.0%}")
+        moves.append(f"{min(float(share) / flow, 1.0):.0%} to {where}")
     rise = ""
     if finite(rec["cost_rise_h"]):
         rise = f", and the traffickers' cost rises by {float(rec['cost_rise_h']):.1f} h"
     if not moves:
         return f"If it closes, its flow has nowhere else to go{rise}."
-    return f"If it closes, its flow moves to {', '.join(moves[:4])}{rise}."
+    return f"If it closes, its flow moves: {', '.join(moves[:4])}{rise}."
 
 
 def _interval(rec: dict[str, Any]) -> str | None:

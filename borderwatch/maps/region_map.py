@@ -26,12 +26,17 @@ from .analysis_layers import (
     uncovered_layer,
 )
 from .base import DEFAULT_TITLE, base_map, parts
-from .controls import in_group
+from .controls import GroupedLayerControl, in_group
 from .data_layers import blos_layer, borders_layer, gates_layer, origin_layer, seaports_layer, wharfs_layer
 from .reference_layers import province_names_layer, roads_layer, towns_layer
 
 #: Groups of the layer control, in the order listed.
-ANSWER, ANALYSIS, INTERDICTION, REFERENCE = "Answer", "Analysis", "Interdiction (before / after)", "Reference data"
+GROUPS = ANSWER, ANALYSIS, INTERDICTION, REFERENCE = (
+    "Answer",
+    "Analysis",
+    "Interdiction (before / after)",
+    "Reference data",
+)
 
 
 def region_map(
@@ -92,6 +97,7 @@ def region_map(
     if analysis is None:
         parts(scenario, "region_map")  # a scenario with its region, or a region
         m = base_map(scenario, tiles=tiles, title=title)
+        GroupedLayerControl(group_order=GROUPS).add_to(m)
         in_group(borders_layer(m, scenario), ANSWER)
         in_group(gates_layer(m, scenario), ANSWER)
         in_group(blos_layer(m, scenario), ANSWER)
@@ -119,6 +125,7 @@ def region_map(
         f"{a.coverage.hours:g} h · click a symbol for its figures and sources"
     )
     m = base_map(sc, tiles=tiles, title=title, note=note)
+    GroupedLayerControl(group_order=GROUPS).add_to(m)
     # the answer first, on: where the routes go, which gates matter, which uncovered stretches carry most flow
     in_group(borders_layer(m, sc), REFERENCE)
     in_group(routes_layer(m, a.routes), ANSWER)

@@ -418,7 +418,7 @@ STYLE = """
 <style>
 .bw-legend, .bw-title { background: rgba(255,255,255,0.94); padding: 6px 9px; border-radius: 5px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.35); font: 12px/1.35 system-ui, -apple-system, "Segoe UI", sans-serif; }
-.bw-legend { max-height: 48vh; overflow-y: auto; min-width: 200px; max-width: 330px; }
+.bw-legend { max-height: 40vh; overflow-y: auto; min-width: 200px; max-width: 330px; }
 .bw-legend summary { font-weight: 600; cursor: pointer; }
 .bw-legend h5 { margin: 6px 0 2px; font-size: 12px; color: #444; }
 .bw-entry { display: flex; align-items: center; gap: 6px; margin: 1px 0; }
