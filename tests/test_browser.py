@@ -118,7 +118,7 @@ def severe_console_messages(driver) -> list[str]:
 
 def layer_toggle(driver, starts_with: str):
     for label in driver.find_elements("css selector", ".leaflet-control-layers-overlays label"):
-        if label.text.strip().startswith(starts_with):
+        if label.get_attribute("textContent").strip().startswith(starts_with):  # the control may be collapsed
             return label.find_element("css selector", "input")
     raise AssertionError(f"no layer {starts_with!r} in the layer control")
 
@@ -324,7 +324,7 @@ def test_hostile_names_and_an_empty_layer_are_shown_safely(browser, region, tmp_
         browser.execute_script("arguments[0].click()", marker)
         assert popup_text(browser).startswith(f"{name} (")
         popup = browser.find_element("css selector", ".leaflet-popup").rect
-        assert popup["width"] < 420  # a very long name wraps
+        assert popup["width"] <= 440  # a very long name wraps (popups are at most 380 px wide, plus padding)
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert.text  # noqa: B018 (reading it is the check)
     assert search(browser, "معبر")[0].startswith("معبر")
