@@ -313,7 +313,7 @@ function bwSetUp(map, options) {
     var div = L.DomUtil.create("div", "bw-search");
     var input = L.DomUtil.create("input", "", div);
     input.type = "search";
-    input.placeholder = options.placeholder;
+    input.placeholder = narrow ? "Search" : options.placeholder;
     input.setAttribute("aria-label", options.placeholder);
     var list = L.DomUtil.create("ul", "", div);
     var found = [];
