@@ -260,6 +260,7 @@ def test_interdiction_before_and_after_show_one_at_a_time(browser, report_dir):
     browser.execute_script("arguments[0].click()", before)
     assert before.is_selected() and not after.is_selected()
     browser.execute_script("arguments[0].click()", layer_toggle(browser, "Interdiction: after"))
+    time.sleep(0.2)
     before, after = layer_toggle(browser, "Interdiction: before"), layer_toggle(browser, "Interdiction: after")
     assert after.is_selected() and not before.is_selected()
     assert severe_console_messages(browser) == []
@@ -321,6 +322,7 @@ def test_hostile_names_and_an_empty_layer_are_shown_safely(browser, region, tmp_
             "return Array.from(document.querySelectorAll('.bw-gate')).find(e => e.title === arguments[0])", title
         )
         assert marker is not None, title
+        browser.execute_script(f"{map_variable(browser)}.closePopup()")
         browser.execute_script("arguments[0].click()", marker)
         assert popup_text(browser).startswith(f"{name} (")
         popup = browser.find_element("css selector", ".leaflet-popup").rect

@@ -288,12 +288,14 @@ function bwSetUp(map, options) {
   map.on("overlayadd", function (e) {
     var control = map.bwLayerControl, me = control && control.bwInfo[L.stamp(e.layer)];
     if (!me || !me.exclusive) { return; }
-    control._layers.forEach(function (o) {
-      var other = control.bwInfo[L.stamp(o.layer)];
-      if (o.layer !== e.layer && other && other.exclusive === me.exclusive && map.hasLayer(o.layer)) {
-        map.removeLayer(o.layer);
-      }
-    });
+    setTimeout(function () {  // after the control has handled the click, so it shows the change
+      control._layers.forEach(function (o) {
+        var other = control.bwInfo[L.stamp(o.layer)];
+        if (o.layer !== e.layer && other && other.exclusive === me.exclusive && map.hasLayer(o.layer)) {
+          map.removeLayer(o.layer);
+        }
+      });
+    }, 0);
   });
   var narrow = window.matchMedia("(max-width: " + options.narrow + "px)").matches;
   var legend = container.querySelector(".bw-legend details");
