@@ -206,6 +206,8 @@ def test_search_finds_a_gate_a_town_and_says_when_nothing_matches(browser, repor
     assert browser.execute_script(f"return {map_variable(browser)}.getZoom()") >= 10
     assert search(browser, top["gate_id"])[0].startswith(top["name"])  # by id
     assert any(r.startswith("Lang Son") for r in search(browser, "lạng sơn"))  # a town, with its accents
+    segment = analysis.coverage.segments["segment_id"].iloc[0]
+    assert search(browser, segment)[0] == f"{segment}border segment"  # in a layer that starts off
     assert search(browser, "Atlantis <b>") == ["Nothing on this map is called \u201cAtlantis <b>\u201d"]
     assert severe_console_messages(browser) == []
 

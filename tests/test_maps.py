@@ -452,7 +452,9 @@ def test_comparison_map_draws_three_route_colours_marks_edits_and_stays_offline(
         "Gates: rank change (colour), flow change (size)",
         "Border Liaison Offices (BLOs)",
         "Golden Triangle",
+        *REFERENCE_LAYERS,
     ]
+    assert control_groups(html)[1] == ["Answer", "Analysis", "Reference data"]
     assert layer_names(html)[3].startswith("Informal crossings gaining or losing flow")
     assert set(comparison.route_edges["part"]) == {"both", "base", "scenario"}
     for part in ("both", "base_only", "scenario_only"):

@@ -27,6 +27,13 @@ from folium.template import Template
 
 #: Group of a layer that no :func:`in_group` call placed.
 DEFAULT_GROUP = "Layers"
+#: The groups of borderwatch's own maps, in the order listed.
+GROUPS = ANSWER, ANALYSIS, INTERDICTION, REFERENCE = (
+    "Answer",
+    "Analysis",
+    "Interdiction (before / after)",
+    "Reference data",
+)
 #: Zoom levels a label can wait for (``bw-minz-<n>``).
 LABEL_ZOOMS = range(5, 16)
 #: Width (px) under which the page uses its phone layout.

@@ -15,7 +15,7 @@ import shapely
 from ..region import Region
 from ..scenario import Scenario
 from .base import DISPLAY_BOUNDS, explain, parts
-from .controls import label_style
+from .controls import REFERENCE, in_group, label_style
 from .layers import add_layer, feature
 from .symbols import line_svg
 
@@ -182,3 +182,23 @@ def province_names_layer(m: folium.Map, scenario: Scenario | Region, *, show: bo
                 )
             )
     return add_layer(m, "Province names", feats, show=show)
+
+
+def add_reference_layers(m: folium.Map, scenario: Scenario | Region) -> None:
+    """Add the reference layers, and put them and the basemap under "Reference data": roads, towns, province names.
+
+    Parameters
+    ----------
+    m
+        A :func:`~borderwatch.maps.base_map`.
+    scenario
+        The scenario or region.
+    """
+    for layer in m._children.values():
+        if isinstance(layer, folium.FeatureGroup) and layer.layer_name in ("Countries", "Provinces"):
+            in_group(layer, REFERENCE)
+    in_group(roads_layer(m, scenario, "main"), REFERENCE)
+    in_group(roads_layer(m, scenario, "primary"), REFERENCE)
+    in_group(roads_layer(m, scenario, "minor", show=False), REFERENCE)
+    in_group(towns_layer(m, scenario), REFERENCE)
+    in_group(province_names_layer(m, scenario), REFERENCE)

@@ -26,17 +26,9 @@ from .analysis_layers import (
     uncovered_layer,
 )
 from .base import DEFAULT_TITLE, base_map, parts
-from .controls import GroupedLayerControl, in_group
+from .controls import ANALYSIS, ANSWER, GROUPS, INTERDICTION, REFERENCE, GroupedLayerControl, in_group
 from .data_layers import blos_layer, borders_layer, gates_layer, origin_layer, seaports_layer, wharfs_layer
-from .reference_layers import province_names_layer, roads_layer, towns_layer
-
-#: Groups of the layer control, in the order listed.
-GROUPS = ANSWER, ANALYSIS, INTERDICTION, REFERENCE = (
-    "Answer",
-    "Analysis",
-    "Interdiction (before / after)",
-    "Reference data",
-)
+from .reference_layers import add_reference_layers
 
 
 def region_map(
@@ -104,7 +96,7 @@ def region_map(
         in_group(seaports_layer(m, scenario), REFERENCE)
         in_group(wharfs_layer(m, scenario), REFERENCE)
         in_group(origin_layer(m, scenario), REFERENCE)
-        reference_layers(m, scenario)
+        add_reference_layers(m, scenario)
         return m
     if not isinstance(analysis, RegionAnalysis):
         raise ParameterError(
@@ -145,17 +137,5 @@ def region_map(
     in_group(seaports_layer(m, sc), REFERENCE)
     in_group(wharfs_layer(m, sc, show=False), REFERENCE)
     in_group(origin_layer(m, sc), REFERENCE)
-    reference_layers(m, sc)
+    add_reference_layers(m, sc)
     return m
-
-
-def reference_layers(m: folium.Map, scenario: Scenario | Region) -> None:
-    """Add the basemap's reference layers under "Reference data": roads by class, towns, province names."""
-    for layer in m._children.values():
-        if isinstance(layer, folium.FeatureGroup) and layer.layer_name in ("Countries", "Provinces"):
-            in_group(layer, REFERENCE)
-    in_group(roads_layer(m, scenario, "main"), REFERENCE)
-    in_group(roads_layer(m, scenario, "primary"), REFERENCE)
-    in_group(roads_layer(m, scenario, "minor", show=False), REFERENCE)
-    in_group(towns_layer(m, scenario), REFERENCE)
-    in_group(province_names_layer(m, scenario), REFERENCE)
