@@ -103,13 +103,15 @@ def shot(driver, name: str) -> Path:
 
 
 def popup_text(driver) -> str:
-    """Text of the open popup, once Leaflet has shown it."""
+    """Text of the open popup, once Leaflet has shown it (not one closing: it fades out for 0.2 s first)."""
     from selenium.webdriver.support.ui import WebDriverWait
 
-    popup = WebDriverWait(driver, 5).until(
-        lambda d: next((p for p in d.find_elements("css selector", ".leaflet-popup-content") if p.is_displayed()), None)
+    return WebDriverWait(driver, 5).until(
+        lambda d: d.execute_script(
+            "var open = Array.from(document.querySelectorAll('.leaflet-popup')).filter(p => p.style.opacity !== '0');"
+            "return open.length ? open[open.length - 1].querySelector('.leaflet-popup-content').textContent : null;"
+        )
     )
-    return popup.get_attribute("textContent")
 
 
 def severe_console_messages(driver) -> list[str]:
