@@ -404,11 +404,15 @@ def _given(value: Any) -> bool:
 COMPONENT_WORDS: dict[str, Callable[[dict[str, Any]], str]] = {
     "flow": lambda r: f"the least-cost routes send {float(r['flow_share']):.0%} of the demand through it",
     "usage": lambda r: f"{float(r['usage_probability']):.0%} of the perturbed routings use it",
-    "criticality": lambda r: f"closing it costs the traffickers {float(r['cost_rise_h']):.1f} h more on average",
+    "criticality": lambda r: (
+        f"closing it adds {float(r['cost_rise_h']):.1f} h-equivalent to the traffickers' average route cost"
+    ),
     "cut": lambda r: "it is one of the cheapest set of crossings that together block every route",
     "pinch": lambda r: "many alternative routes squeeze through it",
     "exposure": lambda r: f"as a {r['class']} gate it is lightly inspected",
-    "travel": lambda r: f"it is close to the Golden Triangle ({float(r['travel_cost_h']):.0f} h of route cost away)",
+    "travel": lambda r: (
+        f"it is close to the Golden Triangle ({float(r['travel_cost_h']):.0f} h-equivalent of route cost away)"
+    ),
     "incidents": lambda r: "incidents were recorded near it",
 }
 
@@ -452,7 +456,7 @@ def _if_closed(rec: dict[str, Any], names: dict[str, str], places: dict[str, str
         moves.append(f"{min(float(share) / flow, 1.0):.0%} to {where}")
     rise = ""
     if finite(rec["cost_rise_h"]):
-        rise = f", and the traffickers' cost rises by {float(rec['cost_rise_h']):.1f} h"
+        rise = f", and the traffickers' average route cost rises by {float(rec['cost_rise_h']):.1f} h-equivalent"
     if not moves:
         return f"If it closes, its flow has nowhere else to go{rise}."
     return f"If it closes, its flow moves: {', '.join(moves[:4])}{rise}."
