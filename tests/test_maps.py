@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import folium
@@ -114,8 +115,71 @@ def test_region_map_is_offline_and_has_every_region_layer(region):
         "Seaports",
         "Mekong wharfs",
         "Golden Triangle",
+        *REFERENCE_LAYERS,
     ]
     assert "the shipped data" in html  # the title box says where the data came from
+
+
+REFERENCE_LAYERS = [
+    "Roads: national and trunk",
+    "Roads: primary",
+    "Roads: secondary, provincial and district",
+    "Towns",
+    "Province names",
+]
+
+
+def control_groups(html: str) -> tuple[list[tuple[str, str, str | None]], list[str]]:
+    """(layer variable, group, exclusive key) of every layer the page's layer control lists; the groups' order."""
+    call = re.search(r"= bwLayerControl\((.*?)\)\.addTo", html, re.S).group(1)
+    layers = [
+        (var, group, None if exclusive == "null" else exclusive.strip('"'))
+        for var, group, exclusive in re.findall(r'\[(\w+), "([^"]+)", (null|"[^"]*")\]', call)
+    ]
+    return layers, json.loads(re.search(r"\],\s*(\[[^\[\]]*\])\s*$", call).group(1))
+
+
+def test_region_map_groups_its_layers_collapses_its_control_and_has_search_print_and_phone_styles(region):
+    m = region_map(region)
+    html = page(m)
+    layers, order = control_groups(html)
+    assert order == ["Answer", "Reference data"] and len(layers) == 13
+    assert re.search(r'"collapsed":\s*true', html)
+    assert "bwSetUp(" in html and "bw-search" in html  # the search box, inlined
+    assert re.search(r"@media print \{.*?\.leaflet-control-layers, [^{]*\{ display: none !important; \}", html, re.S)
+    assert "@media (max-width: 600px)" in html
+    # roads take no clicks and are drawn on a canvas; towns are searchable labels appearing with zoom
+    assert html.count("renderer: L.canvas") == 3
+    assert '"className":"bw-maplabel bw-lbl-town bw-minz-5 bw-dotted"' in html  # Hanoi, from zoom 5
+    assert '"q":["Lang Son","Lạng Sơn"],"k":"town, VNM"' in html
+
+
+def test_reference_layers_escape_names_and_draw_an_empty_layer(region):
+    from borderwatch.maps import province_names_layer, roads_layer, towns_layer
+
+    places = region.layers["places"]
+    evil = places.iloc[:2].assign(name=[EVIL, "سوق " * 40])
+    region.layers["places"] = evil
+    try:
+        m = base_map(region)
+        towns = towns_layer(m, region)
+    finally:
+        region.layers["places"] = places
+    html = page(m)
+    assert EVIL not in html and '<span dir=\\"auto\\">' + ESCAPED in html  # escaped; right-to-left isolated
+    layer = next(c for c in towns._children.values() if type(c).__name__ == "GeoLayer")
+    assert layer.count == 2
+    region.layers["places"] = places.iloc[:0]
+    try:
+        m = base_map(region)
+        empty = towns_layer(m, region)
+    finally:
+        region.layers["places"] = places
+    assert next(c for c in empty._children.values() if type(c).__name__ == "GeoLayer").count == 0
+    assert "Towns" in layer_names(page(m))
+    with pytest.raises(ParameterError, match="which must be one of"):
+        roads_layer(m, region, "motorway")
+    assert province_names_layer(m, region) is not None
 
 
 def test_online_tiles_only_when_asked(region):
@@ -159,8 +223,8 @@ def test_base_map_alone_has_the_basemap_an_empty_legend_and_a_layer_control_last
     gates_layer(m, region)
     html = page(m)
     assert layer_names(html) == ["Countries", "Provinces", "Border gates"]
-    assert html.count("L.control.layers") == 1
-    assert html.rindex("L.control.layers") > html.rindex("L.geoJSON")
+    assert html.count("= bwLayerControl(") == 1
+    assert html.rindex("= bwLayerControl(") > html.rindex("L.geoJSON")
     assert "Border gates" in legend_html(m) and "international gate" in legend_html(m)
 
 
@@ -232,7 +296,7 @@ ANALYSIS_BUILDERS = {
     "siting_layer": (lambda m, sc, a: siting_layer(m, a.siting), "Proposed BLO sites (5", "proposed new BLO site"),
     "interdiction_layer": (
         lambda m, sc, a: interdiction_layer(m, sc, a.interdiction),
-        "Interdiction: 5 closed crossings",
+        "Interdiction: after (5 closed crossings",
         "closed crossing",
     ),
 }
@@ -309,12 +373,32 @@ def test_analysis_map_has_every_layer_and_stays_small(analysis):
         "Golden Triangle",
     ):
         assert any(n.startswith(expected) for n in names), (expected, names)
-    assert len(names) == 17
+    assert len(names) == 24
     assert len(html.encode()) < 10e6
+    layers, order = control_groups(html)
+    assert order == ["Answer", "Analysis", "Interdiction (before / after)", "Reference data"]
+    assert [e for _, _, e in layers].count("interdiction") == 2  # before/after: one at a time
+    m = region_map(analysis.scenario, analysis)
+    on = {c.layer_name for c in m._children.values() if isinstance(c, folium.FeatureGroup) and c.show}
+    assert any(n.startswith("Least-cost routes") for n in on) and any(n.startswith("Uncovered") for n in on)
+    assert not any(n.startswith(("Ensemble", "Border and coast", "Pinch", "Minimum cut", "Interdiction")) for n in on)
     top = analysis.ranking.gates.iloc[0]
     assert f"{top['name']} ({top['gate_id']})" in html  # the top gate's marker title
     assert "risk score" in html and "snapping method" in html
     assert "ensemble 40 samples" in html and "the shipped data" in html
+
+
+@pytest.mark.slow
+def test_gate_popups_say_in_plain_words_why_a_gate_ranks_and_where_its_flow_goes(analysis):
+    m = base_map(analysis.scenario)
+    gates_layer(m, analysis.scenario, analysis.ranking)
+    html = page(m)
+    top = analysis.ranking.gates.iloc[0]
+    start = html.index(f"<h4>{top['name']} (")
+    text = html[start : html.index('"t":', start)]
+    assert f"Ranked 1 of {int(analysis.ranking.gates['rank'].notna().sum())} mainly because" in text
+    assert "If it closes, its flow moves: " in text and "% to " in text  # where the flow goes, with shares
+    assert "<details><summary" in text and "Provenance" in text and "Model figures" in text
 
 
 @pytest.mark.slow
@@ -368,7 +452,9 @@ def test_comparison_map_draws_three_route_colours_marks_edits_and_stays_offline(
         "Gates: rank change (colour), flow change (size)",
         "Border Liaison Offices (BLOs)",
         "Golden Triangle",
+        *REFERENCE_LAYERS,
     ]
+    assert control_groups(html)[1] == ["Answer", "Analysis", "Reference data"]
     assert layer_names(html)[3].startswith("Informal crossings gaining or losing flow")
     assert set(comparison.route_edges["part"]) == {"both", "base", "scenario"}
     for part in ("both", "base_only", "scenario_only"):

@@ -32,7 +32,14 @@ legend::
 :func:`gate_change_layer`   a comparison's gates by rank and flow change
 :func:`segment_change_layer` a comparison's border segments gaining or losing flow
 :func:`coverage_change_layer` a comparison's BLO coverage before and after
+:func:`roads_layer`         roads of one class group (no clicks, on a canvas)
+:func:`towns_layer`         towns, names appearing with zoom, searchable
+:func:`province_names_layer` province names from zoom 8, searchable
 =========================== =====================================================
+
+:func:`in_group` puts a layer under a heading of the (collapsed) layer
+control, optionally in a set shown one at a time; every page has a search
+box, labels by zoom, and print and phone layouts (:mod:`.controls`).
 """
 
 from .analysis_layers import (
@@ -53,7 +60,9 @@ from .compare_map import (
     route_change_layer,
     segment_change_layer,
 )
+from .controls import in_group
 from .data_layers import blos_layer, borders_layer, gates_layer, origin_layer, seaports_layer, wharfs_layer
+from .reference_layers import province_names_layer, roads_layer, towns_layer
 from .region_map import region_map
 
 __all__ = [
@@ -67,17 +76,21 @@ __all__ = [
     "ensemble_layer",
     "gate_change_layer",
     "gates_layer",
+    "in_group",
     "interdiction_layer",
     "origin_layer",
     "pinch_layer",
+    "province_names_layer",
     "reach_layer",
     "region_map",
+    "roads_layer",
     "route_change_layer",
     "routes_layer",
     "save_map",
     "seaports_layer",
     "segment_change_layer",
     "siting_layer",
+    "towns_layer",
     "uncovered_layer",
     "wharfs_layer",
 ]

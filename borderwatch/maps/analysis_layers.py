@@ -21,7 +21,7 @@ from ..analysis.siting import Siting
 from ..scenario import Scenario
 from .base import LINE_TOLERANCE_DEG, explain, finite, need_scenario
 from .layers import add_layer, feature
-from .popups import popup, tooltip
+from .popups import percent, popup, tooltip
 from .symbols import COLOURS, area_svg, line_svg, shape_svg, symbol
 
 #: Pinch-point edges drawn: current at least this (share of the unit current).
@@ -491,9 +491,19 @@ def siting_layer(m: folium.Map, siting: Siting, *, show: bool = True) -> folium.
 
 
 def interdiction_layer(
-    m: folium.Map, scenario: Scenario, plan: InterdictionPlan, *, show: bool = False
+    m: folium.Map,
+    scenario: Scenario,
+    plan: InterdictionPlan,
+    *,
+    before: gpd.GeoDataFrame | None = None,
+    show: bool = False,
 ) -> folium.FeatureGroup:
-    """Add an interdiction plan: the crossings it closes (or inspects) and the traffickers' routes after.
+    """Add an interdiction plan: the crossings it closes (or inspects) and the traffickers' routes after, or before.
+
+    Drawn twice, once with the routes after and once with ``before`` (the
+    least-cost routes now), the two layers make a before/after toggle: put
+    both in one exclusive set (:func:`~borderwatch.maps.controls.in_group`),
+    as :func:`~borderwatch.maps.region_map` does.
 
     Parameters
     ----------
@@ -503,6 +513,9 @@ def interdiction_layer(
         The scenario the plan was computed on (gate positions, border segments).
     plan
         :func:`~borderwatch.interdict_crossings`.
+    before
+        :func:`~borderwatch.k_routes` of the scenario: draw its least-cost
+        routes (rank 1), the routes before the plan, instead of the routes after.
     show
         Whether the layer is on when the page opens.
 
@@ -521,6 +534,11 @@ def interdiction_layer(
     done = "closed" if plan.mode == "close" else "inspected"
     gates = sc.gates.set_index("id")
     segs = sc.segments.set_index("segment_id")
+    k = len(report["chosen"])
+    lead = [
+        f"One of the {k} crossings the plan {done} to raise the traffickers' cost most: on average "
+        f"{float(report['cost_before']):.1f} h before, {float(report['cost_after']):.1f} h once all {k} are {done}."
+    ]
     feats = []
     for unit in report["chosen"]:
         kind, _, uid = unit.partition(":")
@@ -547,7 +565,9 @@ def interdiction_layer(
                 style=style,
                 popup=popup(
                     f"{done.capitalize()}: {name}",
-                    [
+                    [],
+                    lead=lead,
+                    details=[
                         ("demand-weighted cost before (h)", report["cost_before"]),
                         (f"after all chosen are {done} (h)", report["cost_after"]),
                         ("method", report["method"]),
@@ -557,6 +577,34 @@ def interdiction_layer(
                 tooltip=tooltip(done, name),
             )
         )
+    if before is not None:
+        table = before[before["rank"] == 1]
+        for rec in table.to_dict("records"):
+            share = float(rec["share"]) if finite(rec.get("share")) else 0.0
+            feats.append(
+                feature(
+                    rec["geometry"],
+                    style={"color": COLOURS["before"], "weight": 2 + 8 * share, "opacity": 0.85},
+                    popup=popup(
+                        f"Before interdiction: route to {rec['destination']}",
+                        [
+                            ("demand share", percent(share)),
+                            ("cost (h)", rec.get("cost")),
+                            ("enters Vietnam at", rec.get("crossings")),
+                        ],
+                    ),
+                    tooltip=tooltip(f"before interdiction: {rec['destination']}", f"{rec['cost']:.1f} h"),
+                    tolerance_deg=LINE_TOLERANCE_DEG,
+                )
+            )
+        explain(
+            m,
+            "interdiction",
+            "Interdiction (before / after)",
+            [(line_svg(COLOURS["before"], width=3), "traffickers' route before")],
+            order=1,
+        )
+        return add_layer(m, f"Interdiction: before (routes now; {k} crossings to be {done})", feats, show=show)
     for rec in plan.routes_after.itertuples(index=False):
         feats.append(
             feature(
@@ -570,7 +618,7 @@ def interdiction_layer(
                 popup=popup(
                     f"After interdiction: route to {rec.destination}",
                     [
-                        ("demand share", rec.share),
+                        ("demand share", percent(rec.share)),
                         ("cost before (h)", rec.cost_before_h),
                         ("cost after (h)", rec.cost_after_h),
                         ("enters Vietnam at", rec.crossings_after),
@@ -583,11 +631,10 @@ def interdiction_layer(
     explain(
         m,
         "interdiction",
-        "Interdiction",
+        "Interdiction (before / after)",
         [
             (shape_svg("square", size=14, fill="none", stroke=COLOURS["after"], stroke_width=3), f"{done} crossing"),
             (line_svg(COLOURS["after"], width=3, dash="8 5"), f"traffickers' route after the crossings are {done}"),
         ],
     )
-    k = len(report["chosen"])
-    return add_layer(m, f"Interdiction: {k} {done} crossings and routes after", feats, show=show)
+    return add_layer(m, f"Interdiction: after ({k} {done} crossings and routes after)", feats, show=show)

@@ -66,8 +66,11 @@ class OfflineMap(folium.Map):
 
     Its layer control is always the last element rendered (folium needs it
     after the layers it lists), so layers can be added in any order, before
-    or after one is added; without one, a control (expanded, top right) is
-    added when the page is rendered.
+    or after one is added; without one, a
+    :class:`~borderwatch.maps.controls.GroupedLayerControl` (collapsed, top
+    right, layers under their group headings) is added when the page is
+    rendered, with the page's search box, zoom-dependent labels and print
+    and phone layouts (:mod:`.controls`).
 
     Parameters
     ----------
@@ -80,9 +83,13 @@ class OfflineMap(folium.Map):
 
     def render(self, **kwargs) -> None:
         """Render the map, with Leaflet inlined in the page header and the layer control last."""
+        from .controls import GroupedLayerControl, add_page_script
+
         controls = [key for key, child in self._children.items() if isinstance(child, folium.LayerControl)]
         if not controls:
-            folium.LayerControl(collapsed=False, position="topright").add_to(self)
+            GroupedLayerControl(position="topright").add_to(self)
+            controls = [next(reversed(self._children))]
+        add_page_script(self)
         figure = self.get_root()
         for key in controls:
             self._children.move_to_end(key)

@@ -27,7 +27,6 @@ from ..region import Region
 from ..scenario import Scenario
 from .assets import OfflineMap
 from .layers import add_layer, feature
-from .popups import tooltip
 from .symbols import COLOURS, STYLE, Legend, TitleBox
 
 #: Simplification tolerances for display (degrees; 0.002 is about 200 m).
@@ -274,28 +273,41 @@ def _basemap_features(region: Region) -> tuple[list, list]:
     if hit is not None and hit[0]() is countries and hit[1]() is provinces:
         return hit[2], hit[3]
     clipped = countries.clip(DISPLAY_BOUNDS)
+    clipped = clipped.set_geometry(clipped.geometry.apply(_without_specks))
     country_feats = []
     for iso, geom in zip(clipped["iso_a3"], clipped.geometry, strict=True):
         fill = COLOURS["vietnam"] if iso == "VNM" else COLOURS["neighbour"]
-        style = {"color": "#8c8c8c", "weight": 1, "fillColor": fill, "fillOpacity": 1.0}
-        country_feats.append(feature(geom, style=style, tooltip=tooltip(iso), tolerance_deg=BASEMAP_TOLERANCE_DEG))
+        style = {"color": "#8c8c8c", "weight": 1, "fillColor": fill, "fillOpacity": 1.0, "interactive": False}
+        country_feats.append(feature(geom, style=style, tolerance_deg=BASEMAP_TOLERANCE_DEG))
     for iso, geom in zip(clipped["iso_a3"], clipped.geometry, strict=True):
         if iso in COUNTRY_LABELS and not geom.is_empty:
             label = COUNTRY_LABELS[iso]
-            icon = {"icon": html.escape(label), "size": 0, "className": "bw-label", "title": label}
+            icon = {"icon": html.escape(label), "size": 0, "className": "bw-label", "title": "", "interactive": False}
             country_feats.append(feature(shapely.point_on_surface(shapely.simplify(geom, 0.05)), style=icon))
-    style = {"color": COLOURS["province"], "weight": 0.5, "opacity": 0.6, "fill": True, "fillOpacity": 0.0}
-    province_feats = [
-        feature(geom, style=style, tooltip=tooltip(name, iso), tolerance_deg=BASEMAP_TOLERANCE_DEG)
-        for name, iso, geom in zip(provinces["name"], provinces["iso_a3"], provinces.geometry, strict=True)
-    ]
+    style = {"color": COLOURS["province"], "weight": 0.5, "opacity": 0.6, "fill": False, "interactive": False}
+    province_feats = [feature(geom, style=style, tolerance_deg=BASEMAP_TOLERANCE_DEG) for geom in provinces.geometry]
     for stale in [k for k, v in _BASEMAP_CACHE.items() if v[0]() is None or v[1]() is None]:
         del _BASEMAP_CACHE[stale]
     _BASEMAP_CACHE[key] = (weakref.ref(countries), weakref.ref(provinces), country_feats, province_feats)
     return country_feats, province_feats
 
 
+#: Holes in a country smaller than this (square degrees, about 10 km²) are not drawn (specks at any zoom).
+SPECK_DEG2 = 0.001
+
+
+def _without_specks(geom: shapely.Geometry) -> shapely.Geometry:
+    """Drop a polygon's (or multipolygon's) tiny holes."""
+    if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+        return geom
+    polygons = [
+        shapely.Polygon(p.exterior, [r for r in p.interiors if shapely.Polygon(r).area >= SPECK_DEG2])
+        for p in getattr(geom, "geoms", [geom])
+    ]
+    return polygons[0] if geom.geom_type == "Polygon" else shapely.MultiPolygon(polygons)
+
+
 def _basemap(m: folium.Map, region: Region) -> None:
     country_feats, province_feats = _basemap_features(region)
-    add_layer(m, "Countries", country_feats)
-    add_layer(m, "Provinces", province_feats)
+    add_layer(m, "Countries", country_feats, below=True)
+    add_layer(m, "Provinces", province_feats, below=True)

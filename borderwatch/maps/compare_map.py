@@ -25,9 +25,11 @@ from ..analysis import FLOW_EPS
 from ..analysis.compare import Comparison
 from ..errors import ParameterError
 from .base import LINE_TOLERANCE_DEG, base_map, explain, finite
+from .controls import ANALYSIS, ANSWER, GROUPS, REFERENCE, GroupedLayerControl, in_group
 from .data_layers import blos_layer, closed_segment_features, explain_marks, gate_mark, origin_layer
 from .layers import add_layer, feature
 from .popups import popup, text, tooltip
+from .reference_layers import add_reference_layers
 from .symbols import (
     COLOURS,
     GATE_SHAPES,
@@ -529,18 +531,20 @@ def comparison_map(comparison: Comparison, *, tiles: str | None = None, title: s
     if not s.get("comparable", True):
         note += " · WARNING: runs on different " + "; ".join(s.get("differences", []))
     m = base_map(other, tiles=tiles, title=title or f"What if: {other.name}", note=note)
+    GroupedLayerControl(group_order=GROUPS).add_to(m)
     if c.base.coverage is not None and c.other.coverage is not None:
-        coverage_change_layer(m, c)
+        in_group(coverage_change_layer(m, c), ANALYSIS)
     else:
         from .data_layers import borders_layer
 
-        borders_layer(m, other)
-    segment_change_layer(m, c)
+        in_group(borders_layer(m, other), REFERENCE)
+    in_group(segment_change_layer(m, c), ANSWER)
     for part in ("both", "base", "scenario"):
-        route_change_layer(m, c, part)
-    gate_change_layer(m, c)
-    blos_layer(m, other, coverage=c.other.coverage, base=base)
-    origin_layer(m, other)
+        in_group(route_change_layer(m, c, part), ANSWER)
+    in_group(gate_change_layer(m, c), ANSWER)
+    in_group(blos_layer(m, other, coverage=c.other.coverage, base=base), ANALYSIS)
+    in_group(origin_layer(m, other), REFERENCE)
+    add_reference_layers(m, other)
     box = change_bounds(c)
     if box is not None:
         m.fit_bounds([[box[1], box[0]], [box[3], box[2]]])

@@ -18,14 +18,15 @@ import pandas as pd
 import shapely
 
 from ..analysis.coverage import Coverage
-from ..analysis.ranking import GateRanking
+from ..analysis.ranking import COMPONENTS, RANKED, GateRanking, scaled
 from ..borders import borderlines, tripoint
 from ..geodesy import circle, geodesic_length_m
 from ..region import Region
 from ..scenario import Scenario
-from .base import LINE_TOLERANCE_DEG, explain, finite, parts, placed_gates
+from .base import COUNTRY_LABELS, LINE_TOLERANCE_DEG, explain, finite, parts, placed_gates
+from .controls import label_style
 from .layers import add_layer, feature
-from .popups import popup, tooltip
+from .popups import percent, popup, tooltip
 from .symbols import (
     COLOURS,
     GATE_SHAPES,
@@ -52,6 +53,10 @@ GATE_DETAILS = (
     "source",
     "mode",
 )
+
+
+#: A ranked gate's name label appears from this zoom: (rank up to, zoom).
+GATE_LABEL_ZOOMS = ((5, 6), (15, 8), (10**9, 10))
 
 
 def borders_layer(
@@ -93,12 +98,12 @@ def borders_layer(
             feats.append(
                 feature(
                     geom,
-                    style={"color": COLOURS["uncovered"], "weight": 3},
+                    style={"color": COLOURS["border"], "weight": 2, "opacity": 0.8},
                     popup=popup(f"Vietnam–{border} border", [("length (km)", geodesic_length_m(geom) / 1000.0)]),
                     tolerance_deg=LINE_TOLERANCE_DEG,
                 )
             )
-        explain(m, "borders", "Borders", [(line_svg(COLOURS["uncovered"]), "land border of Vietnam")])
+        explain(m, "borders", "Borders", [(line_svg(COLOURS["border"], width=2), "land border of Vietnam")])
         name = "Land borders"
     else:
         hours = coverage.hours
@@ -112,6 +117,7 @@ def borders_layer(
                     popup=popup(
                         f"{'Coast' if coast else 'Border'} segment {rec.segment_id}",
                         [
+                            ("where", getattr(rec, "place", None)),
                             ("border", rec.border),
                             ("length (km)", rec.length_km),
                             (f"covered by a {hours:g} h patrol", bool(rec.covered)),
@@ -122,9 +128,12 @@ def borders_layer(
                     ),
                     tooltip=tooltip(
                         rec.segment_id,
+                        getattr(rec, "place", None),
                         "covered" if rec.covered else f"not covered; nearest BLO {_hours(rec.nearest_blo_h)} h away",
                     ),
                     tolerance_deg=LINE_TOLERANCE_DEG,
+                    search=(rec.segment_id, getattr(rec, "place", None)),
+                    kind="coast segment" if coast else "border segment",
                 )
             )
         explain(
@@ -265,6 +274,15 @@ def gates_layer(
     _, sc = parts(scenario, "gates_layer")
     rows = gate_rows(scenario, ranking)
     rows = rows.sort_values("score", na_position="first")  # riskiest drawn last, on top
+    names = dict(zip(rows["gate_id"], rows["name"], strict=True))
+    segments = sc.segments if sc is not None and sc.region is not None else None
+    places = (
+        dict(zip(segments["segment_id"], segments["place"].fillna(""), strict=True))
+        if segments is not None and "place" in segments.columns
+        else {}
+    )
+    leading = _leading_components(rows, ranking) if ranking is not None else {}
+    ranked = int(rows["rank"].notna().sum()) if ranking is not None else 0
     feats = []
     for rec in rows.to_dict("records"):
         if not finite(rec["lon"], rec["lat"]):
@@ -274,27 +292,28 @@ def gates_layer(
         metrics = [
             ("id", rec["gate_id"]),
             ("Vietnamese name", rec.get("name_vi")),
-            ("class", rec["class"]),
-            ("border", rec["border"]),
-            ("province", rec.get("province")),
-            ("counterpart", rec.get("counterpart_name")),
-            ("crossing mode", rec.get("mode")),
             ("scenario edit", edit_text(rec, sc)),
         ]
+        details: list[tuple[str, Any]] = []
+        lead = [_what_gate(rec)]
         if ranking is not None:
-            status = rec["status"] if not rec.get("reason") else f"{rec['status']}: {rec['reason']}"
-            in_cut = rec["in_min_cut"]
+            lead += [_why_rank(rec, leading.get(rec["gate_id"], ()), ranked, mark), _if_closed(rec, names, places)]
             metrics += [
-                ("status", "closed by the scenario" if mark == "closed" else status),
-                ("risk rank", rec["rank"]),
-                ("risk score", score),
-                ("rank interval (5–95 %)", _interval(rec)),
+                ("risk rank", f"{rec['rank']} of {ranked}" if finite(rec["rank"]) else None),
+                ("rank in 90 % of the ensemble samples", _interval(rec)),
+                ("risk score (0–1)", score),
+                ("share of the demand crossing here", percent(rec["flow_share"])),
+            ]
+            in_cut = rec["in_min_cut"]
+            details = [
+                ("status", "closed by the scenario" if mark == "closed" else rec["status"]),
                 ("least-cost flow share", rec["flow_share"]),
                 ("ensemble usage probability", rec["usage_probability"]),
                 ("cost rise if closed (h)", rec["cost_rise_h"]),
                 ("in minimum cut", bool(in_cut) if finite(in_cut) else None),
                 ("pinch current", rec["pinch_current"]),
                 ("travel cost from Golden Triangle (h)", rec["travel_cost_h"]),
+                ("flow goes to if closed", rec.get("diverted_to") or None),
             ]
         provenance = [
             ("position", rec.get("coord_source")),
@@ -306,9 +325,10 @@ def gates_layer(
             ("record source", rec.get("source")),
         ]
         suffix = f", {mark}" if mark else ""
+        point = shapely.Point(rec["lon"], rec["lat"])
         feats.append(
             feature(
-                shapely.Point(rec["lon"], rec["lat"]),
+                point,
                 style=symbol(
                     GATE_SHAPES.get(rec["class"], "circle"),
                     size=gate_size(score),
@@ -317,10 +337,19 @@ def gates_layer(
                     title=f"{rec['name']} ({rec['gate_id']}{suffix})",
                     mark=mark,
                 ),
-                popup=popup(f"{rec['name']} ({rec['class']} gate)", metrics, provenance=provenance),
-                tooltip=tooltip(rec["name"], rec["class"], mark, f"score {score:.2f}" if finite(score) else None),
+                popup=popup(
+                    f"{rec['name']} ({rec['class']} gate)", metrics, lead=lead, details=details, provenance=provenance
+                ),
+                tooltip=tooltip(
+                    rec["name"], rec["class"], mark, f"rank {rec['rank']}" if finite(rec["rank"]) else None
+                ),
+                search=(rec["name"], rec.get("name_vi"), rec["gate_id"]),
+                kind="gate",
             )
         )
+        if finite(rec.get("rank")):
+            zoom = next(z for top, z in GATE_LABEL_ZOOMS if rec["rank"] <= top)
+            feats.append(feature(point, style=label_style(f"{rec['rank']}. {rec['name']}", kind="gate", min_zoom=zoom)))
     entries = [
         (shape_svg(GATE_SHAPES[c], size=14, fill="#fd8d3c"), f"{c} gate")
         for c in ("international", "primary", "secondary")
@@ -334,6 +363,103 @@ def gates_layer(
     explain_marks(m, rows, sc)
     label = "Border gates (colour and size = risk score)" if ranking is not None else "Border gates"
     return add_layer(m, label, feats, show=show)
+
+
+def _leading_components(rows: pd.DataFrame, ranking: GateRanking) -> dict[str, tuple[str, ...]]:
+    """Each ranked gate's two components that add most to its score (weight × scaled value)."""
+    ranked = rows[rows["status"].isin(RANKED)]
+    if ranked.empty:
+        return {}
+    parts_of = pd.DataFrame(
+        {
+            name: w * scaled(ranked[COMPONENTS[name][0]], larger_is_riskier=COMPONENTS[name][1])
+            for name, w in ranking.weights.items()
+            if w > 0 and COMPONENTS[name][0] in ranked.columns
+        },
+        index=ranked.index,
+    )
+    return {
+        gid: tuple(parts_of.loc[i].sort_values(ascending=False).index[:2])
+        for i, gid in zip(ranked.index, ranked["gate_id"], strict=True)
+        if parts_of.loc[i].max() > 0
+    }
+
+
+def _what_gate(rec: dict[str, Any]) -> str:
+    """One sentence: what this gate is and where."""
+    country = COUNTRY_LABELS.get(rec.get("border"), rec.get("border"))
+    where = f"on the Vietnam–{country} border" if _given(country) else "on the border"
+    province = f" in {rec['province']} province" if _given(rec.get("province")) else ""
+    facing = f", facing {rec['counterpart_name']}" if _given(rec.get("counterpart_name")) else ""
+    mode = f" ({rec['mode']})" if _given(rec.get("mode")) else ""
+    article = "An" if str(rec["class"])[:1].lower() in "aeiou" else "A"
+    return f"{article} {rec['class']} border gate{mode} {where}{province}{facing}."
+
+
+def _given(value: Any) -> bool:
+    return value is not None and value == value and str(value).strip() not in ("", "nan")
+
+
+#: A score component in plain words (its value given by the function).
+COMPONENT_WORDS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "flow": lambda r: f"the least-cost routes send {float(r['flow_share']):.0%} of the demand through it",
+    "usage": lambda r: f"{float(r['usage_probability']):.0%} of the perturbed routings use it",
+    "criticality": lambda r: (
+        f"closing it adds {float(r['cost_rise_h']):.1f} h-equivalent to the traffickers' average route cost"
+    ),
+    "cut": lambda r: "it is one of the cheapest set of crossings that together block every route",
+    "pinch": lambda r: "many alternative routes squeeze through it",
+    "exposure": lambda r: f"as a {r['class']} gate it is lightly inspected",
+    "travel": lambda r: (
+        f"it is close to the Golden Triangle ({float(r['travel_cost_h']):.0f} h-equivalent of route cost away)"
+    ),
+    "incidents": lambda r: "incidents were recorded near it",
+}
+
+
+def _why_rank(rec: dict[str, Any], leading: tuple[str, ...], ranked: int, mark: str | None) -> str:
+    """One sentence: why the gate ranks where it does (or why it is not ranked)."""
+    if mark == "closed":
+        return "The scenario closes it, so it is not ranked."
+    if not finite(rec.get("rank")):
+        return f"Not ranked: {rec.get('reason') or rec.get('status')}."
+    if rec.get("status") != "ranked":
+        return f"Ranked {rec['rank']} of {ranked}, after every gate a route uses: {rec.get('reason')}."
+    if not leading:
+        return f"Ranked {rec['rank']} of {ranked}."
+    said = " and ".join(COMPONENT_WORDS[c](rec) for c in leading)
+    return f"Ranked {rec['rank']} of {ranked} mainly because {said}."
+
+
+def _if_closed(rec: dict[str, Any], names: dict[str, str], places: dict[str, str]) -> str:
+    """One sentence: where the gate's flow goes if it closes (from the ranking's ``diverted_to``).
+
+    ``names`` gives gate names by id, ``places`` a border segment's place description (when the segments have one).
+    """
+    flow = float(rec.get("flow_share") or 0.0)
+    if flow <= 0:
+        return "No least-cost route uses it: closing it would move no flow."
+    moves = []
+    for part in str(rec.get("diverted_to") or "").split(", "):
+        where, _, share = part.rpartition(" ")
+        if not where or not finite(share):
+            continue
+        if where in names:
+            where = f"{names[where]} gate"
+        elif where == "other informal":
+            where = "other informal crossings"
+        elif where != "informal":
+            near = f" ({places[where]})" if places.get(where) else ""
+            where = f"informal crossings on border segment {where}{near}"
+        else:
+            where = "informal crossings"
+        moves.append(f"{min(float(share) / flow, 1.0):.0%} to {where}")
+    rise = ""
+    if finite(rec["cost_rise_h"]):
+        rise = f", and the traffickers' average route cost rises by {float(rec['cost_rise_h']):.1f} h-equivalent"
+    if not moves:
+        return f"If it closes, its flow has nowhere else to go{rise}."
+    return f"If it closes, its flow moves: {', '.join(moves[:4])}{rise}."
 
 
 def _interval(rec: dict[str, Any]) -> str | None:
@@ -377,6 +503,8 @@ def point_layer(
                     f"{heading} {rec['name']}", rows + (more_rows(rec) if more_rows else []), provenance=provenance
                 ),
                 tooltip=tooltip(tip, rec["name"]),
+                search=(rec["name"], rec.get("name_vi"), rec.get("local_name"), rec.get("id")),
+                kind=tip,
             )
         )
     return add_layer(m, name, [*(extra or []), *feats], show=show)

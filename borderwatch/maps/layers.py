@@ -54,6 +54,8 @@ def feature(
     popup: str | None = None,
     tooltip: str | None = None,
     tolerance_deg: float = 0.0,
+    search: tuple[Any, ...] = (),
+    kind: str = "",
 ) -> dict[str, Any] | None:
     """Build one display feature (None when it has no geometry).
 
@@ -64,11 +66,17 @@ def feature(
     style
         Leaflet path options (``color``, ``weight``, ``fillColor``...), or
         for points either circle-marker options (``radius``...) or a symbol
-        (``icon``: SVG markup, ``size``: px, ``className``, ``title``).
+        (``icon``: SVG markup, ``size``: px, ``className``, ``title``);
+        ``interactive: False`` for a feature that takes no clicks (a road, a label).
     popup, tooltip
         Finished, escaped HTML (:mod:`.popups`).
     tolerance_deg
         Simplification tolerance (degrees).
+    search
+        Names the page's search box finds it by (the first is shown; missing
+        and empty ones skipped; shown as text, never parsed as HTML).
+    kind
+        What it is, shown beside it in the search results (``gate``, ``town``...).
 
     Returns
     -------
@@ -82,7 +90,28 @@ def feature(
         props["p"] = popup
     if tooltip:
         props["t"] = tooltip
+    keys = search_keys(search)
+    if keys:
+        props["q"], props["k"] = keys, kind
     return {"type": "Feature", "geometry": shape, "properties": props}
+
+
+def search_keys(values: Iterable[Any]) -> list[str]:
+    """Return the distinct, non-empty names of a feature for the search box (missing values skipped)."""
+    kept: list[str] = []
+    for value in values:
+        if value is None or (isinstance(value, float) and value != value):
+            continue
+        name = str(value).strip()
+        if name and name.lower() != "nan" and name not in kept:
+            kept.append(name)
+    return kept
+
+
+def script_json(value: Any) -> str:
+    """Return JSON to write inside a ``<script>``: no ``</`` may end the element early, no U+2028/9 a JS line."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 class GeoLayer(MacroElement):
@@ -92,24 +121,44 @@ class GeoLayer(MacroElement):
     ----------
     features
         From :func:`feature` (None entries are skipped).
+    canvas
+        Draw the lines and areas on a canvas instead of one SVG path each
+        (for many non-interactive lines, such as roads).
+    below
+        Draw the lines and areas in a pane under every other layer's (the
+        basemap), so lines on a canvas show above them.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+        {%- if this.below %}
+        if (!{{ this.map_name }}.getPane("bwBelow")) { {{ this.map_name }}.createPane("bwBelow").style.zIndex = 350; }
+        {%- endif %}
         L.geoJSON({{ this.data }}, {
+            {%- if this.canvas %}
+            renderer: L.canvas({padding: 0.5}),
+            {%- endif %}
+            {%- if this.below %}
+            pane: "bwBelow",
+            {%- endif %}
             style: function (f) { return f.properties.s; },
             pointToLayer: function (f, latlng) {
                 var s = f.properties.s;
                 if (s.icon) {
                     return L.marker(latlng, {
                         icon: L.divIcon({html: s.icon, className: s.className, iconSize: [s.size, s.size]}),
-                        title: s.title || "", keyboard: false, riseOnHover: true
+                        title: s.title || "", keyboard: false, riseOnHover: true, interactive: s.interactive !== false
                     });
                 }
                 return L.circleMarker(latlng, s);
             },
             onEachFeature: function (f, layer) {
+                if (f.properties.q) {
+                    window.bwIndex = window.bwIndex || [];
+                    window.bwIndex.push({keys: f.properties.q, kind: f.properties.k, layer: layer,
+                                         group: {{ this._parent.get_name() }}, map: {{ this.map_name }}});
+                }
                 if (f.properties.p) { layer.bindPopup(f.properties.p, {maxWidth: 380}); }
                 if (f.properties.t) { layer.bindTooltip(f.properties.t, {sticky: true}); }
                 if (f.properties.p && f.properties.t) {  // the open popup says more: no tooltip over it
@@ -122,18 +171,30 @@ class GeoLayer(MacroElement):
         """
     )
 
-    def __init__(self, features: Iterable[dict[str, Any] | None]) -> None:
+    def __init__(self, features: Iterable[dict[str, Any] | None], *, canvas: bool = False, below: bool = False) -> None:
         super().__init__()
         self._name = "GeoLayer"
         kept = [f for f in features if f is not None]
         self.count = len(kept)
-        text = json.dumps({"type": "FeatureCollection", "features": kept}, ensure_ascii=False, separators=(",", ":"))
-        # inside <script>: no "</" may end the element early, no U+2028/9 may end a JS line
-        self.data = text.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        self.canvas, self.below = canvas, below
+        self.data = script_json({"type": "FeatureCollection", "features": kept})
+
+    @property
+    def map_name(self) -> str:
+        """The JavaScript name of the map the layer is on (``null`` when its group is on none)."""
+        group = self._parent
+        parent = getattr(group, "_parent", None)
+        return parent.get_name() if isinstance(parent, folium.Map) else "null"
 
 
 def add_layer(
-    m: folium.Map, name: str, features: Iterable[dict[str, Any] | None], *, show: bool = True
+    m: folium.Map,
+    name: str,
+    features: Iterable[dict[str, Any] | None],
+    *,
+    show: bool = True,
+    canvas: bool = False,
+    below: bool = False,
 ) -> folium.FeatureGroup:
     """Add a toggleable layer of features to a map.
 
@@ -147,6 +208,8 @@ def add_layer(
         From :func:`feature`.
     show
         Whether the layer is on when the page opens.
+    canvas, below
+        As :class:`GeoLayer`.
 
     Returns
     -------
@@ -156,6 +219,6 @@ def add_layer(
 
     m.get_root().header.add_child(Element(STYLE), name="bw_style")  # once per page: symbols, popups
     group = folium.FeatureGroup(name=html.escape(name), show=show)
-    group.add_child(GeoLayer(features))
+    group.add_child(GeoLayer(features, canvas=canvas, below=below))
     group.add_to(m)
     return group

@@ -1,9 +1,9 @@
 """Popup and tooltip HTML: every value from data escaped, numbers formatted with their units.
 
-A popup is a title and a two-column table of label and value; a
-``provenance`` block says where the record comes from (source, coordinate
-precision, how it was placed on the border).  Nothing from a data file
-reaches the page unescaped.
+A popup is a title, a few sentences in plain words, a two-column table of
+label and value, and folded below (``<details>``) the model's own figures
+and the record's provenance (source, coordinate precision, how it was
+placed on the border).  Nothing from a data file reaches the page unescaped.
 """
 
 from __future__ import annotations
@@ -44,8 +44,15 @@ def text(value: Any) -> str:
     return html.escape(value) if value and value.lower() != "nan" else "–"
 
 
-def popup(title: Any, rows: Iterable[tuple[str, Any]], *, provenance: Iterable[tuple[str, Any]] = ()) -> str:
-    """Build a popup: a title, a table of metrics, and the record's provenance.
+def popup(
+    title: Any,
+    rows: Iterable[tuple[str, Any]],
+    *,
+    provenance: Iterable[tuple[str, Any]] = (),
+    lead: Iterable[str] = (),
+    details: Iterable[tuple[str, Any]] = (),
+) -> str:
+    """Build a popup: a title, sentences, a table of metrics, and folded below the model's figures and provenance.
 
     Parameters
     ----------
@@ -54,23 +61,45 @@ def popup(title: Any, rows: Iterable[tuple[str, Any]], *, provenance: Iterable[t
     rows
         (label, value) pairs; labels are written by borderwatch, values escaped.
     provenance
-        (label, value) pairs shown under "Provenance".
+        (label, value) pairs folded under "Provenance".
+    lead
+        Sentences in plain words shown first (plain text, escaped).
+    details
+        (label, value) pairs folded under "Model figures".
 
     Returns
     -------
     str
         HTML.
     """
-    parts = [f'<div class="bw-popup"><h4>{text(title)}</h4><table>']
-    parts += [f"<tr><th>{html.escape(label)}</th><td>{text(value)}</td></tr>" for label, value in rows]
-    parts.append("</table>")
-    prov = list(provenance)
-    if prov:
-        parts.append('<div class="bw-prov">Provenance</div><table class="bw-prov-table">')
-        parts += [f"<tr><th>{html.escape(label)}</th><td>{text(value)}</td></tr>" for label, value in prov]
-        parts.append("</table>")
+    parts = [f'<div class="bw-popup"><h4>{text(title)}</h4>']
+    parts += [f"<p>{html.escape(sentence)}</p>" for sentence in lead if sentence]
+    parts.append(_table(rows))
+    for heading, pairs in (("Model figures", list(details)), ("Provenance", list(provenance))):
+        if pairs:
+            table = _table(pairs, "bw-prov-table")
+            parts.append(f'<details><summary class="bw-prov">{heading}</summary>{table}</details>')
     parts.append("</div>")
     return "".join(parts)
+
+
+def _table(rows: Iterable[tuple[str, Any]], cls: str = "") -> str:
+    """Build a two-column table of label and value (rows whose value is missing are left out)."""
+    body = "".join(
+        f"<tr><th>{html.escape(label)}</th><td>{text(value)}</td></tr>" for label, value in rows if text(value) != "–"
+    )
+    if not body:
+        return ""
+    return f'<table class="{cls}">{body}</table>' if cls else f"<table>{body}</table>"
+
+
+def percent(share: Any) -> str | None:
+    """Format a share (0..1) as a whole percentage for display (None when it is not a number)."""
+    try:
+        value = float(share)
+    except (TypeError, ValueError):
+        return None
+    return f"{100 * value:.0f} %" if math.isfinite(value) else None
 
 
 def tooltip(*values: Any) -> str:

@@ -26,7 +26,9 @@ from .analysis_layers import (
     uncovered_layer,
 )
 from .base import DEFAULT_TITLE, base_map, parts
+from .controls import ANALYSIS, ANSWER, GROUPS, INTERDICTION, REFERENCE, GroupedLayerControl, in_group
 from .data_layers import blos_layer, borders_layer, gates_layer, origin_layer, seaports_layer, wharfs_layer
+from .reference_layers import add_reference_layers
 
 
 def region_map(
@@ -87,12 +89,14 @@ def region_map(
     if analysis is None:
         parts(scenario, "region_map")  # a scenario with its region, or a region
         m = base_map(scenario, tiles=tiles, title=title)
-        borders_layer(m, scenario)
-        gates_layer(m, scenario)
-        blos_layer(m, scenario)
-        seaports_layer(m, scenario)
-        wharfs_layer(m, scenario)
-        origin_layer(m, scenario)
+        GroupedLayerControl(group_order=GROUPS).add_to(m)
+        in_group(borders_layer(m, scenario), ANSWER)
+        in_group(gates_layer(m, scenario), ANSWER)
+        in_group(blos_layer(m, scenario), ANSWER)
+        in_group(seaports_layer(m, scenario), REFERENCE)
+        in_group(wharfs_layer(m, scenario), REFERENCE)
+        in_group(origin_layer(m, scenario), REFERENCE)
+        add_reference_layers(m, scenario)
         return m
     if not isinstance(analysis, RegionAnalysis):
         raise ParameterError(
@@ -113,19 +117,25 @@ def region_map(
         f"{a.coverage.hours:g} h · click a symbol for its figures and sources"
     )
     m = base_map(sc, tiles=tiles, title=title, note=note)
-    borders_layer(m, sc, a.coverage)
-    uncovered_layer(m, a.coverage)
-    ensemble_layer(m, sc, a.chokepoints)
-    routes_layer(m, a.routes, alternatives=True, show=False)
-    routes_layer(m, a.routes)
-    pinch_layer(m, sc, a.chokepoints)
-    cut_layer(m, sc, a.chokepoints)
-    interdiction_layer(m, sc, a.interdiction)
-    reach_layer(m, a.coverage)
-    gates_layer(m, sc, a.ranking)
-    blos_layer(m, sc, coverage=a.coverage)
-    siting_layer(m, a.siting)
-    seaports_layer(m, sc)
-    wharfs_layer(m, sc)
-    origin_layer(m, sc)
+    GroupedLayerControl(group_order=GROUPS).add_to(m)
+    # the answer first, on: where the routes go, which gates matter, which uncovered stretches carry most flow
+    in_group(borders_layer(m, sc), REFERENCE)
+    in_group(routes_layer(m, a.routes), ANSWER)
+    in_group(uncovered_layer(m, a.coverage), ANSWER)
+    in_group(gates_layer(m, sc, a.ranking), ANSWER)
+    in_group(siting_layer(m, a.siting), ANSWER)
+    # the analysis behind it, off (heavy or detailed) except the BLOs
+    in_group(blos_layer(m, sc, coverage=a.coverage), ANALYSIS)
+    in_group(borders_layer(m, sc, a.coverage, show=False), ANALYSIS)
+    in_group(reach_layer(m, a.coverage, show=False), ANALYSIS)
+    in_group(routes_layer(m, a.routes, alternatives=True, show=False), ANALYSIS)
+    in_group(ensemble_layer(m, sc, a.chokepoints, show=False), ANALYSIS)
+    in_group(pinch_layer(m, sc, a.chokepoints), ANALYSIS)
+    in_group(cut_layer(m, sc, a.chokepoints), ANALYSIS)
+    in_group(interdiction_layer(m, sc, a.interdiction, before=a.routes), INTERDICTION, exclusive="interdiction")
+    in_group(interdiction_layer(m, sc, a.interdiction), INTERDICTION, exclusive="interdiction")
+    in_group(seaports_layer(m, sc), REFERENCE)
+    in_group(wharfs_layer(m, sc, show=False), REFERENCE)
+    in_group(origin_layer(m, sc), REFERENCE)
+    add_reference_layers(m, sc)
     return m

@@ -18,6 +18,7 @@ COLOURS = {
     "vietnam": "#fbf8ef",
     "neighbour": "#ecebe6",
     "province": "#9a9a9a",
+    "border": "#5a4a3a",
     "covered": "#1a9850",
     "uncovered": "#d73027",
     "coast_covered": "#66bd63",
@@ -28,6 +29,7 @@ COLOURS = {
     "pinch": "#e08214",
     "cut": "#000000",
     "after": "#c51b7d",
+    "before": "#2b5cab",
     "blo": "#1f78b4",
     "site": "#33a02c",
     "port": "#01665e",
@@ -294,12 +296,13 @@ LEGEND_ORDER = (
     "coverage_change",
     "gates",
     "edits",
+    "routes",
+    "coverage",
     "sites",
     "borders",
-    "coverage",
-    "routes",
     "chokepoints",
     "interdiction",
+    "reference",
 )
 
 
@@ -415,7 +418,7 @@ STYLE = """
 <style>
 .bw-legend, .bw-title { background: rgba(255,255,255,0.94); padding: 6px 9px; border-radius: 5px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.35); font: 12px/1.35 system-ui, -apple-system, "Segoe UI", sans-serif; }
-.bw-legend { max-height: 48vh; overflow-y: auto; min-width: 200px; max-width: 330px; }
+.bw-legend { max-height: 40vh; overflow-y: auto; min-width: 200px; max-width: 330px; }
 .bw-legend summary { font-weight: 600; cursor: pointer; }
 .bw-legend h5 { margin: 6px 0 2px; font-size: 12px; color: #444; }
 .bw-entry { display: flex; align-items: center; gap: 6px; margin: 1px 0; }
