@@ -280,7 +280,7 @@ def inspection_game(
     y = np.clip(lp["duals"], 0.0, None) if lp["duals"] is not None else np.zeros(len(engine.rows))
     through = np.zeros(len(names))
     intercepted = 0.0
-    for r, (_, dest, _, rise) in enumerate(engine.rows[: len(y)]):
+    for r, (_, _, _, rise) in enumerate(engine.rows[: len(y)]):
         if y[r] > 0:
             intercepted += y[r] * pi(rise, x)
             for u in rise:
@@ -337,7 +337,7 @@ def inspection_game(
 
 
 def _quantal(engine: _Engine, x: np.ndarray, share: np.ndarray, lam: float, pi) -> float:
-    """Expected interception of a quantal-response trafficker over the known routes."""
+    """Return the expected interception of a quantal-response trafficker over the known routes."""
     by_dest: dict[Hashable, list[tuple[float, float]]] = {}
     for _, dest, base, rise in engine.rows:
         cost = base + sum(r * x[u] for u, r in rise.items())

@@ -179,6 +179,8 @@ class _Engine:
         self.cand = np.unique(np.concatenate(unit_edges)) if unit_edges else np.zeros(0, dtype=np.int64)
         self.col = np.full(arrays.n_edges, -1)
         self.col[self.cand] = np.arange(len(self.cand))
+        self.unit_edges = unit_edges
+        self.cap_of: dict[int, np.ndarray] = {}
         self.unit_of = np.full(arrays.n_edges, -1)
         for u, e in enumerate(unit_edges):
             self.unit_of[e] = u
@@ -267,6 +269,34 @@ class _Engine:
                     added += 1
         return added
 
+    def caps(self, k: int) -> np.ndarray:
+        """Bound every sample's least cost to every destination once at most ``k`` units are interdicted.
+
+        In each sample, ``k + 1`` routes that share no unit (each found with the
+        units of the ones before interdicted): any ``k`` units leave one of
+        them untouched, so the least cost is at most the dearest of them.  A
+        destination with fewer such routes keeps the loose bound.  The master's
+        rises are capped at it (a much tighter relaxation than a closed edge's
+        ``CLOSED_COST_H``; the optimum is unchanged).
+        """
+        if k in self.cap_of:
+            return self.cap_of[k]
+        loose = CLOSED_COST_H * 100
+        U = np.zeros((self.S, self.T))
+        for s in range(self.S):
+            cost = self.costs[s].copy()
+            for _ in range(k + 1):
+                flow = least_cost_flow(self.arrays.with_cost(cost), self.origin, self.shares, reuse_unbarred=True)
+                found = np.array([flow.cost[t] for t in self.dests])
+                U[s] = np.where(found >= CLOSED_COST_H, loose, np.maximum(U[s], found))
+                self.searches += 1
+                for t in self.dests:
+                    on = np.unique(self.unit_of[flow.paths[t]])
+                    for u in on[on >= 0]:
+                        cost[self.unit_edges[u]] = CLOSED_COST_H
+        self.cap_of[k] = U
+        return U
+
     # objective -------------------------------------------------------------
     def per_sample(self, costs: np.ndarray) -> np.ndarray:
         return costs @ self.share_vec
@@ -309,13 +339,14 @@ class _Engine:
             r += 1
 
         p = 1.0 / S
+        cap = self.caps(int(max(budgets))) if integer else np.full((S, T), CLOSED_COST_H * 100)
         for b, budget in enumerate(budgets):
             o = b * width
             c[o : o + n] = 1e-7  # of equal plans, the one with fewer units
             upper[o : o + n] = upper_x
             integrality[o : o + n] = 1.0 if integer else 0.0
             z0 = o + n
-            upper[z0 : z0 + S * T] = CLOSED_COST_H * 100
+            upper[z0 : z0 + S * T] = cap.ravel()
             if cv:
                 eta, w0 = z0 + S * T, z0 + S * T + 1
                 lower[eta], upper[eta] = -np.inf, np.inf
@@ -334,7 +365,8 @@ class _Engine:
             if b == 0:
                 first_route_row = r
             for s, d, base, rise in self.rows:
-                add([(z0 + s * T + d, 1.0)] + [(o + u, -delta) for u, delta in rise.items()], -np.inf, base)
+                room = max(0.0, cap[s, d] - base)  # a rise beyond the cap is never binding
+                add([(z0 + s * T + d, 1.0)] + [(o + u, -min(delta, room)) for u, delta in rise.items()], -np.inf, base)
             add([(o + u, 1.0) for u in range(n)], 0.0, float(budget))
             if nested and b:
                 for u in range(n):  # x_{b-1,u} <= x_{b,u}
