@@ -17,7 +17,7 @@ import scipy.optimize
 from borderwatch import ParameterError, ProfileError, Scenario
 from borderwatch.analysis.ensemble import ensemble_of
 from borderwatch.analysis.flow import least_cost_flow
-from borderwatch.analysis.inspection import inspection_game
+from borderwatch.analysis.inspection import inspection_game, inspection_html
 from borderwatch.analysis.interdiction import CLOSED_COST_H, interdict, user_graph_units
 from borderwatch.analysis.stochastic import (
     OUT_OF_SAMPLE_SEED_OFFSET,
@@ -126,6 +126,8 @@ def test_nested_list_matches_brute_force_over_chains():
     assert plans[0] <= plans[1] <= plans[2] and [len(p) for p in plans] == [1, 2, 3]
     # what the k-th team buys sums to the nested value's rise over nothing interdicted
     assert prio["next_team_buys_h"].sum() == pytest.approx(prio["nested_h"].iloc[-1] - study.cost_before_h, abs=1e-3)
+    assert "Budget priority list" in study_html(study) and prio["nested_plan"].iloc[-1] in study_html(study)
+    assert study.as_edits(2, which="nested") == [CloseGates(tuple(sorted(u.removeprefix("gate:") for u in plans[1])))]
 
 
 def test_one_sample_is_the_deterministic_model():
@@ -335,3 +337,12 @@ def test_shipped_data_stochastic_plan_and_inspection(scenario):
     assert plan.status == "optimal" and plan.crossings["probability"].sum() <= 2 + 1e-6
     assert plan.value_h >= plan.fixed_value_h - 1e-6 >= plan.free_h - 1e-6
     assert 0 <= plan.interception <= 1 and plan.crossings.crs.to_epsg() == 4326
+    from borderwatch.maps import base_map
+    from borderwatch.maps.inspection_layer import inspection_layer
+
+    m = base_map(scenario)
+    layer = inspection_layer(m, scenario, plan)
+    drawn = (plan.crossings["probability"] >= 1e-4) | plan.crossings["fixed"]
+    assert len(layer._children) == int(drawn.sum()) > 0 and "interception" in layer.layer_name
+    section = inspection_html([plan])
+    assert "Randomised inspection" in section and plan.crossings["unit"].iloc[0] in section

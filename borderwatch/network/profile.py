@@ -344,7 +344,7 @@ class Profile(Mapping):
 
 
 #: Profile tables that only analyses read (the graph cache key ignores them).
-ANALYSIS_TABLES = ("ensemble", "closing", "cut", "ranking", "interdiction")
+ANALYSIS_TABLES = ("ensemble", "closing", "cut", "ranking", "interdiction", "inspection")
 
 
 def build_part(profile: Profile) -> dict[str, Any]:
