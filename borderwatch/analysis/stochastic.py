@@ -181,6 +181,7 @@ class _Engine:
         self.col[self.cand] = np.arange(len(self.cand))
         self.unit_edges = unit_edges
         self.cap_of: dict[int, np.ndarray] = {}
+        self.cap_budget = 0  # caps for at least this budget (one bound serves every smaller one)
         self.unit_of = np.full(arrays.n_edges, -1)
         for u, e in enumerate(unit_edges):
             self.unit_of[e] = u
@@ -339,7 +340,7 @@ class _Engine:
             r += 1
 
         p = 1.0 / S
-        cap = self.caps(int(max(budgets))) if integer else np.full((S, T), CLOSED_COST_H * 100)
+        cap = self.caps(max(int(max(budgets)), self.cap_budget)) if integer else np.full((S, T), CLOSED_COST_H * 100)
         for b, budget in enumerate(budgets):
             o = b * width
             c[o : o + n] = 1e-7  # of equal plans, the one with fewer units
@@ -510,7 +511,8 @@ class StochasticStudy:
     ----------
     table
         One row per k: the deterministic (profile) and stochastic plans, their
-        in-sample and out-of-sample values with 95 % intervals, the
+        in-sample and out-of-sample values with 95 % intervals, their values on
+        the profile's costs (``*_profile_h``), the
         out-of-sample gain of the stochastic plan (paired, same fresh draws) and
         its interval, solve times and status.
     priority
@@ -721,6 +723,7 @@ def stochastic_study(
     say(f"deterministic plans k=1..{max_k}: {times['deterministic']} s")
 
     engine = _Engine(arrays, origin, shares, names, edges, costs, after)
+    engine.cap_budget = max_k  # one bound for every budget: k + 1 disjoint routes searched once
     as_x = {n: i for i, n in enumerate(names)}
 
     def x_of(chosen: Sequence[str]) -> np.ndarray:
@@ -790,10 +793,12 @@ def stochastic_study(
                 "det_in_sample_h": round(d.in_sample_h, 3),
                 "det_out_of_sample_h": round(d.out_of_sample_h, 3),
                 "det_ci95_h": round(d.ci95_h, 3),
+                "det_profile_h": round(d.profile_h, 3),
                 "stochastic_plan": ", ".join(st.chosen),
                 "sto_in_sample_h": round(st.in_sample_h, 3),
                 "sto_out_of_sample_h": round(st.out_of_sample_h, 3),
                 "sto_ci95_h": round(st.ci95_h, 3),
+                "sto_profile_h": round(st.profile_h, 3),
                 "gain_h": round(float(np.nanmean(gain)), 4),
                 "gain_ci95_h": round(float(Z95 * np.nanstd(gain, ddof=1) / np.sqrt(np.isfinite(gain).sum())), 4),
                 "sto_bound_h": round(sto_solve[k]["upper_bound"], 3),
