@@ -324,6 +324,7 @@ def test_cli_stochastic_priority_and_inspect_on_a_user_graph(tmp_path):
         assert not target.exists()
 
 
+@pytest.mark.slow
 def test_shipped_data_stochastic_plan_and_inspection(scenario):
     study = stochastic_study(scenario, max_k=1, candidates="gates", samples=3, out_of_sample=3, nested=False)
     row = study.table.iloc[0]
