@@ -483,8 +483,8 @@ class PlanValue:
     chosen
         Units (``gate:<id>`` / ``segment:<id>``), sorted.
     in_sample_h
-        The objective on the samples it was chosen on (h; the deterministic
-        plan: on the same samples, so the two compare).
+        The objective (mean or CVaR) on the samples it was chosen on (h; the
+        deterministic plan: on the same samples, so the two compare).
     out_of_sample_h, ci95_h
         Mean over the fresh samples of the demand-weighted least cost, and the
         half-width of its 95 % confidence interval.
@@ -759,7 +759,11 @@ def stochastic_study(
         k: {"deterministic": det[k], "stochastic": sto[k], **({"nested": nest[k]} if nested else {})} for k in budgets
     }
     distinct = sorted({tuple(c) for p in plans.values() for c in p.values()} | {()})
-    in_sample = {c: engine.value(engine.evaluate(x_of(c))[0], objective, alpha) for c in distinct}
+    def reached(c: tuple[str, ...]) -> float:  # the objective, a cut-off destination left out (as out of sample)
+        v = _reached_value(engine, engine.evaluate(x_of(c))[0])[0]
+        return float(v.mean()) if objective == "mean" else cvar(v, alpha)
+
+    in_sample = {c: reached(c) for c in distinct}
     profile = _Engine(arrays, origin, shares, names, edges, arrays.cost[None, :], after)
     at_profile = {c: _reached_value(profile, profile.evaluate(x_of(c))[0])[0][0] for c in distinct}
     t0 = time.perf_counter()
