@@ -759,6 +759,7 @@ def stochastic_study(
         k: {"deterministic": det[k], "stochastic": sto[k], **({"nested": nest[k]} if nested else {})} for k in budgets
     }
     distinct = sorted({tuple(c) for p in plans.values() for c in p.values()} | {()})
+
     def reached(c: tuple[str, ...]) -> float:  # the objective, a cut-off destination left out (as out of sample)
         v = _reached_value(engine, engine.evaluate(x_of(c))[0])[0]
         return float(v.mean()) if objective == "mean" else cvar(v, alpha)
