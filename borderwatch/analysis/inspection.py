@@ -242,6 +242,23 @@ def inspection_game(
     ParameterError
         ``teams`` negative or above the candidates, a detection probability
         outside [0, 1], a negative ``quantal``, an unknown option.
+
+    Examples
+    --------
+    Two routes, 2 h and 4 h, one team: the trafficker is indifferent when
+    ``2 + 48 * 0.4 * x_A = 4 + 48 * 0.4 * (1 - x_A)``.
+
+    >>> import networkx as nx
+    >>> from borderwatch import Scenario
+    >>> G = nx.MultiDiGraph()
+    >>> for via, c in (("a", 1.0), ("b", 3.0)):
+    ...     _ = G.add_edge("o", via, cost=1.0, interdictable=False)
+    ...     _ = G.add_edge(via, "t", cost=c, gate_id=via.upper())
+    >>> plan = inspection_game(Scenario.from_graph(G, origin="o", destinations=["t"]), teams=1, candidates="gates")
+    >>> plan.crossings[["unit", "probability"]].round(3).values.tolist()
+    [['gate:A', 0.552], ['gate:B', 0.448]]
+    >>> round(plan.interception, 3), plan.fixed
+    (0.2, ['gate:A'])
     """
     sc = as_scenario(scenario, what="inspection_game")
     where = "inspection_game"

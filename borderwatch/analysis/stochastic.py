@@ -681,6 +681,21 @@ def stochastic_study(
         An option out of range or not one of its choices (``max_k`` above the candidates, ``samples`` 0 ...).
     NoRouteError
         A destination cannot be reached before any interdiction.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from borderwatch import Scenario
+    >>> G = nx.MultiDiGraph()
+    >>> for via, c in (("a", 1.0), ("b", 1.5), ("c", 2.0)):
+    ...     _ = G.add_edge("o", via, cost=1.0, interdictable=False)
+    ...     _ = G.add_edge(via, "t", cost=c, gate_id=via.upper())
+    >>> sc = Scenario.from_graph(G, origin="o", destinations=["t"], seed=1, sigma_edge=0.3, sigma_gate=0.3)
+    >>> study = stochastic_study(sc, max_k=2, samples=20, out_of_sample=20)
+    >>> study.table[["k", "deterministic_plan", "stochastic_plan"]].values.tolist()
+    [[1, 'gate:A', 'gate:A'], [2, 'gate:A, gate:B', 'gate:A, gate:B']]
+    >>> study.priority[["k", "nested_plan", "loss_h"]].values.tolist()
+    [[1, 'gate:A', 0.0], [2, 'gate:A, gate:B', 0.0]]
     """
     sc = as_scenario(scenario, what="stochastic_study")
     where = "stochastic_study"
