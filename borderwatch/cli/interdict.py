@@ -114,6 +114,12 @@ def interdict(
     and after, and the routes taken afterwards with their crossings.  On an
     edited scenario (--close, --scenario ...) closed gates are no candidates.
 
+    With --stochastic the plans for k = 1..K are chosen on --samples ensemble
+    samples (the expected cost, or --cvar ALPHA), beside the deterministic
+    plans, both judged on --out-of-sample fresh samples (seed ensemble.seed +
+    1000003) with 95 % intervals and the paired gain; --priority K adds the
+    best nested list (the order in which to add teams) and its loss.
+
     \b
     Examples:
       borderwatch interdict --k 3
