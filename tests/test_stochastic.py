@@ -104,6 +104,9 @@ def test_stochastic_plans_match_brute_force_mean_and_cvar(seed):
     risky = stochastic_study(sc, max_k=2, candidates="gates", samples=6, out_of_sample=4, objective="cvar", alpha=0.34)
     for row in risky.table.itertuples():
         assert row.sto_in_sample_h == pytest.approx(brute_best(sc, row.k, objective="cvar", alpha=0.34), abs=2e-3)
+    plan = risky.plans[2]["stochastic"]
+    fresh = sample_values(sc, plan.chosen, seed=risky.out_of_sample_seed, samples=4)
+    assert plan.out_of_sample_cvar_h == pytest.approx(cvar(fresh, 0.34), abs=1e-6)
 
 
 def test_nested_list_matches_brute_force_over_chains():

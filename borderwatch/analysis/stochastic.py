@@ -493,6 +493,9 @@ class PlanValue:
     cut_off
         Destination name -> share of the fresh samples in which it is cut off
         (only destinations ever cut off; their cost is left out of the values).
+    out_of_sample_cvar_h
+        With the CVaR objective: the CVaR on the fresh samples (the table's
+        ``*_out_of_sample_cvar_h``); else ``None``.
     """
 
     chosen: list[str]
@@ -501,6 +504,7 @@ class PlanValue:
     ci95_h: float
     profile_h: float
     cut_off: dict[str, float] = field(default_factory=dict)
+    out_of_sample_cvar_h: float | None = None
 
 
 @dataclass
@@ -799,6 +803,7 @@ def stochastic_study(
             ci95_h=float(Z95 * np.nanstd(v, ddof=1) / np.sqrt(np.isfinite(v).sum())),
             profile_h=float(at_profile[c]),
             cut_off={dnames.get(t, str(t)): float(f) for t, f in cut[c].items() if f > 0},
+            out_of_sample_cvar_h=cvar(v[np.isfinite(v)], alpha) if objective == "cvar" else None,
         )
 
     out = {k: {w: judged(tuple(c)) for w, c in p.items()} for k, p in plans.items()}
@@ -821,6 +826,14 @@ def stochastic_study(
                 "sto_profile_h": round(st.profile_h, 3),
                 "gain_h": round(float(np.nanmean(gain)), 4),
                 "gain_ci95_h": round(float(Z95 * np.nanstd(gain, ddof=1) / np.sqrt(np.isfinite(gain).sum())), 4),
+                **(
+                    {
+                        "det_out_of_sample_cvar_h": round(d.out_of_sample_cvar_h, 3),
+                        "sto_out_of_sample_cvar_h": round(st.out_of_sample_cvar_h, 3),
+                    }
+                    if objective == "cvar"
+                    else {}
+                ),
                 "sto_bound_h": round(sto_solve[k]["upper_bound"], 3),
                 "sto_status": sto_solve[k]["status"],
                 "sto_rounds": sto_solve[k]["rounds"],
