@@ -55,6 +55,7 @@ Examples:
   borderwatch report --out report
   borderwatch map --out map.html
   borderwatch compare --close VN-LAO-016 --out cau_treo_closed
+  borderwatch inspect --teams 3 --out inspection.csv
   borderwatch sweep sweep.toml --out sweep.csv
 
 \b

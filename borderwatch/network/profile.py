@@ -234,6 +234,10 @@ OPTIONS: dict[str, Option] = {
         ),
         Option("ranking.incident_match_km", _POSITIVE, "incidents match a gate or segment within this distance (km)"),
         Option("interdiction.inspect_exposure", _EXPOSURE, "exposure added to an inspected crossing"),
+        *(
+            Option(f"inspection.detection.{cls}", _EXPOSURE, f"chance a team at a {cls} crossing finds a load")
+            for cls in ("international", "primary", "secondary", "informal")
+        ),
         Option("demand.*", _NON_NEGATIVE, "share of flow from the origin to each destination"),
         Option("origins.share.*", _NON_NEGATIVE, "share of all demand starting at each origin"),
         Option("origins.position.*", _point, "where an origin other than the Golden Triangle lies"),
@@ -340,7 +344,7 @@ class Profile(Mapping):
 
 
 #: Profile tables that only analyses read (the graph cache key ignores them).
-ANALYSIS_TABLES = ("ensemble", "closing", "cut", "ranking", "interdiction")
+ANALYSIS_TABLES = ("ensemble", "closing", "cut", "ranking", "interdiction", "inspection")
 
 
 def build_part(profile: Profile) -> dict[str, Any]:
