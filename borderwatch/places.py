@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -261,3 +262,38 @@ def _unit(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 
 def _km(d: float) -> str:
     return f"{d:.0f}" if d >= 10 else f"{d:.1f}"
+
+
+def unit_labels(scenario: Any, units: list[str]) -> dict[str, str]:
+    """Name interdiction units as a planner reads them: ``segment:LAO-00-0201`` -> "LAO-00-0201, 2.6 km SW of ...".
+
+    Parameters
+    ----------
+    scenario
+        The :class:`~borderwatch.Scenario` the units come from; without a
+        region (a user graph) every unit keeps its id.
+    units
+        Unit names (``gate:<id>``, ``segment:<id>``; others keep their name).
+
+    Returns
+    -------
+    dict
+        Unit -> label: ``"<gate id> <name> gate, <place>"`` or ``"<segment id>, <place>"``.
+    """
+    if scenario.region is None or not units:
+        return {u: u for u in units}
+    gates = scenario.gates.set_index("id")
+    segments = scenario.segments.set_index("segment_id")
+    points: dict[str, tuple[float, float, str]] = {}
+    for unit in units:
+        kind, _, key = unit.partition(":")
+        if kind == "gate" and key in gates.index:
+            g = gates.loc[key]
+            points[unit] = (g.geometry.x, g.geometry.y, f"{key} {g['name']} gate")
+        elif kind == "segment" and key in segments.index:
+            middle = shapely.line_interpolate_point(segments.loc[key, "geometry"], 0.5, normalized=True)
+            points[unit] = (middle.x, middle.y, key)
+    named = list(points)
+    places = gazetteer(scenario.region).names_of([points[u][0] for u in named], [points[u][1] for u in named])
+    found = {u: f"{points[u][2]}, {p}" for u, p in zip(named, places, strict=True)}
+    return {u: found.get(u, u) for u in units}

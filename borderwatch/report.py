@@ -15,6 +15,7 @@ into a folder, all or nothing (:func:`~borderwatch.output.atomic_dir`):
 ``routes.geojson``          least-cost and diverse routes to the demand destinations
 ``interdiction.json``       the crossings to close and the routes after
 ``sites.csv``               proposed new BLO sites
+``datapackage.json``        the data dictionary: every file and column (meaning, unit, type), Frictionless
 ``manifest.json``           inputs with SHA-256, scenario, profile, settings, versions, timings
 =========================== =====================================================
 
@@ -46,6 +47,7 @@ from .analysis.routes import corridor_table, seaport_flows
 from .analysis.siting import siting_summary
 from .analysis.stability import RankingStability
 from .analysis.suite import RegionAnalysis
+from .datadict import COST_UNIT, GLOSSARY, data_package, label
 from .errors import ParameterError
 from .output import MADE_BY, TABLE_WRITERS, atomic_dir, check_output_dir
 from .region import Region, file_sha256
@@ -64,6 +66,7 @@ REPORT_FILES = {
     "interdiction.json": "the crossings whose closing costs the traffickers most, and their routes after",
     "sites.csv": "proposed new BLO sites",
     "index.html": "this overview",
+    "datapackage.json": "data dictionary: every file and column with its meaning, unit and type (Frictionless)",
     "manifest.json": "inputs (SHA-256), scenario, profile, settings, package versions, timings",
 }
 #: Files a comparison adds to a report (and that :func:`write_comparison` writes, with a manifest).
@@ -248,6 +251,8 @@ def write_report(
         if comparison is not None:
             _write_comparison_files(write, comparison, tiles)
         write("index.html", lambda p: p.write_text(overview_page(a, comparison=comparison), "utf-8"))
+        about = {name: (REPORT_FILES | COMPARISON_FILES)[name] for name in files}
+        write("datapackage.json", lambda p: _json(data_package(tmp, files=about), p))
         manifest = _manifest(a, steps, files, comparison)
         _json(manifest, tmp / "manifest.json")
     return manifest
@@ -472,7 +477,7 @@ def overview_page(a: RegionAnalysis, *, comparison: Comparison | None = None) ->
     best = a.routes[a.routes["rank"] == 1]
     hanoi = best[best["destination"] == "Hanoi"]
     top = (
-        f"{ranked.iloc[0]['name']} ({ranked.iloc[0]['gate_id']}), score {ranked.iloc[0]['score']:.3f}"
+        f"{ranked.iloc[0]['name']} ({ranked.iloc[0]['gate_id']}), score {ranked.iloc[0]['score']:.2f}"
         if len(ranked)
         else "none ranked"
     )
@@ -489,7 +494,12 @@ def overview_page(a: RegionAnalysis, *, comparison: Comparison | None = None) ->
         ("Highest-risk gate", top),
         (
             "Least-cost route to Hanoi",
-            f"{hanoi['cost'].iloc[0]:.1f} h via {hanoi['crossings'].iloc[0]}" if len(hanoi) else "not computed",
+            (
+                f"cost {hanoi['cost_heq'].iloc[0]:.1f} {COST_UNIT}, {hanoi['time_h'].iloc[0]:.1f} h travel time, "
+                f"via {hanoi['crossings'].iloc[0]}"
+            )
+            if len(hanoi)
+            else "not computed",
         ),
         (f"Minimum cut ({bound})", f"{len(cut.units)} units, closing cost {cut.value:.0f} teams"),
         (
@@ -502,42 +512,46 @@ def overview_page(a: RegionAnalysis, *, comparison: Comparison | None = None) ->
         ),
         (
             f"{done} {len(inter['chosen'])} crossings",
-            f"traffickers' cost {inter['cost_before']:.2f} h → {inter['cost_after']:.2f} h",
+            f"traffickers' cost {inter['cost_before_heq']:.1f} → {inter['cost_after_heq']:.1f} {COST_UNIT}",
         ),
     ]
     corridors = corridor_table(a.routes, segments=sc.segments)
-    ranking_cols = {
-        "rank": "rank",
-        "gate_id": "gate",
-        "name": "name",
-        "class": "class",
-        "border": "border",
-        "score": "score",
-        "rank_low": "rank 5 %",
-        "rank_high": "rank 95 %",
-        "flow_share": "flow share",
-        "usage_probability": "usage",
-        "cost_rise_h": "cost rise (h)",
-        "in_min_cut": "in cut",
-        "pinch_current": "current",
-        "travel_cost_h": "travel (h)",
-    }
-    ranking = ranked.head(20)[list(ranking_cols)].rename(columns=ranking_cols)
+    corridors = corridors.rename(columns={c: label(c) for c in corridors.columns if c != "entry"})
+    ranking = _labelled(
+        ranked.head(20),
+        [
+            "rank",
+            "gate_id",
+            "name",
+            "class",
+            "border",
+            "score",
+            "rank_low",
+            "rank_high",
+            "flow_share",
+            "usage_probability",
+            "cost_rise_heq",
+            "in_min_cut",
+            "pinch_current",
+            "travel_cost_heq",
+        ],
+    )
     coverage = pd.DataFrame(
         [{"border": b, **{k: round(v, 1) for k, v in row.items()}} for b, row in cov["borders"].items()]
     ).rename(columns={"border_km": "border (km)", "covered_km": "covered (km)", "covered_pct": "covered (%)"})
-    uncovered = a.coverage.uncovered.sort_values("rank_by_flow").head(10)
-    uncovered = uncovered[
-        ["rank_by_flow", "border", "length_km", "flow_share", "usage_probability", "nearest_blo_h", "farthest_h"]
-    ].rename(
-        columns={
-            "rank_by_flow": "rank",
-            "length_km": "km",
-            "flow_share": "flow share",
-            "usage_probability": "usage",
-            "nearest_blo_h": "patrol h to nearest part",
-            "farthest_h": "to farthest part",
-        }
+    uncovered = _labelled(
+        a.coverage.uncovered.sort_values("rank_by_flow").head(10),
+        [
+            "rank_by_flow",
+            "border",
+            "place",
+            "length_km",
+            "flow_share",
+            "usage_probability",
+            "nearest_blo_h",
+            "farthest_h",
+        ],
+        file="coverage.geojson",
     )
     reach = a.coverage.reach_areas.set_index("blo_id")["nodes"]
     blos = a.coverage.blos.assign(
@@ -561,17 +575,26 @@ def overview_page(a: RegionAnalysis, *, comparison: Comparison | None = None) ->
     by_port = by_port.reset_index().rename(
         columns={"vn_seaport": "Vietnamese seaport", "share": "least cost", "ensemble_share": "ensemble mean"}
     )
-    ports = ports[["vn_seaport", "overseas_port", "share", "ensemble_share", "route_cost_h"]].rename(
+    ports = ports[["vn_seaport", "overseas_port", "share", "ensemble_share", "route_cost_heq"]].rename(
         columns={
             "vn_seaport": "Vietnamese seaport",
             "overseas_port": "overseas port",
             "share": "share of all demand (least cost)",
             "ensemble_share": "ensemble mean",
-            "route_cost_h": "route cost (h)",
+            "route_cost_heq": f"route cost ({COST_UNIT})",
         }
     )
     after = pd.DataFrame(inter["routes_after"]).drop(columns=["nodes_after"], errors="ignore")
-    sites = a.siting.chosen.drop(columns=["start_node"], errors="ignore")
+    after = after.rename(
+        columns={
+            "cost_before_heq": f"cost before ({COST_UNIT})",
+            "cost_after_heq": f"cost after ({COST_UNIT})",
+            "crossings_before": "crossings before",
+            "crossings_after": "crossings after",
+        }
+    )
+    sites = _labelled(a.siting.chosen, ["id", "name", "place", "kind", "adds"], file="sites.csv")
+    chosen = [inter.get("chosen_places", {}).get(u, u) for u in inter["chosen"]]
     listed = {**REPORT_FILES, **(COMPARISON_FILES if comparison is not None else {})}
     links = "".join(
         f'<li><a href="{html.escape(name)}">{html.escape(name)}</a>: {html.escape(about)}</li>'
@@ -633,9 +656,13 @@ otherwise its patrols start on the nearest road within the position's precision,
 {html.escape(str(site["solver_status"]))}): {site["before_pct"]} % → {site["after_pct"]} % covered.</p>
 {_table(sites)}</section>
 <section><h2>Interdiction: {done.lower()} {len(inter["chosen"])} crossings</h2>
-<p>Chosen ({html.escape(inter["method"])}, {html.escape(inter["status"])}): {html.escape(", ".join(inter["chosen"]))}.
-The traffickers' demand-weighted least cost rises from {inter["cost_before"]:.2f} h to {inter["cost_after"]:.2f} h.</p>
+<p>Chosen ({html.escape(inter["method"])}, {html.escape(inter["status"])}):</p>
+<ul>{"".join(f"<li>{html.escape(c)}</li>" for c in chosen)}</ul>
+<p>The traffickers' demand-weighted least cost rises from {inter["cost_before_heq"]:.1f} to
+{inter["cost_after_heq"]:.1f} {COST_UNIT}.</p>
 {_table(after)}</section>
+<section id="glossary"><h2>Glossary</h2><dl>{_glossary()}</dl>
+<p>Every column of every file, with its unit and type: <a href="datapackage.json">datapackage.json</a>.</p></section>
 <section><h2>Files</h2><ul>{links}</ul></section>
 </body></html>
 """
@@ -702,7 +729,7 @@ def _comparison_section(c: Comparison) -> str:
     figures = [
         (
             "Demand-weighted least cost",
-            f"{s['demand_weighted_cost_base_h']:.2f} h → {s['demand_weighted_cost_scenario_h']:.2f} h",
+            f"{s['demand_weighted_cost_base_heq']:.2f} h → {s['demand_weighted_cost_scenario_heq']:.2f} h",
         ),
         ("Ensemble flow moved to other crossings", f"{s['flow_moved']:.1%} of the demand"),
         ("Informal share of the flow", f"{s['informal_share_base']:.1%} → {s['informal_share_scenario']:.1%}"),
@@ -726,10 +753,10 @@ def _comparison_section(c: Comparison) -> str:
             for col in (
                 "destination",
                 "share_base",
-                "cost_base_h",
-                "cost_scenario_h",
-                "cost_change_h",
-                "ensemble_cost_change_h",
+                "cost_base_heq",
+                "cost_scenario_heq",
+                "cost_change_heq",
+                "ensemble_cost_change_heq",
                 "route_base",
                 "route_scenario",
             )
@@ -738,10 +765,10 @@ def _comparison_section(c: Comparison) -> str:
     ].rename(
         columns={
             "share_base": "share",
-            "cost_base_h": "cost before (h)",
-            "cost_scenario_h": "cost after (h)",
-            "cost_change_h": "change (h)",
-            "ensemble_cost_change_h": "ensemble change (h)",
+            "cost_base_heq": "cost before (h)",
+            "cost_scenario_heq": "cost after (h)",
+            "cost_change_heq": "change (h)",
+            "ensemble_cost_change_heq": "ensemble change (h)",
             "route_base": "crossings before",
             "route_scenario": "crossings after",
         }
@@ -792,9 +819,23 @@ differences. <a href="compare.html">The comparison map</a> draws the routes, gat
 
 
 def _table(df: pd.DataFrame) -> str:
-    return df.to_html(
-        index=False, escape=True, na_rep="–", float_format=lambda v: f"{v:,.4g}", border=0, classes="data"
-    )
+    """Return an HTML table, numbers rounded for reading (the files keep full precision)."""
+    return df.to_html(index=False, escape=True, na_rep="–", float_format=_rounded, border=0, classes="data")
+
+
+def _rounded(v: float) -> str:
+    """Format a number as a planner reads it: 1,005 · 48.2 · 3.14 · 0.776 (never more than 3 decimals)."""
+    size = abs(v)
+    return f"{v:,.0f}" if size >= 100 else f"{v:.1f}" if size >= 10 else f"{v:.2f}" if size >= 1 else f"{v:.3f}"
+
+
+def _labelled(table: pd.DataFrame, columns: list[str], *, file: str | None = None) -> pd.DataFrame:
+    """Return the columns of a table under their display headers (:func:`borderwatch.datadict.label`)."""
+    return table[columns].rename(columns={c: label(c, file) for c in columns})
+
+
+def _glossary() -> str:
+    return "".join(f"<dt>{html.escape(term)}</dt><dd>{html.escape(text)}</dd>" for term, text in GLOSSARY)
 
 
 _PAGE_STYLE = """

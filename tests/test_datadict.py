@@ -93,7 +93,9 @@ def test_an_undocumented_column_is_refused(report_dir, tmp_path):
 
 def test_the_data_dictionary_page_is_current():
     page = (ROOT / "docs" / "data_dictionary.md").read_text(encoding="utf-8")
-    assert page == datadict.dictionary_markdown(), "regenerate: python -m borderwatch.datadict > docs/data_dictionary.md"
+    assert page == datadict.dictionary_markdown(), (
+        "regenerate: python -m borderwatch.datadict > docs/data_dictionary.md"
+    )
 
 
 def test_the_report_headline_says_what_a_planner_needs(analysis, report_dir):

@@ -52,7 +52,8 @@ class Coverage:
     ----------
     segments
         Every border and coast segment: ``segment_id``, ``border`` (LAO, CHN,
-        KHM or ``coast``), ``place`` (nearest place, district, province), ``length_km``, ``covered``, ``reach_h`` (patrol time
+        KHM or ``coast``), ``place`` (nearest place, district, province),
+        ``length_km``, ``covered``, ``reach_h`` (patrol time
         from the nearest BLO in reach; NaN beyond reach), ``by`` (BLO ids in
         reach), ``nearest_blo`` and ``nearest_blo_h`` (the BLO with the
         shortest patrol time to it, however long, and that time: how far
@@ -85,6 +86,8 @@ class Coverage:
         covered gate or segment: least-cost and ensemble mean (NaN without chokepoints).
     hours
         The patrol time of every BLO without an override (h).
+    stretch_km
+        The planning length the uncovered stretches were split at (km).
     """
 
     segments: gpd.GeoDataFrame
@@ -96,6 +99,7 @@ class Coverage:
     flow_covered_pct: float
     ensemble_flow_covered_pct: float
     hours: float = 2.0
+    stretch_km: float = 50.0
 
 
 def read_hour_overrides(path: str | Path, *, blo_ids: list[str]) -> dict[str, float]:
@@ -234,6 +238,7 @@ def blo_coverage(scenario: Scenario, *, chokepoints: Chokepoints | None = None) 
         flow_covered_pct=flow_pct,
         ensemble_flow_covered_pct=ens_pct,
         hours=float(sc.settings.hours),
+        stretch_km=float(sc.settings.stretch_km),
     )
 
 
@@ -290,7 +295,7 @@ def coverage_summary(result: Coverage) -> dict[str, Any]:
         ``covered_km``, ``covered_pct``), ``gates_covered``, ``gates``,
         ``gates_covered_ids``, ``gate_patrol_hours`` (per gate its nearest BLO and
         the patrol hours from it), ``flow_covered_pct``,
-        ``ensemble_flow_covered_pct``, ``blos`` and ``uncovered_stretches``.
+        ``ensemble_flow_covered_pct``, ``blos``, ``uncovered_stretches`` and ``stretch_km``.
     """
     gates = result.gates
     return {
@@ -314,6 +319,7 @@ def coverage_summary(result: Coverage) -> dict[str, Any]:
         "ensemble_flow_covered_pct": round(result.ensemble_flow_covered_pct, 2),
         "blos": result.blos.astype(object).where(result.blos.notna(), None).to_dict("records"),
         "uncovered_stretches": len(result.uncovered),
+        "stretch_km": result.stretch_km,
     }
 
 

@@ -90,8 +90,8 @@ def routes_layer(
                         ("demand share", share),
                         ("length (km)", rec.get("length_km")),
                         ("travel time (h)", rec.get("time_h")),
-                        ("cost (h)", rec.get("cost")),
-                        ("of which exposure (h)", rec.get("cost_exposure_h")),
+                        ("cost (h)", rec.get("cost_heq")),
+                        ("of which exposure (h)", rec.get("cost_exposure_heq")),
                         ("enters Vietnam at", rec.get("crossings")),
                         ("countries", rec.get("country_path")),
                         ("export port", rec.get("overseas_port") or None),
@@ -548,8 +548,8 @@ def interdiction_layer(
                 popup=popup(
                     f"{done.capitalize()}: {name}",
                     [
-                        ("demand-weighted cost before (h)", report["cost_before"]),
-                        (f"after all chosen are {done} (h)", report["cost_after"]),
+                        ("demand-weighted cost before (h)", report["cost_before_heq"]),
+                        (f"after all chosen are {done} (h)", report["cost_after_heq"]),
                         ("method", report["method"]),
                         ("status", report["status"]),
                     ],
@@ -571,12 +571,12 @@ def interdiction_layer(
                     f"After interdiction: route to {rec.destination}",
                     [
                         ("demand share", rec.share),
-                        ("cost before (h)", rec.cost_before_h),
-                        ("cost after (h)", rec.cost_after_h),
+                        ("cost before (h)", rec.cost_before_heq),
+                        ("cost after (h)", rec.cost_after_heq),
                         ("enters Vietnam at", rec.crossings_after),
                     ],
                 ),
-                tooltip=tooltip(f"after interdiction: {rec.destination}", f"{rec.cost_after_h:.1f} h"),
+                tooltip=tooltip(f"after interdiction: {rec.destination}", f"{rec.cost_after_heq:.1f} h"),
                 tolerance_deg=LINE_TOLERANCE_DEG,
             )
         )

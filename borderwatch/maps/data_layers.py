@@ -291,10 +291,10 @@ def gates_layer(
                 ("rank interval (5–95 %)", _interval(rec)),
                 ("least-cost flow share", rec["flow_share"]),
                 ("ensemble usage probability", rec["usage_probability"]),
-                ("cost rise if closed (h)", rec["cost_rise_h"]),
+                ("cost rise if closed (h)", rec["cost_rise_heq"]),
                 ("in minimum cut", bool(in_cut) if finite(in_cut) else None),
                 ("pinch current", rec["pinch_current"]),
-                ("travel cost from Golden Triangle (h)", rec["travel_cost_h"]),
+                ("travel cost from Golden Triangle (h)", rec["travel_cost_heq"]),
             ]
         provenance = [
             ("position", rec.get("coord_source")),
