@@ -201,7 +201,8 @@ GLOSSARY: list[tuple[str, str]] = [
     (
         f"cost ({COST_UNIT})",
         "what a trafficker minimises, in h-equivalents (hour-equivalents): travel time, plus the exposure to "
-        "detection priced in hours, plus gate delays. A route's cost is never less than its travel time; compare costs with costs.",
+        "detection priced in hours, plus gate delays. A route's cost is never less than its travel time; "
+        "compare costs with costs.",
     ),
     ("travel time (h)", "clock hours along a route or of a BLO patrol."),
     ("flow share", "share of the demand (0–1) that least-cost routes carry through a crossing."),
