@@ -273,27 +273,40 @@ def unit_labels(scenario: Any, units: list[str]) -> dict[str, str]:
         The :class:`~borderwatch.Scenario` the units come from; without a
         region (a user graph) every unit keeps its id.
     units
-        Unit names (``gate:<id>``, ``segment:<id>``; others keep their name).
+        Unit names: ``gate:<id>``, ``segment:<id>``, or ``informal <node>``
+        (an informal crossing outside every segment, named by its node's
+        place); others keep their name.
 
     Returns
     -------
     dict
-        Unit -> label: ``"<gate id> <name> gate, <place>"`` or ``"<segment id>, <place>"``.
+        Unit -> label: ``"<gate id> <name> gate, <district>, <province>"``,
+        ``"<segment id>, <place>"`` or ``"informal crossing, <place>"``.
     """
     if scenario.region is None or not units:
         return {u: u for u in units}
     gates = scenario.gates.set_index("id")
     segments = scenario.segments.set_index("segment_id")
+    arrays = scenario.arrays
     points: dict[str, tuple[float, float, str]] = {}
     for unit in units:
         kind, _, key = unit.partition(":")
         if kind == "gate" and key in gates.index:
             g = gates.loc[key]
-            points[unit] = (g.geometry.x, g.geometry.y, f"{key} {g['name']} gate")
+            name = g["name_vi"] if isinstance(g.get("name_vi"), str) and g["name_vi"] else g["name"]
+            points[unit] = (g.geometry.x, g.geometry.y, f"{key} {name} gate")
         elif kind == "segment" and key in segments.index:
             middle = shapely.line_interpolate_point(segments.loc[key, "geometry"], 0.5, normalized=True)
             points[unit] = (middle.x, middle.y, key)
+        elif unit.startswith("informal ") and unit.removeprefix("informal ") in arrays.index:
+            row = arrays.index[unit.removeprefix("informal ")]
+            points[unit] = (arrays.node_x[row], arrays.node_y[row], "informal crossing")
     named = list(points)
     places = gazetteer(scenario.region).names_of([points[u][0] for u in named], [points[u][1] for u in named])
-    found = {u: f"{points[u][2]}, {p}" for u, p in zip(named, places, strict=True)}
+    found = {}
+    for unit, place in zip(named, places, strict=True):
+        what = points[unit][2]
+        here = f"at {what.split(' ', 1)[-1].removesuffix(' gate')}"  # a gate is its own landmark: say it once
+        place = place.removeprefix(here).removeprefix(", ") if place.startswith(here + ",") else place
+        found[unit] = f"{what}, {place}" if place else what
     return {u: found.get(u, u) for u in units}

@@ -50,6 +50,7 @@ from .analysis.suite import RegionAnalysis
 from .datadict import COST_UNIT, GLOSSARY, data_package, label
 from .errors import ParameterError
 from .output import MADE_BY, TABLE_WRITERS, atomic_dir, check_output_dir
+from .places import unit_labels
 from .region import Region, file_sha256
 
 #: Files of a report, in the order they are written, with what each holds.
@@ -481,6 +482,10 @@ def overview_page(a: RegionAnalysis, *, comparison: Comparison | None = None) ->
         if len(ranked)
         else "none ranked"
     )
+    corridors = corridor_table(
+        a.routes, segments=sc.segments, places=a.coverage.segments.set_index("segment_id")["place"].to_dict()
+    )
+    hanoi_entry = corridors.loc[hanoi.index, "entry"] if len(hanoi) else None
     bound = f"routes ≤ {cut.within_pct:g} % above least cost" if cut.within_pct is not None else "every route"
     figures = [
         (
@@ -496,7 +501,7 @@ def overview_page(a: RegionAnalysis, *, comparison: Comparison | None = None) ->
             "Least-cost route to Hanoi",
             (
                 f"cost {hanoi['cost_heq'].iloc[0]:.1f} {COST_UNIT}, {hanoi['time_h'].iloc[0]:.1f} h travel time, "
-                f"via {hanoi['crossings'].iloc[0]}"
+                f"entering {hanoi_entry.iloc[0]}"
             )
             if len(hanoi)
             else "not computed",
@@ -515,7 +520,6 @@ def overview_page(a: RegionAnalysis, *, comparison: Comparison | None = None) ->
             f"traffickers' cost {inter['cost_before_heq']:.1f} → {inter['cost_after_heq']:.1f} {COST_UNIT}",
         ),
     ]
-    corridors = corridor_table(a.routes, segments=sc.segments)
     corridors = corridors.rename(columns={c: label(c) for c in corridors.columns if c != "entry"})
     ranking = _labelled(
         ranked.head(20),
@@ -585,6 +589,9 @@ def overview_page(a: RegionAnalysis, *, comparison: Comparison | None = None) ->
         }
     )
     after = pd.DataFrame(inter["routes_after"]).drop(columns=["nodes_after"], errors="ignore")
+    for column in ("crossings_before", "crossings_after"):
+        if column in after:
+            after[column] = _named_units(sc, after[column])
     after = after.rename(
         columns={
             "cost_before_heq": f"cost before ({COST_UNIT})",
@@ -666,6 +673,56 @@ otherwise its patrols start on the nearest road within the position's precision,
 <section><h2>Files</h2><ul>{links}</ul></section>
 </body></html>
 """
+
+
+def headline(a: RegionAnalysis, out: str | Path) -> list[str]:
+    """Return the few lines a planner reads first: top gates, coverage per border, next BLO, interdiction, files.
+
+    ``borderwatch report`` prints them when the folder is written.
+
+    Parameters
+    ----------
+    a
+        The analysis the report was written from.
+    out
+        The report folder.
+
+    Returns
+    -------
+    list of str
+        At most six lines; the last says where the files are.
+    """
+    out = Path(out)
+    ranked = a.ranking.gates[a.ranking.gates["status"] == "ranked"].head(3)
+    gates = "; ".join(f"{g['name']} ({g['gate_id']}, score {g['score']:.2f})" for _, g in ranked.iterrows())
+    cov = coverage_summary(a.coverage)
+    borders = ", ".join(f"{b} {row['covered_pct']:.0f} %" for b, row in cov["borders"].items() if b != "coast")
+    lines = [
+        f"Top gates: {gates or 'none on a modelled route'}",
+        f"BLO coverage ({cov['hours']:g} h patrols): {borders} of the border; "
+        f"{cov['ensemble_flow_covered_pct']:.0f} % of the ensemble crossing flow",
+    ]
+    chosen = a.siting.chosen.sort_values("adds", ascending=False)
+    if len(chosen):
+        best = chosen.iloc[0]
+        adds = (
+            f"{best['adds']:.0f} km of border"
+            if a.siting.objective == "length"
+            else f"{100 * best['adds'] / a.siting.total:.1f} % of the ensemble crossing flow"
+            if a.siting.total
+            else "nothing"
+        )
+        lines.append(f"Best next BLO: {best['id']} {best['name']}, {best['place']} (covers another {adds})")
+    inter = a.interdiction.report
+    if inter["chosen"]:
+        first = inter.get("chosen_places", {}).get(inter["chosen"][0], inter["chosen"][0])
+        verb = "closing" if a.interdiction.mode == "close" else "inspecting"
+        lines.append(
+            f"Best interdiction: {verb} {len(inter['chosen'])} crossings raises the traffickers' cost "
+            f"{inter['cost_before_heq']:.1f} → {inter['cost_after_heq']:.1f} {COST_UNIT}; first {first}"
+        )
+    lines.append(f"Files: {out / 'index.html'} (overview), map.html, datapackage.json (every column explained)")
+    return lines
 
 
 def _unused_line(a: RegionAnalysis) -> str:
@@ -832,6 +889,13 @@ def _rounded(v: float) -> str:
 def _labelled(table: pd.DataFrame, columns: list[str], *, file: str | None = None) -> pd.DataFrame:
     """Return the columns of a table under their display headers (:func:`borderwatch.datadict.label`)."""
     return table[columns].rename(columns={c: label(c, file) for c in columns})
+
+
+def _named_units(sc: Any, cells: pd.Series) -> list[str]:
+    """Return the comma-separated crossing units of each cell by id, name and place (:func:`~.places.unit_labels`)."""
+    lists = [[u for u in str(cell).split(", ") if u] for cell in cells]
+    names = unit_labels(sc, sorted({u for units in lists for u in units}))
+    return ["; ".join(names[u] for u in units) for units in lists]
 
 
 def _glossary() -> str:

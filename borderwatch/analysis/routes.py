@@ -9,7 +9,7 @@ Shortest paths run on :class:`~borderwatch.network.arrays.GraphArrays`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -195,7 +195,12 @@ def seaport_label(G: nx.MultiDiGraph, node: Hashable) -> str:
     return str(data.get("name") or node)
 
 
-def corridor_table(routes: gpd.GeoDataFrame, *, segments: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+def corridor_table(
+    routes: gpd.GeoDataFrame,
+    *,
+    segments: gpd.GeoDataFrame | None = None,
+    places: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """One line per route: where it enters Vietnam, through which countries, how far and how long.
 
     Parameters
@@ -205,6 +210,9 @@ def corridor_table(routes: gpd.GeoDataFrame, *, segments: gpd.GeoDataFrame | Non
     segments
         Border segments (:func:`borderwatch.segment_borders`); an informal
         entry is then named by the segment it crosses.
+    places
+        Segment id -> its place (``Coverage.segments["place"]``): an informal
+        entry then also says where it is.
 
     Returns
     -------
@@ -225,7 +233,12 @@ def corridor_table(routes: gpd.GeoDataFrame, *, segments: gpd.GeoDataFrame | Non
     for _, r in routes.iterrows():
         if r["entry_crossing"] == "informal":
             where = segment_at.get(r.name, "")
-            entries.append(f"informal, {r['entry_border']} border" + (f" segment {where}" if where else ""))
+            place = (places or {}).get(where, "")
+            entries.append(
+                f"informal, {r['entry_border']} border"
+                + (f" segment {where}" if where else "")
+                + (f", {place}" if place else "")
+            )
         elif r["entry_crossing"]:
             entries.append(f"{r['entry_crossing']} {r['entry_name']} ({r['entry_gate_class']})")
         else:

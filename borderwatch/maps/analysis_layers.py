@@ -98,7 +98,7 @@ def routes_layer(
                         ("alternative", rec.get("alternative")),
                     ],
                 ),
-                tooltip=tooltip(f"route {rec['rank']} to {rec['destination']}", f"{rec['cost']:.1f} h"),
+                tooltip=tooltip(f"route {rec['rank']} to {rec['destination']}", f"{rec['cost_heq']:.1f} h"),
                 tolerance_deg=LINE_TOLERANCE_DEG,
             )
         )
