@@ -335,8 +335,9 @@ def data_package(folder: str | Path, *, files: dict[str, str]) -> dict[str, Any]
     -------
     dict
         The ``datapackage.json`` content: a resource per file; CSV files are
-        tabular resources with a table schema, GeoJSON files carry the schema
-        of their properties, JSON files their top-level keys.
+        tabular resources with a table schema (validated against the data),
+        GeoJSON files carry the schema of their properties (as description:
+        Frictionless reads them as files), JSON files their top-level keys.
 
     Raises
     ------
@@ -347,10 +348,11 @@ def data_package(folder: str | Path, *, files: dict[str, str]) -> dict[str, Any]
     resources = []
     for name, about in {**files, "manifest.json": "inputs (SHA-256), scenario, settings, versions, timings"}.items():
         path = folder / name
-        stem = path.stem.replace("_", "-").lower()
-        resource: dict[str, Any] = {"name": stem, "path": name, "description": about}
+        slug = name.replace("_", "-").replace(".", "-").lower()
+        resource: dict[str, Any] = {"name": slug, "path": name, "description": about}
         if path.suffix == ".csv":
             resource.update(
+                type="table",
                 profile="tabular-data-resource",
                 format="csv",
                 mediatype="text/csv",
@@ -358,13 +360,13 @@ def data_package(folder: str | Path, *, files: dict[str, str]) -> dict[str, Any]
                 schema=_schema(path, name),
             )
         elif path.suffix == ".geojson":
-            resource.update(format="geojson", mediatype="application/geo+json", schema=_schema(path, name))
+            resource.update(type="file", format="geojson", mediatype="application/geo+json", schema=_schema(path, name))
         elif path.suffix == ".json":
-            resource.update(format="json", mediatype="application/json")
+            resource.update(type="json", format="json", mediatype="application/json")
             if name in JSON_KEYS:
                 resource["keys"] = JSON_KEYS[name]
         else:
-            resource.update(format=path.suffix.lstrip("."), mediatype="text/html")
+            resource.update(type="file", format=path.suffix.lstrip("."), mediatype="text/html")
         resources.append(resource)
     return {
         "name": "borderwatch-report",

@@ -80,7 +80,7 @@ def test_the_datapackage_describes_every_column_and_validates(report_dir):
         assert [c for c in columns if c not in fields] == [], name
         for c in columns:
             assert fields[c]["description"] and fields[c]["type"], (name, c)
-    report = frictionless.validate(report_dir / "datapackage.json")
+    report = frictionless.Package(str(report_dir / "datapackage.json")).validate()
     assert report.valid, report.flatten(["resourcePath", "rowNumber", "fieldName", "type", "note"])[:10]
 
 
