@@ -51,7 +51,7 @@ def _c(title: str, type_: str, unit: str, description: str) -> Column:
     return Column(title, type_, unit, description)
 
 
-_COST = "generalised cost (travel time + exposure priced in hours + gate delays), hour-equivalents"
+_COST = "generalised cost (travel time + exposure priced in hours + gate delays)"
 
 #: Every column of the report's tables, by name.
 COLUMNS: dict[str, Column] = {
@@ -118,7 +118,7 @@ COLUMNS: dict[str, Column] = {
     "key": _c("edge key", "string", "", "edge: key among parallel edges"),
     "mode": _c("mode", "string", "", "edge: road, offroad, river, connector, gate or sea"),
     "crossing": _c("crossing", "string", "", "edge: gate or informal when it crosses into Vietnam"),
-    "cost_heq": _c("cost", "number", COST_UNIT, _COST),
+    "cost_heq": _c("cost", "number", COST_UNIT, f"{_COST}, in hour-equivalents"),
     "flow": _c("flow", "number", "share", "share of the demand on it along least-cost routes (0-1)"),
     "cut_unit": _c("cut unit", "string", "", "the minimum-cut unit it belongs to"),
     "node": _c("node", "string", "", "node: graph node id"),
@@ -194,6 +194,27 @@ FILE_COLUMNS: dict[str, dict[str, Column]] = {
         "kind": _c("kind", "string", "", "gate (a BLO at a gate) or site (a point on the road network)"),
     },
     "routes.geojson": {"rank": _c("route rank", "integer", "", "1 = least-cost route, 2.. diverse alternatives")},
+    "compare.csv": {
+        "kind": _c("kind", "string", "", "gate or segment"),
+        "id": _c("id", "string", "", "gate id or border segment id"),
+        "name": _c("name", "string", "", "gate name, or the segment's name"),
+        "edit": _c("edit", "string", "", "closed or inspected by the scenario ('' for neither)"),
+        "rank_base": _c("rank before", "number", "", "risk rank in the baseline (empty: not ranked)"),
+        "rank_scenario": _c("rank after", "number", "", "risk rank in the scenario (empty: not ranked)"),
+        "score_base": _c("score before", "number", "0-1", "risk score in the baseline"),
+        "score_scenario": _c("score after", "number", "0-1", "risk score in the scenario"),
+        "rank_change": _c("rank change", "number", "", "places gained (+) or lost among crossings ranked in both runs"),
+        "flow_base": _c("flow before", "number", "share", "ensemble mean flow share in the baseline"),
+        "flow_scenario": _c("flow after", "number", "share", "ensemble mean flow share in the scenario"),
+        "flow_change": _c("flow change", "number", "share", "mean paired change of the flow share"),
+        "flow_change_pct": _c("relative flow change", "number", "%", "flow change relative to the baseline flow"),
+        "flow_change_low": _c("flow change 5 %", "number", "share", "5th percentile of the paired change"),
+        "flow_change_high": _c("flow change 95 %", "number", "share", "95th percentile of the paired change"),
+        "samples_changed": _c("samples changed", "integer", "", "ensemble samples in which its flow changes"),
+        "least_cost_flow_base": _c("least-cost flow before", "number", "share", "least-cost flow share, baseline"),
+        "least_cost_flow_scenario": _c("least-cost flow after", "number", "share", "least-cost flow share, scenario"),
+        "changed": _c("changed", "boolean", "", "its flow, rank or edit differs between the runs"),
+    },
 }
 
 #: Terms the index page explains once (its glossary), in order.
@@ -218,6 +239,29 @@ GLOSSARY: list[tuple[str, str]] = [
 
 #: What the non-tabular JSON files hold, by top-level key.
 JSON_KEYS: dict[str, dict[str, str]] = {
+    "compare.json": {
+        "summary": "headline figures (demand-weighted costs in h-eq, flow moved, routes changed, coverage)",
+        "base": "the baseline scenario",
+        "scenario": "the compared scenario",
+        "destinations": "per destination: cost_base_heq, cost_scenario_heq, cost_change_heq, routes before and after",
+        "displacement": "crossings gaining and losing ensemble flow",
+        "coverage": "coverage per border in both runs",
+        "gates_changed": "gates whose flow, rank or edit changes (compare.csv rows)",
+        "segments_changed": "segments whose flow, rank or edit changes",
+        "method": "common random numbers, interval percentiles, samples, seed",
+        "timings_s": "seconds per step",
+    },
+    "stability.json": {
+        "checked": "whether the ranking's stability under other seeds was checked",
+        "converged": "whether the top is the same under every seed",
+        "criterion": "what counts as the same",
+        "samples_per_seed": "ensemble samples per seed",
+        "seeds": "the seeds",
+        "top": "how many top gates are compared",
+        "summary": "the result in words",
+        "history": "agreement per round of doubled samples",
+        "tops": "the top gates under each seed",
+    },
     "interdiction.json": {
         "chosen": "the units to close or inspect (gate:<id> or segment:<id>)",
         "chosen_places": "each chosen unit by id, name and nearest place",

@@ -786,7 +786,7 @@ def _comparison_section(c: Comparison) -> str:
     figures = [
         (
             "Demand-weighted least cost",
-            f"{s['demand_weighted_cost_base_heq']:.2f} h → {s['demand_weighted_cost_scenario_heq']:.2f} h",
+            f"{s['demand_weighted_cost_base_heq']:.1f} → {s['demand_weighted_cost_scenario_heq']:.1f} {COST_UNIT}",
         ),
         ("Ensemble flow moved to other crossings", f"{s['flow_moved']:.1%} of the demand"),
         ("Informal share of the flow", f"{s['informal_share_base']:.1%} → {s['informal_share_scenario']:.1%}"),
@@ -822,10 +822,10 @@ def _comparison_section(c: Comparison) -> str:
     ].rename(
         columns={
             "share_base": "share",
-            "cost_base_heq": "cost before (h)",
-            "cost_scenario_heq": "cost after (h)",
-            "cost_change_heq": "change (h)",
-            "ensemble_cost_change_heq": "ensemble change (h)",
+            "cost_base_heq": f"cost before ({COST_UNIT})",
+            "cost_scenario_heq": f"cost after ({COST_UNIT})",
+            "cost_change_heq": f"change ({COST_UNIT})",
+            "ensemble_cost_change_heq": f"ensemble change ({COST_UNIT})",
             "route_base": "crossings before",
             "route_scenario": "crossings after",
         }

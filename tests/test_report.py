@@ -240,7 +240,7 @@ def test_report_with_a_comparison_adds_its_files_and_section(analysis, compariso
     index = (out / "index.html").read_text(encoding="utf-8")
     s = comparison.summary
     assert "What if: close gate VN-KHM-009" in index and 'href="compare.html"' in index
-    assert f"{s['demand_weighted_cost_base_heq']:.2f} h → {s['demand_weighted_cost_scenario_heq']:.2f} h" in index
+    assert f"{s['demand_weighted_cost_base_heq']:.1f} → {s['demand_weighted_cost_scenario_heq']:.1f} h-eq" in index
     assert f"{s['flow_moved']:.1%} of the demand" in index and "Loc Thinh" in index
     assert "<script" not in index
     data = json.loads((out / "compare.json").read_text(encoding="utf-8"))

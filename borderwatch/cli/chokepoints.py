@@ -227,11 +227,11 @@ def _report_ranking(ranking: Any, scenario: Any, *, top: int, as_json: bool, sta
 _SHORT = {
     "flow_share": "flow",
     "usage_probability": "usage",
-    "cost_rise_heq": "rise_h",
+    "cost_rise_heq": "rise_heq",
     "in_min_cut": "cut",
     "pinch_current": "current",
     "class_exposure": "exposure",
-    "travel_cost_heq": "travel_h",
+    "travel_cost_heq": "travel_heq",
     "incidents": "incidents",
 }
 

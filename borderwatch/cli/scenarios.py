@@ -172,18 +172,18 @@ def compare_summary(comparison: Any) -> list[str]:
             {
                 "destination": r["destination"],
                 "share": _num(r["share_base"], ".3f"),
-                "cost_h": _num(r["cost_base_heq"]),
+                "cost_heq": _num(r["cost_base_heq"]),
                 "cost_after_heq": _num(r["cost_scenario_heq"]),
-                "change_h": _num(r["cost_change_heq"], "+.2f"),
-                "ensemble_change_h": _num(r.get("ensemble_cost_change_heq"), "+.2f"),
-                "interval_h": f"[{_num(low, '+.2f')}, {_num(high, '+.2f')}]" if math.isfinite(low) else "",
+                "change_heq": _num(r["cost_change_heq"], "+.2f"),
+                "ensemble_change_heq": _num(r.get("ensemble_cost_change_heq"), "+.2f"),
+                "interval_heq": f"[{_num(low, '+.2f')}, {_num(high, '+.2f')}]" if math.isfinite(low) else "",
                 "route": (f"{r['route_base']} -> {r['route_scenario']}" if r["route_changed"] else "unchanged"),
             }
         )
-    lines.append("cost change per destination (trafficker's least cost, h; ensemble mean and 5-95 % interval):")
+    lines.append("cost change per destination (trafficker's least cost, h-eq; ensemble mean and 5-95 % interval):")
     lines.append(format_rows(rows))
     before, after = s["demand_weighted_cost_base_heq"], s["demand_weighted_cost_scenario_heq"]
-    lines.append(f"demand-weighted least cost: {before:.2f} h -> {after:.2f} h ({after - before:+.2f} h)")
+    lines.append(f"demand-weighted least cost: {before:.2f} h-eq -> {after:.2f} h-eq ({after - before:+.2f} h-eq)")
     moved = comparison.displacement
     gains = moved[moved["flow_change"] > 0].head(TOP)
     losses = moved[moved["flow_change"] < 0].sort_values("flow_change", kind="stable").head(TOP)
