@@ -647,8 +647,8 @@ seaports, so read it as which seaports are plausible, not as a forecast. The mod
 <section><h2>Gate risk ranking (top 20)</h2>
 <p>Score: the weighted mean of the components, each scaled 0–1 over the ranked gates (weights: profile [ranking]).
 The rank interval is the 5th–95th percentile of the rank over the ensemble samples, every sample-dependent component
-(flow, use, travel cost) taken from one sample at a time. {_unused_line(a)} All {len(a.ranking.gates)}
-gates, with the reason a gate is not ranked, are in <a href="ranking.csv">ranking.csv</a>.</p>
+(flow, usage, cost from the Golden Triangle) taken from one sample at a time. {_unused_line(a)} All
+{len(a.ranking.gates)} gates, with the reason a gate is not ranked, are in <a href="ranking.csv">ranking.csv</a>.</p>
 <p>{html.escape(_stability_line(a))}</p>
 {_table(ranking)}</section>
 <section><h2>BLO coverage per border ({s.hours:g} h patrols)</h2>
@@ -657,7 +657,11 @@ gates, with the reason a gate is not ranked, are in <a href="ranking.csv">rankin
 <p>A BLO whose recorded position is coarser than its gate's (a district or city centroid) stands at its gate;
 otherwise its patrols start on the nearest road within the position's precision, else on the terrain.</p>
 {_table(blos)}
-<h3>Uncovered stretches with most crossing flow</h3>{_table(uncovered)}</section>
+<h3>Uncovered stretches with most crossing flow</h3>
+<p>Runs of border no patrol reaches, split into stretches of at most {a.coverage.stretch_km:g} km (the planning
+length, setting <code>stretch_km</code>) so that each is one patrol task; all {len(a.coverage.uncovered)} are in
+<a href="coverage.geojson">coverage.geojson</a>.</p>
+{_table(uncovered)}</section>
 <section><h2>New BLO sites</h2>
 <p>Maximal covering of the {html.escape(site["unit"])} with {len(sites)} new sites (HiGHS, status
 {html.escape(str(site["solver_status"]))}): {site["before_pct"]} % → {site["after_pct"]} % covered.</p>

@@ -480,7 +480,7 @@ def site_blos(
         solution = max_cover(a, w, p=min(p, len(usable)), fixed=fixed, time_limit_s=time_limit_s)
     else:
         solution = min_sites(a, w, target=w.sum() * target_pct / 100.0, fixed=fixed, time_limit_s=time_limit_s)
-    chosen = usable.loc[solution.chosen].copy()
+    chosen = usable.loc[solution.chosen].drop(columns="place", errors="ignore")
     adds = []
     for j in solution.chosen:
         others = fixed | a[:, [k for k in solution.chosen if k != j]].any(axis=1)

@@ -112,7 +112,9 @@ def interdict(
         echo(json_text(report))
     else:
         echo_scenario(scenario)
-        echo(f"interdict ({mode}, {method}): {', '.join(result.chosen) or 'nothing raises the cost'}")
+        places = report.get("chosen_places", {})
+        named = "; ".join(places.get(u, u) for u in result.chosen)
+        echo(f"interdict ({mode}, {method}): {named or 'nothing raises the cost'}")
         echo(
             f"trafficker's demand-weighted least cost: {report['cost_before_heq']} h-eq -> "
             f"{report['cost_after_heq']} h-eq "
