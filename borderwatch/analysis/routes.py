@@ -323,7 +323,7 @@ def least_cost_routes(
     0
     >>> routes = least_cost_routes(Scenario.from_graph(G, destinations=["t"]))
     >>> routes[["destination", "cost_heq", "n_edges"]].to_dict("records")
-    [{'destination': 't', 'cost': 3.0, 'n_edges': 2}]
+    [{'destination': 't', 'cost_heq': 3.0, 'n_edges': 2}]
     """
     return k_routes(as_scenario(scenario, what="least_cost_routes"), destinations=destinations, k=1)
 
