@@ -151,7 +151,7 @@ def main() -> None:
 
     t_nx_crit, nx_rise = within(args.nx_budget, nx_criticality)
     if nx_rise is not None:
-        assert all(abs(nx_rise[g] - crit.loc[g, "cost_rise_h"]) < 1e-6 for g in used)
+        assert all(abs(nx_rise[g] - crit.loc[g, "cost_rise_heq"]) < 1e-6 for g in used)
     figures.update(
         flow_s=round(t_flow, 3),
         flow_networkx_s=round(t_nx_flow, 2),

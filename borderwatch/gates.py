@@ -223,9 +223,36 @@ def snap_gates(
     ]
     _flag_shared_origins(out)
     _snap_counterparts(out, line_by_border)
-    for _, g in out[~out["snap_plausible"]].iterrows():
-        log.warning("gate %s (%s): %s", g["id"], g["name"], g["snap_note"])
+    notes = out[~out["snap_plausible"]]
+    for _, g in notes.iterrows():  # in full with -v; `borderwatch gates` and `validate` print them
+        log.info("gate %s (%s): %s", g["id"], g["name"], g["snap_note"])
+    if len(notes):
+        log.warning(notes_summary(len(notes)), extra={NOTES_SUMMARY: True})
     return out
+
+
+#: Attribute of the log record that summarises the placement notes (the CLI shows it as a note, not a warning).
+NOTES_SUMMARY = "gate_notes_summary"
+
+
+def notes_summary(count: int) -> str:
+    """Return the one line that summarises ``count`` gate placement notes (the notes: ``borderwatch gates``).
+
+    Parameters
+    ----------
+    count
+        Gates whose position on the border could not be placed plausibly (``snap_plausible`` false).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> notes_summary(9)
+    '9 gates placed with notes (their border position is approximate); see `borderwatch gates`'
+    """
+    return f"{count} gates placed with notes (their border position is approximate); see `borderwatch gates`"
 
 
 #: What snapping computes per gate, in order; the last two become coord_precision_m and the geometry.

@@ -15,6 +15,7 @@ into a folder, all or nothing (:func:`~borderwatch.output.atomic_dir`):
 ``routes.geojson``          least-cost and diverse routes to the demand destinations
 ``interdiction.json``       the crossings to close and the routes after
 ``sites.csv``               proposed new BLO sites
+``datapackage.json``        the data dictionary: every file and column (meaning, unit, type), Frictionless
 ``manifest.json``           inputs with SHA-256, scenario, profile, settings, versions, timings
 =========================== =====================================================
 
@@ -47,8 +48,10 @@ from .analysis.siting import siting_summary
 from .analysis.stability import RankingStability
 from .analysis.suite import RegionAnalysis
 from .charts import report_charts
+from .datadict import COST_UNIT, GLOSSARY, data_package, label
 from .errors import ParameterError
 from .output import MADE_BY, TABLE_WRITERS, atomic_dir, check_output_dir
+from .places import unit_labels
 from .region import Region, file_sha256
 
 #: Files of a report, in the order they are written, with what each holds.
@@ -65,6 +68,7 @@ REPORT_FILES = {
     "interdiction.json": "the crossings whose closing costs the traffickers most, and their routes after",
     "sites.csv": "proposed new BLO sites",
     "index.html": "this overview",
+    "datapackage.json": "data dictionary: every file and column with its meaning, unit and type (Frictionless)",
     "manifest.json": "inputs (SHA-256), scenario, profile, settings, package versions, timings",
 }
 #: Files a comparison adds to a report (and that :func:`write_comparison` writes, with a manifest).
@@ -249,6 +253,8 @@ def write_report(
         if comparison is not None:
             _write_comparison_files(write, comparison, tiles)
         write("index.html", lambda p: p.write_text(overview_page(a, comparison=comparison), "utf-8"))
+        about = {name: (REPORT_FILES | COMPARISON_FILES)[name] for name in files}
+        write("datapackage.json", lambda p: _json(data_package(tmp, files=about), p))
         manifest = _manifest(a, steps, files, comparison)
         _json(manifest, tmp / "manifest.json")
     return manifest
@@ -473,10 +479,14 @@ def overview_page(a: RegionAnalysis, *, comparison: Comparison | None = None) ->
     best = a.routes[a.routes["rank"] == 1]
     hanoi = best[best["destination"] == "Hanoi"]
     top = (
-        f"{ranked.iloc[0]['name']} ({ranked.iloc[0]['gate_id']}), score {ranked.iloc[0]['score']:.3f}"
+        f"{ranked.iloc[0]['name']} ({ranked.iloc[0]['gate_id']}), score {ranked.iloc[0]['score']:.2f}"
         if len(ranked)
         else "none ranked"
     )
+    corridors = corridor_table(
+        a.routes, segments=sc.segments, places=a.coverage.segments.set_index("segment_id")["place"].to_dict()
+    )
+    hanoi_entry = corridors.loc[hanoi.index, "entry"] if len(hanoi) else None
     bound = f"routes ≤ {cut.within_pct:g} % above least cost" if cut.within_pct is not None else "every route"
     figures = [
         (
@@ -490,7 +500,12 @@ def overview_page(a: RegionAnalysis, *, comparison: Comparison | None = None) ->
         ("Highest-risk gate", top),
         (
             "Least-cost route to Hanoi",
-            f"{hanoi['cost'].iloc[0]:.1f} h via {hanoi['crossings'].iloc[0]}" if len(hanoi) else "not computed",
+            (
+                f"cost {hanoi['cost_heq'].iloc[0]:.1f} {COST_UNIT}, {hanoi['time_h'].iloc[0]:.1f} h travel time, "
+                f"entering {hanoi_entry.iloc[0]}"
+            )
+            if len(hanoi)
+            else "not computed",
         ),
         (f"Minimum cut ({bound})", f"{len(cut.units)} units, closing cost {cut.value:.0f} teams"),
         (
@@ -503,42 +518,45 @@ def overview_page(a: RegionAnalysis, *, comparison: Comparison | None = None) ->
         ),
         (
             f"{done} {len(inter['chosen'])} crossings",
-            f"traffickers' cost {inter['cost_before']:.2f} h → {inter['cost_after']:.2f} h",
+            f"traffickers' cost {inter['cost_before_heq']:.1f} → {inter['cost_after_heq']:.1f} {COST_UNIT}",
         ),
     ]
-    corridors = corridor_table(a.routes, segments=sc.segments)
-    ranking_cols = {
-        "rank": "rank",
-        "gate_id": "gate",
-        "name": "name",
-        "class": "class",
-        "border": "border",
-        "score": "score",
-        "rank_low": "rank 5 %",
-        "rank_high": "rank 95 %",
-        "flow_share": "flow share",
-        "usage_probability": "usage",
-        "cost_rise_h": "cost rise (h)",
-        "in_min_cut": "in cut",
-        "pinch_current": "current",
-        "travel_cost_h": "travel (h)",
-    }
-    ranking = ranked.head(20)[list(ranking_cols)].rename(columns=ranking_cols)
+    corridors = corridors.rename(columns={c: label(c) for c in corridors.columns if c != "entry"})
+    ranking = _labelled(
+        ranked.head(20),
+        [
+            "rank",
+            "gate_id",
+            "name",
+            "class",
+            "border",
+            "score",
+            "rank_low",
+            "rank_high",
+            "flow_share",
+            "usage_probability",
+            "cost_rise_heq",
+            "in_min_cut",
+            "pinch_current",
+            "travel_cost_heq",
+        ],
+    )
     coverage = pd.DataFrame(
         [{"border": b, **{k: round(v, 1) for k, v in row.items()}} for b, row in cov["borders"].items()]
     ).rename(columns={"border_km": "border (km)", "covered_km": "covered (km)", "covered_pct": "covered (%)"})
-    uncovered = a.coverage.uncovered.sort_values("rank_by_flow").head(10)
-    uncovered = uncovered[
-        ["rank_by_flow", "border", "length_km", "flow_share", "usage_probability", "nearest_blo_h", "farthest_h"]
-    ].rename(
-        columns={
-            "rank_by_flow": "rank",
-            "length_km": "km",
-            "flow_share": "flow share",
-            "usage_probability": "usage",
-            "nearest_blo_h": "patrol h to nearest part",
-            "farthest_h": "to farthest part",
-        }
+    uncovered = _labelled(
+        a.coverage.uncovered.sort_values("rank_by_flow").head(10),
+        [
+            "rank_by_flow",
+            "border",
+            "place",
+            "length_km",
+            "flow_share",
+            "usage_probability",
+            "nearest_blo_h",
+            "farthest_h",
+        ],
+        file="coverage.geojson",
     )
     reach = a.coverage.reach_areas.set_index("blo_id")["nodes"]
     blos = a.coverage.blos.assign(
@@ -562,17 +580,29 @@ def overview_page(a: RegionAnalysis, *, comparison: Comparison | None = None) ->
     by_port = by_port.reset_index().rename(
         columns={"vn_seaport": "Vietnamese seaport", "share": "least cost", "ensemble_share": "ensemble mean"}
     )
-    ports = ports[["vn_seaport", "overseas_port", "share", "ensemble_share", "route_cost_h"]].rename(
+    ports = ports[["vn_seaport", "overseas_port", "share", "ensemble_share", "route_cost_heq"]].rename(
         columns={
             "vn_seaport": "Vietnamese seaport",
             "overseas_port": "overseas port",
             "share": "share of all demand (least cost)",
             "ensemble_share": "ensemble mean",
-            "route_cost_h": "route cost (h)",
+            "route_cost_heq": f"route cost ({COST_UNIT})",
         }
     )
     after = pd.DataFrame(inter["routes_after"]).drop(columns=["nodes_after"], errors="ignore")
-    sites = a.siting.chosen.drop(columns=["start_node"], errors="ignore")
+    for column in ("crossings_before", "crossings_after"):
+        if column in after:
+            after[column] = _named_units(sc, after[column])
+    after = after.rename(
+        columns={
+            "cost_before_heq": f"cost before ({COST_UNIT})",
+            "cost_after_heq": f"cost after ({COST_UNIT})",
+            "crossings_before": "crossings before",
+            "crossings_after": "crossings after",
+        }
+    )
+    sites = _labelled(a.siting.chosen, ["id", "name", "place", "kind", "adds"], file="sites.csv")
+    chosen = [inter.get("chosen_places", {}).get(u, u) for u in inter["chosen"]]
     listed = {**REPORT_FILES, **(COMPARISON_FILES if comparison is not None else {})}
     links = "".join(
         f'<li><a href="{html.escape(name)}">{html.escape(name)}</a>: {html.escape(about)}</li>'
@@ -621,8 +651,8 @@ seaports, so read it as which seaports are plausible, not as a forecast. The mod
 <section><h2>Gate risk ranking (top 20)</h2>
 <p>Score: the weighted mean of the components, each scaled 0–1 over the ranked gates (weights: profile [ranking]).
 The rank interval is the 5th–95th percentile of the rank over the ensemble samples, every sample-dependent component
-(flow, use, travel cost) taken from one sample at a time. {_unused_line(a)} All {len(a.ranking.gates)}
-gates, with the reason a gate is not ranked, are in <a href="ranking.csv">ranking.csv</a>.</p>
+(flow, usage, cost from the Golden Triangle) taken from one sample at a time. {_unused_line(a)} All
+{len(a.ranking.gates)} gates, with the reason a gate is not ranked, are in <a href="ranking.csv">ranking.csv</a>.</p>
 <p>{html.escape(_stability_line(a))}</p>
 {charts["ranking"]}
 {_table(ranking)}</section>
@@ -633,20 +663,78 @@ gates, with the reason a gate is not ranked, are in <a href="ranking.csv">rankin
 <p>A BLO whose recorded position is coarser than its gate's (a district or city centroid) stands at its gate;
 otherwise its patrols start on the nearest road within the position's precision, else on the terrain.</p>
 {_table(blos)}
-<h3>Uncovered stretches with most crossing flow</h3>{_table(uncovered)}</section>
+<h3>Uncovered stretches with most crossing flow</h3>
+<p>Runs of border no patrol reaches, split into stretches of at most {a.coverage.stretch_km:g} km (the planning
+length, setting <code>stretch_km</code>) so that each is one patrol task; all {len(a.coverage.uncovered)} are in
+<a href="coverage.geojson">coverage.geojson</a>.</p>
+{_table(uncovered)}</section>
 <section><h2>New BLO sites</h2>
 <p>Maximal covering of the {html.escape(site["unit"])} with {len(sites)} new sites (HiGHS, status
 {html.escape(str(site["solver_status"]))}): {site["before_pct"]} % → {site["after_pct"]} % covered.</p>
 {charts["siting"]}
 {_table(sites)}</section>
 <section><h2>Interdiction: {done.lower()} {len(inter["chosen"])} crossings</h2>
-<p>Chosen ({html.escape(inter["method"])}, {html.escape(inter["status"])}): {html.escape(", ".join(inter["chosen"]))}.
-The traffickers' demand-weighted least cost rises from {inter["cost_before"]:.2f} h to {inter["cost_after"]:.2f} h.</p>
+<p>Chosen ({html.escape(inter["method"])}, {html.escape(inter["status"])}):</p>
+<ul>{"".join(f"<li>{html.escape(c)}</li>" for c in chosen)}</ul>
+<p>The traffickers' demand-weighted least cost rises from {inter["cost_before_heq"]:.1f} to
+{inter["cost_after_heq"]:.1f} {COST_UNIT}.</p>
 {charts["interdiction"]}
 {_table(after)}</section>
+<section id="glossary"><h2>Glossary</h2><dl>{_glossary()}</dl>
+<p>Every column of every file, with its unit and type: <a href="datapackage.json">datapackage.json</a>.</p></section>
 <section><h2>Files</h2><ul>{links}</ul></section>
 </body></html>
 """
+
+
+def headline(a: RegionAnalysis, out: str | Path) -> list[str]:
+    """Return the few lines a planner reads first: top gates, coverage per border, next BLO, interdiction, files.
+
+    ``borderwatch report`` prints them when the folder is written.
+
+    Parameters
+    ----------
+    a
+        The analysis the report was written from.
+    out
+        The report folder.
+
+    Returns
+    -------
+    list of str
+        At most six lines; the last says where the files are.
+    """
+    out = Path(out)
+    ranked = a.ranking.gates[a.ranking.gates["status"] == "ranked"].head(3)
+    gates = "; ".join(f"{g['name']} ({g['gate_id']}, score {g['score']:.2f})" for _, g in ranked.iterrows())
+    cov = coverage_summary(a.coverage)
+    borders = ", ".join(f"{b} {row['covered_pct']:.0f} %" for b, row in cov["borders"].items() if b != "coast")
+    lines = [
+        f"Top gates: {gates or 'none on a modelled route'}",
+        f"BLO coverage ({cov['hours']:g} h patrols): {borders} of the border; "
+        f"{cov['ensemble_flow_covered_pct']:.0f} % of the ensemble crossing flow",
+    ]
+    chosen = a.siting.chosen.sort_values("adds", ascending=False)
+    if len(chosen):
+        best = chosen.iloc[0]
+        adds = (
+            f"{best['adds']:.0f} km of border"
+            if a.siting.objective == "length"
+            else f"{100 * best['adds'] / a.siting.total:.1f} % of the ensemble crossing flow"
+            if a.siting.total
+            else "nothing"
+        )
+        lines.append(f"Best next BLO: {best['id']} {best['name']}, {best['place']} (covers another {adds})")
+    inter = a.interdiction.report
+    if inter["chosen"]:
+        first = inter.get("chosen_places", {}).get(inter["chosen"][0], inter["chosen"][0])
+        verb = "closing" if a.interdiction.mode == "close" else "inspecting"
+        lines.append(
+            f"Best interdiction: {verb} {len(inter['chosen'])} crossings raises the traffickers' cost "
+            f"{inter['cost_before_heq']:.1f} → {inter['cost_after_heq']:.1f} {COST_UNIT}; first {first}"
+        )
+    lines.append(f"Files: {out / 'index.html'} (overview), map.html, datapackage.json (every column explained)")
+    return lines
 
 
 def _unused_line(a: RegionAnalysis) -> str:
@@ -710,7 +798,7 @@ def _comparison_section(c: Comparison, charts: str) -> str:
     figures = [
         (
             "Demand-weighted least cost",
-            f"{s['demand_weighted_cost_base_h']:.2f} h → {s['demand_weighted_cost_scenario_h']:.2f} h",
+            f"{s['demand_weighted_cost_base_heq']:.1f} → {s['demand_weighted_cost_scenario_heq']:.1f} {COST_UNIT}",
         ),
         ("Ensemble flow moved to other crossings", f"{s['flow_moved']:.1%} of the demand"),
         ("Informal share of the flow", f"{s['informal_share_base']:.1%} → {s['informal_share_scenario']:.1%}"),
@@ -734,10 +822,10 @@ def _comparison_section(c: Comparison, charts: str) -> str:
             for col in (
                 "destination",
                 "share_base",
-                "cost_base_h",
-                "cost_scenario_h",
-                "cost_change_h",
-                "ensemble_cost_change_h",
+                "cost_base_heq",
+                "cost_scenario_heq",
+                "cost_change_heq",
+                "ensemble_cost_change_heq",
                 "route_base",
                 "route_scenario",
             )
@@ -746,10 +834,10 @@ def _comparison_section(c: Comparison, charts: str) -> str:
     ].rename(
         columns={
             "share_base": "share",
-            "cost_base_h": "cost before (h)",
-            "cost_scenario_h": "cost after (h)",
-            "cost_change_h": "change (h)",
-            "ensemble_cost_change_h": "ensemble change (h)",
+            "cost_base_heq": f"cost before ({COST_UNIT})",
+            "cost_scenario_heq": f"cost after ({COST_UNIT})",
+            "cost_change_heq": f"change ({COST_UNIT})",
+            "ensemble_cost_change_heq": f"ensemble change ({COST_UNIT})",
             "route_base": "crossings before",
             "route_scenario": "crossings after",
         }
@@ -801,9 +889,30 @@ differences. <a href="compare.html">The comparison map</a> draws the routes, gat
 
 
 def _table(df: pd.DataFrame) -> str:
-    return df.to_html(
-        index=False, escape=True, na_rep="–", float_format=lambda v: f"{v:,.4g}", border=0, classes="data"
-    )
+    """Return an HTML table, numbers rounded for reading (the files keep full precision)."""
+    return df.to_html(index=False, escape=True, na_rep="–", float_format=_rounded, border=0, classes="data")
+
+
+def _rounded(v: float) -> str:
+    """Format a number as a planner reads it: 1,005 · 48.2 · 3.14 · 0.776 (never more than 3 decimals)."""
+    size = abs(v)
+    return f"{v:,.0f}" if size >= 100 else f"{v:.1f}" if size >= 10 else f"{v:.2f}" if size >= 1 else f"{v:.3f}"
+
+
+def _labelled(table: pd.DataFrame, columns: list[str], *, file: str | None = None) -> pd.DataFrame:
+    """Return the columns of a table under their display headers (:func:`borderwatch.datadict.label`)."""
+    return table[columns].rename(columns={c: label(c, file) for c in columns})
+
+
+def _named_units(sc: Any, cells: pd.Series) -> list[str]:
+    """Return the comma-separated crossing units of each cell by id, name and place (:func:`~.places.unit_labels`)."""
+    lists = [[u for u in str(cell).split(", ") if u] for cell in cells]
+    names = unit_labels(sc, sorted({u for units in lists for u in units}))
+    return ["; ".join(names[u] for u in units) for units in lists]
+
+
+def _glossary() -> str:
+    return "".join(f"<dt>{html.escape(term)}</dt><dd>{html.escape(text)}</dd>" for term, text in GLOSSARY)
 
 
 _PAGE_STYLE = """

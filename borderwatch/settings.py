@@ -63,6 +63,9 @@ RANGES: dict[str, Option] = {
     "seed": OPTIONS["ensemble.seed"],
     "hours": Option("hours", _positive, "patrol time of a BLO (h)"),
     "segment_length_km": Option("segment_length_km", _positive, "border segment length (km)"),
+    "stretch_km": Option(
+        "stretch_km", _number(low=1.0, high=10000.0), "planning length: longest uncovered stretch listed (km)"
+    ),
     "interdict_k": Option("interdict_k", _number(low=0, high=MAX_UNITS, integer=True), "crossings to interdict"),
     "site_p": Option("site_p", _number(low=0, high=MAX_UNITS, integer=True), "new BLO sites"),
     "target_pct": Option("target_pct", _number(low=0.0, high=100.0, low_open=True), "coverage to reach (%)"),
@@ -138,6 +141,10 @@ class Settings:
         A BLO whose recorded position is coarser than its gate's stands at the
         gate (:func:`borderwatch.patrol.blo_sites`); ``False`` keeps every
         recorded position (for the sensitivity of coverage to that rule).
+    stretch_km
+        Planning length (km): a run of uncovered border longer than this is
+        listed as several stretches, none longer (split at segment ends;
+        :func:`~borderwatch.analysis.coverage.split_run`).
 
     Examples
     --------
@@ -161,6 +168,7 @@ class Settings:
     blo_hours: Mapping[str, float] = field(default_factory=dict)
     segment_length_km: float = 5.0
     blo_at_gate: bool = True
+    stretch_km: float = 50.0
 
     def __post_init__(self) -> None:
         for name in ("closing", "weights", "demand", "blo_hours"):
@@ -301,6 +309,7 @@ def check_settings(s: Settings) -> list[str]:
     for label, key, value in (
         ("hours", "hours", s.hours),
         ("segment_length_km", "segment_length_km", s.segment_length_km),
+        ("stretch_km", "stretch_km", s.stretch_km),
         *((f"blo_hours[{blo!r}]", "hours", hours) for blo, hours in s.blo_hours.items()),
     ):
         problem = RANGES[key].validate(value)

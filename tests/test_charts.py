@@ -63,7 +63,7 @@ def gates_table(names=("Lóng Sập", "Tây Trang", "Nậm Cắn")) -> pd.DataFr
             "rank_low": pd.array([1] * n, dtype="Int64"),
             "rank_high": pd.array([min(i + 2, n) for i in range(n)], dtype="Int64"),
             "flow_share": np.linspace(0.5, 0.1, n),
-            "travel_cost_h": np.linspace(40.0, 60.0, n),
+            "travel_cost_heq": np.linspace(40.0, 60.0, n),
             "status": ["ranked"] * n,
         }
     )

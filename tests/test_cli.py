@@ -198,7 +198,7 @@ def test_gates_command_reports_each_gate_and_writes_a_table(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0].split()[:3] == ["id", "class", "method"]
     assert sum(line.startswith("VN-") for line in lines) == 87
-    assert any(line.startswith("VN-CHN-005") and "IMPLAUSIBLE: " in line for line in lines)
+    assert any(line.startswith("VN-CHN-005") and "placed with a note: " in line for line in lines)
     header = out.read_text(encoding="utf-8").splitlines()[0].split(",")
     for col in (
         "id",
@@ -264,7 +264,7 @@ def test_sweep_file_with_a_two_row_grid_gives_a_two_row_table(tmp_path):
     table = pd.read_csv(out)
     assert list(table.columns) == SWEEP_COLUMNS and list(table["scenario"]) == ["patrol 2 h", "patrol 4 h"]
     same, longer = table.iloc[0], table.iloc[1]
-    assert same["covered_km_change"] == 0.0 and same["cost_change_h"] == 0.0  # 2 h is the base's patrol time
+    assert same["covered_km_change"] == 0.0 and same["cost_change_heq"] == 0.0  # 2 h is the base's patrol time
     assert longer["covered_km_change"] > 0  # longer patrols reach more border
     again = run("sweep", str(sweep_file), "--samples", "4", "--out", str(out))
     _fails_cleanly(again, "exists; pass --overwrite")

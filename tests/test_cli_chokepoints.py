@@ -34,7 +34,7 @@ def test_user_graph_chokepoints_report_an_unreachable_destination(tmp_path, toy_
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["unreachable"] == ["Z"]
-    assert summary["destinations"]["T"]["effective_resistance_h"] == pytest.approx(12 / 7, abs=1e-4)  # 3 h || 4 h
+    assert summary["destinations"]["T"]["effective_resistance_heq"] == pytest.approx(12 / 7, abs=1e-4)  # 3 h || 4 h
     assert summary["destinations"]["Z"]["reachable"] is False
     features = gpd.read_file(out)
     assert set(features["feature"]) == {"edge", "node"} and features.crs.to_epsg() == 4326
@@ -118,8 +118,8 @@ def test_rank_gates_and_chokepoints_on_the_shipped_data(tmp_path):
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out)
     assert len(table) == 87 and table["gate_id"].is_unique
-    components = ["flow_share", "usage_probability", "cost_rise_h", "in_min_cut", "pinch_current", "class_exposure"]
-    for column in ["rank", "score", "rank_low", "rank_high", *components, "travel_cost_h", "incidents", "status"]:
+    components = ["flow_share", "usage_probability", "cost_rise_heq", "in_min_cut", "pinch_current", "class_exposure"]
+    for column in ["rank", "score", "rank_low", "rank_high", *components, "travel_cost_heq", "incidents", "status"]:
         assert column in table.columns, column
     assert table.set_index("gate_id").loc["VN-LAO-019", "incidents"] == 1.0
     assert "1 incidents match no gate or border segment" in result.output and "S3 (line 4)" in result.output
@@ -134,7 +134,7 @@ def test_rank_gates_and_chokepoints_on_the_shipped_data(tmp_path):
     summary = json.loads(result.stdout)
     manila = "overseas:WPI-58370"  # export is split by port: each port is a destination of its own
     assert set(summary["destinations"]) >= {"dest:hanoi", manila} and not summary["unreachable"]
-    assert all(d["effective_resistance_h"] > 0 for d in summary["destinations"].values())
+    assert all(d["effective_resistance_heq"] > 0 for d in summary["destinations"].values())
     info = pyogrio.read_info(choke)
     assert info["features"] == summary["features"] and info["crs"] == "EPSG:4326"
     features = gpd.read_file(choke)
@@ -148,7 +148,7 @@ def test_user_graph_chokepoints_on_an_edited_scenario(tmp_path, toy_graphml):
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["scenario"] == {"name": "close gate G-A", "edits": ["close gate G-A"]}
-    assert summary["destinations"]["T"]["least_cost_h"] == pytest.approx(4.0)  # through G-B now (3 h before)
+    assert summary["destinations"]["T"]["least_cost_heq"] == pytest.approx(4.0)  # through G-B now (3 h before)
     result = run("chokepoints", *args, "--overwrite", "--inspect", "G-A")  # the toy's gates have no exposure
     assert result.exit_code == 1 and "edit 'inspect gate G-A': inspecting raises a gate's exposure" in result.output
     result = run("rank-gates", "--graph", toy_graphml, "--origin", "O", "--to", "T", "--close", "G-Z")

@@ -88,8 +88,8 @@ def test_sweep_rows_share_the_base_draws():
     result = sweep(base, [base.edited(CloseGates((g,)), name=f"close {g}") for g in "ABCD"])
     table = result.table.set_index("scenario")
     # demand-weighted: each destination has half the demand; t's route costs 0.2 more via B, u's 1.0 more via D
-    assert table.loc["close A", "top_gain"] == "B" and table.loc["close A", "cost_change_h"] == pytest.approx(0.1)
-    assert table.loc["close C", "top_gain"] == "D" and table.loc["close C", "cost_change_h"] == pytest.approx(0.5)
+    assert table.loc["close A", "top_gain"] == "B" and table.loc["close A", "cost_change_heq"] == pytest.approx(0.1)
+    assert table.loc["close C", "top_gain"] == "D" and table.loc["close C", "cost_change_heq"] == pytest.approx(0.5)
     assert table.loc["close B", "flow_moved"] == 0.0 and table.loc["close D", "flow_moved"] == 0.0
     with pytest.raises(ParameterError, match="differs from the base"):
         sweep(base, [base.with_settings(seed=9)])
@@ -125,8 +125,8 @@ def test_cau_treo_comparison_tables_read_as_an_analyst_would(cau_treo):
     d = c.destinations.set_index("destination")
     cities = {"Hanoi", "Ho Chi Minh City", "Haiphong", "Da Nang", "China border"}
     assert set(d.index) == cities | {n for n in c.base.scenario.destinations if n.startswith("export to ")}
-    assert (d["cost_change_h"] >= 0).all() and (d["ensemble_cost_change_h"] >= -1e-9).all()
-    assert (d["time_base_h"] < d["cost_base_h"]).all()  # clock time and generalised cost are different columns
+    assert (d["cost_change_heq"] >= 0).all() and (d["ensemble_cost_change_heq"] >= -1e-9).all()
+    assert (d["time_base_h"] < d["cost_base_heq"]).all()  # clock time and generalised cost are different columns
     segs = c.segments.set_index("segment_id")
     named = segs.loc[segs["flow_change"] > 0, "name"]
     assert named.str.contains(" of gate | of |at ").all()  # every moved segment has a place name

@@ -91,7 +91,7 @@ def test_export_demand_splits_by_port_share_and_leaves_from_each_ports_cheapest_
     assert got == pytest.approx({("port:P1", "overseas:A"): 0.35, ("port:P2", "overseas:B"): 0.15}, abs=1e-12)
     assert table["vn_seaport"].tolist() == ["P1 North port", "P2 South port"]
     assert table["destination"].tolist() == ["export to Alpha (Testland)", "export to Beta (Testland)"]
-    assert table["route_cost_h"].tolist() == pytest.approx([2.0, 3.0])
+    assert table["route_cost_heq"].tolist() == pytest.approx([2.0, 3.0])
     flow = least_cost_flow(sc.arrays, sc.origin, sc.shares)
     assert flow.total_cost == pytest.approx(0.5 * 1.0 + 0.35 * 2.0 + 0.15 * 3.0)
 
@@ -112,7 +112,7 @@ def test_the_export_sink_stays_a_destination_to_route_to_and_routes_name_their_s
     routes = least_cost_routes(sc, destinations=["export", "export to Beta (Testland)", "Hanoi"]).set_index(
         "destination"
     )
-    assert routes.loc["export", "cost"] == 2.0 and routes.loc["export", "vn_seaport"] == "P1 North port"
+    assert routes.loc["export", "cost_heq"] == 2.0 and routes.loc["export", "vn_seaport"] == "P1 North port"
     assert routes.loc["export to Beta (Testland)", "vn_seaport"] == "P2 South port"
     assert routes.loc["Hanoi", "vn_seaport"] == ""  # by land
     assert corridor_table(routes.reset_index())["vn_seaport"].tolist() == ["P1 North port", "P2 South port", ""]
@@ -172,7 +172,7 @@ def test_routes_summary_prints_export_by_seaport(scenario, monkeypatch):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0].split()[-2:] == ["vn_seaport", "overseas_port"]
     table = result.output.split("export by Vietnamese seaport")[1].splitlines()
-    assert table[1].split() == ["vn_seaport", "overseas_port", "share", "route_cost_h"]
+    assert table[1].split() == ["vn_seaport", "overseas_port", "share", "route_cost_heq"]
     # Manila's containers now load at Chân Mây (the port access roads: every port reached by truck)
     assert any(line.startswith("SP-20 Chan May") and "Manila (Philippines)" in line for line in table)
     assert any(line.startswith("SP-08 Hai Phong") and "Hong Kong (Hong Kong)" in line for line in table)

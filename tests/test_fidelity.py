@@ -160,9 +160,9 @@ def test_an_inspected_gate_keeps_the_cost_split_into_time_and_exposure():
     inspected = sc.edited(InspectGates(("A",), exposure=0.25))
     (before,) = k_routes(sc, k=1).itertuples()
     (after,) = k_routes(inspected, k=1).itertuples()
-    assert before.cost == 2.0 and after.cost == pytest.approx(2.0 + 48.0 * 0.25)
-    assert after.exposure == pytest.approx(0.25) and after.cost_time_h == pytest.approx(2.0)
-    assert after.cost == pytest.approx(after.cost_time_h + after.cost_exposure_h)
+    assert before.cost_heq == 2.0 and after.cost_heq == pytest.approx(2.0 + 48.0 * 0.25)
+    assert after.exposure == pytest.approx(0.25) and after.cost_time_heq == pytest.approx(2.0)
+    assert after.cost_heq == pytest.approx(after.cost_time_heq + after.cost_exposure_heq)
     assert sc.G.edges["a", "t", 0]["exposure"] == 0.0  # the edit never touches the graph
 
 
@@ -185,8 +185,8 @@ def test_export_ends_at_a_named_overseas_port_at_that_ports_own_cost(route_graph
     assert names == [n for n in route_graph.graph["destinations"] if n.startswith("export to ")]
     assert len(names) == 8 and "export to Manila (Philippines)" in names
     routes = k_routes(scenario, destinations=["export", *names], k=1).set_index("destination")
-    best = routes.loc[names, "cost"].idxmin()
-    assert routes.loc["export", "cost"] == pytest.approx(routes.loc[best, "cost"], abs=1e-5)
+    best = routes.loc[names, "cost_heq"].idxmin()
+    assert routes.loc["export", "cost_heq"] == pytest.approx(routes.loc[best, "cost_heq"], abs=1e-5)
     assert routes.loc["export", "overseas_port"] == best.removeprefix("export to ")
     # Manila lies beyond the DEM's box: its leg leaves the box and goes on to the port itself
     manila = routes.loc["export to Manila (Philippines)"]
@@ -245,7 +245,17 @@ def test_routes_summary_prints_the_corridor_table():
     result = run("-q", "routes", "--to", "Hanoi", "--to", "export", "--summary")
     assert result.exit_code == 0, result.output
     header = result.output.splitlines()[0].split()
-    assert header == ["destination", "rank", "entry", "country_path", "km", "hours", "vn_seaport", "overseas_port"]
+    assert header == [
+        "destination",
+        "rank",
+        "entry",
+        "country_path",
+        "length_km",
+        "time_h",
+        "cost_heq",
+        "vn_seaport",
+        "overseas_port",
+    ]
     assert "LAO > VNM" in result.output or "KHM > VNM" in result.output or "CHN > VNM" in result.output
 
 

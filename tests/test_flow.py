@@ -80,9 +80,9 @@ def test_closing_a_gate_raises_the_cost_and_shows_where_the_flow_goes():
     table = gate_criticality(two_gate_scenario())
     g1, g2 = table.loc["G1"], table.loc["G2"]
     # without G1, North goes via G2: 2 + 1 + 1 = 4 instead of 3; South unchanged
-    assert g1["cost_rise_h"] == pytest.approx(0.75 * 1.0) and g1["diverted_to"] == "G2 0.75"
+    assert g1["cost_rise_heq"] == pytest.approx(0.75 * 1.0) and g1["diverted_to"] == "G2 0.75"
     # without G2, South goes via G1 (5 instead of 4)
-    assert g2["cost_rise_h"] == pytest.approx(0.25 * 1.0) and g2["diverted_to"] == "G1 0.25"
+    assert g2["cost_rise_heq"] == pytest.approx(0.25 * 1.0) and g2["diverted_to"] == "G1 0.25"
     assert list(table.index) == ["G1", "G2"]
     # networkx agreement: demand-weighted cost with the gate's edges removed
     H = G.copy()
@@ -90,7 +90,7 @@ def test_closing_a_gate_raises_the_cost_and_shows_where_the_flow_goes():
     expected = 0.75 * nx.dijkstra_path_length(H, "O", "N", weight="cost") + 0.25 * nx.dijkstra_path_length(
         H, "O", "S", weight="cost"
     )
-    assert expected - (0.75 * 3 + 0.25 * 4) == pytest.approx(g1["cost_rise_h"])
+    assert expected - (0.75 * 3 + 0.25 * 4) == pytest.approx(g1["cost_rise_heq"])
 
 
 def test_both_gates_closed_sends_the_flow_over_the_trail():
@@ -125,9 +125,9 @@ def test_gate_criticality_on_the_shipped_graph(scenario):
     assert time.perf_counter() - started < 120
     used = table[table["flow"] > 0]
     # Lộc Thịnh (Ho Chi Minh City and the southern export ports) is the only gate a least-cost route uses
-    assert list(used.index) == ["VN-KHM-009"] and (used["cost_rise_h"] > 0).all()
+    assert list(used.index) == ["VN-KHM-009"] and (used["cost_rise_heq"] > 0).all()
     assert np.isclose(table["flow"].sum() + informal_flow(arrays, flow.edge_flow), 1.0)
-    assert (table.loc[table["flow"] == 0, "cost_rise_h"] == 0).all()
+    assert (table.loc[table["flow"] == 0, "cost_rise_heq"] == 0).all()
 
 
 def ensemble_graph(sigma_gate: float) -> nx.MultiDiGraph:

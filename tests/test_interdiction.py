@@ -103,7 +103,7 @@ def test_interdict_crossings_on_a_user_graph_and_its_plan_as_edits():
     sc = Scenario.from_graph(G, origin="s", destinations=["t"])
     plan = interdict_crossings(sc, k=1)
     assert plan.chosen == ["gate:A"] and plan.result.cost_after == 4.0 and plan.kind == "gates"
-    assert plan.report["chosen"] == ["gate:A"] and plan.routes_after["cost_after_h"].tolist() == [4.0]
+    assert plan.report["chosen"] == ["gate:A"] and plan.routes_after["cost_after_heq"].tolist() == [4.0]
     after = sc.edited(*plan.as_edits())
     assert after.closed_gates == {"A"} and after.least_cost("t") == plan.result.cost_after
     # a closed gate is no candidate any more: the next best is B, and then the trail
@@ -176,8 +176,8 @@ def test_interdict_command_on_a_user_graph(tmp_path):
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text(encoding="utf-8"))
     # closing a-t and inspecting b-t (4.5 h): the trafficker's best is s-b-t at 5.5 h
-    assert sorted(report["chosen"]) == ["link:a->t", "link:b->t"] and report["cost_after"] == 5.5
-    assert report["cost_before"] == 3.0 and report["routes_after"][0]["nodes_after"] == ["s", "b", "t"]
+    assert sorted(report["chosen"]) == ["link:a->t", "link:b->t"] and report["cost_after_heq"] == 5.5
+    assert report["cost_before_heq"] == 3.0 and report["routes_after"][0]["nodes_after"] == ["s", "b", "t"]
     assert report["chosen_edges"]["link:a->t"] == [["a", "t", ""]]
     for bad, message in (
         (["--k", "-1"], "--k must be >= 0"),

@@ -59,13 +59,13 @@ def test_route_to_hanoi_enters_vietnam_from_laos(scenario):
     assert r.entry_border == "LAO"
     assert r.entry_crossing.startswith("VN-LAO-") or r.entry_crossing == "informal"
     assert 500 < r.length_km < 2000
-    assert r.cost == pytest.approx(r.cost_time_h + r.cost_exposure_h, rel=1e-6)
-    assert r.cost == pytest.approx(scenario.least_cost("Hanoi"), rel=1e-9)
+    assert r.cost_heq == pytest.approx(r.cost_time_heq + r.cost_exposure_heq, rel=1e-6)
+    assert r.cost_heq == pytest.approx(scenario.least_cost("Hanoi"), rel=1e-9)
     # routes run on the scenario's costs: with the entry gate closed the route enters elsewhere, dearer
     if r.entry_crossing != "informal":
         closed = scenario.edited(CloseGates((r.entry_crossing,)))
         (after,) = least_cost_routes(closed, destinations=["Hanoi"]).itertuples()
-        assert after.entry_crossing != r.entry_crossing and after.cost > r.cost
+        assert after.entry_crossing != r.entry_crossing and after.cost_heq > r.cost_heq
 
 
 def test_routes_to_hcmc_and_every_seaport_exist(scenario, region):
@@ -89,9 +89,9 @@ def test_k_routes_on_the_shipped_graph_differ_and_keep_their_ranks(scenario):
     assert list(three["rank"]) == [1, 2, 3]
     assert (three["overlap_with_better"].iloc[1:] < 0.9).all()
     eight = k_routes(scenario, destinations=["Hanoi"], k=8)
-    assert eight["cost"].tolist()[:3] == three["cost"].tolist()
+    assert eight["cost_heq"].tolist()[:3] == three["cost_heq"].tolist()
     assert eight["crossings"].tolist()[:3] == three["crossings"].tolist()
-    assert eight["cost"].iloc[0] == eight["cost"].min()
+    assert eight["cost_heq"].iloc[0] == eight["cost_heq"].min()
 
 
 def test_array_routing_agrees_with_networkx_on_the_shipped_graph(route_graph):

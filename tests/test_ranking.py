@@ -53,11 +53,11 @@ def test_two_parallel_gates_known_answers():
     gates = ranking.gates.set_index("gate_id")
     # least cost 3 h through G-A; closing it costs the trafficker 1 h more (4 h through G-B)
     assert gates.loc["G-A", "flow_share"] == 1.0 and gates.loc["G-B", "flow_share"] == 0.0
-    assert gates.loc["G-A", "cost_rise_h"] == pytest.approx(1.0) and gates.loc["G-A", "diverted_to"] == "G-B 1.00"
+    assert gates.loc["G-A", "cost_rise_heq"] == pytest.approx(1.0) and gates.loc["G-A", "diverted_to"] == "G-B 1.00"
     # resistances 3 h and 4 h in parallel: currents 4/7 and 3/7
     assert gates.loc["G-A", "pinch_current"] == pytest.approx(4 / 7)
     assert gates.loc["G-B", "pinch_current"] == pytest.approx(3 / 7)
-    assert gates.loc["G-A", "travel_cost_h"] == pytest.approx(2.0) and gates.loc["G-B", "travel_cost_h"] == 3.0
+    assert gates.loc["G-A", "travel_cost_heq"] == pytest.approx(2.0) and gates.loc["G-B", "travel_cost_heq"] == 3.0
     assert gates.loc["G-A", "usage_probability"] + gates.loc["G-B", "usage_probability"] == pytest.approx(1.0)
     assert gates.loc["G-A", "usage_probability"] > 0.5
     assert list(gates["rank"]) == [1, 2] and gates.loc["G-A", "score"] > gates.loc["G-B", "score"]
@@ -166,11 +166,11 @@ def test_every_metric_equals_a_networkx_computation(seed):
     )
     for (u, v), gid in gate_of.items():
         assert gates.loc[gid, "flow_share"] == pytest.approx(share[gid])
-        assert gates.loc[gid, "travel_cost_h"] == pytest.approx(dist[u] + G.edges[u, v, 0]["cost"])
+        assert gates.loc[gid, "travel_cost_heq"] == pytest.approx(dist[u] + G.edges[u, v, 0]["cost"])
         closed = G.copy()
         closed.remove_edge(u, v)
         expected_rise = nx_flow(closed)[1] - base if share[gid] > 0 else 0.0
-        assert gates.loc[gid, "cost_rise_h"] == pytest.approx(expected_rise)
+        assert gates.loc[gid, "cost_rise_heq"] == pytest.approx(expected_rise)
         # networkx's unnormalised edge value is a quarter of the summed current; it draws one unit at each of the
         # two destinations, the ranking their demand share (0.5 each)
         nx_current = current.get((u, v), current.get((v, u)))

@@ -87,7 +87,7 @@ def test_report_tables_carry_the_analysis(report_dir, analysis):
     coverage = json.loads((report_dir / "coverage.json").read_text(encoding="utf-8"))
     assert set(coverage["borders"]) == {"LAO", "CHN", "KHM", "coast"}
     inter = json.loads((report_dir / "interdiction.json").read_text(encoding="utf-8"))
-    assert inter["cost_after"] >= inter["cost_before"] and len(inter["chosen"]) == 5
+    assert inter["cost_after_heq"] >= inter["cost_before_heq"] and len(inter["chosen"]) == 5
     assert inter["chosen"] == analysis.interdiction.chosen and inter["mode"] == "close"
     assert len(inter["routes_after"]) == len(analysis.interdiction.routes_after)
     sites = pd.read_csv(report_dir / "sites.csv")
@@ -240,7 +240,7 @@ def test_report_with_a_comparison_adds_its_files_and_section(analysis, compariso
     index = (out / "index.html").read_text(encoding="utf-8")
     s = comparison.summary
     assert "What if: close gate VN-KHM-009" in index and 'href="compare.html"' in index
-    assert f"{s['demand_weighted_cost_base_h']:.2f} h → {s['demand_weighted_cost_scenario_h']:.2f} h" in index
+    assert f"{s['demand_weighted_cost_base_heq']:.1f} → {s['demand_weighted_cost_scenario_heq']:.1f} h-eq" in index
     assert f"{s['flow_moved']:.1%} of the demand" in index and "Loc Thinh" in index
     assert "<script" not in index
     data = json.loads((out / "compare.json").read_text(encoding="utf-8"))

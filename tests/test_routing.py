@@ -109,7 +109,9 @@ def test_least_cost_route_is_explained():
     (r,) = routes.itertuples()
     assert r.destination == "Delta" and r.rank == 1
     assert (
-        r.cost == pytest.approx(3.0) and r.cost_time_h == pytest.approx(2.0) and r.cost_exposure_h == pytest.approx(1.0)
+        r.cost_heq == pytest.approx(3.0)
+        and r.cost_time_heq == pytest.approx(2.0)
+        and r.cost_exposure_heq == pytest.approx(1.0)
     )
     assert r.entry_crossing == "G1" and r.entry_gate_class == "primary" and r.entry_border == "LAO"
     assert r.crossings == "G1 (primary, LAO)"
@@ -122,7 +124,7 @@ def test_k_routes_are_genuinely_different():
     routes = k_routes(two_way_graph(), destinations="Delta", k=3)
     assert list(routes["rank"]) == [1, 2]  # only two different routes exist
     second = routes.iloc[1]
-    assert second["cost"] == pytest.approx(3.0)  # a tie: 1.5 + 1.5 h, no exposure
+    assert second["cost_heq"] == pytest.approx(3.0)  # a tie: 1.5 + 1.5 h, no exposure
     assert second["entry_crossing"] == "informal" and second["crossings"].startswith("informal LAO at")
     assert second["overlap_with_best"] == 0.0
 
@@ -132,9 +134,9 @@ def test_cost_parts_are_unknown_without_a_profile():
     G = two_way_graph()
     del G.graph["profile"]
     (r,) = least_cost_routes(G).itertuples()
-    assert r.cost == pytest.approx(3.0)
-    assert np.isnan(r.cost_time_h) and np.isnan(r.cost_exposure_h)
-    assert explain_route(G, ["O", "N", "D"])["cost"] == pytest.approx(3.0)
+    assert r.cost_heq == pytest.approx(3.0)
+    assert np.isnan(r.cost_time_heq) and np.isnan(r.cost_exposure_heq)
+    assert explain_route(G, ["O", "N", "D"])["cost_heq"] == pytest.approx(3.0)
 
 
 def test_no_route_error_names_origin_and_destination():
@@ -176,10 +178,10 @@ def test_ranks_do_not_depend_on_k():
     longest = k_routes(G, destinations="D", k=6)
     for r in range(1, 6):
         prefix = k_routes(G, destinations="D", k=r)
-        assert prefix["cost"].tolist() == longest["cost"].tolist()[:r]
+        assert prefix["cost_heq"].tolist() == longest["cost_heq"].tolist()[:r]
         assert [g.wkt for g in prefix.geometry] == [g.wkt for g in longest.geometry][:r]
     # each alternative avoids the links of the better ones here, and says so
-    assert longest["cost"].tolist() == pytest.approx([1.0, 1.1, 1.2, 1.3, 1.4, 1.5])
+    assert longest["cost_heq"].tolist() == pytest.approx([1.0, 1.1, 1.2, 1.3, 1.4, 1.5])
     assert (longest["overlap_with_better"].iloc[1:] == 0).all()
     assert longest["alternative"].iloc[0] == "least-cost route"
     assert "shares 0% of its edges with a better-ranked route" in longest["alternative"].iloc[1]

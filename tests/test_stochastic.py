@@ -128,7 +128,7 @@ def test_nested_list_matches_brute_force_over_chains():
     plans = [set(p.split(", ")) for p in prio["nested_plan"]]
     assert plans[0] <= plans[1] <= plans[2] and [len(p) for p in plans] == [1, 2, 3]
     # what the k-th team buys sums to the nested value's rise over nothing interdicted
-    assert prio["next_team_buys_h"].sum() == pytest.approx(prio["nested_h"].iloc[-1] - study.cost_before_h, abs=1e-3)
+    assert prio["next_team_buys_h"].sum() == pytest.approx(prio["nested_h"].iloc[-1] - study.cost_before_heq, abs=1e-3)
     assert "Budget priority list" in study_html(study) and prio["nested_plan"].iloc[-1] in study_html(study)
     assert study.as_edits(2, which="nested") == [CloseGates(tuple(sorted(u.removeprefix("gate:") for u in plans[1])))]
 
@@ -334,7 +334,7 @@ def test_shipped_data_stochastic_plan_and_inspection(scenario):
     assert study.status == "optimal" and row["stochastic_plan"].startswith("gate:")
     assert row["sto_in_sample_h"] >= row["det_in_sample_h"] - 1e-6
     assert np.isfinite(row["sto_out_of_sample_h"]) and row["sto_ci95_h"] > 0 and not row["cut_off"]
-    assert row["sto_in_sample_h"] > study.cost_before_h  # closing a used gate raises the cost in these samples
+    assert row["sto_in_sample_h"] > study.cost_before_heq  # closing a used gate raises the cost in these samples
     edited = scenario.edited(*study.as_edits(1))
     assert edited.closed_gates == {row["stochastic_plan"].removeprefix("gate:")}
     plan = inspection_game(scenario, teams=2, candidates="gates")

@@ -301,7 +301,7 @@ def chokepoint_features(result: Chokepoints, G: nx.MultiDiGraph, *, min_current:
         ``feature`` (``edge``/``node``), ``u``, ``v``, ``key``, ``node``,
         ``kind``, ``mode``, ``crossing``, ``gate_id``, ``segment_id``,
         ``cost``, ``flow``, ``usage_probability``, ``mean_flow``,
-        ``pinch_current``, ``in_min_cut``, ``cut_unit``, ``resistance_h``
+        ``pinch_current``, ``in_min_cut``, ``cut_unit``, ``resistance_heq``
         (destinations), ``reachable`` (false only for an unreachable
         destination); EPSG:4326 (null geometry where the
         graph has no positions).
@@ -329,7 +329,7 @@ def chokepoint_features(result: Chokepoints, G: nx.MultiDiGraph, *, min_current:
                 "crossing": arrays.crossing[e],
                 "gate_id": arrays.gate_id[e],
                 "segment_id": result.segment_of[e],
-                "cost": float(arrays.cost[e]),
+                "cost_heq": float(arrays.cost[e]),
                 "flow": float(result.flow.edge_flow[e]),
                 "usage_probability": float(result.ensemble.edge_usage[e]),
                 "mean_flow": float(result.ensemble.edge_mean_flow[e]),
@@ -349,7 +349,7 @@ def chokepoint_features(result: Chokepoints, G: nx.MultiDiGraph, *, min_current:
                 "node": str(node),
                 "kind": arrays.node_kind[i] or ("origin" if node == result.origin else ""),
                 "pinch_current": float(result.pinch.node_current.get(node, 0.0)),
-                "resistance_h": result.pinch.resistance.get(node, np.nan) if node in destinations else np.nan,
+                "resistance_heq": result.pinch.resistance.get(node, np.nan) if node in destinations else np.nan,
                 "reachable": destinations.get(node, True),
             }
         )

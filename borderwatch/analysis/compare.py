@@ -65,12 +65,12 @@ class Comparison:
     base, other
         Each scenario with its chokepoint metrics, ranking and coverage.
     destinations
-        One row per destination: ``destination``, ``share``, ``cost_base_h``,
-        ``cost_scenario_h``, ``cost_change_h`` (least-cost, generalised cost),
+        One row per destination: ``destination``, ``share``, ``cost_base_heq``,
+        ``cost_scenario_heq``, ``cost_change_heq`` (least-cost, generalised cost),
         ``time_base_h``/``time_scenario_h`` (clock time of that route),
         ``route_base``/``route_scenario`` (crossings), ``route_changed``, and
-        the ensemble's paired change ``ensemble_cost_change_h`` with
-        ``ensemble_cost_change_low_h``/``_high_h``.
+        the ensemble's paired change ``ensemble_cost_change_heq`` with
+        ``ensemble_cost_change_low_heq``/``_high_h``.
     gates
         One row per gate: ``gate_id``, ``name``, ``border``, ``edit``
         (closed/inspected/""), ``rank_base``, ``rank_scenario``,
@@ -188,7 +188,7 @@ def compare(
     >>> c = compare(base, base.edited(CloseGates(("A",))))
     >>> c.gates.set_index("gate_id")["flow_change"].round(6).sort_index().to_dict()
     {'A': -1.0, 'B': 1.0}
-    >>> float(c.destinations["cost_change_h"].iloc[0])
+    >>> float(c.destinations["cost_change_heq"].iloc[0])
     1.0
     """
     a, b = as_scenario(base, what="compare", name="base"), as_scenario(other, what="compare", name="other")
@@ -265,18 +265,20 @@ def _destinations(left: Side, right: Side) -> pd.DataFrame:
             flow, arrays = side.chokepoints.flow, side.chokepoints.arrays
             reached = node in flow.cost
             row[f"share_{label}"] = side.chokepoints.shares.get(node, 0.0)
-            row[f"cost_{label}_h"] = flow.cost[node] if reached else np.nan
+            row[f"cost_{label}_heq"] = flow.cost[node] if reached else np.nan
             row[f"time_{label}_h"] = float(np.nansum(arrays.time_h[flow.paths[node]])) if reached else np.nan
             row[f"route_{label}"] = (
                 _route_label(arrays, flow.paths[node], side.chokepoints.segment_of) if reached else ""
             )
-        row["cost_change_h"] = row["cost_scenario_h"] - row["cost_base_h"]
+        row["cost_change_heq"] = row["cost_scenario_heq"] - row["cost_base_heq"]
         row["route_changed"] = row["route_base"] != row["route_scenario"]
         costs = [side.chokepoints.ensemble.cost_samples for side in (left, right)]
         if all(node in c.columns for c in costs):
             diff = costs[1][node].to_numpy() - costs[0][node].to_numpy()
-            row["ensemble_cost_change_h"] = float(diff.mean())
-            row["ensemble_cost_change_low_h"], row["ensemble_cost_change_high_h"] = np.percentile(diff, INTERVAL_PCT)
+            row["ensemble_cost_change_heq"] = float(diff.mean())
+            row["ensemble_cost_change_low_heq"], row["ensemble_cost_change_high_heq"] = np.percentile(
+                diff, INTERVAL_PCT
+            )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -396,8 +398,8 @@ def _summary(left, right, destinations, gates, segments, displacement, coverage,
         "edits": [e.describe() for e in right.scenario.edits[len(left.scenario.edits) :]],
         "comparable": not differences,
         "differences": differences,
-        "demand_weighted_cost_base_h": float(left.chokepoints.flow.total_cost),
-        "demand_weighted_cost_scenario_h": float(right.chokepoints.flow.total_cost),
+        "demand_weighted_cost_base_heq": float(left.chokepoints.flow.total_cost),
+        "demand_weighted_cost_scenario_heq": float(right.chokepoints.flow.total_cost),
         "routes_changed": [str(d) for d in destinations.loc[destinations["route_changed"], "destination"]],
         "informal_share_base": informal(left),
         "informal_share_scenario": informal(right),

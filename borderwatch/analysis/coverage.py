@@ -11,11 +11,18 @@ Vietnamese graph node nearest its middle (within
 covered when its Vietnamese side is.  Every segment and gate also gets the
 patrol hours from its nearest BLO, however long, so "uncovered" has a
 distance.  Uncovered segments are merged into stretches, ranked by length and
-by the crossing flow they carry.
+by the crossing flow they carry.  A run of uncovered segments longer than the
+planning length ``settings.stretch_km`` (default 50 km, :data:`STRETCH_KM`) is
+split at segment ends into the fewest stretches of near-equal length no longer
+than it (a 1,005 km run is no task; twenty-one 48 km stretches are), so each
+stretch is something one patrol plan can take on.  Every segment and
+stretch is named by its nearest place and province (``place``,
+:mod:`borderwatch.places`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,11 +36,12 @@ import shapely
 from ..doors import require
 from ..errors import DataFileError, ParameterError, ValidationError
 from ..network.arrays import GraphArrays
+from ..places import gazetteer
 from ..scenario import Scenario, as_scenario
 from .chokepoints import Chokepoints
 
 #: Columns of :attr:`Coverage.segments` after ``segment_id`` (and before the geometry).
-SEGMENT_COLUMNS = ["border", "length_km", "covered", "reach_h", "by", "nearest_blo", "nearest_blo_h"]
+SEGMENT_COLUMNS = ["border", "place", "length_km", "covered", "reach_h", "by", "nearest_blo", "nearest_blo_h"]
 
 
 @dataclass
@@ -44,7 +52,8 @@ class Coverage:
     ----------
     segments
         Every border and coast segment: ``segment_id``, ``border`` (LAO, CHN,
-        KHM or ``coast``), ``length_km``, ``covered``, ``reach_h`` (patrol time
+        KHM or ``coast``), ``place`` (nearest place, district, province),
+        ``length_km``, ``covered``, ``reach_h`` (patrol time
         from the nearest BLO in reach; NaN beyond reach), ``by`` (BLO ids in
         reach), ``nearest_blo`` and ``nearest_blo_h`` (the BLO with the
         shortest patrol time to it, however long, and that time: how far
@@ -56,7 +65,8 @@ class Coverage:
     summary
         Per border and ``coast``: ``border_km``, ``covered_km``, ``covered_pct``.
     uncovered
-        Merged uncovered stretches (lines): ``border``, ``length_km``,
+        Merged uncovered stretches (lines), each at most ``settings.stretch_km``
+        long (longer runs split): ``border``, ``place`` (of its middle), ``length_km``,
         ``segments``, ``flow_share``, ``usage_probability`` (when chokepoints
         were given), ``nearest_blo_h`` and ``farthest_h`` (patrol hours from
         the nearest BLO to the stretch's nearest and farthest segment), ranked
@@ -76,6 +86,8 @@ class Coverage:
         covered gate or segment: least-cost and ensemble mean (NaN without chokepoints).
     hours
         The patrol time of every BLO without an override (h).
+    stretch_km
+        The planning length the uncovered stretches were split at (km).
     """
 
     segments: gpd.GeoDataFrame
@@ -87,6 +99,7 @@ class Coverage:
     flow_covered_pct: float
     ensemble_flow_covered_pct: float
     hours: float = 2.0
+    stretch_km: float = 50.0
 
 
 def read_hour_overrides(path: str | Path, *, blo_ids: list[str]) -> dict[str, float]:
@@ -187,6 +200,7 @@ def blo_coverage(scenario: Scenario, *, chokepoints: Chokepoints | None = None) 
     reach = model.reach(starts, np.array([per_blo[b] for b in ids]))
     nearest_h, nearest = model.nearest_hours(starts)
     table = model.segments.copy()
+    table["place"] = gazetteer(sc.region).of_lines(table.geometry)
     table["covered"], table["reach_h"], table["by"] = _reached(reach, ids, model.segment_rows)
     table["nearest_blo"], table["nearest_blo_h"] = _nearest(nearest_h, nearest, ids, model.segment_rows)
     segs = gpd.GeoDataFrame(table[["segment_id", *SEGMENT_COLUMNS, "geometry"]], crs="EPSG:4326")
@@ -218,12 +232,13 @@ def blo_coverage(scenario: Scenario, *, chokepoints: Chokepoints | None = None) 
         segments=segs,
         gates=gates,
         summary=summary.round(2),
-        uncovered=_uncovered_stretches(segs, chokepoints),
+        uncovered=_uncovered_stretches(segs, chokepoints, stretch_km=sc.settings.stretch_km, region=sc.region),
         blos=sites,
         reach_areas=_reach_areas(sc.arrays, reach, ids, per_blo),
         flow_covered_pct=flow_pct,
         ensemble_flow_covered_pct=ens_pct,
         hours=float(sc.settings.hours),
+        stretch_km=float(sc.settings.stretch_km),
     )
 
 
@@ -280,7 +295,7 @@ def coverage_summary(result: Coverage) -> dict[str, Any]:
         ``covered_km``, ``covered_pct``), ``gates_covered``, ``gates``,
         ``gates_covered_ids``, ``gate_patrol_hours`` (per gate its nearest BLO and
         the patrol hours from it), ``flow_covered_pct``,
-        ``ensemble_flow_covered_pct``, ``blos`` and ``uncovered_stretches``.
+        ``ensemble_flow_covered_pct``, ``blos``, ``uncovered_stretches`` and ``stretch_km``.
     """
     gates = result.gates
     return {
@@ -304,6 +319,7 @@ def coverage_summary(result: Coverage) -> dict[str, Any]:
         "ensemble_flow_covered_pct": round(result.ensemble_flow_covered_pct, 2),
         "blos": result.blos.astype(object).where(result.blos.notna(), None).to_dict("records"),
         "uncovered_stretches": len(result.uncovered),
+        "stretch_km": result.stretch_km,
     }
 
 
@@ -377,8 +393,10 @@ def _flow_coverage(
     return out[0], out[1]
 
 
-def _uncovered_stretches(segs: gpd.GeoDataFrame, result: Chokepoints | None) -> gpd.GeoDataFrame:
-    """Merge runs of uncovered segments per border into stretches; rank by length and by flow."""
+def _uncovered_stretches(
+    segs: gpd.GeoDataFrame, result: Chokepoints | None, *, stretch_km: float, region: Any
+) -> gpd.GeoDataFrame:
+    """Merge runs of uncovered segments per border into stretches of at most ``stretch_km``; rank by length, flow."""
     open_ = segs[~segs["covered"]].copy()
     flow = pd.Series(0.0, index=open_["segment_id"])
     usage = pd.Series(0.0, index=open_["segment_id"])
@@ -389,33 +407,90 @@ def _uncovered_stretches(segs: gpd.GeoDataFrame, result: Chokepoints | None) -> 
         usage = result.ensemble.segments["usage_probability"].reindex(usage.index).fillna(0.0)
     open_["flow_share"] = flow.to_numpy()
     open_["usage_probability"] = usage.to_numpy()
-    columns = ["border", "length_km", "segments", "flow_share", "usage_probability", "nearest_blo_h", "farthest_h"]
+    columns = [
+        "border",
+        "place",
+        "length_km",
+        "segments",
+        "flow_share",
+        "usage_probability",
+        "nearest_blo_h",
+        "farthest_h",
+    ]
     rows = []
     for border, part in open_.groupby("border"):
         merged = shapely.line_merge(shapely.union_all(part.geometry.to_numpy()))
         pieces = list(getattr(merged, "geoms", [merged]))
         middles = shapely.line_interpolate_point(part.geometry.to_numpy(), 0.5, normalized=True)
         for piece in pieces:
-            inside = part[shapely.distance(middles, piece) < 1e-9]
-            rows.append(
-                {
-                    "border": border,
-                    "length_km": float(inside["length_km"].sum()),
-                    "segments": ", ".join(inside["segment_id"]),
-                    "flow_share": float(inside["flow_share"].sum()),
-                    "usage_probability": float(inside["usage_probability"].max()) if len(inside) else 0.0,
-                    "nearest_blo_h": float(inside["nearest_blo_h"].min()) if len(inside) else np.nan,
-                    "farthest_h": float(inside["nearest_blo_h"].max()) if len(inside) else np.nan,
-                    "geometry": piece,
-                }
-            )
+            on = shapely.distance(middles, piece) < 1e-9
+            inside = part[on].assign(_along=shapely.line_locate_point(piece, middles[on])).sort_values("_along")
+            for run in split_run(inside["length_km"].to_numpy(), stretch_km):
+                chunk = inside.iloc[run]
+                geometry = piece if len(run) == len(inside) else shapely.line_merge(shapely.union_all(chunk.geometry))
+                rows.append(
+                    {
+                        "border": border,
+                        "place": "",
+                        "length_km": float(chunk["length_km"].sum()),
+                        "segments": ", ".join(chunk["segment_id"]),
+                        "flow_share": float(chunk["flow_share"].sum()),
+                        "usage_probability": float(chunk["usage_probability"].max()),
+                        "nearest_blo_h": float(chunk["nearest_blo_h"].min()),
+                        "farthest_h": float(chunk["nearest_blo_h"].max()),
+                        "geometry": geometry,
+                    }
+                )
     out = gpd.GeoDataFrame(
         pd.DataFrame(rows, columns=[*columns, "geometry"]),
         geometry="geometry",
         crs=segs.crs,
     )
+    if len(out) and region is not None:
+        out["place"] = gazetteer(region).of_lines(out.geometry)
     out["rank_by_length"] = out["length_km"].rank(ascending=False, method="first").astype(int)
     by_flow = out.sort_values(["flow_share", "usage_probability", "length_km"], ascending=False, kind="stable")
     out.loc[by_flow.index, "rank_by_flow"] = np.arange(1, len(out) + 1)
     out["rank_by_flow"] = out["rank_by_flow"].astype(int)
     return out.sort_values("rank_by_length").reset_index(drop=True)
+
+
+def split_run(lengths_km: np.ndarray, stretch_km: float) -> list[np.ndarray]:
+    """Split a run of consecutive segments into the fewest near-equal parts of at most ``stretch_km``.
+
+    Parts end at segment ends; a single segment longer than ``stretch_km``
+    stays one part.
+
+    Parameters
+    ----------
+    lengths_km
+        The segments' lengths in order along the run.
+    stretch_km
+        The planning length (> 0).
+
+    Returns
+    -------
+    list of numpy.ndarray
+        The positions (into ``lengths_km``) of each part, in order.
+
+    Examples
+    --------
+    >>> [len(p) for p in split_run(np.full(21, 5.0), 50.0)]
+    [7, 7, 7]
+    >>> [p.tolist() for p in split_run(np.array([3.0, 4.0]), 50.0)]
+    [[0, 1]]
+    """
+    lengths = np.asarray(lengths_km, dtype=float)
+    n, total = len(lengths), float(lengths.sum())
+    if n == 0:
+        return []
+    ends = np.cumsum(lengths)
+    middles = ends - lengths / 2.0
+    parts = max(1, math.ceil(total / stretch_km - 1e-9))
+    while True:
+        label = np.minimum((middles / (total / parts)).astype(int), parts - 1)
+        runs = [np.flatnonzero(label == j) for j in range(parts)]
+        runs = [r for r in runs if len(r)]
+        if parts >= n or all(lengths[r].sum() <= stretch_km + 1e-9 or len(r) == 1 for r in runs):
+            return runs
+        parts += 1

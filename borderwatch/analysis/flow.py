@@ -149,7 +149,7 @@ def gate_criticality(scenario: Scenario) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Indexed by ``gate_id``: ``flow`` (share of the demand entering through it),
-        ``cost_rise_h`` (demand-weighted cost with the gate closed minus without),
+        ``cost_rise_heq`` (demand-weighted cost with the gate closed minus without),
         ``cost_rise_pct``, ``unreachable_share`` (demand that cannot be delivered
         with it closed), ``diverted_to`` (gates or ``informal`` taking its flow,
         largest first, with shares; informal crossings by border segment, the
@@ -170,7 +170,7 @@ def gate_criticality(scenario: Scenario) -> pd.DataFrame:
     >>> for u, v, c, g in [("o", "t", 1.0, "A"), ("o", "t", 3.0, "B")]:
     ...     _ = G.add_edge(u, v, cost=c, gate_id=g)
     >>> table = gate_criticality(Scenario.from_graph(G, origin="o", destinations=["t"]))
-    >>> float(table.loc["A", "cost_rise_h"]), table.loc["A", "diverted_to"]
+    >>> float(table.loc["A", "cost_rise_heq"]), table.loc["A", "diverted_to"]
     (2.0, 'B 1.00')
     """
     sc = as_scenario(scenario, what="gate_criticality")
@@ -217,7 +217,7 @@ def criticality_of(
         row = {
             "gate_id": gid,
             "flow": float(used),
-            "cost_rise_h": 0.0,
+            "cost_rise_heq": 0.0,
             "cost_rise_pct": 0.0,
             "unreachable_share": 0.0,
             "diverted_to": "",
@@ -235,15 +235,15 @@ def criticality_of(
             after = least_cost_flow(closed, origin, reachable)
             rise = sum(reachable[n] * (after.cost[n] - before.cost[n]) for n in reachable)
             row.update(
-                cost_rise_h=float(rise),
+                cost_rise_heq=float(rise),
                 cost_rise_pct=float(100.0 * rise / before.total_cost),
                 unreachable_share=float(lost),
                 diverted_to=_diversion(base, before.edge_flow, after.edge_flow, segment_of),
             )
         rows.append(row)
-    columns = ["gate_id", "flow", "cost_rise_h", "cost_rise_pct", "unreachable_share", "diverted_to"]
+    columns = ["gate_id", "flow", "cost_rise_heq", "cost_rise_pct", "unreachable_share", "diverted_to"]
     return (
-        pd.DataFrame(rows, columns=columns).set_index("gate_id").sort_values(["cost_rise_h", "flow"], ascending=False)
+        pd.DataFrame(rows, columns=columns).set_index("gate_id").sort_values(["cost_rise_heq", "flow"], ascending=False)
     )
 
 

@@ -38,6 +38,7 @@ from ..edits import CloseGates, CloseSegments, Edit, InspectGates
 from ..errors import NoRouteError, ParameterError
 from ..network.arrays import GraphArrays
 from ..network.profile import edge_cost
+from ..places import unit_labels
 from ..scenario import Scenario, as_scenario
 from ..settings import check_range
 from .siting import SolverError, solve_milp
@@ -452,8 +453,8 @@ def interdiction_report(
     -------
     dict
         ``chosen``, ``chosen_edges`` (unit -> [u, v, gate_id] per edge),
-        ``cost_before``/``cost_after`` (demand-weighted h), ``method``,
-        ``status``, ``upper_bound``, ``gap_pct``, ``rounds``, ``solve_s``,
+        ``cost_before_heq``/``cost_after_heq`` (demand-weighted cost, h-eq), ``method``,
+        ``status``, ``upper_bound_heq``, ``gap_pct``, ``rounds``, ``solve_s``,
         ``cut_off``, ``routes_after`` (per destination: costs, crossings
         before and after, ``nodes_after``) and ``displacement`` (crossings
         whose share of the demand changes).  JSON-serialisable.
@@ -476,8 +477,8 @@ def interdiction_report(
         routes.append(
             {
                 "destination": names.get(t, str(t)),
-                "cost_before_h": round(cost_before, 3),
-                "cost_after_h": round(cost_after, 3),
+                "cost_before_heq": round(cost_before, 3),
+                "cost_after_heq": round(cost_after, 3),
                 "crossings_before": ", ".join(crossings(edges_before)),
                 "crossings_after": ", ".join(crossings(edges)),
                 "nodes_after": nodes,
@@ -501,11 +502,11 @@ def interdiction_report(
             ]
             for unit in result.chosen
         },
-        "cost_before": round(result.cost_before, 4),
-        "cost_after": round(result.cost_after, 4),
+        "cost_before_heq": round(result.cost_before, 4),
+        "cost_after_heq": round(result.cost_after, 4),
         "method": result.method,
         "status": result.status,
-        "upper_bound": None if result.upper_bound != result.upper_bound else round(result.upper_bound, 4),
+        "upper_bound_heq": None if result.upper_bound != result.upper_bound else round(result.upper_bound, 4),
         "gap_pct": None if result.gap_pct != result.gap_pct else round(result.gap_pct, 4),
         "rounds": result.rounds,
         "solve_s": result.solve_s,
@@ -527,7 +528,7 @@ class InterdictionPlan:
         :func:`interdiction_report` of it (plain, JSON-ready data).
     routes_after
         The least-cost route to each destination after the interdiction
-        (``destination``, ``share``, ``cost_before_h``, ``cost_after_h``,
+        (``destination``, ``share``, ``cost_before_heq``, ``cost_after_heq``,
         ``crossings_after``, line geometry).
     kind, mode
         The candidates and what interdicting does.
@@ -638,6 +639,7 @@ def interdict_crossings(
     )
     names = sc.destination_names
     report = interdiction_report(result, sc.arrays, names=names, units=units, labels=labels)
+    report["chosen_places"] = unit_labels(sc, list(result.chosen))
     rows = []
     node_of = {name: node for node, name in names.items()}
     arrays = sc.arrays
@@ -648,12 +650,12 @@ def interdict_crossings(
             {
                 "destination": r["destination"],
                 "share": sc.shares.get(node_of.get(r["destination"], r["destination"]), 0.0),
-                "cost_before_h": r["cost_before_h"],
-                "cost_after_h": r["cost_after_h"],
+                "cost_before_heq": r["cost_before_heq"],
+                "cost_after_heq": r["cost_after_heq"],
                 "crossings_after": r["crossings_after"],
                 "geometry": shapely.LineString(xy) if len(xy) > 1 else None,
             }
         )
-    columns = ["destination", "share", "cost_before_h", "cost_after_h", "crossings_after", "geometry"]
+    columns = ["destination", "share", "cost_before_heq", "cost_after_heq", "crossings_after", "geometry"]
     routes = gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry="geometry", crs="EPSG:4326")
     return InterdictionPlan(result=result, report=report, routes_after=routes, kind=candidates, mode=mode)

@@ -9,11 +9,11 @@ component       column                                        scaled as
 =============== ============================================= ===========================
 ``flow``        ``flow_share``: least-cost share of demand    value / largest
 ``usage``       ``usage_probability`` in the ensemble         value / largest
-``criticality`` ``cost_rise_h`` when the gate closes          value / largest
+``criticality`` ``cost_rise_heq`` when the gate closes          value / largest
 ``cut``         ``in_min_cut`` (1 or 0)                       as is
 ``pinch``       ``pinch_current`` (circuit theory)            value / largest
 ``exposure``    ``class_exposure`` of the gate's class        smallest / value (less watched = riskier)
-``travel``      ``travel_cost_h`` from the Golden Triangle    smallest / value (closer = riskier)
+``travel``      ``travel_cost_heq`` from the Golden Triangle    smallest / value (closer = riskier)
 ``incidents``   ``incidents`` (weighted count), if given      value / largest
 =============== ============================================= ===========================
 
@@ -46,6 +46,8 @@ import scipy.stats
 from ..doors import require
 from ..errors import ParameterError
 from ..network.nearest import PointIndex
+from ..places import gazetteer
+from ..region import Region
 from ..scenario import Scenario, as_scenario
 from . import FLOW_EPS
 from .chokepoints import Chokepoints, chokepoint_metrics
@@ -57,11 +59,11 @@ from .incidents import read_incidents
 COMPONENTS: dict[str, tuple[str, bool]] = {
     "flow": ("flow_share", True),
     "usage": ("usage_probability", True),
-    "criticality": ("cost_rise_h", True),
+    "criticality": ("cost_rise_heq", True),
     "cut": ("in_min_cut", True),
     "pinch": ("pinch_current", True),
     "exposure": ("class_exposure", False),
-    "travel": ("travel_cost_h", False),
+    "travel": ("travel_cost_heq", False),
     "incidents": ("incidents", True),
 }
 #: Status of a gate no least-cost or perturbed route uses: ranked after every gate a route uses.
@@ -83,7 +85,8 @@ class GateRanking:
     segments
         One row per border segment with informal crossings into Vietnam
         (GeoDataFrame, the stretch's line): ``segment_id``, ``border``,
-        ``gate_ids`` (gates on the stretch), ``rank`` (only stretches no gate
+        ``place`` (nearest place and province, with a region), ``gate_ids``
+        (gates on the stretch), ``rank`` (only stretches no gate
         covers), ``score`` and components.
     agreement
         Spearman rank correlations between the components and the score
@@ -270,6 +273,7 @@ def rank_gates(
         left_out=sc.gates_left_out,
         incidents=matched,
         closed=sc.closed_gates,
+        region=sc.region,
     )
 
 
@@ -340,6 +344,7 @@ def rank_from_chokepoints(
     left_out: Mapping[str, str] | None = None,
     incidents: pd.DataFrame | None = None,
     closed: Collection[str] = (),
+    region: Region | None = None,
 ) -> GateRanking:
     """Rank every gate (and the uncovered border stretches) from the chokepoint metrics.
 
@@ -363,6 +368,8 @@ def rank_from_chokepoints(
         Matched incidents (:func:`~borderwatch.analysis.incidents.read_incidents`).
     closed
         Gate ids closed by the scenario's edits (listed, not ranked).
+    region
+        The region whose places name the segments (``place``); ``None``: no ``place`` column.
 
     Returns
     -------
@@ -386,12 +393,12 @@ def rank_from_chokepoints(
     table["usage_probability"] = result.ensemble.gates["usage_probability"].reindex(table.index).fillna(0.0)
     table["mean_flow"] = result.ensemble.gates["mean_flow"].reindex(table.index).fillna(0.0)
     table["sd_flow"] = result.ensemble.gates["sd_flow"].reindex(table.index).fillna(0.0)
-    table["cost_rise_h"] = crit["cost_rise_h"].reindex(table.index).fillna(0.0)
+    table["cost_rise_heq"] = crit["cost_rise_heq"].reindex(table.index).fillna(0.0)
     cut_gates = set(result.cut.units.loc[result.cut.units["kind"] == "gate", "id"])
     table["in_min_cut"] = table.index.isin(cut_gates).astype(int)
     table["pinch_current"] = _gate_current(result).reindex(table.index).fillna(0.0)
     table["class_exposure"] = table["class"].map(dict(exposure)).astype(float)  # unknown class: NaN, scaled 0
-    table["travel_cost_h"] = through.reindex(table.index).astype(float)
+    table["travel_cost_heq"] = through.reindex(table.index).astype(float)
     if incidents is not None:
         counted = incidents[incidents["match"].isin(["gate", "gate_id"])]
         table["incidents"] = counted.groupby("gate_id")["weight"].sum().reindex(table.index).fillna(0.0)
@@ -403,7 +410,9 @@ def rank_from_chokepoints(
         np.where(
             table.index.isin(list(closed)),
             "closed",
-            np.where(~table.index.isin(list(in_graph)) | ~np.isfinite(table["travel_cost_h"]), "unreachable", "ranked"),
+            np.where(
+                ~table.index.isin(list(in_graph)) | ~np.isfinite(table["travel_cost_heq"]), "unreachable", "ranked"
+            ),
         ),
     )
     unused = (table["flow_share"] <= FLOW_EPS) & (table["usage_probability"] <= 0)
@@ -438,7 +447,7 @@ def rank_from_chokepoints(
     agreement = _agreement(table[table["status"].isin(RANKED)], use)
     return GateRanking(
         gates=table,
-        segments=_segment_ranking(result, segments, gates, w, incidents),
+        segments=_segment_ranking(result, segments, gates, w, incidents, region=region),
         agreement=agreement,
         weights=w,
         incidents=incidents,
@@ -490,7 +499,7 @@ def _rank_interval(ranked: pd.DataFrame, result: Chokepoints, w: Mapping[str, fl
     used = ranked["status"] == "ranked"
     per_sample = []
     for flow, cost in zip(flows, travel, strict=True):
-        sample = ranked.assign(flow_share=flow, usage_probability=(flow > FLOW_EPS).astype(float), travel_cost_h=cost)
+        sample = ranked.assign(flow_share=flow, usage_probability=(flow > FLOW_EPS).astype(float), travel_cost_heq=cost)
         per_sample.append(_used_first(score(sample, w), used).to_numpy())
     stacked = np.vstack(per_sample)
     low = np.floor(np.percentile(stacked, 5, axis=0))
@@ -523,6 +532,8 @@ def _segment_ranking(
     gates: pd.DataFrame,
     weights: Mapping[str, float],
     incidents: pd.DataFrame | None,
+    *,
+    region: Region | None,
 ) -> pd.DataFrame:
     arrays = result.arrays
     entering = np.flatnonzero(arrays.into_vietnam("informal") & (result.segment_of != ""))
@@ -536,10 +547,10 @@ def _segment_ranking(
             "segment_id": seg,
             "flow_share": result.flow.edge_flow[entering],
             "pinch_current": result.pinch.edge_current[entering],
-            "travel_cost_h": dist[arrays.edge_u[entering]] + arrays.cost[entering],
+            "travel_cost_heq": dist[arrays.edge_u[entering]] + arrays.cost[entering],
         }
     ).groupby("segment_id")
-    table = by.agg({"flow_share": "sum", "pinch_current": "sum", "travel_cost_h": "min"})
+    table = by.agg({"flow_share": "sum", "pinch_current": "sum", "travel_cost_heq": "min"})
     info = segments.set_index("segment_id")
     table["border"] = info["border"].reindex(table.index)
     table["length_km"] = (info["length_m"].reindex(table.index) / 1000.0).round(2)
@@ -564,6 +575,8 @@ def _segment_ranking(
     columns += [COMPONENTS[c][0] for c in use] + ["mean_flow", "sd_flow"]
     table = table.reset_index()[columns].sort_values(["rank", "segment_id"], na_position="last")
     table["geometry"] = info.geometry.reindex(table["segment_id"]).to_numpy()
+    if region is not None:
+        table.insert(2, "place", gazetteer(region).of_lines(table["geometry"]))
     return gpd.GeoDataFrame(table.reset_index(drop=True), geometry="geometry", crs=segments.crs)
 
 

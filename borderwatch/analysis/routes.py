@@ -9,7 +9,7 @@ Shortest paths run on :class:`~borderwatch.network.arrays.GraphArrays`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -41,9 +41,9 @@ ROUTE_COLUMNS = [
     "length_km",
     "time_h",
     "exposure",
-    "cost",
-    "cost_time_h",
-    "cost_exposure_h",
+    "cost_heq",
+    "cost_time_heq",
+    "cost_exposure_heq",
     "entry_crossing",
     "entry_name",
     "entry_gate_class",
@@ -70,7 +70,7 @@ SEAPORT_FLOW_COLUMNS = [
     "overseas_node",
     "share",
     "ensemble_share",
-    "route_cost_h",
+    "route_cost_heq",
 ]
 #: Penalty rounds per rank before k_routes concludes no further distinct route exists.
 ROUNDS_PER_RANK = 5
@@ -94,7 +94,7 @@ def explain_route(G: nx.MultiDiGraph, nodes: Sequence[Hashable], *, weight: str 
     -------
     dict
         The route columns of :data:`ROUTE_COLUMNS` from ``length_km`` to
-        ``geometry``.  ``cost_time_h`` and ``cost_exposure_h`` split the cost
+        ``geometry``.  ``cost_time_heq`` and ``cost_exposure_heq`` split the cost
         by the graph's profile; on a graph without a profile they are NaN
         (the split is unknown).
 
@@ -168,9 +168,9 @@ def _explain(
         "length_km": total(arrays.length_m) / 1000.0,
         "time_h": time_h,
         "exposure": exposed,
-        "cost": total(arrays.cost),
-        "cost_time_h": time_h if w is not None else np.nan,
-        "cost_exposure_h": w * exposed if w is not None else np.nan,
+        "cost_heq": total(arrays.cost),
+        "cost_time_heq": time_h if w is not None else np.nan,
+        "cost_exposure_heq": w * exposed if w is not None else np.nan,
         "entry_crossing": first["crossing"] if first else "",
         "entry_name": first["name"] if first else "",
         "entry_gate_class": first["gate_class"] if first else "",
@@ -195,7 +195,12 @@ def seaport_label(G: nx.MultiDiGraph, node: Hashable) -> str:
     return str(data.get("name") or node)
 
 
-def corridor_table(routes: gpd.GeoDataFrame, *, segments: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+def corridor_table(
+    routes: gpd.GeoDataFrame,
+    *,
+    segments: gpd.GeoDataFrame | None = None,
+    places: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """One line per route: where it enters Vietnam, through which countries, how far and how long.
 
     Parameters
@@ -205,12 +210,16 @@ def corridor_table(routes: gpd.GeoDataFrame, *, segments: gpd.GeoDataFrame | Non
     segments
         Border segments (:func:`borderwatch.segment_borders`); an informal
         entry is then named by the segment it crosses.
+    places
+        Segment id -> its place (``Coverage.segments["place"]``): an informal
+        entry then also says where it is.
 
     Returns
     -------
     pandas.DataFrame
         ``destination``, ``rank``, ``entry`` (gate id, name and class, or
-        ``informal`` with its border segment), ``country_path``, ``km``, ``hours``,
+        ``informal`` with its border segment), ``country_path``, ``length_km``,
+        ``time_h`` (travel time, h), ``cost_heq`` (generalised cost, h-eq),
         ``vn_seaport`` (where the route goes to sea), ``overseas_port``.
     """
     entries = []
@@ -224,7 +233,12 @@ def corridor_table(routes: gpd.GeoDataFrame, *, segments: gpd.GeoDataFrame | Non
     for _, r in routes.iterrows():
         if r["entry_crossing"] == "informal":
             where = segment_at.get(r.name, "")
-            entries.append(f"informal, {r['entry_border']} border" + (f" segment {where}" if where else ""))
+            place = (places or {}).get(where, "")
+            entries.append(
+                f"informal, {r['entry_border']} border"
+                + (f" segment {where}" if where else "")
+                + (f", {place}" if place else "")
+            )
         elif r["entry_crossing"]:
             entries.append(f"{r['entry_crossing']} {r['entry_name']} ({r['entry_gate_class']})")
         else:
@@ -235,8 +249,9 @@ def corridor_table(routes: gpd.GeoDataFrame, *, segments: gpd.GeoDataFrame | Non
             "rank": routes["rank"],
             "entry": entries,
             "country_path": routes["country_path"],
-            "km": routes["length_km"].round(0).astype(int),
-            "hours": routes["time_h"].round(1),
+            "length_km": routes["length_km"].round(0).astype(int),
+            "time_h": routes["time_h"].round(1),
+            "cost_heq": routes["cost_heq"].round(1),
             "vn_seaport": routes["vn_seaport"],
             "overseas_port": routes["overseas_port"],
         }
@@ -307,8 +322,8 @@ def least_cost_routes(
     >>> G.add_edge("a", "t", cost=2.0)
     0
     >>> routes = least_cost_routes(Scenario.from_graph(G, destinations=["t"]))
-    >>> routes[["destination", "cost", "n_edges"]].to_dict("records")
-    [{'destination': 't', 'cost': 3.0, 'n_edges': 2}]
+    >>> routes[["destination", "cost_heq", "n_edges"]].to_dict("records")
+    [{'destination': 't', 'cost_heq': 3.0, 'n_edges': 2}]
     """
     return k_routes(as_scenario(scenario, what="least_cost_routes"), destinations=destinations, k=1)
 
@@ -374,7 +389,7 @@ def k_routes(
     >>> for u, v, c in [("o", "a", 1.0), ("a", "t", 1.0), ("o", "b", 2.0), ("b", "t", 2.0)]:
     ...     _ = G.add_edge(u, v, cost=c)
     >>> routes = k_routes(Scenario.from_graph(G, destinations=["t"]), k=2)
-    >>> routes["cost"].tolist()
+    >>> routes["cost_heq"].tolist()
     [2.0, 4.0]
     """
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= MAX_K:
@@ -465,7 +480,7 @@ def seaport_flows(scenario: Scenario | nx.MultiDiGraph, *, chokepoints: Chokepoi
         the overseas port, ``"export to Manila (Philippines)"``, or ``""``),
         ``overseas_port``, ``overseas_node``, ``share`` (least-cost share of
         all demand), ``ensemble_share`` (mean over the samples),
-        ``route_cost_h`` (least cost of a route to that overseas port through
+        ``route_cost_heq`` (least cost of a route to that overseas port through
         that seaport: the cheapest route to the seaport plus the leg), largest
         ``share`` first.  No rows when no flow goes overseas.
 
@@ -489,9 +504,9 @@ def seaport_flows(scenario: Scenario | nx.MultiDiGraph, *, chokepoints: Chokepoi
     ...                       ("q", "A", 3, "sea"), ("p", "B", 5, "sea"), ("q", "B", 1, "sea")]:
     ...     _ = G.add_edge(u, v, cost=float(c), mode=mode)
     >>> table = seaport_flows(Scenario.from_graph(G, origin="o", destinations=["A", "B"]))
-    >>> table[["vn_seaport", "overseas_node", "share", "route_cost_h"]].to_dict("records")
-    [{'vn_seaport': 'p', 'overseas_node': 'A', 'share': 0.5, 'route_cost_h': 2.0}, \
-{'vn_seaport': 'q', 'overseas_node': 'B', 'share': 0.5, 'route_cost_h': 3.0}]
+    >>> table[["vn_seaport", "overseas_node", "share", "route_cost_heq"]].to_dict("records")
+    [{'vn_seaport': 'p', 'overseas_node': 'A', 'share': 0.5, 'route_cost_heq': 2.0}, \
+{'vn_seaport': 'q', 'overseas_node': 'B', 'share': 0.5, 'route_cost_heq': 3.0}]
     """
     sc = as_scenario(scenario, what="seaport_flows")
     require(chokepoints, (Chokepoints, None), where="seaport_flows", name="chokepoints")
@@ -521,13 +536,13 @@ def seaport_flows(scenario: Scenario | nx.MultiDiGraph, *, chokepoints: Chokepoi
                 "overseas_node": abroad,
                 "share": float(flow.edge_flow[e]),
                 "ensemble_share": float(mean[e]),
-                "route_cost_h": cost,
+                "route_cost_heq": cost,
             }
         else:
             row.update(
                 share=row["share"] + float(flow.edge_flow[e]),
                 ensemble_share=row["ensemble_share"] + float(mean[e]),
-                route_cost_h=min(row["route_cost_h"], cost),
+                route_cost_heq=min(row["route_cost_heq"], cost),
             )
     table = pd.DataFrame(list(rows.values()), columns=SEAPORT_FLOW_COLUMNS)
     return table.sort_values(["share", "ensemble_share"], ascending=False, ignore_index=True)

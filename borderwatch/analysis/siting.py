@@ -28,6 +28,7 @@ import shapely
 
 from ..doors import require
 from ..errors import BorderwatchError, ParameterError
+from ..places import gazetteer
 from ..scenario import Scenario, as_scenario
 from ..settings import check_range
 from .chokepoints import Chokepoints, chokepoint_metrics
@@ -298,7 +299,8 @@ class Siting:
     Attributes
     ----------
     chosen
-        The chosen candidates: ``id``, ``name``, ``lon``, ``lat``, ``start_node``,
+        The chosen candidates: ``id``, ``name``, ``place`` (nearest place and
+        province), ``lon``, ``lat``, ``start_node``,
         ``adds`` (weight it covers that nothing else chosen or existing does).
     objective
         ``length`` (km of land border) or ``flow`` (share of the ensemble's crossing flow).
@@ -478,12 +480,15 @@ def site_blos(
         solution = max_cover(a, w, p=min(p, len(usable)), fixed=fixed, time_limit_s=time_limit_s)
     else:
         solution = min_sites(a, w, target=w.sum() * target_pct / 100.0, fixed=fixed, time_limit_s=time_limit_s)
-    chosen = usable.loc[solution.chosen].copy()
+    chosen = usable.loc[solution.chosen].drop(columns="place", errors="ignore")
     adds = []
     for j in solution.chosen:
         others = fixed | a[:, [k for k in solution.chosen if k != j]].any(axis=1)
         adds.append(float(w[a[:, j] & ~others].sum()))
     chosen["adds"] = adds
+    chosen.insert(
+        chosen.columns.get_loc("name") + 1, "place", gazetteer(sc.region).names_of(chosen["lon"], chosen["lat"])
+    )
     return Siting(
         chosen=chosen.reset_index(drop=True),
         objective=objective,

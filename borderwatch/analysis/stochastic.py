@@ -529,7 +529,7 @@ class StochasticStudy:
         The candidates, what interdicting does, and the objective.
     samples, seed, out_of_sample, out_of_sample_seed
         In-sample draws (seed, indices 0..samples-1) and the fresh ones.
-    cost_before_h
+    cost_before_heq
         Mean over the in-sample draws of the least cost with nothing interdicted.
     solve_s
         Seconds per part: ``deterministic``, ``stochastic``, ``nested``, ``out_of_sample``.
@@ -548,7 +548,7 @@ class StochasticStudy:
     seed: int
     out_of_sample: int
     out_of_sample_seed: int
-    cost_before_h: float
+    cost_before_heq: float
     solve_s: dict[str, float]
     status: str
 
@@ -579,7 +579,7 @@ class StochasticStudy:
             "seed": self.seed,
             "out_of_sample": self.out_of_sample,
             "out_of_sample_seed": self.out_of_sample_seed,
-            "cost_before_h": round(self.cost_before_h, 4),
+            "cost_before_heq": round(self.cost_before_heq, 4),
             "status": self.status,
             "solve_s": self.solve_s,
             "plans": self.table.to_dict(orient="records"),
@@ -871,7 +871,7 @@ def stochastic_study(
         seed=s.seed,
         out_of_sample=out_of_sample,
         out_of_sample_seed=oos_seed,
-        cost_before_h=float(in_sample[()]),
+        cost_before_heq=float(in_sample[()]),
         solve_s=times,
         status="optimal" if all(st == "optimal" for st in statuses) else "stopped",
     )
@@ -937,7 +937,7 @@ def study_html(study: StochasticStudy) -> str:
         f"profile's costs, the stochastic plan on {study.samples} ensemble samples (seed {study.seed}, objective "
         f"{study.objective}{f', alpha {study.alpha}' if study.objective == 'cvar' else ''}); both are judged on "
         f"{study.out_of_sample} fresh samples (seed {study.out_of_sample_seed}). Values are the trafficker's "
-        f"demand-weighted least cost (h; {study.cost_before_h:.2f} h with nothing interdicted); the gain is the "
+        f"demand-weighted least cost (h; {study.cost_before_heq:.2f} h with nothing interdicted); the gain is the "
         "stochastic plan's out-of-sample value minus the deterministic plan's on the same draws, with its 95 % "
         f"interval. Status: {study.status}.</p>"
     )

@@ -45,11 +45,11 @@ from .flow import least_cost_flow
 SWEEP_COLUMNS = [
     "scenario",
     "edits",
-    "cost_change_h",
+    "cost_change_heq",
     "cost_change_pct",
-    "ensemble_cost_change_h",
-    "ensemble_cost_change_low_h",
-    "ensemble_cost_change_high_h",
+    "ensemble_cost_change_heq",
+    "ensemble_cost_change_low_heq",
+    "ensemble_cost_change_high_heq",
     "routes_changed",
     "flow_moved",
     "top_gain",
@@ -215,7 +215,7 @@ def sweep(
     ...     _ = G.add_edge(u, v, cost=c, gate_id=g)
     >>> base = Scenario.from_graph(G, origin="o", destinations=["t"], samples=10, sigma_edge=0.0, sigma_gate=0.0)
     >>> result = sweep(base, [base.edited(CloseGates((g,)), name=f"close {g}") for g in "ABC"])
-    >>> result.table[["scenario", "cost_change_h", "top_gain"]].values.tolist()
+    >>> result.table[["scenario", "cost_change_heq", "top_gain"]].values.tolist()
     [['close A', 1.0, 'B'], ['close B', 0.0, ''], ['close C', 0.0, '']]
     """
     base = as_scenario(base, what="sweep", name="base")
@@ -261,11 +261,11 @@ def _row(sc: Scenario, ref: dict[str, Any], facts: dict[str, Any], base: Scenari
     row = {
         "scenario": sc.name,
         "edits": "; ".join(e.describe() for e in sc.edits[len(base.edits) :]),
-        "cost_change_h": f1.total_cost - f0.total_cost,
+        "cost_change_heq": f1.total_cost - f0.total_cost,
         "cost_change_pct": 100.0 * (f1.total_cost - f0.total_cost) / f0.total_cost if f0.total_cost else np.nan,
-        "ensemble_cost_change_h": float(diff.mean()),
-        "ensemble_cost_change_low_h": float(low),
-        "ensemble_cost_change_high_h": float(high),
+        "ensemble_cost_change_heq": float(diff.mean()),
+        "ensemble_cost_change_low_heq": float(low),
+        "ensemble_cost_change_high_heq": float(high),
         "routes_changed": ", ".join(changed),
         "flow_moved": float(-loss.sum()) + 0.0,  # never -0.0
         "top_gain": names.get(gain.idxmax(), gain.idxmax()) if len(gain) else "",

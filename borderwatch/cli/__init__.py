@@ -16,11 +16,14 @@ import sys
 import click
 
 from .. import __version__
+from ..gates import NOTES_SUMMARY
 from .format import terminal_safe
 
 
 class _SafeFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        if getattr(record, NOTES_SUMMARY, False):  # a count of notes, not a problem
+            return "note: " + terminal_safe(record.getMessage())
         if isinstance(record.args, tuple):  # a name in a message stays on its line
             record.args = tuple(terminal_safe(a, one_line=True) if isinstance(a, str) else a for a in record.args)
         return terminal_safe(super().format(record))

@@ -227,11 +227,11 @@ def _report_ranking(ranking: Any, scenario: Any, *, top: int, as_json: bool, sta
 _SHORT = {
     "flow_share": "flow",
     "usage_probability": "usage",
-    "cost_rise_h": "rise_h",
+    "cost_rise_heq": "rise_heq",
     "in_min_cut": "cut",
     "pinch_current": "current",
     "class_exposure": "exposure",
-    "travel_cost_h": "travel_h",
+    "travel_cost_heq": "travel_heq",
     "incidents": "incidents",
 }
 
@@ -316,8 +316,8 @@ def _chokepoint_summary(result: Any, names: dict[Any, str], n_features: int) -> 
             "node": str(node),
             "reachable": reachable,
             "share": round(result.shares.get(node, 0.0), 4),
-            "least_cost_h": round(result.flow.cost[node], 3) if reachable else None,
-            "effective_resistance_h": round(result.pinch.resistance[node], 4) if reachable else None,
+            "least_cost_heq": round(result.flow.cost[node], 3) if reachable else None,
+            "effective_resistance_heq": round(result.pinch.resistance[node], 4) if reachable else None,
         }
     units = result.cut.units
     return {

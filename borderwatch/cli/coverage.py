@@ -71,12 +71,14 @@ def coverage(out: Path | None, overwrite: bool, as_json: bool, scenario_opts: Sc
             f"gates covered: {summary['gates_covered']} of {summary['gates']}; crossing flow covered: "
             f"{summary['flow_covered_pct']} % least-cost, {summary['ensemble_flow_covered_pct']} % ensemble mean"
         )
-        longest = result.uncovered.head(5)
+        top = result.uncovered.sort_values("rank_by_flow").head(5)
         echo(
-            "longest uncovered stretches: "
+            f"uncovered stretches with most crossing flow ({len(result.uncovered)} stretches of at most "
+            f"{result.stretch_km:g} km): "
             + "; ".join(
-                f"{r.border} {r.length_km:.0f} km ({r.nearest_blo_h:.1f}-{r.farthest_h:.1f} h from the nearest BLO)"
-                for r in longest.itertuples(index=False)
+                f"{r.border} {r.length_km:.0f} km, {r.place} (patrols {r.nearest_blo_h:.1f}-{r.farthest_h:.1f} h "
+                "from the nearest BLO)"
+                for r in top.itertuples(index=False)
             )
         )
         at_gate = result.blos[result.blos["at_gate"]]

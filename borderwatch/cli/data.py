@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
+from ..gates import NOTES_SUMMARY
 from ..output import TABLE_WRITERS
-from .format import echo, format_gates, format_info, json_text
+from .format import echo, format_gate_notes, format_gates, format_info, json_text
 from .options import (
     check_outputs,
     data_files,
@@ -28,10 +32,13 @@ def validate(data_dir: Path | None, profile_path: Path | None) -> None:
     """Run the preflight every command runs: every layer, every cross-layer and DEM check, the profile's names.
 
     Exit 1 and list all problems if any.  The same checks run at the start of
-    every command, before any graph is built.
+    every command, before any graph is built.  Then place the gates on their
+    borders and list, in full, those placed with a note (other commands only
+    count them).
     """
     import time
 
+    from ..gates import place_gates
     from .options import load_inputs, load_profile_for
 
     started = time.perf_counter()
@@ -41,6 +48,10 @@ def validate(data_dir: Path | None, profile_path: Path | None) -> None:
         f"valid: {len(region.layers)} layers, {n} records, DEM {region.terrain.shape[0]}x{region.terrain.shape[1]} "
         f"cells; checked in {time.perf_counter() - started:.1f} s"
     )
+    with notes_in_full():
+        notes = format_gate_notes(place_gates(region))
+    if notes:
+        echo(notes)
 
 
 @click.command(short_help="Counts, published counts, border lengths, gate snapping.")
@@ -68,11 +79,27 @@ def gates(data_dir: Path | None, out: Path | None, overwrite: bool) -> None:
     from ..readers import load_region
 
     check_outputs({"--out": (out, TABLE_WRITERS)}, overwrite=overwrite, inputs=data_files(data_dir))
-    snapped = place_gates(load_region(data_dir))
+    with notes_in_full():
+        snapped = place_gates(load_region(data_dir))
     echo(format_gates(snapped))
     if out is not None:
         write_table(snapped, out, overwrite=overwrite)
         echo(f"wrote {len(snapped)} gates to {out}")
+
+
+@contextmanager
+def notes_in_full() -> Iterator[None]:
+    """Hold back the one-line count of gate placement notes: the command prints the notes themselves."""
+
+    def not_summary(record: logging.LogRecord) -> bool:
+        return not getattr(record, NOTES_SUMMARY, False)
+
+    logger = logging.getLogger("borderwatch.gates")
+    logger.addFilter(not_summary)
+    try:
+        yield
+    finally:
+        logger.removeFilter(not_summary)
 
 
 COMMANDS = [validate, info, gates]

@@ -230,15 +230,36 @@ def format_graph_summary(summary: dict[str, Any]) -> str:
 
 
 def format_gates(snapped: gpd.GeoDataFrame) -> str:
-    """One line per snapped gate: class, method, distance moved, old and new precision, flag."""
-    out = [f"{'id':<11}{'class':<14}{'method':<15}{'moved km':>9}{'prec km':>9}{'new km':>8}  flag"]
+    """One line per snapped gate: class, method, distance moved, old and new precision, note."""
+    out = [f"{'id':<11}{'class':<14}{'method':<15}{'moved km':>9}{'prec km':>9}{'new km':>8}  note"]
     for _, g in snapped.iterrows():
-        flag = "" if g["snap_plausible"] else "IMPLAUSIBLE: " + _one(g["snap_note"])
+        flag = "" if g["snap_plausible"] else "placed with a note: " + _one(g["snap_note"])
         out.append(
             f"{_one(g['id']):<11}{g['class']:<14}{g['snap_method']:<15}{g['snap_distance_m'] / 1000:>9.2f}"
             f"{g['orig_precision_m'] / 1000:>9.1f}{g['coord_precision_m'] / 1000:>8.1f}  {flag}"
         )
     return "\n".join(out)
+
+
+def format_gate_notes(placed: gpd.GeoDataFrame) -> str:
+    """Lay out the gates placed with a note, each with its note in full (what other commands only count).
+
+    Parameters
+    ----------
+    placed
+        From :func:`borderwatch.place_gates`.
+
+    Returns
+    -------
+    str
+        A heading and one line per gate; "" when every gate was placed plainly.
+    """
+    notes = placed[~placed["snap_plausible"]]
+    if not len(notes):
+        return ""
+    lines = [f"{len(notes)} gates placed with notes (their border position is approximate; the graph uses them):"]
+    lines += [f"  {_one(g['id'])} ({_one(g['name'])}): {_one(g['snap_note'])}" for _, g in notes.iterrows()]
+    return "\n".join(lines)
 
 
 def format_routes(routes: gpd.GeoDataFrame) -> str:
@@ -249,7 +270,7 @@ def format_routes(routes: gpd.GeoDataFrame) -> str:
         sea = f" | to sea at {_one(r['vn_seaport'])}" if r["vn_seaport"] else ""
         out.append(
             f"{_one(r['destination'])} #{r['rank']}: {r['length_km']:,.1f} km, {r['time_h']:,.1f} h, "
-            f"cost {r['cost']:,.2f} | {crossing} | {r['modes']}{sea}"
+            f"cost {r['cost_heq']:,.2f} h-eq | {crossing} | {r['modes']}{sea}"
         )
     return "\n".join(out)
 
@@ -261,7 +282,7 @@ def format_seaport_flows(table: pd.DataFrame) -> str:
             "vn_seaport": r["vn_seaport"],
             "overseas_port": r["overseas_port"],
             "share": f"{r['share']:.4f}",
-            "route_cost_h": f"{r['route_cost_h']:.1f}",
+            "route_cost_heq": f"{r['route_cost_heq']:.1f}",
         }
         for r in table.to_dict("records")
     ]

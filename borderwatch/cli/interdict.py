@@ -177,17 +177,20 @@ def interdict(
 
         raise SolverError(
             f"the exact method stopped at --time-limit {time_limit} s without proving the optimum: best found "
-            f"{', '.join(result.chosen)} at {result.cost_after:.4f} h, bound {result.upper_bound:.4f} h "
+            f"{', '.join(result.chosen)} at {result.cost_after:.4f} h-eq, bound {result.upper_bound:.4f} h-eq "
             f"(gap {result.gap_pct:.2f} %); raise --time-limit or use --method greedy"
         )
     if as_json:
         echo(json_text(report))
     else:
         echo_scenario(scenario)
-        echo(f"interdict ({mode}, {method}): {', '.join(result.chosen) or 'nothing raises the cost'}")
+        places = report.get("chosen_places", {})
+        named = "; ".join(places.get(u, u) for u in result.chosen)
+        echo(f"interdict ({mode}, {method}): {named or 'nothing raises the cost'}")
         echo(
-            f"trafficker's demand-weighted least cost: {report['cost_before']} h -> {report['cost_after']} h "
-            f"(status {report['status']}, bound {report['upper_bound']}, {report['rounds']} rounds, "
+            f"trafficker's demand-weighted least cost: {report['cost_before_heq']} h-eq -> "
+            f"{report['cost_after_heq']} h-eq "
+            f"(status {report['status']}, bound {report['upper_bound_heq']}, {report['rounds']} rounds, "
             f"{report['solve_s']} s)"
         )
         echo(format_rows([{k: v for k, v in r.items() if k != "nodes_after"} for r in report["routes_after"]]))
@@ -252,7 +255,7 @@ def _stochastic(
         echo_scenario(scenario)
         echo(
             f"{mode} {kind}, {samples} samples (seed {study.seed}), judged on {out_of_sample} fresh samples (seed "
-            f"{study.out_of_sample_seed}); trafficker's cost with nothing interdicted {study.cost_before_h:.3f} h"
+            f"{study.out_of_sample_seed}); trafficker's cost with nothing interdicted {study.cost_before_heq:.3f} h"
         )
         echo(format_rows(study.table.to_dict(orient="records")))
         if nested:

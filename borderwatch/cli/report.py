@@ -151,7 +151,7 @@ def report(out: Path, overwrite: bool, tiles: str, scenario_opts: ScenarioOption
       borderwatch report --out report --overwrite --samples 500 --seed 7 --hours 4
       borderwatch report --out report_wet --scenario wet_season.toml
     """
-    from ..report import REPORT_FILES, write_report
+    from ..report import REPORT_FILES, headline, write_report
 
     started = time.perf_counter()
     check_outputs({}, folders={"--out": out}, overwrite=overwrite, inputs=scenario_opts.inputs())
@@ -168,10 +168,11 @@ def report(out: Path, overwrite: bool, tiles: str, scenario_opts: ScenarioOption
     )
     steps.done()
     total = time.perf_counter() - started
-    echo(f"wrote {len(REPORT_FILES)} files to {out} in {total:.0f} s; open {out / 'index.html'}")
+    echo(f"wrote {len(REPORT_FILES)} files to {out} in {total:.0f} s")
     if isinstance(manifest, dict) and manifest.get("timings_s"):
         slow = sorted(manifest["timings_s"].items(), key=lambda kv: -kv[1])[:3]
         echo("slowest steps: " + ", ".join(f"{k} {v:.1f} s" for k, v in slow))
+    echo("\n".join(["", *headline(result, out)]))
 
 
 @click.command("map", short_help="Write the interactive map (one offline HTML file).")

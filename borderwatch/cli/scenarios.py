@@ -167,23 +167,23 @@ def compare_summary(comparison: Any) -> list[str]:
         lines.append("note: the runs differ in " + "; ".join(s["differences"]) + "; differences are partly noise")
     rows = []
     for r in comparison.destinations.to_dict("records"):
-        low, high = r.get("ensemble_cost_change_low_h", math.nan), r.get("ensemble_cost_change_high_h", math.nan)
+        low, high = r.get("ensemble_cost_change_low_heq", math.nan), r.get("ensemble_cost_change_high_heq", math.nan)
         rows.append(
             {
                 "destination": r["destination"],
                 "share": _num(r["share_base"], ".3f"),
-                "cost_h": _num(r["cost_base_h"]),
-                "cost_after_h": _num(r["cost_scenario_h"]),
-                "change_h": _num(r["cost_change_h"], "+.2f"),
-                "ensemble_change_h": _num(r.get("ensemble_cost_change_h"), "+.2f"),
-                "interval_h": f"[{_num(low, '+.2f')}, {_num(high, '+.2f')}]" if math.isfinite(low) else "",
+                "cost_heq": _num(r["cost_base_heq"]),
+                "cost_after_heq": _num(r["cost_scenario_heq"]),
+                "change_heq": _num(r["cost_change_heq"], "+.2f"),
+                "ensemble_change_heq": _num(r.get("ensemble_cost_change_heq"), "+.2f"),
+                "interval_heq": f"[{_num(low, '+.2f')}, {_num(high, '+.2f')}]" if math.isfinite(low) else "",
                 "route": (f"{r['route_base']} -> {r['route_scenario']}" if r["route_changed"] else "unchanged"),
             }
         )
-    lines.append("cost change per destination (trafficker's least cost, h; ensemble mean and 5-95 % interval):")
+    lines.append("cost change per destination (trafficker's least cost, h-eq; ensemble mean and 5-95 % interval):")
     lines.append(format_rows(rows))
-    before, after = s["demand_weighted_cost_base_h"], s["demand_weighted_cost_scenario_h"]
-    lines.append(f"demand-weighted least cost: {before:.2f} h -> {after:.2f} h ({after - before:+.2f} h)")
+    before, after = s["demand_weighted_cost_base_heq"], s["demand_weighted_cost_scenario_heq"]
+    lines.append(f"demand-weighted least cost: {before:.2f} h-eq -> {after:.2f} h-eq ({after - before:+.2f} h-eq)")
     moved = comparison.displacement
     gains = moved[moved["flow_change"] > 0].head(TOP)
     losses = moved[moved["flow_change"] < 0].sort_values("flow_change", kind="stable").head(TOP)
@@ -276,10 +276,10 @@ def sweep(sweep_path: Path, out: Path, overwrite: bool, scenario_opts: ScenarioO
     rows = [
         {
             "scenario": r["scenario"],
-            "cost_change_h": _num(r["cost_change_h"], "+.3f"),
-            "ensemble_h": _num(r["ensemble_cost_change_h"], "+.3f"),
-            "interval_h": f"[{_num(r['ensemble_cost_change_low_h'], '+.3f')}, "
-            f"{_num(r['ensemble_cost_change_high_h'], '+.3f')}]",
+            "cost_change_heq": _num(r["cost_change_heq"], "+.3f"),
+            "ensemble_h": _num(r["ensemble_cost_change_heq"], "+.3f"),
+            "interval_h": f"[{_num(r['ensemble_cost_change_low_heq'], '+.3f')}, "
+            f"{_num(r['ensemble_cost_change_high_heq'], '+.3f')}]",
             "flow_moved": f"{_num(100.0 * r['flow_moved'])} %",
             "top_gain": r["top_gain"],
             "top_loss": r["top_loss"],

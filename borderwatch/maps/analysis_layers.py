@@ -90,15 +90,15 @@ def routes_layer(
                         ("demand share", share),
                         ("length (km)", rec.get("length_km")),
                         ("travel time (h)", rec.get("time_h")),
-                        ("cost (h)", rec.get("cost")),
-                        ("of which exposure (h)", rec.get("cost_exposure_h")),
+                        ("cost (h-eq)", rec.get("cost_heq")),
+                        ("of which exposure (h-eq)", rec.get("cost_exposure_heq")),
                         ("enters Vietnam at", rec.get("crossings")),
                         ("countries", rec.get("country_path")),
                         ("export port", rec.get("overseas_port") or None),
                         ("alternative", rec.get("alternative")),
                     ],
                 ),
-                tooltip=tooltip(f"route {rec['rank']} to {rec['destination']}", f"{rec['cost']:.1f} h"),
+                tooltip=tooltip(f"route {rec['rank']} to {rec['destination']}", f"{rec['cost_heq']:.1f} h"),
                 tolerance_deg=LINE_TOLERANCE_DEG,
             )
         )
@@ -568,8 +568,8 @@ def interdiction_layer(
                     [],
                     lead=lead,
                     details=[
-                        ("demand-weighted cost before (h)", report["cost_before"]),
-                        (f"after all chosen are {done} (h)", report["cost_after"]),
+                        ("demand-weighted cost before (h-eq)", report["cost_before_heq"]),
+                        (f"after all chosen are {done} (h-eq)", report["cost_after_heq"]),
                         ("method", report["method"]),
                         ("status", report["status"]),
                     ],
@@ -589,11 +589,11 @@ def interdiction_layer(
                         f"Before interdiction: route to {rec['destination']}",
                         [
                             ("demand share", percent(share)),
-                            ("cost (h)", rec.get("cost")),
+                            ("cost (h-eq)", rec.get("cost_heq")),
                             ("enters Vietnam at", rec.get("crossings")),
                         ],
                     ),
-                    tooltip=tooltip(f"before interdiction: {rec['destination']}", f"{rec['cost']:.1f} h"),
+                    tooltip=tooltip(f"before interdiction: {rec['destination']}", f"{rec['cost_heq']:.1f} h-eq"),
                     tolerance_deg=LINE_TOLERANCE_DEG,
                 )
             )
@@ -619,12 +619,12 @@ def interdiction_layer(
                     f"After interdiction: route to {rec.destination}",
                     [
                         ("demand share", percent(rec.share)),
-                        ("cost before (h)", rec.cost_before_h),
-                        ("cost after (h)", rec.cost_after_h),
+                        ("cost before (h-eq)", rec.cost_before_heq),
+                        ("cost after (h-eq)", rec.cost_after_heq),
                         ("enters Vietnam at", rec.crossings_after),
                     ],
                 ),
-                tooltip=tooltip(f"after interdiction: {rec.destination}", f"{rec.cost_after_h:.1f} h"),
+                tooltip=tooltip(f"after interdiction: {rec.destination}", f"{rec.cost_after_heq:.1f} h"),
                 tolerance_deg=LINE_TOLERANCE_DEG,
             )
         )

@@ -523,7 +523,7 @@ def comparison_map(comparison: Comparison, *, tiles: str | None = None, title: s
     s = c.summary
     note = (
         f"baseline: {base.name} · {date.today().isoformat()} · {data_origin(other.region)} · demand-weighted "
-        f"least cost {s['demand_weighted_cost_base_h']:.1f} → {s['demand_weighted_cost_scenario_h']:.1f} h · "
+        f"least cost {s['demand_weighted_cost_base_heq']:.1f} → {s['demand_weighted_cost_scenario_heq']:.1f} h · "
         f"{s['flow_moved']:.1%} of the ensemble flow moves to other crossings · informal share "
         f"{s['informal_share_base']:.0%} → {s['informal_share_scenario']:.0%} · {base.settings.samples} paired "
         f"samples, seed {base.settings.seed}"

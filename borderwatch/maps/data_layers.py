@@ -309,10 +309,10 @@ def gates_layer(
                 ("status", "closed by the scenario" if mark == "closed" else rec["status"]),
                 ("least-cost flow share", rec["flow_share"]),
                 ("ensemble usage probability", rec["usage_probability"]),
-                ("cost rise if closed (h)", rec["cost_rise_h"]),
+                ("cost rise if closed (h-eq)", rec["cost_rise_heq"]),
                 ("in minimum cut", bool(in_cut) if finite(in_cut) else None),
                 ("pinch current", rec["pinch_current"]),
-                ("travel cost from Golden Triangle (h)", rec["travel_cost_h"]),
+                ("travel cost from Golden Triangle (h-eq)", rec["travel_cost_heq"]),
                 ("flow goes to if closed", rec.get("diverted_to") or None),
             ]
         provenance = [
@@ -405,13 +405,13 @@ COMPONENT_WORDS: dict[str, Callable[[dict[str, Any]], str]] = {
     "flow": lambda r: f"the least-cost routes send {float(r['flow_share']):.0%} of the demand through it",
     "usage": lambda r: f"{float(r['usage_probability']):.0%} of the perturbed routings use it",
     "criticality": lambda r: (
-        f"closing it adds {float(r['cost_rise_h']):.1f} h-equivalent to the traffickers' average route cost"
+        f"closing it adds {float(r['cost_rise_heq']):.1f} h-equivalent to the traffickers' average route cost"
     ),
     "cut": lambda r: "it is one of the cheapest set of crossings that together block every route",
     "pinch": lambda r: "many alternative routes squeeze through it",
     "exposure": lambda r: f"as a {r['class']} gate it is lightly inspected",
     "travel": lambda r: (
-        f"it is close to the Golden Triangle ({float(r['travel_cost_h']):.0f} h-equivalent of route cost away)"
+        f"it is close to the Golden Triangle ({float(r['travel_cost_heq']):.0f} h-equivalent of route cost away)"
     ),
     "incidents": lambda r: "incidents were recorded near it",
 }
@@ -455,8 +455,8 @@ def _if_closed(rec: dict[str, Any], names: dict[str, str], places: dict[str, str
             where = "informal crossings"
         moves.append(f"{min(float(share) / flow, 1.0):.0%} to {where}")
     rise = ""
-    if finite(rec["cost_rise_h"]):
-        rise = f", and the traffickers' average route cost rises by {float(rec['cost_rise_h']):.1f} h-equivalent"
+    if finite(rec["cost_rise_heq"]):
+        rise = f", and the traffickers' average route cost rises by {float(rec['cost_rise_heq']):.1f} h-equivalent"
     if not moves:
         return f"If it closes, its flow has nowhere else to go{rise}."
     return f"If it closes, its flow moves: {', '.join(moves[:4])}{rise}."
