@@ -413,8 +413,8 @@ def interdiction_curve_chart(curve: pd.DataFrame, *, mode: str = "close") -> Cha
     ----------
     curve
         :attr:`~borderwatch.analysis.suite.NextTeamCurves.interdiction`:
-        ``k``, ``cost_h`` (greedy: each step the best next crossing) and
-        ``exact_cost_h`` (the exact optimum for that ``k``, where computed).
+        ``k``, ``cost_heq`` (greedy: each step the best next crossing) and
+        ``exact_cost_heq`` (the exact optimum for that ``k``, where computed).
     mode
         ``close`` or ``inspect`` (the words of the title).
 
@@ -424,27 +424,27 @@ def interdiction_curve_chart(curve: pd.DataFrame, *, mode: str = "close") -> Cha
 
     Examples
     --------
-    >>> c = pd.DataFrame({"k": [0, 1, 2], "cost_h": [10.0, 11.0, 11.5], "exact_cost_h": [None, None, 11.6]})
+    >>> c = pd.DataFrame({"k": [0, 1, 2], "cost_heq": [10.0, 11.0, 11.5], "exact_cost_heq": [None, None, 11.6]})
     >>> "+1.00 h" in interdiction_curve_chart(c)
     True
     """
     verb = "closed" if mode == "close" else "inspected"
     title = f"What the next team buys: cost against crossings {verb}"
-    require(curve, pd.DataFrame, where="interdiction_curve_chart", name="curve", columns=("k", "cost_h"))
+    require(curve, pd.DataFrame, where="interdiction_curve_chart", name="curve", columns=("k", "cost_heq"))
     require(mode, str, where="interdiction_curve_chart", name="mode", choices=("close", "inspect"))
     if curve.empty or len(curve) < 2:
         return placeholder_chart(title, "no crossing was interdicted (k = 0)")
     curve = curve.sort_values("k")
-    k, cost = curve["k"].to_numpy(int), curve["cost_h"].to_numpy(float)
+    k, cost = curve["k"].to_numpy(int), curve["cost_heq"].to_numpy(float)
     fig = _figure(3.6)
     ax = fig.add_subplot()
     ax.plot(k, cost, "o-", color=PALETTE[0], label="one more crossing at a time (greedy)")
     gains = np.diff(cost)
     for x, c, g in zip(k[1:], cost[1:], gains, strict=True):
         ax.annotate(f"+{g:.2f} h", (x, c), xytext=(-5, 6), textcoords="offset points", ha="right", fontsize=10)
-    if "exact_cost_h" in curve.columns and curve["exact_cost_h"].notna().any():
-        exact = curve[curve["exact_cost_h"].notna()]
-        ax.plot(exact["k"], exact["exact_cost_h"], "D", color=PALETTE[5], label="best set of k (exact)", markersize=7)
+    if "exact_cost_heq" in curve.columns and curve["exact_cost_heq"].notna().any():
+        exact = curve[curve["exact_cost_heq"].notna()]
+        ax.plot(exact["k"], exact["exact_cost_heq"], "D", color=PALETTE[5], label="best set of k (exact)", markersize=7)
     ax.set_xticks(k)
     ax.set_xlabel(f"crossings {verb} (k)")
     ax.set_ylabel("demand-weighted least cost\n(h-equivalent)")
@@ -453,8 +453,8 @@ def interdiction_curve_chart(curve: pd.DataFrame, *, mode: str = "close") -> Cha
     _title(fig, title)
     best = int(np.argmax(gains)) + 1
     exact_words = ""
-    if "exact_cost_h" in curve.columns and pd.notna(curve["exact_cost_h"].iloc[-1]):
-        exact_words = f", the best set of {k[-1]} +{float(curve['exact_cost_h'].iloc[-1]) - cost[0]:.2f} h"
+    if "exact_cost_heq" in curve.columns and pd.notna(curve["exact_cost_heq"].iloc[-1]):
+        exact_words = f", the best set of {k[-1]} +{float(curve['exact_cost_heq'].iloc[-1]) - cost[0]:.2f} h"
     return _chart(
         fig,
         "interdiction_curve",

@@ -193,6 +193,20 @@ FILE_COLUMNS: dict[str, dict[str, Column]] = {
         "id": _c("id", "string", "", "candidate site id: a gate id (a BLO at that gate) or a grid site"),
         "kind": _c("kind", "string", "", "gate (a BLO at a gate) or site (a point on the road network)"),
     },
+    "inspection.csv": {
+        "teams": _c("teams", "integer", "", "inspection teams m of this plan"),
+        "unit": _c("crossing", "string", "", "gate:<id>, segment:<id> or an informal crossing the teams may stand at"),
+        "kind": _c("kind", "string", "", "gate, segment or informal"),
+        "class": _c("class", "string", "", "gate class, or informal for a trail crossing"),
+        "detection": _c("detection", "number", "probability", "chance an inspection there stops a load (profile)"),
+        "probability": _c(
+            "inspection probability", "number", "probability", "chance a team stands there (the randomised plan)"
+        ),
+        "fixed": _c("in the fixed placement", "boolean", "", "one of the best fixed placement's m crossings"),
+        "equilibrium_share": _c(
+            "trafficker's share", "number", "share", "share of the demand the watching trafficker sends through it"
+        ),
+    },
     "routes.geojson": {"rank": _c("route rank", "integer", "", "1 = least-cost route, 2.. diverse alternatives")},
     "compare.csv": {
         "kind": _c("kind", "string", "", "gate or segment"),

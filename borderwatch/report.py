@@ -32,20 +32,24 @@ import json
 import math
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from .analysis.calibrate import report_section as calibration_section
 from .analysis.compare import Comparison
 from .analysis.coverage import coverage_features, coverage_summary
+from .analysis.inspection import InspectionPlan, inspection_html
 from .analysis.ranking import UNUSED
 from .analysis.routes import corridor_table, seaport_flows
 from .analysis.siting import siting_summary
 from .analysis.stability import RankingStability
+from .analysis.stochastic import StochasticStudy, study_html
 from .analysis.suite import RegionAnalysis
 from .charts import report_charts
 from .datadict import COST_UNIT, GLOSSARY, data_package, label
@@ -67,6 +71,7 @@ REPORT_FILES = {
     "routes.geojson": "least-cost and diverse routes to the demand destinations",
     "interdiction.json": "the crossings whose closing costs the traffickers most, and their routes after",
     "sites.csv": "proposed new BLO sites",
+    "inspection.csv": "randomised inspection: each crossing's chance a team stands there, per team count",
     "index.html": "this overview",
     "datapackage.json": "data dictionary: every file and column with its meaning, unit and type (Frictionless)",
     "manifest.json": "inputs (SHA-256), scenario, profile, settings, package versions, timings",
@@ -169,6 +174,8 @@ def write_report(
     tiles: str | None = None,
     on_file: Callable[[str], None] | None = None,
     comparison: Comparison | None = None,
+    study: StochasticStudy | None = None,
+    calibration: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write the report folder of an analysis, all or nothing.
 
@@ -195,6 +202,13 @@ def write_report(
         or as the scenario): the folder then also holds ``compare.json``,
         ``compare.csv`` and ``compare.html`` (:data:`COMPARISON_FILES`), and
         the overview a section on what the scenario changes.
+    study
+        A :func:`~borderwatch.analysis.stochastic.stochastic_study` of the
+        analysed scenario: the overview adds its plans under uncertainty.
+    calibration
+        The JSON ``borderwatch calibrate`` wrote
+        (:func:`~borderwatch.analysis.calibrate.calibration_summary`): the
+        overview adds the fit, its intervals and verdicts.
 
     Returns
     -------
@@ -250,9 +264,12 @@ def write_report(
         write("routes.geojson", lambda p: _save(a.routes, p))
         write("interdiction.json", lambda p: _json(_interdiction(a), p))
         write("sites.csv", lambda p: _save(a.siting.chosen.drop(columns=["start_node"], errors="ignore"), p))
+        if a.inspection:
+            write("inspection.csv", lambda p: _save(inspection_table(a.inspection), p))
         if comparison is not None:
             _write_comparison_files(write, comparison, tiles)
-        write("index.html", lambda p: p.write_text(overview_page(a, comparison=comparison), "utf-8"))
+        page = overview_page(a, comparison=comparison, study=study, calibration=calibration)
+        write("index.html", lambda p: p.write_text(page, "utf-8"))
         about = {name: (REPORT_FILES | COMPARISON_FILES)[name] for name in files}
         write("datapackage.json", lambda p: _json(data_package(tmp, files=about), p))
         manifest = _manifest(a, steps, files, comparison)
@@ -365,6 +382,33 @@ def _check_comparison(a: RegionAnalysis, comparison: Comparison) -> None:
         )
 
 
+def inspection_table(plans: list[InspectionPlan]) -> pd.DataFrame:
+    """Return the crossings of randomised inspection plans a team may stand at, one row per team count and crossing.
+
+    Parameters
+    ----------
+    plans
+        :func:`~borderwatch.analysis.inspection.inspection_game` plans.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``teams`` then the plan's crossing columns and ``lon``/``lat``, for
+        crossings with a positive probability, in the best fixed placement,
+        or carrying equilibrium flow.
+    """
+    rows = []
+    for plan in plans:
+        c = plan.crossings
+        used = c[(c["probability"] > 0) | c["fixed"] | (c["equilibrium_share"] > 0)]
+        table = pd.DataFrame(used.drop(columns="geometry"))
+        table.insert(0, "teams", plan.teams)
+        table["lon"] = [g.x if g is not None else np.nan for g in used.geometry]
+        table["lat"] = [g.y if g is not None else np.nan for g in used.geometry]
+        rows.append(table)
+    return pd.concat(rows, ignore_index=True)
+
+
 def _interdiction(a: RegionAnalysis) -> dict[str, Any]:
     plan = a.interdiction
     return {**plan.report, "candidates": plan.kind, "mode": plan.mode}
@@ -454,7 +498,13 @@ def _profile_dict(profile: Any) -> Any:
 # ---------------------------------------------------------------------------- the overview page
 
 
-def overview_page(a: RegionAnalysis, *, comparison: Comparison | None = None) -> str:
+def overview_page(
+    a: RegionAnalysis,
+    *,
+    comparison: Comparison | None = None,
+    study: StochasticStudy | None = None,
+    calibration: Mapping[str, Any] | None = None,
+) -> str:
     """Return the report's ``index.html``: key figures, corridors, ranking, coverage and links.
 
     Parameters
@@ -463,6 +513,10 @@ def overview_page(a: RegionAnalysis, *, comparison: Comparison | None = None) ->
         The analysis.
     comparison
         A comparison of the analysed scenario: adds a section with its headline figures.
+    study
+        A stochastic interdiction study of the analysed scenario: adds its section.
+    calibration
+        A calibration summary (``borderwatch calibrate``'s JSON): adds its section.
 
     Returns
     -------
@@ -680,6 +734,9 @@ length, setting <code>stretch_km</code>) so that each is one patrol task; all {l
 {inter["cost_after_heq"]:.1f} {COST_UNIT}.</p>
 {charts["interdiction"]}
 {_table(after)}</section>
+{inspection_html(a.inspection) if a.inspection else ""}
+{study_html(study) if study is not None else ""}
+{calibration_section(calibration) if calibration is not None else ""}
 <section id="glossary"><h2>Glossary</h2><dl>{_glossary()}</dl>
 <p>Every column of every file, with its unit and type: <a href="datapackage.json">datapackage.json</a>.</p></section>
 <section><h2>Files</h2><ul>{links}</ul></section>

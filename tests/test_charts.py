@@ -103,7 +103,7 @@ def test_coverage_by_hours_equals_coverage_at_each_patrol_time_and_charts_it():
 
 
 def test_next_team_curves_say_what_each_step_buys():
-    curve = pd.DataFrame({"k": [0, 1, 2], "cost_h": [10.0, 12.0, 12.5], "exact_cost_h": [10.0, np.nan, 12.75]})
+    curve = pd.DataFrame({"k": [0, 1, 2], "cost_heq": [10.0, 12.0, 12.5], "exact_cost_heq": [10.0, np.nan, 12.75]})
     chart = charts.interdiction_curve_chart(curve)
     shown = check_chart(chart, units=("(h-equivalent)", "crossings closed (k)"))
     assert "+2.00 h" in shown and "+0.50 h" in shown and "crossing 1 buys the most (+2.00 h)" in chart.caption
@@ -213,7 +213,7 @@ def test_hostile_labels_are_text_escaped_single_line_and_short():
         lambda: charts.coverage_hours_chart(
             charts.coverage_by_hours(pd.DataFrame(columns=["border", "length_km", "nearest_blo_h"]))
         ),
-        lambda: charts.interdiction_curve_chart(pd.DataFrame({"k": [0], "cost_h": [1.0]})),
+        lambda: charts.interdiction_curve_chart(pd.DataFrame({"k": [0], "cost_heq": [1.0]})),
         lambda: charts.siting_curve_chart(pd.DataFrame(columns=["p", "covered_pct"])),
         lambda: charts.convergence_chart(pd.DataFrame()),
         lambda: charts.corridor_flow_chart(pd.DataFrame(columns=["destination", "rank", "share"])),
@@ -235,8 +235,8 @@ def test_wrong_input_is_refused_at_the_door_and_output_is_deterministic():
     with pytest.raises(ParameterError, match="convergence_chart"):
         charts.convergence_chart(None)
     with pytest.raises(ParameterError, match="mode"):
-        charts.interdiction_curve_chart(pd.DataFrame({"k": [0, 1], "cost_h": [1.0, 2.0]}), mode="burn")
-    with pytest.raises(ParameterError, match="cost_h"):
+        charts.interdiction_curve_chart(pd.DataFrame({"k": [0, 1], "cost_heq": [1.0, 2.0]}), mode="burn")
+    with pytest.raises(ParameterError, match="cost_heq"):
         charts.interdiction_curve_chart(pd.DataFrame({"k": [0, 1]}))
     with pytest.raises(ParameterError, match="hours"):
         charts.coverage_by_hours(pd.DataFrame(columns=["border", "length_km", "nearest_blo_h"]), hours=["x"])
@@ -266,10 +266,10 @@ def test_analysis_curves_start_at_today_and_end_at_the_plans(analysis):
     plan, siting = analysis.interdiction.result, analysis.siting
     inter = curves.interdiction
     assert inter["k"].tolist() == list(range(analysis.settings["interdict_k"] + 1))
-    assert inter["cost_h"].iloc[0] == pytest.approx(plan.cost_before)
-    assert (np.diff(inter["cost_h"]) >= -1e-9).all()  # each greedy step raises the cost or stops
-    assert inter["exact_cost_h"].iloc[-1] == pytest.approx(plan.cost_after)
-    assert plan.cost_after >= inter["cost_h"].iloc[-1] - 1e-9  # the exact optimum is at least the greedy's
+    assert inter["cost_heq"].iloc[0] == pytest.approx(plan.cost_before)
+    assert (np.diff(inter["cost_heq"]) >= -1e-9).all()  # each greedy step raises the cost or stops
+    assert inter["exact_cost_heq"].iloc[-1] == pytest.approx(plan.cost_after)
+    assert plan.cost_after >= inter["cost_heq"].iloc[-1] - 1e-9  # the exact optimum is at least the greedy's
     sites = curves.siting
     assert sites["p"].tolist() == list(range(analysis.settings["site_p"] + 1))
     assert sites["covered"].iloc[0] == pytest.approx(siting.before) and sites["covered"].iloc[-1] == pytest.approx(

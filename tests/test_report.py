@@ -137,6 +137,9 @@ def test_existing_folders_are_replaced_only_with_overwrite_and_only_if_a_report(
         (["--hours", "0"], "--hours must be > 0"),
         (["--samples", "0"], "samples"),
         (["--sites", "-1"], "Invalid value"),
+        (["--inspection-teams", "-1"], "Invalid value"),
+        (["--stochastic-samples", "-2"], "Invalid value"),
+        (["--calibration", "missing.json"], "calibration file missing.json: cannot read it"),
     ],
 )
 def test_report_cli_rejects_bad_options_before_work(tmp_path, args, message):
@@ -182,6 +185,9 @@ def test_map_cli_without_analysis_is_offline_and_quick(tmp_path):
         ({"interdict_units": "bridges"}, "interdict_units must be one of 'gates', 'segments', 'both'"),
         ({"interdict_k": True}, "interdict_k must be an integer, got bool True"),
         ({"interdict_k": 100_000}, "interdict_k must be <= 100, got 100000"),
+        ({"inspect_teams": 3}, "inspect_teams must be"),
+        ({"inspect_teams": (3, -1)}, "inspect_teams holds -1"),
+        ({"inspect_teams": (2.5,)}, "inspect_teams must be an integer"),
     ],
 )
 def test_analyse_region_checks_every_option_before_any_work(options, message):
@@ -322,3 +328,45 @@ def test_write_comparison_leaves_nothing_half_written(comparison, tmp_path, monk
     assert [p.name for p in tmp_path.iterdir()] == ["cmp"]
     assert [p.name for p in out.iterdir()] == ["manifest.json"]
     assert (out / "manifest.json").read_text(encoding="utf-8") == "{}"  # the old folder is untouched
+
+
+def test_the_report_places_inspection_teams_and_reads_a_calibration(report_dir, analysis, tmp_path):
+    from borderwatch.analysis.calibrate import read_calibration
+    from borderwatch.errors import ParameterError
+    from borderwatch.report import overview_page
+
+    table = pd.read_csv(report_dir / "inspection.csv")
+    assert sorted(table["teams"].unique()) == [3, 5]
+    for teams, rows in table.groupby("teams"):
+        assert rows["fixed"].sum() == teams  # the best fixed placement uses every team
+        assert 0 < rows["probability"].sum() <= teams + 1e-6  # at most m teams stand anywhere
+        assert rows["probability"].between(0, 1).all() and rows["place"].str.len().min() > 0
+    page = (report_dir / "index.html").read_text(encoding="utf-8")
+    assert "Randomised inspection" in page and "3 teams" in page and "5 teams" in page
+    assert "Inspection: 3 teams" in (report_dir / "map.html").read_text(encoding="utf-8")
+
+    bad = tmp_path / "fit.json"
+    bad.write_text('{"fit": {"parameters": {}}}', encoding="utf-8")
+    with pytest.raises(ParameterError, match="no fit with parameters, likelihood_ratio, incidents"):
+        read_calibration(bad)
+    bad.write_text("not json", encoding="utf-8")
+    with pytest.raises(ParameterError, match="not JSON"):
+        read_calibration(bad)
+    fit = {
+        "incidents": {"sha256": "ab" * 32},
+        "fit": {
+            "incidents": 20,
+            "parameters": {
+                "trail": {
+                    "estimate": 1.5,
+                    "interval_95": [1.1, 2.0],
+                    "interval_open": [False, False],
+                    "verdict": "contradicted",
+                }
+            },
+            "likelihood_ratio": {"statistic": 4.2, "df": 1, "p_value": 0.04},
+        },
+    }
+    bad.write_text(json.dumps(fit), encoding="utf-8")
+    section = overview_page(analysis, calibration=read_calibration(bad))
+    assert "Calibration to incident records" in section and "contradicted" in section

@@ -228,10 +228,10 @@ def test_two_route_game_has_its_analytic_answer():
     x_a = (2 + L * d) / (2 * L * d)
     probs = dict(zip(plan.crossings["unit"], plan.crossings["probability"], strict=True))
     assert probs["gate:A"] == pytest.approx(x_a, abs=1e-6) and probs["gate:B"] == pytest.approx(1 - x_a, abs=1e-6)
-    assert plan.value_h == pytest.approx(2 + L * d * x_a, abs=1e-6)
+    assert plan.value_heq == pytest.approx(2 + L * d * x_a, abs=1e-6)
     # his equilibrium mix makes the planner indifferent: half each way, interception d/2
     assert plan.interception == pytest.approx(d / 2, abs=1e-6)
-    assert plan.fixed == ["gate:A"] and plan.fixed_value_h == pytest.approx(4.0) and plan.fixed_interception == 0.0
+    assert plan.fixed == ["gate:A"] and plan.fixed_value_heq == pytest.approx(4.0) and plan.fixed_interception == 0.0
     # a nearly rational quantal trafficker splits the tie evenly; a pure best response takes one of the two
     assert plan.quantal_interception == pytest.approx(d / 2, abs=1e-6)
     assert min(abs(plan.best_response_interception - d * x) for x in (x_a, 1 - x_a)) < 1e-6
@@ -283,9 +283,9 @@ def test_inspection_lp_matches_the_game_over_enumerated_pure_strategies(seed, te
     det = sc.profile["inspection"]["detection"]
     d = {f"gate:G{i}": det[classes[i % 3]] for i in range(4)}
     value, fixed = matrix_game_value(sc, d, teams, d, sc.profile["cost"]["exposure_weight_h"])
-    assert plan.value_h == pytest.approx(value, abs=1e-5)
-    assert plan.fixed_value_h == pytest.approx(fixed, abs=1e-5)
-    assert plan.value_h >= plan.fixed_value_h - 1e-9 and plan.crossings["probability"].sum() <= teams + 1e-6
+    assert plan.value_heq == pytest.approx(value, abs=1e-5)
+    assert plan.fixed_value_heq == pytest.approx(fixed, abs=1e-5)
+    assert plan.value_heq >= plan.fixed_value_heq - 1e-9 and plan.crossings["probability"].sum() <= teams + 1e-6
 
 
 def test_cli_stochastic_priority_and_inspect_on_a_user_graph(tmp_path):
@@ -339,7 +339,7 @@ def test_shipped_data_stochastic_plan_and_inspection(scenario):
     assert edited.closed_gates == {row["stochastic_plan"].removeprefix("gate:")}
     plan = inspection_game(scenario, teams=2, candidates="gates")
     assert plan.status == "optimal" and plan.crossings["probability"].sum() <= 2 + 1e-6
-    assert plan.value_h >= plan.fixed_value_h - 1e-6 >= plan.free_h - 1e-6
+    assert plan.value_heq >= plan.fixed_value_heq - 1e-6 >= plan.free_heq - 1e-6
     assert 0 <= plan.interception <= 1 and plan.crossings.crs.to_epsg() == 4326
     from borderwatch.maps import base_map
     from borderwatch.maps.inspection_layer import inspection_layer

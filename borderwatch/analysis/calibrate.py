@@ -76,6 +76,7 @@ incidents drawn from known parameters.
 from __future__ import annotations
 
 import html
+import json
 import math
 import time
 from collections.abc import Hashable, Mapping, Sequence
@@ -1277,6 +1278,44 @@ def calibrated_profile(profile: Profile, estimate: Mapping[str, float], *, sourc
     checked = load_profile(data)
     checked.source = source
     return checked
+
+
+def read_calibration(path: str | Path) -> dict[str, Any]:
+    """Read the JSON ``borderwatch calibrate`` wrote beside its profile, checking it has what the report shows.
+
+    Parameters
+    ----------
+    path
+        The ``.json`` beside the calibrated profile.
+
+    Returns
+    -------
+    dict
+        The calibration summary (:func:`calibration_summary`).
+
+    Raises
+    ------
+    ParameterError
+        The file is missing, not JSON, or lacks the fit's estimates, intervals or likelihood ratio.
+    """
+    path = Path(path)
+    fix = "give the .json that borderwatch calibrate wrote beside its --out profile"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ParameterError(f"calibration file {path}: cannot read it ({exc.strerror or exc}); {fix}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ParameterError(f"calibration file {path}: not JSON ({exc}); {fix}") from None
+    fitted = data.get("fit") if isinstance(data, dict) else None
+    needed = ("parameters", "likelihood_ratio", "incidents")
+    if not isinstance(fitted, dict) or any(k not in fitted for k in needed) or "incidents" not in data:
+        raise ParameterError(f"calibration file {path}: no fit with {', '.join(needed)}; {fix}")
+    for name, p in fitted["parameters"].items():
+        if not isinstance(p, dict) or not {"estimate", "verdict", "interval_95", "interval_open"} <= set(p):
+            raise ParameterError(
+                f"calibration file {path}: parameter {name!r} lacks its estimate, interval or verdict; {fix}"
+            )
+    return data
 
 
 def report_section(result: Mapping[str, Any]) -> str:

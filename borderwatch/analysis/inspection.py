@@ -60,6 +60,7 @@ import shapely
 from ..doors import require
 from ..edits import Edit
 from ..errors import ParameterError
+from ..places import unit_labels
 from ..scenario import Scenario, as_scenario
 from ..settings import check_range
 from .interdiction import INTERDICT_KINDS
@@ -76,14 +77,15 @@ class InspectionPlan:
     Attributes
     ----------
     crossings
-        One row per candidate crossing: ``unit``, ``kind``, ``class``,
+        One row per candidate crossing: ``unit``, ``place`` (the unit named
+        by its nearest place and province, :func:`borderwatch.places.unit_labels`), ``kind``, ``class``,
         ``detection``, ``probability`` (coverage of the randomised plan),
         ``fixed`` (in the best fixed placement), ``equilibrium_share`` (share
         of the demand the trafficker sends through it in equilibrium), point
         geometry (EPSG:4326); sorted by probability.
     teams
         ``m``.
-    value_h, fixed_value_h, free_h
+    value_heq, fixed_value_heq, free_heq
         Demand-weighted expected cost (h) against the randomised plan, the best
         fixed placement, and no inspection.
     interception, fixed_interception
@@ -108,9 +110,9 @@ class InspectionPlan:
 
     crossings: gpd.GeoDataFrame
     teams: int
-    value_h: float
-    fixed_value_h: float
-    free_h: float
+    value_heq: float
+    fixed_value_heq: float
+    free_heq: float
     interception: float
     fixed_interception: float
     best_response_interception: float
@@ -166,7 +168,7 @@ class InspectionPlan:
     def summary(self) -> dict[str, Any]:
         """Plain, JSON-ready facts of the plan (without the crossing table)."""
         keys = (
-            "teams", "value_h", "fixed_value_h", "free_h", "interception", "fixed_interception",
+            "teams", "value_heq", "fixed_value_heq", "free_heq", "interception", "fixed_interception",
             "best_response_interception", "quantal", "quantal_interception", "multi_crossing_routes", "rounds",
             "fixed_rounds", "solve_s", "status",
         )  # fmt: skip
@@ -321,9 +323,11 @@ def inspection_game(
         ys = np.concatenate([arrays.node_y[arrays.edge_u[e]], arrays.node_y[arrays.edge_v[e]]])
         ok = np.isfinite(xs) & np.isfinite(ys)
         geometry.append(shapely.Point(xs[ok].mean(), ys[ok].mean()) if ok.any() else None)
+    places = unit_labels(scenario, list(names))
     frame = pd.DataFrame(
         {
             "unit": names,
+            "place": [places.get(n, n) for n in names],
             "kind": ["gate" if n.startswith("gate:") else n.split(":", 1)[0] for n in names],
             "class": cls_of,
             "detection": d,
@@ -337,9 +341,9 @@ def inspection_game(
     return InspectionPlan(
         crossings=crossings.reset_index(drop=True),
         teams=int(teams),
-        value_h=float(lp["total"]),
-        fixed_value_h=float(fixed["total"]),
-        free_h=float(engine.per_sample(engine.free)[0]),
+        value_heq=float(lp["total"]),
+        fixed_value_heq=float(fixed["total"]),
+        free_heq=float(engine.per_sample(engine.free)[0]),
         interception=float(interception),
         fixed_interception=best_response(xf),
         best_response_interception=best_response(x),
@@ -384,8 +388,8 @@ def inspection_html(plans: list[InspectionPlan], *, top: int = 10) -> str:
     require(plans, list, where="inspection_html", name="plans")
     rows = "".join(
         f"<tr><td>{p.teams}</td><td>{p.interception:.1%}</td><td>{p.fixed_interception:.1%}</td>"
-        f"<td>{p.value_h:.2f}</td><td>{p.fixed_value_h:.2f}</td><td>{p.free_h:.2f}</td>"
-        f"<td>{html.escape(', '.join(p.fixed))}</td></tr>"
+        f"<td>{p.value_heq:.2f}</td><td>{p.fixed_value_heq:.2f}</td><td>{p.free_heq:.2f}</td>"
+        f"<td>{html.escape('; '.join(p.crossings.set_index('unit').loc[p.fixed, 'place']))}</td></tr>"
         for p in plans
     )
     parts = [
@@ -395,11 +399,11 @@ def inspection_html(plans: list[InspectionPlan], *, top: int = 10) -> str:
         "equilibrium route mix against the randomised plan, beside his best response to the best fixed "
         "placement of the same teams.</p>",
         "<table><thead><tr><th>teams</th><th>interception (randomised)</th><th>interception (fixed)</th>"
-        "<th>expected cost h (randomised)</th><th>expected cost h (fixed)</th><th>no inspection h</th>"
+        "<th>expected cost h-eq (randomised)</th><th>expected cost h-eq (fixed)</th><th>no inspection h-eq</th>"
         f"<th>fixed placement</th></tr></thead><tbody>{rows}</tbody></table>",
     ]
     for p in plans:
-        head = p.crossings.head(top)[["unit", "class", "detection", "probability", "fixed"]]
+        head = p.crossings.head(top)[["place", "class", "detection", "probability", "fixed"]]
         body = "".join(
             f"<tr><td>{html.escape(unit)}</td><td>{html.escape(cls)}</td><td>{det:.2f}</td>"
             f"<td>{prob:.3f}</td><td>{'yes' if fixed else ''}</td></tr>"

@@ -4,8 +4,10 @@
 the notebooks run on a :class:`~borderwatch.Scenario`: the least-cost and
 diverse routes to the demand's destinations, every chokepoint metric (one
 ensemble), the gate and segment risk ranking, BLO coverage, the siting of new
-BLOs and the interdiction of ``k`` crossings, and what each next site or
-closure buys (:class:`NextTeamCurves`), each timed.  The scenario
+BLOs and the interdiction of ``k`` crossings, what each next site or
+closure buys (:class:`NextTeamCurves`), and where ``m`` inspection teams
+should stand against a watching trafficker
+(:func:`~borderwatch.analysis.inspection.inspection_game`), each timed.  The scenario
 computes the array view, border segments, placed gates and patrol model once,
 and keeps the chokepoint metrics, so running the suite again on the same
 scenario (or a comparison, :func:`borderwatch.compare`) reuses them.
@@ -29,6 +31,7 @@ from ..settings import check_range
 from . import MAX_K
 from .chokepoints import Chokepoints, chokepoint_features, chokepoint_metrics
 from .coverage import Coverage, blo_coverage
+from .inspection import InspectionPlan, inspection_game
 from .interdiction import INTERDICT_KINDS, InterdictionPlan, interdict_crossings
 from .ranking import GateRanking, rank_gates
 from .routes import k_routes
@@ -36,7 +39,7 @@ from .siting import Siting, site_blos
 from .stability import RankingStability, check_stability_options, ranking_stability
 
 #: Steps of :func:`analyse_region`, in order (the keys of ``timings_s``).
-STEPS = ("routes", "chokepoints", "ranking", "coverage", "siting", "interdiction", "curves")
+STEPS = ("routes", "chokepoints", "ranking", "coverage", "siting", "interdiction", "curves", "inspection")
 
 
 @dataclass
@@ -46,12 +49,12 @@ class NextTeamCurves:
     Attributes
     ----------
     interdiction
-        ``k`` = 0 .. ``interdict_k``: ``cost_h``, the traffickers'
+        ``k`` = 0 .. ``interdict_k``: ``cost_heq``, the traffickers'
         demand-weighted least cost (h-equivalent) after ``k`` crossings chosen
         one at a time, each the one that raises it most (the greedy run the
         interdiction solver starts from, so it costs nothing more; after the
         last step that raises the cost, a further crossing buys nothing), and
-        ``exact_cost_h``, the exact optimum for ``k`` where the plan computed
+        ``exact_cost_heq``, the exact optimum for ``k`` where the plan computed
         it (``k = 0`` and ``interdict_k``; NaN elsewhere).
     siting
         ``p`` = 0 .. ``site_p``: ``covered`` (weight of the objective covered
@@ -95,6 +98,9 @@ class RegionAnalysis:
         (:func:`~borderwatch.analysis.stability.ranking_stability`), or ``None``.
     curves
         What each next interdiction team and new BLO buys (:class:`NextTeamCurves`).
+    inspection
+        One randomised inspection plan per team count of ``settings["inspect_teams"]``
+        (:class:`~borderwatch.analysis.inspection.InspectionPlan`).
     settings
         The options used (with the scenario's samples, seed and hours).
     timings_s
@@ -113,6 +119,7 @@ class RegionAnalysis:
     timings_s: dict[str, float] = field(default_factory=dict)
     stability: RankingStability | None = None
     curves: NextTeamCurves | None = None
+    inspection: list[InspectionPlan] = field(default_factory=list)
 
     @property
     def region(self):
@@ -145,6 +152,7 @@ def analyse_region(
     interdict_units: str = "both",
     stability_seeds: int = 3,
     max_samples: int | None = None,
+    inspect_teams: tuple[int, ...] = (3, 5),
     on_step: Callable[[str], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> RegionAnalysis:
@@ -175,6 +183,10 @@ def analyse_region(
         top 15 agree, up to this many (default: the scenario's samples, so
         one check and no doubling).  The ranking, coverage and siting then
         use the first seed's ensemble at the samples it took.
+    inspect_teams
+        Team counts ``m`` of the randomised inspection
+        (:func:`~borderwatch.analysis.inspection.inspection_game` over gates and
+        border segments, each ``0 <= m <=`` the candidates); ``()`` skips it.
     on_step
         Called with each step's name (:data:`STEPS`) before it runs.
     progress
@@ -199,6 +211,7 @@ def analyse_region(
     (True, 1)
     """
     _check_options(route_k=route_k, site_p=site_p, objective=site_objective, k=interdict_k, kind=interdict_units)
+    teams = _check_teams(inspect_teams)
     require(on_step, (callable, None), where="analyse_region", name="on_step")
     require(progress, (callable, None), where="analyse_region", name="progress")
     sc = as_scenario(scenario, what="analyse_region")
@@ -231,6 +244,7 @@ def analyse_region(
     siting = timed("siting", lambda: site_blos(sc, p=site_p, objective=site_objective, chokepoints=metrics))
     plan = timed("interdiction", lambda: interdict_crossings(sc, k=interdict_k, candidates=interdict_units))
     curves = timed("curves", lambda: next_team_curves(sc, siting, plan, k=interdict_k, chokepoints=metrics))
+    inspection = timed("inspection", lambda: [inspection_game(sc, teams=m) for m in teams])
     settings = {
         "samples": metrics.ensemble.samples,
         "seed": sc.settings.seed,
@@ -241,6 +255,7 @@ def analyse_region(
         "site_objective": site_objective,
         "interdict_k": interdict_k,
         "interdict_units": interdict_units,
+        "inspect_teams": list(teams),
     }
     return RegionAnalysis(
         scenario=sc,
@@ -255,6 +270,7 @@ def analyse_region(
         timings_s=timings,
         stability=stability,
         curves=curves,
+        inspection=inspection,
     )
 
 
@@ -290,7 +306,7 @@ def next_team_curves(
     exact[0] = plan.result.cost_before
     if plan.result.method == "exact":
         exact[-1] = plan.result.cost_after
-    interdiction = pd.DataFrame({"k": np.arange(len(cost)), "cost_h": cost, "exact_cost_h": exact})
+    interdiction = pd.DataFrame({"k": np.arange(len(cost)), "cost_heq": cost, "exact_cost_heq": exact})
     p = len(siting.chosen)
     covered = [siting.before]
     for fewer in range(1, p):
@@ -308,6 +324,15 @@ def _check_options(*, route_k, site_p, objective, k, kind) -> None:
     check_range("interdict_k", k, what="analyse_region: interdict_k")
     require(objective, str, where="analyse_region", name="site_objective", choices=("flow", "length"))
     require(kind, str, where="analyse_region", name="interdict_units", choices=INTERDICT_KINDS)
+
+
+def _check_teams(teams: Any) -> tuple[int, ...]:
+    require(teams, (tuple, list), where="analyse_region", name="inspect_teams", fix="give team counts, e.g. (3, 5)")
+    for m in teams:
+        require(m, int, where="analyse_region", name="inspect_teams", fix="give whole team counts, e.g. (3, 5)")
+        if m < 0:
+            raise ParameterError(f"analyse_region: inspect_teams holds {m}; a team count is >= 0")
+    return tuple(int(m) for m in teams)
 
 
 def _routes(sc: Scenario, k: int) -> gpd.GeoDataFrame:

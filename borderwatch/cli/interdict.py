@@ -358,8 +358,8 @@ def inspect(
     plan = inspection_game(scenario, teams=teams, candidates=candidate_kind, quantal=quantal, time_limit_s=time_limit)
     if plan.status == "stopped":
         raise SolverError(
-            f"the inspection game stopped at --time-limit {time_limit} s: best randomised plan {plan.value_h:.4f} h, "
-            f"fixed placement {plan.fixed_value_h:.4f} h; raise --time-limit"
+            f"the inspection game stopped at --time-limit {time_limit} s: best randomised plan "
+            f"{plan.value_heq:.4f} h-eq, fixed placement {plan.fixed_value_heq:.4f} h-eq; raise --time-limit"
         )
     summary = {**plan.summary(), "scenario": scenario_facts(scenario)}
     inspected = plan.crossings[plan.crossings["probability"] > 0]
@@ -368,11 +368,13 @@ def inspect(
         echo(json_text({**summary, "crossings": rows}))
     else:
         echo_scenario(scenario)
+        fixed_places = "; ".join(plan.crossings.set_index("unit").loc[plan.fixed, "place"])
         echo(
             f"{teams} teams over {candidates} {candidate_kind}: interception {plan.interception:.1%} (randomised, "
             f"the trafficker's equilibrium routes) vs {plan.fixed_interception:.1%} (best fixed placement: "
-            f"{', '.join(plan.fixed) or 'none'}); expected cost {plan.value_h:.3f} h vs {plan.fixed_value_h:.3f} h "
-            f"(no inspection {plan.free_h:.3f} h; {plan.rounds} rounds, {plan.solve_s} s)"
+            f"{fixed_places or 'none'}); expected cost {plan.value_heq:.3f} h-eq vs "
+            f"{plan.fixed_value_heq:.3f} h-eq (no inspection {plan.free_heq:.3f} h-eq; {plan.rounds} rounds, "
+            f"{plan.solve_s} s)"
         )
         if plan.quantal is not None:
             echo(

@@ -81,6 +81,15 @@ def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             help="Candidates to close: gates, 5 km border segments (informal crossings), or both.",
         ),
+        click.option(
+            "--inspection-teams",
+            "inspect_teams",
+            type=click.IntRange(min=0),
+            multiple=True,
+            default=(3, 5),
+            show_default=True,
+            help="Randomised inspection: team counts to place (repeat; 0 teams is the no-inspection baseline).",
+        ),
         tiles_option,
     ]
     for option in reversed(options):
@@ -127,11 +136,33 @@ def _analyse(scenario: Any, steps: _Steps, analysis: dict[str, Any]):
     required=True,
     help="The report folder (created; an existing one only with --overwrite).",
 )
+@click.option(
+    "--calibration",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Add the fit 'borderwatch calibrate' wrote (its .json beside the profile) as a section.",
+)
+@click.option(
+    "--stochastic-samples",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Add plans under uncertainty (interdict --stochastic --priority K) on this many samples; 0 skips "
+    "(minutes of solving: 50 samples took about 4 min for K = 5 here).",
+)
 @overwrite_option
 @analysis_options
 @scenario_options(graph=False, hours=True)
 @handle_errors
-def report(out: Path, overwrite: bool, tiles: str, scenario_opts: ScenarioOptions, **analysis: Any) -> None:
+def report(
+    out: Path,
+    overwrite: bool,
+    tiles: str,
+    calibration: Path | None,
+    stochastic_samples: int,
+    scenario_opts: ScenarioOptions,
+    **analysis: Any,
+) -> None:
     """Run every analysis once and write the report folder.
 
     One process, one graph, one ensemble: routes, chokepoints, the gate
@@ -139,7 +170,7 @@ def report(out: Path, overwrite: bool, tiles: str, scenario_opts: ScenarioOption
     holds index.html (overview), map.html (offline map), ranking.csv,
     ranking_agreement.csv, segments.geojson, chokepoints.geojson,
     coverage.geojson, coverage.json, routes.geojson, interdiction.json,
-    sites.csv and manifest.json (inputs with SHA-256, profile, scenario,
+    sites.csv, inspection.csv and manifest.json (inputs with SHA-256, profile, scenario,
     settings, package versions, seed, timings).  It appears only when
     complete; an existing report folder is replaced only with --overwrite.
     With --close, --inspect, --add-blo or --scenario the report is of the
@@ -155,16 +186,38 @@ def report(out: Path, overwrite: bool, tiles: str, scenario_opts: ScenarioOption
 
     started = time.perf_counter()
     check_outputs({}, folders={"--out": out}, overwrite=overwrite, inputs=scenario_opts.inputs())
+    fit = None
+    if calibration is not None:
+        from ..analysis.calibrate import read_calibration
+
+        fit = read_calibration(calibration)  # before any work: a bad file fails at once
     from ..analysis.suite import STEPS
 
-    steps = _Steps([*_BEFORE, *STEPS, "write"])
+    steps = _Steps([*_BEFORE, *STEPS, *(["stochastic"] if stochastic_samples else []), "write"])
     scenario = build_scenario(scenario_opts, on_step=steps)
     steps.done()
     result = _analyse(scenario, steps, analysis)
+    study = None
+    if stochastic_samples:
+        from ..analysis.stochastic import stochastic_study
+
+        steps("stochastic")
+        study = stochastic_study(
+            scenario,
+            max_k=max(result.settings["interdict_k"], 1),
+            candidates=result.settings["interdict_units"],
+            samples=stochastic_samples,
+        )
     steps("write")
-    timings = {k: v for k, v in steps.timings.items() if k in _BEFORE}
+    timings = {k: v for k, v in steps.timings.items() if k in (*_BEFORE, "stochastic")}
     manifest = write_report(
-        result, out, overwrite=overwrite, timings_s=timings, tiles=None if tiles == "none" else tiles
+        result,
+        out,
+        overwrite=overwrite,
+        timings_s=timings,
+        tiles=None if tiles == "none" else tiles,
+        study=study,
+        calibration=fit,
     )
     steps.done()
     total = time.perf_counter() - started

@@ -84,7 +84,7 @@ def inspection_layer(
             ("trafficker's equilibrium share through it", f"{rec.equilibrium_share:.3f}"),
             ("in the best fixed placement", "yes" if rec.fixed else "no"),
         ]
-        title = f"{rec.unit}: inspected {rec.probability:.0%}"
+        title = f"{rec.place}: inspected {rec.probability:.0%}"
         if kind == "segment" and segs is not None and uid in segs.index:
             geom = segs.geometry[uid]
             style = {"color": colour, "weight": 9, "opacity": 0.9}
@@ -107,7 +107,7 @@ def inspection_layer(
             feature(
                 geom,
                 style=style,
-                popup=popup(f"Randomised inspection: {rec.unit}", rows),
+                popup=popup(f"Randomised inspection ({plan.teams} teams): {rec.place}", rows),
                 tooltip=tooltip("inspection", title),
             )
         )

@@ -28,6 +28,7 @@ from .analysis_layers import (
 from .base import DEFAULT_TITLE, base_map, parts
 from .controls import ANALYSIS, ANSWER, GROUPS, INTERDICTION, REFERENCE, GroupedLayerControl, in_group
 from .data_layers import blos_layer, borders_layer, gates_layer, origin_layer, seaports_layer, wharfs_layer
+from .inspection_layer import inspection_layer
 from .reference_layers import add_reference_layers
 
 
@@ -134,6 +135,8 @@ def region_map(
     in_group(cut_layer(m, sc, a.chokepoints), ANALYSIS)
     in_group(interdiction_layer(m, sc, a.interdiction, before=a.routes), INTERDICTION, exclusive="interdiction")
     in_group(interdiction_layer(m, sc, a.interdiction), INTERDICTION, exclusive="interdiction")
+    for plan in a.inspection:
+        in_group(inspection_layer(m, sc, plan, show=False), INTERDICTION, exclusive="interdiction")
     in_group(seaports_layer(m, sc), REFERENCE)
     in_group(wharfs_layer(m, sc, show=False), REFERENCE)
     in_group(origin_layer(m, sc), REFERENCE)
