@@ -31,7 +31,6 @@ The machine may be shared: the load average is printed with the figures.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import platform
