@@ -249,7 +249,7 @@ class Cluster(Engine):
     Raises
     ------
     ParameterError
-        ``dask.distributed`` is not installed, or no scheduler answers at ``address`` in time.
+        ``dask.distributed`` is not installed, no scheduler answers at ``address`` in time, or it has no worker.
     """
 
     def __init__(self, address: str, *, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
@@ -268,6 +268,14 @@ class Cluster(Engine):
             raise ParameterError(
                 f"no Dask scheduler answers at {address!r} within {timeout_s:g} s ({type(exc).__name__}); start one "
                 f"with `dask scheduler` and workers with `dask worker {address}`, or check the address"
+            ) from None
+        try:
+            self.client.wait_for_workers(1, timeout=timeout_s)
+        except TimeoutError:
+            self.client.close()
+            raise ParameterError(
+                f"the Dask scheduler at {address!r} has no worker after {timeout_s:g} s; start some with "
+                f"`dask worker {address}` on the machines that should do the work"
             ) from None
         self._scattered: dict[str, Any] = {}
         self.workers = max(1, sum(self.client.nthreads().values()))

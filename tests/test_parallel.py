@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from borderwatch import CloseGates, parallel
 from borderwatch.analysis.ensemble import Ensemble, extend, flow_ensemble
-from borderwatch.analysis.flow import criticality_of, gate_criticality, gate_flow, least_cost_flow
+from borderwatch.analysis.flow import _diversion, criticality_of, gate_criticality, gate_flow, least_cost_flow
 from borderwatch.analysis.sweep import sweep
 from borderwatch.cli import main
 from borderwatch.errors import NoRouteError, ParameterError
@@ -195,16 +195,17 @@ def _plain_criticality(sc) -> pd.DataFrame:
             except NoRouteError:
                 lost += share
         after = least_cost_flow(closed, sc.origin, reachable)
-        rows[gid] = (sum(reachable[n] * (after.cost[n] - before.cost[n]) for n in reachable), lost)
-    return pd.DataFrame.from_dict(rows, orient="index", columns=["cost_rise_h", "unreachable_share"])
+        rise = sum(reachable[n] * (after.cost[n] - before.cost[n]) for n in reachable)
+        rows[gid] = (rise, lost, _diversion(a, before.edge_flow, after.edge_flow, sc.segment_of))
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["cost_rise_h", "unreachable_share", "diverted_to"])
 
 
 def test_criticality_is_the_same_on_any_engine_and_as_it_was(small):
     sc, _ = small
     one = gate_criticality(sc)
     plain = _plain_criticality(sc)
-    assert one.loc[plain.index, "cost_rise_h"].tolist() == plain["cost_rise_h"].tolist()
-    assert one.loc[plain.index, "unreachable_share"].tolist() == plain["unreachable_share"].tolist()
+    for column in plain.columns:
+        assert one.loc[plain.index, column].tolist() == plain[column].tolist(), column
     pd.testing.assert_frame_equal(gate_criticality(sc, workers=2), one, check_exact=True)
     parallel._CURRENT.append(Split(3))
     try:
@@ -234,3 +235,12 @@ def test_a_dask_local_cluster_gives_the_same_bits(small, serial):
             assert_same_ensemble(flow_ensemble(base), serial["base"])
             assert_same_ensemble(flow_ensemble(closed), serial["closed"])
             pd.testing.assert_frame_equal(gate_criticality(base), criticality, check_exact=True)
+
+
+def test_a_scheduler_without_workers_fails_within_seconds_naming_it():
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
+        started = time.perf_counter()
+        with pytest.raises(ParameterError, match="has no worker") as err:
+            parallel.Cluster(cluster.scheduler_address, timeout_s=2)
+        assert cluster.scheduler_address in str(err.value) and time.perf_counter() - started < 15

@@ -274,7 +274,8 @@ def _closed_rows(
     out = {}
     for gid in gate_ids:
         closed = arrays.without(arrays.gate_edges([gid]))
-        after = least_cost_flow(closed, origin, shares, skip_unreachable=True)  # an unreachable one: demand lost
+        # an unreachable destination: its demand is lost; a rule's Dijkstra only where the free path breaks it
+        after = least_cost_flow(closed, origin, shares, reuse_unbarred=True, skip_unreachable=True)
         rise = sum(w * (after.cost[n] - before_cost[n]) for n, w in after.demand.items())
         out[gid] = {
             "cost_rise_h": float(rise),
