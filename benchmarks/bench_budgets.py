@@ -195,7 +195,7 @@ def main() -> None:
             assert np.allclose(np.array(ig_dist)[reach], dist[reach], rtol=1e-12, atol=1e-9)
             kernel["igraph"] = ig_t
         except ImportError:
-            print("igraph not installed (pip install "borderwatch[bench]")", file=sys.stderr)
+            print("igraph not installed (pip install 'borderwatch[bench]')", file=sys.stderr)
         figures["single_source_dijkstra_s"] = kernel
         for name, t in kernel.items():
             ratio = "" if name == "csgraph" else f"csgraph {t['median'] / ours_t['median']:.1f}x faster"
