@@ -11,6 +11,11 @@ same result in any order of the samples, and two scenarios on one graph draw
 the same factors (common random numbers), so their per-sample results compare
 pair by pair.  The report says how far the top gates' mean shares still move
 between the first half of the samples and all of them.
+
+The samples run in batches on the engine in force (:mod:`borderwatch.parallel`:
+this process, local worker processes or a Dask cluster); the per-edge sums are
+exact integers (:data:`FLOW_BITS`), so the result is the same bits for any split
+of the samples and any engine, and :func:`extend` equals one longer run exactly.
 """
 
 from __future__ import annotations
