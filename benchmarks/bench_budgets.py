@@ -169,6 +169,10 @@ def main() -> None:
     }
     rows: list[tuple[str, str, str, str]] = []  # what, budget, measured, verdict
 
+    def row(line: tuple[str, str, str, str]) -> None:  # printed at once too: a long run shows its figures as it goes
+        rows.append(line)
+        print(" | ".join(line), file=sys.stderr, flush=True)
+
     if "kernel" not in skip:
         ours_t, dist = runs(lambda: arrays.dijkstra([origin])[0][0], args.repeat)
         nx_t, nx_dist = runs(lambda: nx.single_source_dijkstra_path_length(G, origin, weight="cost"), args.repeat)
@@ -199,7 +203,7 @@ def main() -> None:
         figures["single_source_dijkstra_s"] = kernel
         for name, t in kernel.items():
             ratio = "" if name == "csgraph" else f"csgraph {t['median'] / ours_t['median']:.1f}x faster"
-            rows.append((f"single-source Dijkstra, {name}", "", fmt(t), ratio))
+            row((f"single-source Dijkstra, {name}", "", fmt(t), ratio))
 
     if "flow" not in skip or "criticality" not in skip:
         ours_t, flow = runs(lambda: least_cost_flow(arrays, origin, shares), args.repeat)
@@ -209,7 +213,7 @@ def main() -> None:
         assert all(abs(ours_gates.get(g, 0.0) - s) < 1e-9 for g, s in nx_gates.items())
         ratio = nx_t["median"] / ours_t["median"]
         figures["flow_s"] = {"ours": ours_t, "networkx": nx_t, "ratio": ratio}
-        rows.append(
+        row(
             (
                 "flow (least-cost, every destination)",
                 ">= 20x networkx",
@@ -224,7 +228,7 @@ def main() -> None:
             assert all(abs(rise[g] - crit.loc[g, "cost_rise_h"]) < 1e-6 for g in used)
             ratio = nx_c["median"] / ours_c["median"]
             figures["criticality_s"] = {"ours": ours_c, "networkx": nx_c, "ratio": ratio, "gates_closed": len(used)}
-            rows.append(
+            row(
                 (
                     f"criticality ({len(used)} used gates closed in turn)",
                     ">= 20x networkx",
@@ -235,7 +239,7 @@ def main() -> None:
 
     if "ensemble" not in skip:
         one, e1 = runs(lambda: flow_ensemble(sc), args.repeat)
-        rows.append(
+        row(
             (
                 f"ensemble, {args.samples} samples, 1 process (wall)",
                 "<= 4 s",
@@ -250,7 +254,7 @@ def main() -> None:
                 two, e2 = runs(lambda: flow_ensemble(sc), args.repeat)
             assert e1.gates.equals(e2.gates) and np.array_equal(e1.edge_mean_flow, e2.edge_mean_flow)
             speedup = one["median"] / two["median"]
-            rows.append(
+            row(
                 (
                     f"ensemble, {args.samples} samples, 2 processes (wall)",
                     "~2x faster than 1",
@@ -275,7 +279,7 @@ def main() -> None:
 
         report_cpu, _ = runs(lambda: subprocess.run(command, check=True, capture_output=True), args.repeat, clock=cpu)
         figures["warm_report_cpu_s"] = report_cpu
-        rows.append(
+        row(
             (
                 "warm report, CPU (command + workers)",
                 "<= 15 s",
@@ -299,7 +303,7 @@ def main() -> None:
             "extrapolated_all_s": whole,
             "workers": workers,
         }
-        rows.append(
+        row(
             (
                 f"sweep closing every gate ({len(every)} x {args.samples} samples, {workers} processes)",
                 "<= 60 s",
