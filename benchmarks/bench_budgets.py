@@ -20,7 +20,8 @@ same graph, plainly and fairly:
 * criticality: every used gate closed in turn: ours vs networkx with a weight
   function hiding the closed gate's edges (and the barred ones); the cost
   rises must agree;
-* the 200-sample ensemble on 1 and 2 worker processes (wall time);
+* the 200-sample ensemble: one sample's parts (CPU), 200 samples on one core (CPU) and on
+  1 and 2 worker processes (wall);
 * the warm ``borderwatch report`` (CPU seconds of the command and its workers);
 * a sweep closing every gate in turn (``--sweep-gates`` of them timed on 2
   workers, the whole sweep extrapolated and said so).
@@ -46,6 +47,7 @@ import networkx as nx
 import numpy as np
 
 from borderwatch import CloseGates, Scenario, parallel
+from borderwatch.analysis.draws import lognormal_factors
 from borderwatch.analysis.ensemble import flow_ensemble
 from borderwatch.analysis.flow import criticality_of, gate_flow, least_cost_flow
 from borderwatch.analysis.sweep import sweep
@@ -238,6 +240,18 @@ def main() -> None:
             )
 
     if "ensemble" not in skip:
+        factor = lognormal_factors(arrays.edge_tag, seed=1, sample=0, stream="edge", sigma=sc.settings.sigma_edge)
+        view = arrays.with_cost(arrays.cost * factor)
+        parts = {
+            "edge draws": lambda: lognormal_factors(
+                arrays.edge_tag, seed=1, sample=0, stream="edge", sigma=sc.settings.sigma_edge
+            ),
+            "array view of the sample's costs": lambda: arrays.with_cost(arrays.cost * factor),
+            "least-cost flow of the sample": lambda: least_cost_flow(view, origin, shares, reuse_unbarred=True),
+        }
+        for name, fn in parts.items():  # where one sample's time goes (CPU, medians of 4 x --repeat)
+            t, _ = runs(fn, 4 * args.repeat, clock=time.process_time)
+            row((f"one ensemble sample: {name} (CPU)", "", fmt(t), ""))
         cpu_one, _ = runs(lambda: flow_ensemble(sc), args.repeat, clock=time.process_time)
         row(
             (
