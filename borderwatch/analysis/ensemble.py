@@ -29,10 +29,10 @@ import pandas as pd
 from .. import parallel
 from ..doors import require
 from ..errors import ParameterError
-from ..network.arrays import GraphArrays, identity_tags
+from ..network.arrays import GraphArrays
 from ..scenario import Scenario, as_scenario
 from . import FLOW_EPS
-from .draws import lognormal_factors
+from .draws import GateDraws, cost_factors
 from .flow import least_cost_flow
 
 
@@ -235,8 +235,8 @@ def ensemble_of(
 class _Layout:
     """Where the ensemble's gates and segments sit among the edges (no cost changes it)."""
 
+    gates: GateDraws
     gate_ids: np.ndarray
-    gate_tags: np.ndarray
     on_gate: np.ndarray
     gate_entry: np.ndarray
     informal_entry: np.ndarray
@@ -246,15 +246,14 @@ class _Layout:
 
     @classmethod
     def of(cls, base: GraphArrays, seg_of: np.ndarray) -> _Layout:
-        gate_ids = np.array(sorted(set(base.gate_id[base.crossing == "gate"])), dtype=object)
-        gate_index = {g: i for i, g in enumerate(gate_ids)}
+        gates = GateDraws.of(base)
         seg_ids = np.array(sorted(set(seg_of) - {""}), dtype=object)
         seg_index = {s: i for i, s in enumerate(seg_ids)}
         seg_edges = np.flatnonzero(seg_of != "")
         return cls(
-            gate_ids=gate_ids,
-            gate_tags=identity_tags([f"gate:{g}" for g in gate_ids]),
-            on_gate=np.array([gate_index.get(g, -1) for g in base.gate_id], dtype=np.int64),
+            gates=gates,
+            gate_ids=gates.gate_ids,
+            on_gate=gates.on_gate,
             gate_entry=np.flatnonzero(base.into_vietnam("gate")),
             informal_entry=base.into_vietnam("informal"),
             seg_ids=seg_ids,
@@ -314,10 +313,7 @@ def _samples(
     scale = float(2**FLOW_BITS)
     for s in range(count):
         drawn = first + s
-        factor = lognormal_factors(arrays.edge_tag, seed=seed, sample=drawn, stream="edge", sigma=se)
-        if sg > 0 and n_gates:
-            per_gate = lognormal_factors(lay.gate_tags, seed=seed, sample=drawn, stream="gate", sigma=sg)
-            factor = np.where(on_gate >= 0, factor * per_gate[np.maximum(on_gate, 0)], factor)
+        factor = cost_factors(arrays, seed=seed, sample=drawn, sigma_edge=se, sigma_gate=sg, gates=lay.gates)
         sample_cost = arrays.cost * factor
         routed = least_cost_flow(arrays.with_cost(sample_cost), origin, shares, reuse_unbarred=True)
         flow = routed.edge_flow
