@@ -22,6 +22,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile  # the two cores: tests in one file share a worker and its fixtures
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	$(BIN)/python benchmarks/bench_budgets.py --repeat 5  # each budget of issue 20 beside its median (min, max)
 	$(BIN)/python benchmarks/bench_routing.py
 	$(BIN)/python benchmarks/bench_lattice.py --refine 1 2
 	$(BIN)/python benchmarks/bench_chokepoints.py --refine 1

@@ -5,8 +5,10 @@ Run:  python benchmarks/bench_chokepoints.py [--refine 1] [--samples 200] [--nx-
 On the graph built with lattice ``refine`` (1 = the shipped graph, 2 = about
 1.1 million edges):
 
-* flow: least-cost flow of the [demand] (csgraph) vs networkx Dijkstra paths;
-* criticality: every used gate closed in turn, re-routed (csgraph vs networkx);
+* flow: least-cost flow of the [demand] (csgraph) vs networkx Dijkstra paths
+  (one per graph rule; a weight function hides barred edges: no graph copy);
+* criticality: every used gate closed in turn, re-routed (csgraph vs networkx,
+  a weight function hiding the closed gate's edges);
 * minimum cut: scipy Dinic vs ``networkx.minimum_cut_value`` on the same
   hub network (same value required; the solvers alone, and ours with the
   Dijkstras that bound it to plausible routes);
@@ -18,12 +20,12 @@ On the graph built with lattice ``refine`` (1 = the shipped graph, 2 = about
 * the ensemble at ``--samples`` (ours only; networkx would repeat the flow).
 
 Every networkx result is compared with ours before any figure is printed.
+These are single readings; ``bench_budgets.py`` gives medians of >= 5 runs.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import platform
 import resource
@@ -33,6 +35,7 @@ import time
 import networkx as nx
 import numpy as np
 import scipy.sparse.csgraph
+from bench_budgets import nx_criticality, nx_flow  # the fair networkx references, shared
 
 from borderwatch import GraphArrays, Scenario, build_route_graph, load_profile, load_region
 from borderwatch.analysis.chokepoints import chokepoint_metrics
@@ -68,29 +71,6 @@ def timed(fn):
     started = time.perf_counter()
     out = fn()
     return time.perf_counter() - started, out
-
-
-def nx_flow(G: nx.MultiDiGraph, origin, shares: dict, rules: dict) -> tuple[dict, dict]:
-    """Least-cost flow per gate with networkx (graph rules applied by removing the barred edges)."""
-    gate_flow: dict[str, float] = {}
-    cost = {}
-    for node, share in shares.items():
-        H = G
-        if rules.get(node):
-            barred = [
-                (u, v, k)
-                for u, v, k in G.edges(keys=True)
-                if G.nodes[u]["country"] == rules[node] and G.nodes[v]["country"] == "VNM"
-            ]
-            H = G.copy()
-            H.remove_edges_from(barred)
-        length, path = nx.single_source_dijkstra(H, origin, node, weight="cost")
-        cost[node] = length
-        for u, v in itertools.pairwise(path):
-            data = min(H[u][v].values(), key=lambda d: d["cost"])
-            if data.get("crossing") == "gate" and G.nodes[v]["country"] == "VNM":
-                gate_flow[data["gate_id"]] = gate_flow.get(data["gate_id"], 0.0) + share
-    return gate_flow, cost
 
 
 def conductance_graph(arrays: GraphArrays, closed: np.ndarray) -> nx.Graph:
@@ -140,16 +120,7 @@ def main() -> None:
     t_crit, crit = timed(lambda: criticality_of(arrays, origin, shares))
     used = [g for g in crit.index if crit.loc[g, "flow"] > 0]
 
-    def nx_criticality():
-        rise = {}
-        for gid in used:
-            H = G.copy()
-            H.remove_edges_from([(u, v, k) for u, v, k, d in G.edges(keys=True, data=True) if d.get("gate_id") == gid])
-            after = nx_flow(H, origin, shares, rules)[1]
-            rise[gid] = sum(shares[n] * (after[n] - nx_cost[n]) for n in shares)
-        return rise
-
-    t_nx_crit, nx_rise = within(args.nx_budget, nx_criticality)
+    t_nx_crit, nx_rise = within(args.nx_budget, lambda: nx_criticality(G, origin, shares, rules, used, nx_cost))
     if nx_rise is not None:
         assert all(abs(nx_rise[g] - crit.loc[g, "cost_rise_heq"]) < 1e-6 for g in used)
     figures.update(

@@ -92,7 +92,7 @@ def interdiction_rows(scenario: Scenario, units: dict, *, k_max: int = 5) -> lis
                 "greedy_s": t_greedy,
                 "rounds": exact.rounds,
                 "status": exact.status,
-                "cost_before_h": round(exact.cost_before, 3),
+                "cost_before_heq": round(exact.cost_before, 3),
                 "exact_after_h": round(exact.cost_after, 3),
                 "greedy_after_h": round(greedy.cost_after, 3),
                 "greedy_gap_pct": round(100 * (exact.cost_after - greedy.cost_after) / exact.cost_after, 4),

@@ -96,10 +96,10 @@ import shapely
 from ..doors import PATH, require
 from ..errors import CalibrationError, ParameterError, ValidationError
 from ..names import close_matches, fold
-from ..network.arrays import GraphArrays, identity_tags
+from ..network.arrays import GraphArrays
 from ..network.profile import Profile, edge_cost, load_profile
 from ..scenario import Scenario, as_scenario
-from .draws import lognormal_factors
+from .draws import cost_factors
 
 #: Deviance of a 95 % profile-likelihood interval (chi-square, 1 degree of freedom).
 CHI2_95 = float(scipy.stats.chi2.ppf(0.95, 1))
@@ -550,16 +550,8 @@ def _axis(low: float, high: float, n: int) -> np.ndarray:
 
 def _sample_factors(sc: Scenario, sample: int) -> np.ndarray:
     """Return the ensemble's cost factor of every edge in one sample (edge draw times its gate's draw)."""
-    s, arrays = sc.settings, sc.arrays
-    factor = lognormal_factors(arrays.edge_tag, seed=s.seed, sample=sample, stream="edge", sigma=s.sigma_edge)
-    gate_ids = np.array(sorted(set(arrays.gate_id[arrays.crossing == "gate"])), dtype=object)
-    if s.sigma_gate > 0 and len(gate_ids):
-        tags = identity_tags([f"gate:{g}" for g in gate_ids])
-        per_gate = lognormal_factors(tags, seed=s.seed, sample=sample, stream="gate", sigma=s.sigma_gate)
-        index = {g: i for i, g in enumerate(gate_ids)}
-        on_gate = np.array([index.get(g, -1) for g in arrays.gate_id])
-        factor = np.where(on_gate >= 0, factor * per_gate[np.maximum(on_gate, 0)], factor)
-    return factor
+    s = sc.settings
+    return cost_factors(sc.arrays, seed=s.seed, sample=sample, sigma_edge=s.sigma_edge, sigma_gate=s.sigma_gate)
 
 
 def demand_groups(scenario: Scenario) -> tuple[list[str], np.ndarray, list[Hashable]]:

@@ -11,22 +11,28 @@ same result in any order of the samples, and two scenarios on one graph draw
 the same factors (common random numbers), so their per-sample results compare
 pair by pair.  The report says how far the top gates' mean shares still move
 between the first half of the samples and all of them.
+
+The samples run in batches on the engine in force (:mod:`borderwatch.parallel`:
+this process, local worker processes or a Dask cluster); the per-edge sums are
+exact integers (:data:`FLOW_BITS`), so the result is the same bits for any split
+of the samples and any engine, and :func:`extend` equals one longer run exactly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from .. import parallel
 from ..doors import require
 from ..errors import ParameterError
-from ..network.arrays import GraphArrays, identity_tags
+from ..network.arrays import GraphArrays
 from ..scenario import Scenario, as_scenario
 from . import FLOW_EPS
-from .draws import lognormal_factors
+from .draws import GateDraws, cost_factors
 from .flow import least_cost_flow
 
 
@@ -60,6 +66,12 @@ class Ensemble:
     edge_usage, edge_mean_flow
         Per edge of the array view: share of the samples that send flow over
         it, and its mean flow.
+    informal_samples
+        Per sample: the share of the demand entering informally.
+    edge_use_count, edge_flow_units
+        Per edge: how many samples send flow over it, and the sum of its
+        flows in units of ``2**-FLOW_BITS`` (exact integers, so that joined
+        ensembles and any split of the samples give the same bits).
     """
 
     gates: pd.DataFrame
@@ -73,10 +85,18 @@ class Ensemble:
     cost_samples: pd.DataFrame
     edge_usage: np.ndarray
     edge_mean_flow: np.ndarray
+    informal_samples: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    edge_use_count: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, dtype=np.int64))
+    edge_flow_units: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def flow_ensemble(
-    scenario: Scenario, *, progress: Callable[[int, int], None] | None = None, first_sample: int = 0
+    scenario: Scenario,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    first_sample: int = 0,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> Ensemble:
     """Route the scenario's demand over ``settings.samples`` perturbed copies of its costs.
 
@@ -89,6 +109,10 @@ def flow_ensemble(
         Called as ``progress(done, total)`` after each sample.
     first_sample
         Index of the first sample drawn (to extend an ensemble: :func:`extend`).
+    workers, scheduler
+        Run the samples on ``workers`` local processes or the Dask cluster at
+        ``scheduler`` (:func:`borderwatch.parallel.running`; default: the engine in
+        force).  The result is the same, bit for bit.
 
     Returns
     -------
@@ -97,7 +121,8 @@ def flow_ensemble(
     Raises
     ------
     ParameterError
-        ``scenario`` is not a scenario, ``progress`` not a function or None, ``first_sample`` not an integer.
+        ``scenario`` is not a scenario, ``progress`` not a function or None, ``first_sample`` not an integer,
+        a bad ``workers`` or a scheduler that does not answer.
 
     Examples
     --------
@@ -115,18 +140,19 @@ def flow_ensemble(
     require(progress, (callable, None), where="flow_ensemble", name="progress")
     require(first_sample, int, where="flow_ensemble", name="first_sample")
     s = sc.settings
-    return ensemble_of(
-        sc.arrays,
-        sc.origin,
-        sc.shares,
-        samples=s.samples,
-        seed=s.seed,
-        sigma_edge=s.sigma_edge,
-        sigma_gate=s.sigma_gate,
-        segment_of=sc.segment_of if sc.region is not None else None,
-        progress=progress,
-        first_sample=first_sample,
-    )
+    with parallel.running(workers=workers, scheduler=scheduler):
+        return ensemble_of(
+            sc.arrays,
+            sc.origin,
+            sc.shares,
+            samples=s.samples,
+            seed=s.seed,
+            sigma_edge=s.sigma_edge,
+            sigma_gate=s.sigma_gate,
+            segment_of=sc.segment_of if sc.region is not None else None,
+            progress=progress,
+            first_sample=first_sample,
+        )
 
 
 def ensemble_of(
@@ -182,53 +208,150 @@ def ensemble_of(
         raise ParameterError(f"seed must be an integer >= 0, got {seed!r}")
     if not (sigma_edge >= 0 and sigma_gate >= 0):
         raise ParameterError(f"sigma_edge and sigma_gate must be >= 0, got {sigma_edge!r} and {sigma_gate!r}")
-    base = arrays
-    gate_ids = np.array(sorted(set(base.gate_id[base.crossing == "gate"])), dtype=object)
-    gate_tags = identity_tags([f"gate:{g}" for g in gate_ids])
-    gate_index = {g: i for i, g in enumerate(gate_ids)}
-    on_gate = np.array([gate_index.get(g, -1) for g in base.gate_id])
-    gate_entry = np.flatnonzero(base.into_vietnam("gate"))
-    informal_entry = base.into_vietnam("informal")
-    seg_of = segment_of if segment_of is not None else np.full(base.n_edges, "", dtype=object)
-    seg_ids = np.array(sorted(set(seg_of) - {""}), dtype=object)
-    seg_index = {s: i for i, s in enumerate(seg_ids)}
-    seg_edges = np.flatnonzero(seg_of != "")
-    seg_col = np.array([seg_index[s] for s in seg_of[seg_edges]], dtype=np.int64)
-    se, sg = sigma_edge, sigma_gate
-    gate_flows = np.zeros((n, len(gate_ids)))
-    gate_travel = np.full((n, len(gate_ids)), np.inf)
-    seg_flows = np.zeros((n, len(seg_ids)))
-    informal = np.zeros(n)
-    costs = np.zeros((n, len(shares)))
-    edge_used = np.zeros(base.n_edges)
-    edge_sum = np.zeros(base.n_edges)
-    for s in range(n):
-        drawn = first_sample + s
-        factor = lognormal_factors(base.edge_tag, seed=seed, sample=drawn, stream="edge", sigma=se)
-        if sg > 0 and len(gate_ids):
-            per_gate = lognormal_factors(gate_tags, seed=seed, sample=drawn, stream="gate", sigma=sg)
-            factor = np.where(on_gate >= 0, factor * per_gate[np.maximum(on_gate, 0)], factor)
-        sample_cost = base.cost * factor
-        routed = least_cost_flow(base.with_cost(sample_cost), origin, shares, reuse_unbarred=True)
-        flow = routed.edge_flow
-        through = routed.origin_distance[base.edge_u[gate_entry]] + sample_cost[gate_entry]
-        np.minimum.at(gate_travel[s], on_gate[gate_entry], through)
-        costs[s] = [routed.cost[d] for d in shares]
-        gate_flows[s] = np.bincount(on_gate[gate_entry], weights=flow[gate_entry], minlength=len(gate_ids))
-        seg_flows[s] = np.bincount(seg_col, weights=flow[seg_edges], minlength=len(seg_ids))
-        informal[s] = flow[informal_entry].sum()
-        edge_used += flow > FLOW_EPS
-        edge_sum += flow
+    engine = parallel.current()
+    shared = parallel.shared_view(arrays, segment_of)
+    # this process: one task per sample (progress after each); workers: a few batches each (balance)
+    runs = parallel.batches(n, n if engine.workers == 1 else 4 * engine.workers)
+    view_cost = None if shared.value.arrays is arrays else arrays.cost
+    tasks = [
+        (view_cost, origin, dict(shares), int(seed), float(sigma_edge), float(sigma_gate), first_sample + f, c)
+        for f, c in runs
+    ]
+    parts, done = [], 0
+    used = np.zeros(arrays.n_edges, dtype=np.int64)
+    units = np.zeros(arrays.n_edges, dtype=np.int64)
+    for part in engine.imap(_samples, shared, tasks):
+        used[part.edges] += part.edge_used  # integers: the same sum in any grouping
+        units[part.edges] += part.edge_units
+        part.edges = part.edge_used = part.edge_units = None
+        parts.append(part)
+        done += len(part.informal)
         if progress is not None:
-            progress(s + 1, n)
+            progress(done, n)
+    return _joined(parts, _layout(shared.value), list(shares), used, units)
+
+
+@dataclass
+class _Layout:
+    """Where the ensemble's gates and segments sit among the edges (no cost changes it)."""
+
+    gates: GateDraws
+    gate_ids: np.ndarray
+    on_gate: np.ndarray
+    gate_entry: np.ndarray
+    informal_entry: np.ndarray
+    seg_ids: np.ndarray
+    seg_edges: np.ndarray
+    seg_col: np.ndarray
+
+    @classmethod
+    def of(cls, base: GraphArrays, seg_of: np.ndarray) -> _Layout:
+        gates = GateDraws.of(base)
+        seg_ids = np.array(sorted(set(seg_of) - {""}), dtype=object)
+        seg_index = {s: i for i, s in enumerate(seg_ids)}
+        seg_edges = np.flatnonzero(seg_of != "")
+        return cls(
+            gates=gates,
+            gate_ids=gates.gate_ids,
+            on_gate=gates.on_gate,
+            gate_entry=np.flatnonzero(base.into_vietnam("gate")),
+            informal_entry=base.into_vietnam("informal"),
+            seg_ids=seg_ids,
+            seg_edges=seg_edges,
+            seg_col=np.array([seg_index[s] for s in seg_of[seg_edges]], dtype=np.int64),
+        )
+
+
+#: Per-edge flow sums are kept in units of 2**-FLOW_BITS (integers), so that any split of the samples,
+#: joined in any grouping, sums to the same bits.
+FLOW_BITS = 40
+
+
+@dataclass
+class _Part:
+    """The samples ``first .. first + count - 1`` of an ensemble (per-edge sums only on ``edges``)."""
+
+    gate_flows: np.ndarray
+    gate_travel: np.ndarray
+    seg_flows: np.ndarray
+    informal: np.ndarray
+    costs: np.ndarray
+    edges: np.ndarray
+    edge_used: np.ndarray
+    edge_units: np.ndarray
+
+
+def _layout(base: parallel.SharedView) -> _Layout:
+    return base.fact("ensemble layout", lambda: _Layout.of(base.arrays, base.segment_of))
+
+
+def _samples(
+    base: parallel.SharedView,
+    view_cost: np.ndarray | None,
+    origin: Hashable,
+    shares: dict[Hashable, float],
+    seed: int,
+    se: float,
+    sg: float,
+    first: int,
+    count: int,
+) -> _Part:
+    arrays = base.view(view_cost)
+    lay = _layout(base)
+    on_gate, gate_entry, seg_edges = lay.on_gate, lay.gate_entry, lay.seg_edges
+    n_gates, n_segs = len(lay.gate_ids), len(lay.seg_ids)
+    part = _Part(
+        gate_flows=np.zeros((count, n_gates)),
+        gate_travel=np.full((count, n_gates), np.inf),
+        seg_flows=np.zeros((count, n_segs)),
+        informal=np.zeros(count),
+        costs=np.zeros((count, len(shares))),
+        edges=np.zeros(0, dtype=np.int64),
+        edge_used=np.zeros(arrays.n_edges, dtype=np.int64),
+        edge_units=np.zeros(arrays.n_edges, dtype=np.int64),
+    )
+    scale = float(2**FLOW_BITS)
+    for s in range(count):
+        drawn = first + s
+        factor = cost_factors(arrays, seed=seed, sample=drawn, sigma_edge=se, sigma_gate=sg, gates=lay.gates)
+        sample_cost = arrays.cost * factor
+        routed = least_cost_flow(arrays.with_cost(sample_cost), origin, shares, reuse_unbarred=True)
+        flow = routed.edge_flow
+        through = routed.origin_distance[arrays.edge_u[gate_entry]] + sample_cost[gate_entry]
+        np.minimum.at(part.gate_travel[s], on_gate[gate_entry], through)
+        part.costs[s] = [routed.cost[d] for d in shares]
+        part.gate_flows[s] = np.bincount(on_gate[gate_entry], weights=flow[gate_entry], minlength=n_gates)
+        part.seg_flows[s] = np.bincount(lay.seg_col, weights=flow[seg_edges], minlength=n_segs)
+        part.informal[s] = flow[lay.informal_entry].sum()
+        used = np.flatnonzero(flow > FLOW_EPS)
+        part.edge_used[used] += 1
+        part.edge_units[used] += np.rint(flow[used] * scale).astype(np.int64)
+    part.edges = np.flatnonzero(part.edge_used)  # sent back: only the edges some sample used
+    part.edge_used, part.edge_units = part.edge_used[part.edges], part.edge_units[part.edges]
+    return part
+
+
+def _joined(
+    parts: list[_Part], lay: _Layout, destinations: list[Hashable], used: np.ndarray, units: np.ndarray
+) -> Ensemble:
+    """Join the parts of an ensemble (in sample order) and its per-edge sums into its tables."""
+    informal = np.concatenate([p.informal for p in parts])
     return _assemble(
-        gate_samples=pd.DataFrame(gate_flows, columns=pd.Index(gate_ids, name="gate_id")),
-        travel_samples=pd.DataFrame(gate_travel, columns=pd.Index(gate_ids, name="gate_id")),
-        segment_samples=pd.DataFrame(seg_flows, columns=pd.Index(seg_ids, name="segment_id")),
-        cost_samples=pd.DataFrame(costs, columns=pd.Index(list(shares), name="destination")),
-        informal_share=float(informal.mean()),
-        edge_usage=edge_used / n,
-        edge_mean_flow=edge_sum / n,
+        gate_samples=pd.DataFrame(
+            np.vstack([p.gate_flows for p in parts]), columns=pd.Index(lay.gate_ids, name="gate_id")
+        ),
+        travel_samples=pd.DataFrame(
+            np.vstack([p.gate_travel for p in parts]), columns=pd.Index(lay.gate_ids, name="gate_id")
+        ),
+        segment_samples=pd.DataFrame(
+            np.vstack([p.seg_flows for p in parts]), columns=pd.Index(lay.seg_ids, name="segment_id")
+        ),
+        cost_samples=pd.DataFrame(
+            np.vstack([p.costs for p in parts]), columns=pd.Index(destinations, name="destination")
+        ),
+        informal_samples=informal,
+        edge_use_count=used,
+        edge_flow_units=units,
     )
 
 
@@ -245,20 +368,27 @@ def extend(first: Ensemble, more: Ensemble) -> Ensemble:
     Ensemble
         The ensemble of all their samples, as if drawn in one run.
     """
-    n, m = first.samples, more.samples
     return _assemble(
         **{
             name: pd.concat([getattr(first, name), getattr(more, name)], ignore_index=True)
             for name in ("gate_samples", "travel_samples", "segment_samples", "cost_samples")
         },
-        informal_share=(n * first.informal_share + m * more.informal_share) / (n + m),
-        edge_usage=(n * first.edge_usage + m * more.edge_usage) / (n + m),
-        edge_mean_flow=(n * first.edge_mean_flow + m * more.edge_mean_flow) / (n + m),
+        informal_samples=np.concatenate([first.informal_samples, more.informal_samples]),
+        edge_use_count=first.edge_use_count + more.edge_use_count,
+        edge_flow_units=first.edge_flow_units + more.edge_flow_units,
     )
 
 
-def _assemble(*, gate_samples: pd.DataFrame, segment_samples: pd.DataFrame, **rest) -> Ensemble:
-    """Build the ensemble's tables from its per-sample flows."""
+def _assemble(
+    *,
+    gate_samples: pd.DataFrame,
+    segment_samples: pd.DataFrame,
+    informal_samples: np.ndarray,
+    edge_use_count: np.ndarray,
+    edge_flow_units: np.ndarray,
+    **rest,
+) -> Ensemble:
+    """Build the ensemble's tables from its per-sample flows and exact per-edge sums."""
     flows = gate_samples.to_numpy()
     n = len(flows)
     gates = _summary(flows, gate_samples.columns.to_numpy(), "gate_id")
@@ -280,6 +410,12 @@ def _assemble(*, gate_samples: pd.DataFrame, segment_samples: pd.DataFrame, **re
         convergence=convergence,
         gate_samples=gate_samples,
         segment_samples=segment_samples,
+        informal_share=float(informal_samples.mean()),
+        edge_usage=edge_use_count / n,
+        edge_mean_flow=edge_flow_units * 2.0**-FLOW_BITS / n,
+        informal_samples=informal_samples,
+        edge_use_count=edge_use_count,
+        edge_flow_units=edge_flow_units,
         **rest,
     )
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .. import parallel
 from ..errors import NoRouteError
 from ..network.arrays import GraphArrays
 from ..scenario import Scenario, as_scenario
@@ -55,7 +56,12 @@ class Flow:
 
 
 def least_cost_flow(
-    arrays: GraphArrays, origin: Hashable, demand: Mapping[Hashable, float], *, reuse_unbarred: bool = False
+    arrays: GraphArrays,
+    origin: Hashable,
+    demand: Mapping[Hashable, float],
+    *,
+    reuse_unbarred: bool = False,
+    skip_unreachable: bool = False,
 ) -> Flow:
     """Send each destination's demand down its least-cost route.
 
@@ -73,6 +79,9 @@ def least_cost_flow(
         of searching the rule's view: that path is then the rule view's least
         cost too (the view is a subgraph), so only equal-cost ties can be
         broken differently.  The ensemble sets it (random costs have no ties).
+    skip_unreachable
+        Leave out a destination that cannot be reached (it has no path, cost
+        or demand in the result) instead of raising.
 
     Returns
     -------
@@ -90,6 +99,8 @@ def least_cost_flow(
     dist, pred = arrays.dijkstra([origin])
     free = (dist[0], pred[0])
     for node in by_rule.pop(None):
+        if skip_unreachable and not np.isfinite(free[0][arrays.row(node)]):
+            continue
         paths[node], cost[node] = arrays.path_edges(origin, node, dist=free[0], pred=free[1])
     for country, nodes in by_rule.items():
         if reuse_unbarred:
@@ -106,9 +117,12 @@ def least_cost_flow(
             view = arrays.for_destination(rest[0])
             d, p = view.dijkstra([origin])
             for node in rest:
+                if skip_unreachable and not np.isfinite(d[0][view.row(node)]):
+                    continue
                 paths[node], cost[node] = view.path_edges(origin, node, dist=d[0], pred=p[0])
-    flow = arrays.accumulate([paths[n] for n in demand], [demand[n] for n in demand])
-    return Flow(edge_flow=flow, cost=cost, paths=paths, demand=dict(demand), origin_distance=free[0])
+    reached = {n: w for n, w in demand.items() if n in paths}
+    flow = arrays.accumulate([paths[n] for n in reached], [reached[n] for n in reached])
+    return Flow(edge_flow=flow, cost=cost, paths=paths, demand=reached, origin_distance=free[0])
 
 
 def gate_flow(arrays: GraphArrays, edge_flow: np.ndarray) -> pd.Series:
@@ -136,7 +150,7 @@ def informal_flow(arrays: GraphArrays, edge_flow: np.ndarray) -> float:
     return float(edge_flow[arrays.into_vietnam("informal")].sum())
 
 
-def gate_criticality(scenario: Scenario) -> pd.DataFrame:
+def gate_criticality(scenario: Scenario, *, workers: int | None = None, scheduler: str | None = None) -> pd.DataFrame:
     """For every gate: the trafficker's cost rise when it closes, and where its flow goes.
 
     Parameters
@@ -144,6 +158,9 @@ def gate_criticality(scenario: Scenario) -> pd.DataFrame:
     scenario
         A :class:`~borderwatch.Scenario` (its demand; diverted informal flow
         is named by border segment when it has a region).
+    workers, scheduler
+        Close the gates on ``workers`` local processes or the Dask cluster at
+        ``scheduler`` (:func:`borderwatch.parallel.running`); the same result.
 
     Returns
     -------
@@ -175,7 +192,8 @@ def gate_criticality(scenario: Scenario) -> pd.DataFrame:
     """
     sc = as_scenario(scenario, what="gate_criticality")
     seg_of = sc.segment_of if sc.region is not None else None
-    return criticality_of(sc.arrays, sc.origin, sc.shares, segment_of=seg_of)
+    with parallel.running(workers=workers, scheduler=scheduler):
+        return criticality_of(sc.arrays, sc.origin, sc.shares, segment_of=seg_of)
 
 
 def criticality_of(
@@ -208,43 +226,66 @@ def criticality_of(
     NoRouteError
         A destination cannot be reached even with every gate open.
     """
-    base = arrays
-    before = least_cost_flow(base, origin, shares)
-    flows = gate_flow(base, before.edge_flow)
-    rows = []
-    for gid in sorted(set(base.gate_id[base.crossing == "gate"])):
-        used = flows.get(gid, 0.0)
-        row = {
+    before = least_cost_flow(arrays, origin, shares)
+    flows = gate_flow(arrays, before.edge_flow)
+    rows = {
+        gid: {
             "gate_id": gid,
-            "flow": float(used),
+            "flow": float(flows.get(gid, 0.0)),
             "cost_rise_heq": 0.0,
             "cost_rise_pct": 0.0,
             "unreachable_share": 0.0,
             "diverted_to": "",
         }
-        if used > 0:
-            closed = base.without(base.gate_edges([gid]))
-            reachable = {}
-            lost = 0.0
-            for node, share in shares.items():
-                try:
-                    closed.for_destination(node).path_edges(origin, node)
-                    reachable[node] = share
-                except NoRouteError:
-                    lost += share
-            after = least_cost_flow(closed, origin, reachable)
-            rise = sum(reachable[n] * (after.cost[n] - before.cost[n]) for n in reachable)
-            row.update(
-                cost_rise_heq=float(rise),
-                cost_rise_pct=float(100.0 * rise / before.total_cost),
-                unreachable_share=float(lost),
-                diverted_to=_diversion(base, before.edge_flow, after.edge_flow, segment_of),
-            )
-        rows.append(row)
+        for gid in sorted(set(arrays.gate_id[arrays.crossing == "gate"]))
+    }
+    used = [gid for gid, row in rows.items() if row["flow"] > 0]
+    engine = parallel.current()
+    shared = parallel.shared_view(arrays, segment_of)
+    view_cost = None if shared.value.arrays is arrays else arrays.cost
+    known = (before.edge_flow, before.cost, before.total_cost)
+    tasks = [
+        (view_cost, origin, dict(shares), known, used[first : first + count], segment_of is not None)
+        for first, count in parallel.batches(len(used), len(used) if engine.workers == 1 else 4 * engine.workers)
+    ]
+    for part in engine.imap(_closed_rows, shared, tasks):
+        for gid, update in part.items():
+            rows[gid].update(update)
     columns = ["gate_id", "flow", "cost_rise_heq", "cost_rise_pct", "unreachable_share", "diverted_to"]
     return (
-        pd.DataFrame(rows, columns=columns).set_index("gate_id").sort_values(["cost_rise_heq", "flow"], ascending=False)
+        pd.DataFrame(list(rows.values()), columns=columns)
+        .set_index("gate_id")
+        .sort_values(["cost_rise_heq", "flow"], ascending=False)
     )
+
+
+def _closed_rows(
+    base: parallel.SharedView,
+    view_cost: np.ndarray | None,
+    origin: Hashable,
+    shares: dict[Hashable, float],
+    known: tuple[np.ndarray, dict[Hashable, float], float],
+    gate_ids: list[str],
+    named_segments: bool,
+) -> dict[str, dict]:
+    """Close each gate of ``gate_ids`` in turn: its criticality columns (one task of :func:`criticality_of`)."""
+    arrays = base.view(view_cost)
+    before_flow, before_cost, before_total = known
+    out = {}
+    for gid in gate_ids:
+        closed = arrays.without(arrays.gate_edges([gid]))
+        # an unreachable destination: its demand is lost; a rule's Dijkstra only where the free path breaks it
+        after = least_cost_flow(closed, origin, shares, reuse_unbarred=True, skip_unreachable=True)
+        rise = sum(w * (after.cost[n] - before_cost[n]) for n, w in after.demand.items())
+        out[gid] = {
+            "cost_rise_heq": float(rise),
+            "cost_rise_pct": float(100.0 * rise / before_total),
+            "unreachable_share": float(sum(w for n, w in shares.items() if n not in after.demand)),
+            "diverted_to": _diversion(
+                arrays, before_flow, after.edge_flow, base.segment_of if named_segments else None
+            ),
+        }
+    return out
 
 
 def _diversion(arrays: GraphArrays, before: np.ndarray, after: np.ndarray, segment_of: np.ndarray | None) -> str:

@@ -488,23 +488,60 @@ def _rank_interval(ranked: pd.DataFrame, result: Chokepoints, w: Mapping[str, fl
     In each sample the gate's flow share, whether it is used at all (usage 1 or
     0) and its travel cost into Vietnam are that sample's; class exposure,
     criticality, the cut, the pinch current and incidents are the same in
-    every sample (they are computed on the profile's mean costs).
+    every sample (they are computed on the profile's mean costs).  All samples
+    are scored at once (:func:`_scaled_rows`: the same arithmetic as
+    :func:`score`, row by row); the components that no sample changes are scaled once.
     """
     ens = result.ensemble
     if ens.gate_samples.empty or ranked.empty:
         empty = pd.Series(dtype=float)
         return empty, empty
     flows = ens.gate_samples.reindex(columns=ranked.index, fill_value=0.0).to_numpy()
-    travel = ens.travel_samples.reindex(columns=ranked.index, fill_value=np.inf).to_numpy()
-    used = ranked["status"] == "ranked"
-    per_sample = []
-    for flow, cost in zip(flows, travel, strict=True):
-        sample = ranked.assign(flow_share=flow, usage_probability=(flow > FLOW_EPS).astype(float), travel_cost_heq=cost)
-        per_sample.append(_used_first(score(sample, w), used).to_numpy())
-    stacked = np.vstack(per_sample)
+    drawn = {
+        "flow_share": flows,
+        "usage_probability": (flows > FLOW_EPS).astype(float),
+        "travel_cost_heq": ens.travel_samples.reindex(columns=ranked.index, fill_value=np.inf).to_numpy(),
+    }
+    total = np.zeros(flows.shape)
+    for name, weight in w.items():
+        column, larger = COMPONENTS[name]
+        if column in drawn:
+            total += weight * _scaled_rows(drawn[column], larger_is_riskier=larger)
+        else:
+            total += weight * scaled(ranked[column], larger_is_riskier=larger).to_numpy()
+    used = (ranked["status"] == "ranked").to_numpy()
+    labels = [str(i) for i in ranked.index]
+    stacked = np.vstack([_used_first_rows(row, used, labels) for row in total])
     low = np.floor(np.percentile(stacked, 5, axis=0))
     high = np.ceil(np.percentile(stacked, 95, axis=0))
     return pd.Series(low, index=ranked.index), pd.Series(high, index=ranked.index)
+
+
+def _scaled_rows(values: np.ndarray, *, larger_is_riskier: bool) -> np.ndarray:
+    """:func:`scaled` of every row of ``values`` (one row per sample), with the same arithmetic."""
+    values = values.astype(float)
+    if larger_is_riskier:
+        top = np.nanmax(np.where(np.isnan(values), -np.inf, values), axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.where(top > 0, values / np.where(top > 0, top, 1.0), values * 0.0)
+        return np.nan_to_num(out, nan=0.0, posinf=np.inf, neginf=-np.inf)
+    positive = np.isfinite(values) & (values > 0)
+    smallest = np.where(positive, values, np.inf).min(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(values > 0, smallest / values, np.where(values == 0, 1.0, 0.0))
+    out = np.where(np.isfinite(smallest), out, np.where(values == 0, 1.0, 0.0))  # no finite value > 0 in the row
+    return np.nan_to_num(out, nan=0.0, posinf=np.inf, neginf=-np.inf)
+
+
+def _used_first_rows(scores: np.ndarray, used: np.ndarray, labels: list[str]) -> np.ndarray:
+    """:func:`_used_first` of one row of scores (ranks by score, used gates first; ties by label)."""
+    out = np.empty(len(scores))
+    start = 1
+    for group in (np.flatnonzero(used), np.flatnonzero(~used)):
+        order = sorted(group, key=lambda j: (-round(float(scores[j]), 12), labels[j]))
+        out[order] = np.arange(start, start + len(order))
+        start += len(order)
+    return out
 
 
 def _agreement(ranked: pd.DataFrame, use: tuple[str, ...]) -> pd.DataFrame:

@@ -59,10 +59,10 @@ import scipy.sparse
 from ..doors import require
 from ..edits import CloseGates, CloseSegments, Edit, InspectGates
 from ..errors import NoRouteError, ParameterError
-from ..network.arrays import GraphArrays, identity_tags
+from ..network.arrays import GraphArrays
 from ..scenario import Scenario, as_scenario
 from ..settings import check_range
-from .draws import lognormal_factors
+from .draws import cost_factors
 from .flow import least_cost_flow
 from .interdiction import (
     CLOSED_COST_H,
@@ -105,15 +105,9 @@ def sample_cost(arrays: GraphArrays, *, seed: int, sample: int, sigma_edge: floa
     numpy.ndarray
         One cost per edge.
     """
-    factor = lognormal_factors(arrays.edge_tag, seed=seed, sample=sample, stream="edge", sigma=sigma_edge)
-    gate_ids = sorted(set(arrays.gate_id[arrays.crossing == "gate"]))
-    if sigma_gate > 0 and gate_ids:
-        index = {g: i for i, g in enumerate(gate_ids)}
-        on_gate = np.array([index.get(g, -1) for g in arrays.gate_id])
-        tags = identity_tags([f"gate:{g}" for g in gate_ids])
-        per_gate = lognormal_factors(tags, seed=seed, sample=sample, stream="gate", sigma=sigma_gate)
-        factor = np.where(on_gate >= 0, factor * per_gate[np.maximum(on_gate, 0)], factor)
-    return arrays.cost * factor
+    return arrays.cost * cost_factors(
+        arrays, seed=seed, sample=sample, sigma_edge=sigma_edge, sigma_gate=sigma_gate
+    )
 
 
 def sample_costs(

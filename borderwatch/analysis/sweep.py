@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import parallel
 from ..doors import require
 from ..edits import CloseGates, Edit, PatrolHours, read_scenario_file, read_toml, scenario_from_dict
 from ..errors import ParameterError, ProfileError, UnknownNameError
@@ -184,6 +185,8 @@ def sweep(
     scenarios: list[Scenario],
     *,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> SweepResult:
     """Compare each scenario with the base: one row each, the same random draws in every row.
 
@@ -195,6 +198,9 @@ def sweep(
         Scenarios derived from it (:meth:`Scenario.edited <borderwatch.Scenario.edited>`).
     progress
         Called as ``progress(done, total)`` after each scenario.
+    workers, scheduler
+        Run each scenario's ensemble on ``workers`` local processes or the Dask
+        cluster at ``scheduler`` (:func:`borderwatch.parallel.running`); the same table.
 
     Returns
     -------
@@ -226,14 +232,15 @@ def sweep(
         differences = _differences(base, sc)
         if differences:
             raise ParameterError(f"scenario {sc.name!r} differs from the base in " + "; ".join(differences))
-    reference = _row_facts(base)
     rows = []
-    for i, sc in enumerate(scenarios, 1):
-        started = time.perf_counter()
-        facts = _row_facts(sc)
-        rows.append(_row(sc, reference, facts, base) | {"seconds": round(time.perf_counter() - started, 3)})
-        if progress is not None:
-            progress(i, len(scenarios))
+    with parallel.running(workers=workers, scheduler=scheduler):
+        reference = _row_facts(base)
+        for i, sc in enumerate(scenarios, 1):
+            started = time.perf_counter()
+            facts = _row_facts(sc)
+            rows.append(_row(sc, reference, facts, base) | {"seconds": round(time.perf_counter() - started, 3)})
+            if progress is not None:
+                progress(i, len(scenarios))
     return SweepResult(table=pd.DataFrame(rows, columns=SWEEP_COLUMNS), base=base, scenarios=list(scenarios))
 
 

@@ -85,6 +85,20 @@ samples_option = click.option(
 seed_option = click.option(
     "--seed", type=int, default=None, help=f"Ensemble seed ({RANGES['seed'].validate.__doc__}; default the profile's)."
 )
+workers_option = click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Run the ensemble, gate criticality and sweeps on N local processes (1 to the CPUs this machine has; "
+    "the same result as one process, bit for bit).",
+)
+scheduler_option = click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Send them to the workers of a Dask scheduler instead (tcp://host:8786; default "
+    "$BORDERWATCH_DASK_SCHEDULER; needs pip install 'borderwatch[dask]').",
+)
 origin_option = click.option(
     "--origin", default=None, help="Origin node id (with --graph; default the graph's own origin)."
 )
@@ -383,6 +397,10 @@ class ScenarioOptions:
         A saved graph and its origin and destinations (``--graph``, ``--origin``, ``--to``).
     samples, seed
         The ensemble (``None``: the profile's).
+    workers, scheduler
+        Where the ensemble's samples, criticality's gates and a sweep's
+        scenarios run (:mod:`borderwatch.parallel`; ``None``: this process, or
+        $BORDERWATCH_DASK_SCHEDULER).
     hours, blo_hours_path
         BLO patrol hours (``None``: the default).
     scenario_path, close, inspect, add_blo
@@ -401,6 +419,8 @@ class ScenarioOptions:
     include_unplaced: bool = False
     samples: int | None = None
     seed: int | None = None
+    workers: int | None = None
+    scheduler: str | None = None
     hours: float | None = None
     blo_hours_path: Path | None = None
     scenario_path: Path | None = None
@@ -439,6 +459,12 @@ class ScenarioOptions:
             )
         check_option("samples", self.samples, "--samples")
         check_option("seed", self.seed, "--seed")
+        if self.workers is not None:
+            from ..parallel import check_workers
+
+            check_workers(self.workers, flag="--workers")
+            if self.scheduler is not None:
+                raise ParameterError("give --workers or --scheduler, not both: the cluster's workers run the tasks")
         if self.hours is not None and RANGES["hours"].validate(self.hours):
             raise ParameterError(f"--hours must be > 0 (a finite number of hours), got {self.hours}")
         self.edits()  # a malformed --add-blo fails here
@@ -492,6 +518,8 @@ _FIELDS = (
     "include_unplaced",
     "samples",
     "seed",
+    "workers",
+    "scheduler",
     "hours",
     "blo_hours_path",
     "scenario_path",
@@ -514,7 +542,9 @@ def scenario_options(
     graph
         Offer ``--graph``, ``--origin`` and ``--to`` (commands that need the region leave them out).
     ensemble
-        Offer ``--samples`` and ``--seed``.
+        Offer ``--samples``, ``--seed``, ``--workers`` and ``--scheduler`` (the command then runs inside
+        :func:`borderwatch.parallel.running`, entered before any loading: a scheduler that does not answer
+        fails first).
     hours
         Offer ``--hours`` and ``--blo-hours``.
     edits
@@ -550,7 +580,7 @@ def scenario_options(
             params += [graph_option, origin_option, to_option]
     params += [no_cache_option, include_unplaced_option]
     if ensemble:
-        params += [samples_option, seed_option]
+        params += [samples_option, seed_option, workers_option, scheduler_option]
     if hours:
         params += [hours_option, blo_hours_option]
     if edits:
@@ -562,7 +592,12 @@ def scenario_options(
             values = {name: kwargs.pop(name) for name in _FIELDS if name in kwargs}
             options = ScenarioOptions(**values, routes_to=routes_to)
             options.check()
-            return func(*args, scenario_opts=options, **kwargs)
+            if not ensemble:
+                return func(*args, scenario_opts=options, **kwargs)
+            from ..parallel import running
+
+            with running(workers=options.workers, scheduler=options.scheduler):
+                return func(*args, scenario_opts=options, **kwargs)
 
         command = handle_errors(wrapper)
         for option in reversed(params):
