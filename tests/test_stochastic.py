@@ -133,6 +133,10 @@ def test_nested_list_matches_brute_force_over_chains():
     assert prio["next_team_buys_heq"].sum() == pytest.approx(rise, abs=1e-3)
     page = study_html(study)
     assert "Budget priority list" in page and all(html.escape(study.places.get(u, u)) in page for u in plans[-1])
+    from borderwatch.report import study_section
+
+    section = study_section(study, "close")  # the report's section: the table and the next-team curve
+    assert section.count("<svg") == 1 and "nested priority list" in section and section.endswith("</section>")
     assert study.as_edits(2, which="nested") == [CloseGates(tuple(sorted(u.removeprefix("gate:") for u in plans[1])))]
 
 
