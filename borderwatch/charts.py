@@ -406,7 +406,9 @@ def coverage_hours_chart(table: pd.DataFrame, *, current_hours: float | None = N
 
 
 @_styled
-def interdiction_curve_chart(curve: pd.DataFrame, *, mode: str = "close") -> Chart:
+def interdiction_curve_chart(
+    curve: pd.DataFrame, *, mode: str = "close", line_label: str = "one more crossing at a time (greedy)"
+) -> Chart:
     """Draw the traffickers' demand-weighted least cost against the number of crossings interdicted.
 
     Parameters
@@ -417,6 +419,9 @@ def interdiction_curve_chart(curve: pd.DataFrame, *, mode: str = "close") -> Cha
         ``exact_cost_heq`` (the exact optimum for that ``k``, where computed).
     mode
         ``close`` or ``inspect`` (the words of the title).
+    line_label
+        What the line's plans are (the legend): the greedy run, or a
+        stochastic study's nested priority list.
 
     Returns
     -------
@@ -438,10 +443,10 @@ def interdiction_curve_chart(curve: pd.DataFrame, *, mode: str = "close") -> Cha
     k, cost = curve["k"].to_numpy(int), curve["cost_heq"].to_numpy(float)
     fig = _figure(3.6)
     ax = fig.add_subplot()
-    ax.plot(k, cost, "o-", color=PALETTE[0], label="one more crossing at a time (greedy)")
+    ax.plot(k, cost, "o-", color=PALETTE[0], label=line_label)
     gains = np.diff(cost)
     for x, c, g in zip(k[1:], cost[1:], gains, strict=True):
-        ax.annotate(f"+{g:.2f} h", (x, c), xytext=(-5, 6), textcoords="offset points", ha="right", fontsize=10)
+        ax.annotate(f"+{g:.2f} h-eq", (x, c), xytext=(-5, 6), textcoords="offset points", ha="right", fontsize=10)
     if "exact_cost_heq" in curve.columns and curve["exact_cost_heq"].notna().any():
         exact = curve[curve["exact_cost_heq"].notna()]
         ax.plot(exact["k"], exact["exact_cost_heq"], "D", color=PALETTE[5], label="best set of k (exact)", markersize=7)

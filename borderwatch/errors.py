@@ -71,3 +71,8 @@ class GraphContractError(ValidationError):
 
 class CalibrationError(BorderwatchError, ValueError):
     """A calibration cannot be made: too few incidents for its parameters, or a fit that did not converge."""
+
+
+#: Attribute of the log record that summarises the gate placement notes (the CLI shows it as a note, not a
+#: warning); here, not in :mod:`borderwatch.gates`, so that the CLI reads it without importing geopandas.
+NOTES_SUMMARY = "gate_notes_summary"

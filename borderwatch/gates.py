@@ -26,6 +26,7 @@ from shapely.geometry import Point
 
 from .borders import LINE_COLUMNS, LINES_FIX, borderlines
 from .doors import LAYER_FIX, require
+from .errors import NOTES_SUMMARY
 from .geodesy import distance_m, to_degrees, to_metres
 from .region import Region
 from .schema import STORAGE_CRS
@@ -229,10 +230,6 @@ def snap_gates(
     if len(notes):
         log.warning(notes_summary(len(notes)), extra={NOTES_SUMMARY: True})
     return out
-
-
-#: Attribute of the log record that summarises the placement notes (the CLI shows it as a note, not a warning).
-NOTES_SUMMARY = "gate_notes_summary"
 
 
 def notes_summary(count: int) -> str:

@@ -51,7 +51,7 @@ from .analysis.siting import siting_summary
 from .analysis.stability import RankingStability
 from .analysis.stochastic import StochasticStudy, study_html
 from .analysis.suite import RegionAnalysis
-from .charts import report_charts
+from .charts import interdiction_curve_chart, report_charts
 from .datadict import COST_UNIT, GLOSSARY, data_package, label
 from .errors import ParameterError
 from .output import MADE_BY, TABLE_WRITERS, atomic_dir, check_output_dir
@@ -380,6 +380,23 @@ def _check_comparison(a: RegionAnalysis, comparison: Comparison) -> None:
             "the comparison was made on other data, graphs or random draws than the analysis; compare the "
             "analysed scenario with its base (borderwatch.compare(base, scenario))"
         )
+
+
+def study_section(study: StochasticStudy, mode: str) -> str:
+    """Return the stochastic study's section with its "what the next team buys" curve (the nested priority list)."""
+    html_text = study_html(study)
+    prio = study.priority
+    if not len(prio):
+        return html_text
+    curve = pd.DataFrame(
+        {
+            "k": [0, *prio["k"]],
+            "cost_heq": [study.cost_before_heq, *prio["nested_heq"]],
+            "exact_cost_heq": [np.nan, *prio["optimal_heq"]],
+        }
+    )
+    chart = interdiction_curve_chart(curve, mode=mode, line_label="nested priority list (each adds one team)")
+    return html_text.replace("</section>", f'<div class="charts">{chart.figure_html()}</div></section>', 1)
 
 
 def inspection_table(plans: list[InspectionPlan]) -> pd.DataFrame:
@@ -735,7 +752,7 @@ length, setting <code>stretch_km</code>) so that each is one patrol task; all {l
 {charts["interdiction"]}
 {_table(after)}</section>
 {inspection_html(a.inspection) if a.inspection else ""}
-{study_html(study) if study is not None else ""}
+{study_section(study, a.interdiction.mode) if study is not None else ""}
 {calibration_section(calibration) if calibration is not None else ""}
 <section id="glossary"><h2>Glossary</h2><dl>{_glossary()}</dl>
 <p>Every column of every file, with its unit and type: <a href="datapackage.json">datapackage.json</a>.</p></section>

@@ -262,7 +262,10 @@ def test_escape_sequences_in_data_are_shown_escaped(data_dir, gates_csv):
     evil = gates_csv.replace("VN-CHN-005,Co Sau,", "VN-CHN-005,Co \x1b]0;pwned\x07Sau\x1b[31m,", 1)
     root = data_dir({LAYER_FILES["gates"]: evil})
     proc = subprocess.run(
-        [sys.executable, "-m", "borderwatch", "gates", "--data", str(root)], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "borderwatch", "-v", "gates", "--data", str(root)],  # -v: each placement note logged
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert "\x1b" not in proc.stderr + proc.stdout and "\x07" not in proc.stderr

@@ -187,7 +187,7 @@ def test_map_cli_without_analysis_is_offline_and_quick(tmp_path):
         ({"interdict_k": 100_000}, "interdict_k must be <= 100, got 100000"),
         ({"inspect_teams": 3}, "inspect_teams must be"),
         ({"inspect_teams": (3, -1)}, "inspect_teams holds -1"),
-        ({"inspect_teams": (2.5,)}, "inspect_teams must be an integer"),
+        ({"inspect_teams": (2.5,)}, "inspect_teams must be int, got float 2.5"),
     ],
 )
 def test_analyse_region_checks_every_option_before_any_work(options, message):

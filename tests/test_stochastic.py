@@ -5,6 +5,7 @@ the deterministic one; the two-route game against its analytic answer; the
 seed; bad input; and one shipped-data run with few samples.
 """
 
+import html
 import itertools
 import json
 import random
@@ -98,15 +99,15 @@ def test_stochastic_plans_match_brute_force_mean_and_cvar(seed):
     study = stochastic_study(sc, max_k=3, candidates="gates", samples=6, out_of_sample=4, nested=False)
     assert study.status == "optimal"
     for row in study.table.itertuples():
-        assert row.sto_in_sample_h == pytest.approx(brute_best(sc, row.k), abs=2e-3)
-        assert row.sto_bound_h == pytest.approx(row.sto_in_sample_h, abs=2e-3)
-        assert row.sto_in_sample_h >= row.det_in_sample_h - 1e-3  # the stochastic plan is best on its own samples
+        assert row.sto_in_sample_heq == pytest.approx(brute_best(sc, row.k), abs=2e-3)
+        assert row.sto_bound_heq == pytest.approx(row.sto_in_sample_heq, abs=2e-3)
+        assert row.sto_in_sample_heq >= row.det_in_sample_heq - 1e-3  # the stochastic plan is best on its own samples
     risky = stochastic_study(sc, max_k=2, candidates="gates", samples=6, out_of_sample=4, objective="cvar", alpha=0.34)
     for row in risky.table.itertuples():
-        assert row.sto_in_sample_h == pytest.approx(brute_best(sc, row.k, objective="cvar", alpha=0.34), abs=2e-3)
+        assert row.sto_in_sample_heq == pytest.approx(brute_best(sc, row.k, objective="cvar", alpha=0.34), abs=2e-3)
     plan = risky.plans[2]["stochastic"]
     fresh = sample_values(sc, plan.chosen, seed=risky.out_of_sample_seed, samples=4)
-    assert plan.out_of_sample_cvar_h == pytest.approx(cvar(fresh, 0.34), abs=1e-6)
+    assert plan.out_of_sample_cvar_heq == pytest.approx(cvar(fresh, 0.34), abs=1e-6)
 
 
 def test_nested_list_matches_brute_force_over_chains():
@@ -123,13 +124,19 @@ def test_nested_list_matches_brute_force_over_chains():
         for p in itertools.permutations(units, 3)
     )
     prio = study.priority
-    assert prio["nested_h"].sum() == pytest.approx(best_chain, abs=5e-3)
-    assert (prio["loss_h"] >= -1e-6).all()
+    assert prio["nested_heq"].sum() == pytest.approx(best_chain, abs=5e-3)
+    assert (prio["loss_heq"] >= -1e-6).all()
     plans = [set(p.split(", ")) for p in prio["nested_plan"]]
     assert plans[0] <= plans[1] <= plans[2] and [len(p) for p in plans] == [1, 2, 3]
     # what the k-th team buys sums to the nested value's rise over nothing interdicted
-    assert prio["next_team_buys_h"].sum() == pytest.approx(prio["nested_h"].iloc[-1] - study.cost_before_heq, abs=1e-3)
-    assert "Budget priority list" in study_html(study) and prio["nested_plan"].iloc[-1] in study_html(study)
+    rise = prio["nested_heq"].iloc[-1] - study.cost_before_heq
+    assert prio["next_team_buys_heq"].sum() == pytest.approx(rise, abs=1e-3)
+    page = study_html(study)
+    assert "Budget priority list" in page and all(html.escape(study.places.get(u, u)) in page for u in plans[-1])
+    from borderwatch.report import study_section
+
+    section = study_section(study, "close")  # the report's section: the table and the next-team curve
+    assert section.count("<svg") == 1 and "nested priority list" in section and section.endswith("</section>")
     assert study.as_edits(2, which="nested") == [CloseGates(tuple(sorted(u.removeprefix("gate:") for u in plans[1])))]
 
 
@@ -138,15 +145,15 @@ def test_one_sample_is_the_deterministic_model():
     sc = Scenario.from_graph(G, origin="o", destinations=["t1", "t2"], seed=3, sigma_edge=0.0, sigma_gate=0.0)
     study = stochastic_study(sc, max_k=3, candidates="gates", samples=1, out_of_sample=2, nested=False)
     for k, p in study.plans.items():  # no noise: the one sample is the profile, both plans equal
-        assert p["stochastic"].in_sample_h == pytest.approx(p["deterministic"].in_sample_h, abs=1e-9)
-        assert p["deterministic"].in_sample_h == pytest.approx(p["deterministic"].profile_h, abs=1e-9), k
+        assert p["stochastic"].in_sample_heq == pytest.approx(p["deterministic"].in_sample_heq, abs=1e-9)
+        assert p["deterministic"].in_sample_heq == pytest.approx(p["deterministic"].profile_heq, abs=1e-9), k
     noisy = Scenario.from_graph(G, origin="o", destinations=["t1", "t2"], seed=3, sigma_edge=0.5, sigma_gate=0.5)
     study = stochastic_study(noisy, max_k=3, candidates="gates", samples=1, out_of_sample=2, nested=False)
     one = noisy.arrays.with_cost(sample_cost(noisy.arrays, seed=3, sample=0, sigma_edge=0.5, sigma_gate=0.5))
     units, after, _ = user_graph_units(noisy)
     for k, p in study.plans.items():  # one noisy sample: the deterministic model on that sample's costs
         det = interdict(one, "o", noisy.shares, units=units, k=k, interdicted_cost=after)
-        assert p["stochastic"].in_sample_h == pytest.approx(det.cost_after, abs=1e-9)
+        assert p["stochastic"].in_sample_heq == pytest.approx(det.cost_after, abs=1e-9)
 
 
 def test_out_of_sample_is_fresh_and_reproducible():
@@ -157,10 +164,10 @@ def test_out_of_sample_is_fresh_and_reproducible():
     assert a.out_of_sample_seed == sc.settings.seed + OUT_OF_SAMPLE_SEED_OFFSET
     plan = a.plans[2]["stochastic"]
     fresh = sample_values(sc, plan.chosen, seed=a.out_of_sample_seed, samples=8)
-    assert plan.out_of_sample_h == pytest.approx(fresh.mean(), abs=1e-6)
-    assert plan.ci95_h == pytest.approx(1.959963984540054 * fresh.std(ddof=1) / np.sqrt(8), abs=1e-6)
+    assert plan.out_of_sample_heq == pytest.approx(fresh.mean(), abs=1e-6)
+    assert plan.ci95_heq == pytest.approx(1.959963984540054 * fresh.std(ddof=1) / np.sqrt(8), abs=1e-6)
     inside = sample_values(sc, plan.chosen, seed=sc.settings.seed, samples=5)
-    assert plan.in_sample_h == pytest.approx(inside.mean(), abs=1e-6) and plan.in_sample_h != plan.out_of_sample_h
+    assert plan.in_sample_heq == pytest.approx(inside.mean(), abs=1e-6) and plan.in_sample_heq != plan.out_of_sample_heq
     assert a.as_edits(2) == [CloseGates(tuple(u.removeprefix("gate:") for u in plan.chosen))]
     html = study_html(a)
     assert "Plans under uncertainty" in html and "Budget priority" not in html
@@ -177,7 +184,7 @@ def test_a_destination_cut_off_is_reported_not_costed():
     plan = study.plans[1]["stochastic"]
     lost = {"gate:VN-1": "b", "gate:VN-2": "c"}[plan.chosen[0]]  # either cuts one destination off
     assert plan.cut_off == {lost: 1.0}
-    assert plan.out_of_sample_h < 10 and plan.in_sample_h < 10  # the other destination alone: not CLOSED_COST_H
+    assert plan.out_of_sample_heq < 10 and plan.in_sample_heq < 10  # the other destination alone: not CLOSED_COST_H
     assert f"{lost} (100%)" in study.table.loc[0, "cut_off"]
 
 
@@ -332,9 +339,9 @@ def test_shipped_data_stochastic_plan_and_inspection(scenario):
     study = stochastic_study(scenario, max_k=1, candidates="gates", samples=3, out_of_sample=3, nested=False)
     row = study.table.iloc[0]
     assert study.status == "optimal" and row["stochastic_plan"].startswith("gate:")
-    assert row["sto_in_sample_h"] >= row["det_in_sample_h"] - 1e-6
-    assert np.isfinite(row["sto_out_of_sample_h"]) and row["sto_ci95_h"] > 0 and not row["cut_off"]
-    assert row["sto_in_sample_h"] > study.cost_before_heq  # closing a used gate raises the cost in these samples
+    assert row["sto_in_sample_heq"] >= row["det_in_sample_heq"] - 1e-6
+    assert np.isfinite(row["sto_out_of_sample_heq"]) and row["sto_ci95_heq"] > 0 and not row["cut_off"]
+    assert row["sto_in_sample_heq"] > study.cost_before_heq  # closing a used gate raises the cost in these samples
     edited = scenario.edited(*study.as_edits(1))
     assert edited.closed_gates == {row["stochastic_plan"].removeprefix("gate:")}
     plan = inspection_game(scenario, teams=2, candidates="gates")
@@ -349,4 +356,4 @@ def test_shipped_data_stochastic_plan_and_inspection(scenario):
     drawn = (plan.crossings["probability"] >= 1e-4) | plan.crossings["fixed"]
     assert len(layer._children) == int(drawn.sum()) > 0 and "interception" in layer.layer_name
     section = inspection_html([plan])
-    assert "Randomised inspection" in section and plan.crossings["unit"].iloc[0] in section
+    assert "Randomised inspection" in section and html.escape(plan.crossings["place"].iloc[0]) in section

@@ -60,6 +60,7 @@ from ..doors import require
 from ..edits import CloseGates, CloseSegments, Edit, InspectGates
 from ..errors import NoRouteError, ParameterError
 from ..network.arrays import GraphArrays
+from ..places import unit_labels
 from ..scenario import Scenario, as_scenario
 from ..settings import check_range
 from .draws import cost_factors
@@ -476,29 +477,29 @@ class PlanValue:
     ----------
     chosen
         Units (``gate:<id>`` / ``segment:<id>``), sorted.
-    in_sample_h
+    in_sample_heq
         The objective (mean or CVaR) on the samples it was chosen on (h; the
         deterministic plan: on the same samples, so the two compare).
-    out_of_sample_h, ci95_h
+    out_of_sample_heq, ci95_heq
         Mean over the fresh samples of the demand-weighted least cost, and the
         half-width of its 95 % confidence interval.
-    profile_h
+    profile_heq
         Its value on the profile's costs (no perturbation).
     cut_off
         Destination name -> share of the fresh samples in which it is cut off
         (only destinations ever cut off; their cost is left out of the values).
-    out_of_sample_cvar_h
+    out_of_sample_cvar_heq
         With the CVaR objective: the CVaR on the fresh samples (the table's
-        ``*_out_of_sample_cvar_h``); else ``None``.
+        ``*_out_of_sample_cvar_heq``); else ``None``.
     """
 
     chosen: list[str]
-    in_sample_h: float
-    out_of_sample_h: float
-    ci95_h: float
-    profile_h: float
+    in_sample_heq: float
+    out_of_sample_heq: float
+    ci95_heq: float
+    profile_heq: float
     cut_off: dict[str, float] = field(default_factory=dict)
-    out_of_sample_cvar_h: float | None = None
+    out_of_sample_cvar_heq: float | None = None
 
 
 @dataclass
@@ -510,7 +511,7 @@ class StochasticStudy:
     table
         One row per k: the deterministic (profile) and stochastic plans, their
         in-sample and out-of-sample values with 95 % intervals, their values on
-        the profile's costs (``*_profile_h``), the
+        the profile's costs (``*_profile_heq``), the
         out-of-sample gain of the stochastic plan (paired, same fresh draws) and
         its interval, solve times and status.
     priority
@@ -527,6 +528,9 @@ class StochasticStudy:
         Mean over the in-sample draws of the least cost with nothing interdicted.
     solve_s
         Seconds per part: ``deterministic``, ``stochastic``, ``nested``, ``out_of_sample``.
+    places
+        Unit -> the planner's name of every unit in a plan (its nearest place
+        and province, :func:`borderwatch.places.unit_labels`).
     status
         ``optimal``, or ``stopped`` when a time limit ended a solve (its bound is in the table).
     """
@@ -545,6 +549,7 @@ class StochasticStudy:
     cost_before_heq: float
     solve_s: dict[str, float]
     status: str
+    places: dict[str, str] = field(default_factory=dict)
 
     def as_edits(self, k: int, *, which: str = "stochastic") -> list[Edit]:
         """Return plan ``which`` (``stochastic``, ``deterministic`` or ``nested``) for budget ``k`` as scenario edits.
@@ -692,7 +697,7 @@ def stochastic_study(
     >>> study = stochastic_study(sc, max_k=2, samples=20, out_of_sample=20)
     >>> study.table[["k", "deterministic_plan", "stochastic_plan"]].values.tolist()
     [[1, 'gate:A', 'gate:A'], [2, 'gate:A, gate:B', 'gate:A, gate:B']]
-    >>> study.priority[["k", "nested_plan", "loss_h"]].values.tolist()
+    >>> study.priority[["k", "nested_plan", "loss_heq"]].values.tolist()
     [[1, 'gate:A', 0.0], [2, 'gate:A, gate:B', 0.0]]
     """
     sc = as_scenario(scenario, what="stochastic_study")
@@ -792,12 +797,12 @@ def stochastic_study(
         v = values[c]
         return PlanValue(
             chosen=list(c),
-            in_sample_h=in_sample[c],
-            out_of_sample_h=float(np.nanmean(v)),
-            ci95_h=float(Z95 * np.nanstd(v, ddof=1) / np.sqrt(np.isfinite(v).sum())),
-            profile_h=float(at_profile[c]),
+            in_sample_heq=in_sample[c],
+            out_of_sample_heq=float(np.nanmean(v)),
+            ci95_heq=float(Z95 * np.nanstd(v, ddof=1) / np.sqrt(np.isfinite(v).sum())),
+            profile_heq=float(at_profile[c]),
             cut_off={dnames.get(t, str(t)): float(f) for t, f in cut[c].items() if f > 0},
-            out_of_sample_cvar_h=cvar(v[np.isfinite(v)], alpha) if objective == "cvar" else None,
+            out_of_sample_cvar_heq=cvar(v[np.isfinite(v)], alpha) if objective == "cvar" else None,
         )
 
     out = {k: {w: judged(tuple(c)) for w, c in p.items()} for k, p in plans.items()}
@@ -809,26 +814,26 @@ def stochastic_study(
             {
                 "k": k,
                 "deterministic_plan": ", ".join(d.chosen),
-                "det_in_sample_h": round(d.in_sample_h, 3),
-                "det_out_of_sample_h": round(d.out_of_sample_h, 3),
-                "det_ci95_h": round(d.ci95_h, 3),
-                "det_profile_h": round(d.profile_h, 3),
+                "det_in_sample_heq": round(d.in_sample_heq, 3),
+                "det_out_of_sample_heq": round(d.out_of_sample_heq, 3),
+                "det_ci95_heq": round(d.ci95_heq, 3),
+                "det_profile_heq": round(d.profile_heq, 3),
                 "stochastic_plan": ", ".join(st.chosen),
-                "sto_in_sample_h": round(st.in_sample_h, 3),
-                "sto_out_of_sample_h": round(st.out_of_sample_h, 3),
-                "sto_ci95_h": round(st.ci95_h, 3),
-                "sto_profile_h": round(st.profile_h, 3),
-                "gain_h": round(float(np.nanmean(gain)), 4),
-                "gain_ci95_h": round(float(Z95 * np.nanstd(gain, ddof=1) / np.sqrt(np.isfinite(gain).sum())), 4),
+                "sto_in_sample_heq": round(st.in_sample_heq, 3),
+                "sto_out_of_sample_heq": round(st.out_of_sample_heq, 3),
+                "sto_ci95_heq": round(st.ci95_heq, 3),
+                "sto_profile_heq": round(st.profile_heq, 3),
+                "gain_heq": round(float(np.nanmean(gain)), 4),
+                "gain_ci95_heq": round(float(Z95 * np.nanstd(gain, ddof=1) / np.sqrt(np.isfinite(gain).sum())), 4),
                 **(
                     {
-                        "det_out_of_sample_cvar_h": round(d.out_of_sample_cvar_h, 3),
-                        "sto_out_of_sample_cvar_h": round(st.out_of_sample_cvar_h, 3),
+                        "det_out_of_sample_cvar_heq": round(d.out_of_sample_cvar_heq, 3),
+                        "sto_out_of_sample_cvar_heq": round(st.out_of_sample_cvar_heq, 3),
                     }
                     if objective == "cvar"
                     else {}
                 ),
-                "sto_bound_h": round(sto_solve[k]["upper_bound"], 3),
+                "sto_bound_heq": round(sto_solve[k]["upper_bound"], 3),
                 "sto_status": sto_solve[k]["status"],
                 "sto_rounds": sto_solve[k]["rounds"],
                 "sto_solve_s": sto_solve[k]["solve_s"],
@@ -837,20 +842,20 @@ def stochastic_study(
         )
         if nested:
             nv = out[k]["nested"]
-            prev = out[k - 1]["nested"].in_sample_h if k > 1 else in_sample[()]
+            prev = out[k - 1]["nested"].in_sample_heq if k > 1 else in_sample[()]
             added = sorted(set(nv.chosen) - set(out[k - 1]["nested"].chosen)) if k > 1 else nv.chosen
             prio.append(
                 {
                     "k": k,
                     "optimal_plan": ", ".join(st.chosen),
-                    "optimal_h": round(st.in_sample_h, 3),
+                    "optimal_heq": round(st.in_sample_heq, 3),
                     "nested_adds": ", ".join(added),
                     "nested_plan": ", ".join(nv.chosen),
-                    "nested_h": round(nv.in_sample_h, 3),
-                    "loss_h": round(st.in_sample_h - nv.in_sample_h, 4),
-                    "loss_pct": round(100 * (st.in_sample_h - nv.in_sample_h) / st.in_sample_h, 4),
-                    "next_team_buys_h": round(nv.in_sample_h - prev, 4),
-                    "nested_out_of_sample_h": round(nv.out_of_sample_h, 3),
+                    "nested_heq": round(nv.in_sample_heq, 3),
+                    "loss_heq": round(st.in_sample_heq - nv.in_sample_heq, 4),
+                    "loss_pct": round(100 * (st.in_sample_heq - nv.in_sample_heq) / st.in_sample_heq, 4),
+                    "next_team_buys_heq": round(nv.in_sample_heq - prev, 4),
+                    "nested_out_of_sample_heq": round(nv.out_of_sample_heq, 3),
                 }
             )
     return StochasticStudy(
@@ -868,6 +873,7 @@ def stochastic_study(
         cost_before_heq=float(in_sample[()]),
         solve_s=times,
         status="optimal" if all(st == "optimal" for st in statuses) else "stopped",
+        places=unit_labels(sc, sorted({u for plans in out.values() for v in plans.values() for u in v.chosen})),
     )
 
 
@@ -918,7 +924,13 @@ def study_html(study: StochasticStudy) -> str:
     """
     require(study, StochasticStudy, where="study_html", name="study", fix="give stochastic_study(...)")
 
+    def named(value: object, column: str) -> object:
+        if column.endswith(("_plan", "_adds")) and isinstance(value, str) and value:
+            return "; ".join(study.places.get(u, u) for u in value.split(", "))
+        return value
+
     def table(frame: pd.DataFrame) -> str:
+        frame = frame.apply(lambda col: col.map(lambda v, c=col.name: named(v, c)))
         head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
@@ -931,8 +943,8 @@ def study_html(study: StochasticStudy) -> str:
         f"profile's costs, the stochastic plan on {study.samples} ensemble samples (seed {study.seed}, objective "
         f"{study.objective}{f', alpha {study.alpha}' if study.objective == 'cvar' else ''}); both are judged on "
         f"{study.out_of_sample} fresh samples (seed {study.out_of_sample_seed}). Values are the trafficker's "
-        f"demand-weighted least cost (h; {study.cost_before_heq:.2f} h with nothing interdicted); the gain is the "
-        "stochastic plan's out-of-sample value minus the deterministic plan's on the same draws, with its 95 % "
+        f"demand-weighted least cost (h-eq; {study.cost_before_heq:.2f} h-eq with nothing interdicted); the gain is "
+        "the stochastic plan's out-of-sample value minus the deterministic plan's on the same draws, with its 95 % "
         f"interval. Status: {study.status}.</p>"
     )
     parts = ["<section id='stochastic-interdiction'><h2>Plans under uncertainty</h2>", text, table(study.table)]

@@ -16,7 +16,7 @@ import sys
 import click
 
 from .. import __version__
-from ..gates import NOTES_SUMMARY
+from ..errors import NOTES_SUMMARY
 from .format import terminal_safe
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..gates import NOTES_SUMMARY
+from ..errors import NOTES_SUMMARY
 from ..output import TABLE_WRITERS
 from .format import echo, format_gate_notes, format_gates, format_info, json_text
 from .options import (

@@ -246,8 +246,8 @@ def _stochastic(
         worst = stopped.iloc[0] if len(stopped) else study.table.iloc[-1]
         raise SolverError(
             f"the stochastic plan stopped at --time-limit {time_limit} s without proving the optimum: best found for "
-            f"k = {worst['k']}: {worst['stochastic_plan']} at {worst['sto_in_sample_h']} h, bound "
-            f"{worst['sto_bound_h']} h; raise --time-limit or lower --samples"
+            f"k = {worst['k']}: {worst['stochastic_plan']} at {worst['sto_in_sample_heq']} h-eq, bound "
+            f"{worst['sto_bound_heq']} h-eq; raise --time-limit or lower --samples"
         )
     if as_json:
         echo(json_text(report))
@@ -255,7 +255,7 @@ def _stochastic(
         echo_scenario(scenario)
         echo(
             f"{mode} {kind}, {samples} samples (seed {study.seed}), judged on {out_of_sample} fresh samples (seed "
-            f"{study.out_of_sample_seed}); trafficker's cost with nothing interdicted {study.cost_before_heq:.3f} h"
+            f"{study.out_of_sample_seed}); trafficker's cost with nothing interdicted {study.cost_before_heq:.3f} h-eq"
         )
         echo(format_rows(study.table.to_dict(orient="records")))
         if nested:

@@ -537,7 +537,8 @@ def interdiction_layer(
     k = len(report["chosen"])
     lead = [
         f"One of the {k} crossings the plan {done} to raise the traffickers' cost most: on average "
-        f"{float(report['cost_before']):.1f} h before, {float(report['cost_after']):.1f} h once all {k} are {done}."
+        f"{float(report['cost_before_heq']):.1f} h-eq before, {float(report['cost_after_heq']):.1f} h-eq once all "
+        f"{k} are {done}."
     ]
     feats = []
     for unit in report["chosen"]:
