@@ -467,7 +467,8 @@ def interdiction_curve_chart(
         caption=(
             f"Read the step sizes: crossing {best} buys the most (+{gains[best - 1]:.2f} h-eq), all {k[-1]} one at a "
             f"time +{cost[-1] - cost[0]:.2f} h-eq ({100 * (cost[-1] - cost[0]) / cost[0]:.1f} %){exact_words}; where "
-            "the steps shrink, a further team buys little, because the traffickers re-route to the next-cheapest crossing."
+            "the steps shrink, a further team buys little, because the traffickers re-route to the next-cheapest "
+            "crossing."
         ),
         alt=(
             f"Line chart of the traffickers' demand-weighted least cost (h-eq) against k = {k[0]} to {k[-1]} "
