@@ -452,26 +452,27 @@ def interdiction_curve_chart(
         ax.plot(exact["k"], exact["exact_cost_heq"], "D", color=PALETTE[5], label="best set of k (exact)", markersize=7)
     ax.set_xticks(k)
     ax.set_xlabel(f"crossings {verb} (k)")
-    ax.set_ylabel("demand-weighted least cost\n(h-equivalent)")
+    ax.set_ylabel("demand-weighted least cost\n(h-eq)")
     ax.margins(y=0.18)
     ax.legend(loc="lower right", fontsize=10)
     _title(fig, title)
     best = int(np.argmax(gains)) + 1
     exact_words = ""
     if "exact_cost_heq" in curve.columns and pd.notna(curve["exact_cost_heq"].iloc[-1]):
-        exact_words = f", the best set of {k[-1]} +{float(curve['exact_cost_heq'].iloc[-1]) - cost[0]:.2f} h"
+        exact_words = f", the best set of {k[-1]} +{float(curve['exact_cost_heq'].iloc[-1]) - cost[0]:.2f} h-eq"
     return _chart(
         fig,
         "interdiction_curve",
         title=title,
         caption=(
-            f"Read the step sizes: crossing {best} buys the most (+{gains[best - 1]:.2f} h), all {k[-1]} one at a time "
-            f"+{cost[-1] - cost[0]:.2f} h ({100 * (cost[-1] - cost[0]) / cost[0]:.1f} %){exact_words}; where the steps "
-            "shrink, a further team buys little, because the traffickers re-route to the next-cheapest crossing."
+            f"Read the step sizes: crossing {best} buys the most (+{gains[best - 1]:.2f} h-eq), all {k[-1]} one at a "
+            f"time +{cost[-1] - cost[0]:.2f} h-eq ({100 * (cost[-1] - cost[0]) / cost[0]:.1f} %){exact_words}; where "
+            "the steps shrink, a further team buys little, because the traffickers re-route to the next-cheapest "
+            "crossing."
         ),
         alt=(
-            f"Line chart of the traffickers' demand-weighted least cost (h-equivalent) against k = {k[0]} to {k[-1]} "
-            f"crossings {verb}: from {cost[0]:.2f} h to {cost[-1]:.2f} h."
+            f"Line chart of the traffickers' demand-weighted least cost (h-eq) against k = {k[0]} to {k[-1]} "
+            f"crossings {verb}: from {cost[0]:.2f} to {cost[-1]:.2f} h-eq."
         ),
     )
 

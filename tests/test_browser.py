@@ -126,7 +126,7 @@ def layer_toggle(driver, starts_with: str):
 
 
 #: What the layer control lists, by group (the answer first; heavy layers off).
-GROUPS = ["Answer", "Analysis", "Interdiction (before / after)", "Reference data"]
+GROUPS = ["Answer", "Analysis", "Interdiction and inspection (one at a time)", "Reference data"]
 INTERACTIVE = (
     "return document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive').length"
     " + document.querySelectorAll('.leaflet-marker-icon.leaflet-interactive').length"
@@ -143,7 +143,7 @@ def test_report_map_renders_offline_with_every_gate_and_layer(browser, report_di
     placed = int((gates["lon"].notna() & gates["lat"].notna()).sum())
     assert browser.execute_script("return document.querySelectorAll('.bw-gate').length") == placed
     labels = browser.find_elements("css selector", ".leaflet-control-layers-overlays label")
-    assert len(labels) == 24  # 4 answer, 7 analysis, 2 interdiction, 11 reference layers
+    assert len(labels) == 26  # 4 answer, 7 analysis, 2 interdiction + 2 inspection, 11 reference layers
     titles = browser.find_elements("css selector", ".leaflet-control-layers-overlays .bw-group-title")
     assert [t.get_attribute("textContent") for t in titles] == GROUPS
     control = browser.find_element("css selector", ".leaflet-control-layers")

@@ -105,8 +105,8 @@ def test_coverage_by_hours_equals_coverage_at_each_patrol_time_and_charts_it():
 def test_next_team_curves_say_what_each_step_buys():
     curve = pd.DataFrame({"k": [0, 1, 2], "cost_heq": [10.0, 12.0, 12.5], "exact_cost_heq": [10.0, np.nan, 12.75]})
     chart = charts.interdiction_curve_chart(curve)
-    shown = check_chart(chart, units=("(h-equivalent)", "crossings closed (k)"))
-    assert "+2.00 h" in shown and "+0.50 h" in shown and "crossing 1 buys the most (+2.00 h)" in chart.caption
+    shown = check_chart(chart, units=("(h-eq)", "crossings closed (k)"))
+    assert "+2.00 h" in shown and "+0.50 h" in shown and "crossing 1 buys the most (+2.00 h-eq)" in chart.caption
     sites = pd.DataFrame({"p": [0, 1, 2], "covered_pct": [40.0, 55.0, 60.0]})
     chart = charts.siting_curve_chart(sites, objective="length")
     check_chart(chart, units=("land border covered (%)", "new BLO sites (p)"))

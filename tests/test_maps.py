@@ -371,13 +371,15 @@ def test_analysis_map_has_every_layer_and_stays_small(analysis):
         "Seaports",
         "Mekong wharfs",
         "Golden Triangle",
+        "Inspection: 3 teams",
+        "Inspection: 5 teams",
     ):
         assert any(n.startswith(expected) for n in names), (expected, names)
-    assert len(names) == 24
+    assert len(names) == 26
     assert len(html.encode()) < 10e6
     layers, order = control_groups(html)
-    assert order == ["Answer", "Analysis", "Interdiction (before / after)", "Reference data"]
-    assert [e for _, _, e in layers].count("interdiction") == 2  # before/after: one at a time
+    assert order == ["Answer", "Analysis", "Interdiction and inspection (one at a time)", "Reference data"]
+    assert [e for _, _, e in layers].count("interdiction") == 4  # before/after and two inspection plans: one at a time
     m = region_map(analysis.scenario, analysis)
     on = {c.layer_name for c in m._children.values() if isinstance(c, folium.FeatureGroup) and c.show}
     assert any(n.startswith("Least-cost routes") for n in on) and any(n.startswith("Uncovered") for n in on)

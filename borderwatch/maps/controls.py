@@ -31,7 +31,7 @@ DEFAULT_GROUP = "Layers"
 GROUPS = ANSWER, ANALYSIS, INTERDICTION, REFERENCE = (
     "Answer",
     "Analysis",
-    "Interdiction (before / after)",
+    "Interdiction and inspection (one at a time)",
     "Reference data",
 )
 #: Zoom levels a label can wait for (``bw-minz-<n>``).
