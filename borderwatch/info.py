@@ -32,7 +32,7 @@ def region_info(region: Region) -> dict[str, Any]:
     Returns
     -------
     dict
-        JSON-ready; the keys are documented in the README (``borderwatch info --json``).
+        JSON-ready; the keys are documented in docs/reference.md (``borderwatch info --json``).
 
     Raises
     ------

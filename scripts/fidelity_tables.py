@@ -1,6 +1,6 @@
-"""Print the corridor table, top-15 gates, coverage per border and the siting answer as Markdown (README figures).
+"""Print the corridor table, top-15 gates, coverage per border and the siting answer as Markdown (docs figures).
 
-Run from a checkout: ``python scripts/fidelity_tables.py [--samples 200] [--json OUT]``.  The README's
+Run from a checkout: ``python scripts/fidelity_tables.py [--samples 200] [--json OUT]``.  The
 before/after tables of the border-scale fidelity work come from running it on the commit before and after.
 """
 
@@ -33,7 +33,7 @@ def main() -> None:
             {
                 "destination": r.destination,
                 "entry": f"{r.entry_crossing} {r.entry_name}",
-                "cost_h": round(float(r.cost), 2),
+                "cost_heq": round(float(r.cost_heq), 2),
                 "time_h": round(float(r.time_h), 1),
                 "seaport": getattr(r, "vn_seaport", "") or "",
             }

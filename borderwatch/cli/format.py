@@ -257,7 +257,10 @@ def format_gate_notes(placed: gpd.GeoDataFrame) -> str:
     notes = placed[~placed["snap_plausible"]]
     if not len(notes):
         return ""
-    lines = [f"{len(notes)} gates placed with notes (their border position is approximate; the graph uses them):"]
+    lines = [
+        f"{len(notes)} gates placed with notes (their border position is approximate; the route graph leaves them out "
+        "unless the profile's gate_link.include_unplaced is true):"
+    ]
     lines += [f"  {_one(g['id'])} ({_one(g['name'])}): {_one(g['snap_note'])}" for _, g in notes.iterrows()]
     return "\n".join(lines)
 

@@ -148,7 +148,7 @@ add_blo_option = click.option(
     help="Add a BLO at LON,LAT (degrees, on land in Vietnam; repeatable).",
 )
 json_option = click.option(
-    "--json", "as_json", is_flag=True, help="Print one JSON object (keys documented in the README)."
+    "--json", "as_json", is_flag=True, help="Print one JSON object (keys documented in docs/reference.md)."
 )
 
 

@@ -22,7 +22,7 @@ def graph_summary(G: nx.MultiDiGraph) -> dict[str, Any]:
     Returns
     -------
     dict
-        JSON-ready; keys documented in the README (``build-network --json``).
+        JSON-ready; keys documented in docs/reference.md (``build-network --json``).
 
     Raises
     ------
