@@ -535,17 +535,26 @@ def test_a_cache_folder_of_another_user_is_not_used(toy_cache, caplog):
 
 
 @pytest.mark.slow
-def test_graph_cache_is_reused_and_keyed_by_inputs(region, tmp_path, monkeypatch):
+def test_graph_cache_is_reused_and_keyed_by_inputs(region, route_graph, tmp_path, monkeypatch):
+    """The shipped region's key, and the shipped graph written, read back and bypassed.
+
+    The build itself is the session's shipped graph (the same region and default profile, built or
+    cached once for the whole run): each build here would take 20 s and is not what is tested; the
+    calls are counted instead.
+    """
+    builds = []
+    monkeypatch.setattr(cache, "build_route_graph", lambda reg, profile: builds.append(reg) or route_graph)
     monkeypatch.setenv("BORDERWATCH_CACHE", str(tmp_path))
     profile = load_profile()
     G1, status1 = cache.cached_route_graph(region, profile=profile)
     G2, status2 = cache.cached_route_graph(region, profile=profile)
-    assert (status1, status2) == ("built, cached", "cache hit")
-    assert G2.number_of_edges() == G1.number_of_edges() and G2.graph["destinations"] == G1.graph["destinations"]
+    assert (status1, status2) == ("built, cached", "cache hit") and builds == [region]
+    assert G2 is not G1 and G2.number_of_edges() == G1.number_of_edges()
+    assert G2.graph["destinations"] == G1.graph["destinations"]
     other = load_profile(informal_crossing={"delay_h": 5.0})
     assert cache.graph_key(region, other) != cache.graph_key(region, profile)
     _, status3 = cache.cached_route_graph(region, profile=profile, use_cache=False)
-    assert status3 == "built"
+    assert status3 == "built" and builds == [region, region]
     assert len(list(tmp_path.glob("route-graph-*"))) == 1
 
 

@@ -29,6 +29,7 @@ import shapely
 from ..doors import require
 from ..errors import BorderwatchError, ParameterError
 from ..places import gazetteer
+from ..region import Region
 from ..scenario import Scenario, as_scenario
 from ..settings import check_range
 from .chokepoints import Chokepoints, chokepoint_metrics
@@ -260,6 +261,34 @@ def _solution(res, solve_s: float, n: int, covered: float, before: float, total:
     )
 
 
+def check_in_vietnam_box(candidates: pd.DataFrame, region: Region) -> None:
+    """Refuse candidates outside Vietnam's bounding box (0.5° margin): lon and lat swapped, or another country.
+
+    Needs only the region, so a command runs it before the route graph is built.
+
+    Parameters
+    ----------
+    candidates
+        The candidates (``id``, ``name``, ``lon``, ``lat``; checked by :func:`candidate_table`).
+    region
+        The region whose Vietnam polygon gives the box.
+
+    Raises
+    ------
+    ParameterError
+        As :func:`candidate_table`, or candidates outside the box (named).
+    """
+    table = candidate_table(candidates)
+    min_lon, min_lat, max_lon, max_lat = region.countries[region.countries["iso_a3"] == "VNM"].total_bounds
+    outside = table[
+        ~table["lon"].between(min_lon - 0.5, max_lon + 0.5) | ~table["lat"].between(min_lat - 0.5, max_lat + 0.5)
+    ]
+    if len(outside):
+        raise ParameterError(
+            f"candidates {', '.join(map(str, outside['id'][:5]))} lie outside Vietnam's box; check lon/lat order"
+        )
+
+
 def candidate_table(candidates: pd.DataFrame) -> pd.DataFrame:
     """Check a candidate table (``id``, ``name``, ``lon``, ``lat``) and return it with unique ids.
 
@@ -438,14 +467,7 @@ def site_blos(
         chokepoints = chokepoints if chokepoints is not None else chokepoint_metrics(sc)
         check_segments(sc, chokepoints)
     model = sc.patrol
-    min_lon, min_lat, max_lon, max_lat = region.countries[region.countries["iso_a3"] == "VNM"].total_bounds
-    outside = table[
-        ~table["lon"].between(min_lon - 0.5, max_lon + 0.5) | ~table["lat"].between(min_lat - 0.5, max_lat + 0.5)
-    ]
-    if len(outside):
-        raise ParameterError(
-            f"candidates {', '.join(map(str, outside['id'][:5]))} lie outside Vietnam's box; check lon/lat order"
-        )
+    check_in_vietnam_box(table, region)
     gate_side = {g: n for g, n in zip(model.gate_ids, model.gate_nodes, strict=True) if n}
     starts = []
     for rec in table.itertuples(index=False):

@@ -168,8 +168,8 @@ def site_blos(
       borderwatch site-blos --p 3 --objective flow --json
       borderwatch site-blos --target-pct 10 --candidates my_sites.csv --out sites.geojson
     """
+    from ..analysis.siting import check_in_vietnam_box, siting_summary
     from ..analysis.siting import site_blos as solve
-    from ..analysis.siting import siting_summary
 
     if (p is None) == (target_pct is None):
         raise ParameterError("give --p N (new sites) or --target-pct X (share to cover), one of them")
@@ -182,7 +182,12 @@ def site_blos(
         inputs={**scenario_opts.inputs(), "--candidates": candidates},
     )
     table = _read_candidates(candidates) if candidates is not None else None
-    scenario = build_scenario(scenario_opts)
+
+    def candidates_in_box(region, _profile) -> None:  # before the graph is built
+        if table is not None:
+            check_in_vietnam_box(table, region)
+
+    scenario = build_scenario(scenario_opts, check=candidates_in_box)
     metrics = None
     if objective == "flow":
         from ..analysis.chokepoints import chokepoint_metrics
