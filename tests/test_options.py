@@ -304,3 +304,10 @@ _WRONG = [None, 42, pd.DataFrame()]
 def test_public_functions_refuse_wrong_types_with_borderwatch_errors(call, bad):
     with pytest.raises(BorderwatchError):
         call(bad)
+
+
+def test_the_cli_offers_the_crossing_kinds_the_analysis_takes():
+    from borderwatch.analysis.interdiction import INTERDICT_KINDS
+    from borderwatch.cli.options import CROSSING_KINDS
+
+    assert CROSSING_KINDS == INTERDICT_KINDS  # kept apart only so the CLI starts without scipy

@@ -20,6 +20,7 @@ from .options import (
     overwrite_option,
     progress_bar,
     scenario_options,
+    time_limit_option,
 )
 
 
@@ -126,13 +127,7 @@ def coverage(out: Path | None, overwrite: bool, as_json: bool, scenario_opts: Sc
     default=None,
     help="CSV of candidate sites (id, name, lat, lon); default every gate and every border town.",
 )
-@click.option(
-    "--time-limit",
-    type=float,
-    default=60.0,
-    show_default=True,
-    help=f"Solver time limit (s; {RANGES['time_limit_s'].validate.__doc__}).",
-)
+@time_limit_option(default_s=60.0)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),

@@ -15,10 +15,12 @@ from .options import (
     build_scenario,
     check_option,
     check_outputs,
+    crossings_option,
     handle_errors,
     json_option,
     overwrite_option,
     scenario_options,
+    time_limit_option,
 )
 
 
@@ -34,21 +36,11 @@ from .options import (
     help="close: remove the crossings; inspect: raise their exposure by the profile's interdiction.inspect_exposure.",
 )
 @click.option("--method", type=click.Choice(["exact", "greedy"]), default="exact", show_default=True)
-@click.option(
-    "--candidates",
-    "candidate_kind",
-    type=click.Choice(["gates", "segments", "both"]),
+@crossings_option(
     default="gates",
-    show_default=True,
     help="What may be interdicted on the built graph: gates, border segments (their trails), or both.",
 )
-@click.option(
-    "--time-limit",
-    type=float,
-    default=300.0,
-    show_default=True,
-    help=f"Exact method's time limit (s; {RANGES['time_limit_s'].validate.__doc__}).",
-)
+@time_limit_option(default_s=300.0, what="Exact method's time limit")
 @click.option(
     "--stochastic",
     is_flag=True,
@@ -287,27 +279,14 @@ def _candidate_count(scenario, *, kind: str, mode: str) -> int:
     short_help="Randomised inspection: where m teams stand, as probabilities, against a watching trafficker."
 )
 @click.option("--teams", type=int, required=True, help="Inspection teams m (0 <= m <= candidates).")
-@click.option(
-    "--candidates",
-    "candidate_kind",
-    type=click.Choice(["gates", "segments", "both"]),
-    default="both",
-    show_default=True,
-    help="Where teams may stand: gates, border segments (their trails), or both.",
-)
+@crossings_option(default="both", help="Where teams may stand: gates, border segments (their trails), or both.")
 @click.option(
     "--quantal",
     type=float,
     default=None,
     help="Also judge the plan against a quantal-response trafficker with LAMBDA (1/h, >= 0; large = best response).",
 )
-@click.option(
-    "--time-limit",
-    type=float,
-    default=300.0,
-    show_default=True,
-    help=f"Solver time limit (s; {RANGES['time_limit_s'].validate.__doc__}).",
-)
+@time_limit_option(default_s=300.0)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),

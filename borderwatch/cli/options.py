@@ -147,6 +147,34 @@ add_blo_option = click.option(
     metavar="LON,LAT",
     help="Add a BLO at LON,LAT (degrees, on land in Vietnam; repeatable).",
 )
+#: What may be interdicted or inspected (:data:`borderwatch.analysis.interdiction.INTERDICT_KINDS`; not imported
+#: here, so that the CLI starts without scipy).
+CROSSING_KINDS = ("gates", "segments", "both")
+
+
+def crossings_option(*, default: str, help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Return ``--candidates`` (gates, segments or both) of the commands that close or inspect crossings."""
+    return click.option(
+        "--candidates",
+        "candidate_kind",
+        type=click.Choice(CROSSING_KINDS),
+        default=default,
+        show_default=True,
+        help=help,
+    )
+
+
+def time_limit_option(*, default_s: float, what: str = "Solver time limit") -> Callable[[Callable[..., Any]], Any]:
+    """Return ``--time-limit`` (s) of a solver; the command checks it with ``check_option("time_limit_s", ...)``."""
+    return click.option(
+        "--time-limit",
+        type=float,
+        default=default_s,
+        show_default=True,
+        help=f"{what} (s; {RANGES['time_limit_s'].validate.__doc__}).",
+    )
+
+
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON object (keys documented in docs/reference.md)."
 )

@@ -14,6 +14,7 @@ from ..analysis import MAX_K
 from ..settings import RANGES
 from .format import echo
 from .options import (
+    CROSSING_KINDS,
     RangeType,
     ScenarioOptions,
     build_scenario,
@@ -76,7 +77,7 @@ def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--interdict-units",
-            type=click.Choice(["gates", "segments", "both"]),
+            type=click.Choice(CROSSING_KINDS),
             default="both",
             show_default=True,
             help="Candidates to close: gates, 5 km border segments (informal crossings), or both.",
