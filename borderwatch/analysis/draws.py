@@ -120,14 +120,20 @@ class GateDraws:
 
     @classmethod
     def of(cls, arrays: GraphArrays) -> GateDraws:
-        """Return the gates of an array view (sorted ids) and each edge's gate index."""
-        gate_ids = np.array(sorted(set(arrays.gate_id[arrays.crossing == "gate"])), dtype=object)
-        index = {g: i for i, g in enumerate(gate_ids)}
-        return cls(
-            gate_ids=gate_ids,
-            tags=identity_tags([f"gate:{g}" for g in gate_ids]),
-            on_gate=np.array([index.get(g, -1) for g in arrays.gate_id], dtype=np.int64),
-        )
+        """Return the gates of an array view (sorted ids) and each edge's gate index, computed once per graph.
+
+        No cost changes them, so they are kept in ``arrays.structure``, which every view of the graph shares.
+        """
+        key = ("gate_draws",)
+        if key not in arrays.structure:
+            gate_ids = np.array(sorted(set(arrays.gate_id[arrays.crossing == "gate"])), dtype=object)
+            index = {g: i for i, g in enumerate(gate_ids)}
+            arrays.structure[key] = cls(
+                gate_ids=gate_ids,
+                tags=identity_tags([f"gate:{g}" for g in gate_ids]),
+                on_gate=np.array([index.get(g, -1) for g in arrays.gate_id], dtype=np.int64),
+            )
+        return arrays.structure[key]
 
 
 def cost_factors(
@@ -137,7 +143,6 @@ def cost_factors(
     sample: int,
     sigma_edge: float,
     sigma_gate: float,
-    gates: GateDraws | None = None,
 ) -> np.ndarray:
     """Return every edge's cost factor in one ensemble sample: its own draw times its gate's.
 
@@ -152,8 +157,6 @@ def cost_factors(
         Ensemble seed and sample index.
     sigma_edge, sigma_gate
         Log-sd of the per-edge and the per-gate factors.
-    gates
-        :meth:`GateDraws.of` the view, when the caller keeps it across samples.
 
     Returns
     -------
@@ -170,7 +173,7 @@ def cost_factors(
     [1.0]
     """
     factor = lognormal_factors(arrays.edge_tag, seed=seed, sample=sample, stream="edge", sigma=sigma_edge)
-    gates = GateDraws.of(arrays) if gates is None else gates
+    gates = GateDraws.of(arrays)
     if sigma_gate > 0 and len(gates.gate_ids):
         per_gate = lognormal_factors(gates.tags, seed=seed, sample=sample, stream="gate", sigma=sigma_gate)
         factor = np.where(gates.on_gate >= 0, factor * per_gate[np.maximum(gates.on_gate, 0)], factor)

@@ -235,7 +235,6 @@ def ensemble_of(
 class _Layout:
     """Where the ensemble's gates and segments sit among the edges (no cost changes it)."""
 
-    gates: GateDraws
     gate_ids: np.ndarray
     on_gate: np.ndarray
     gate_entry: np.ndarray
@@ -251,7 +250,6 @@ class _Layout:
         seg_index = {s: i for i, s in enumerate(seg_ids)}
         seg_edges = np.flatnonzero(seg_of != "")
         return cls(
-            gates=gates,
             gate_ids=gates.gate_ids,
             on_gate=gates.on_gate,
             gate_entry=np.flatnonzero(base.into_vietnam("gate")),
@@ -313,7 +311,7 @@ def _samples(
     scale = float(2**FLOW_BITS)
     for s in range(count):
         drawn = first + s
-        factor = cost_factors(arrays, seed=seed, sample=drawn, sigma_edge=se, sigma_gate=sg, gates=lay.gates)
+        factor = cost_factors(arrays, seed=seed, sample=drawn, sigma_edge=se, sigma_gate=sg)
         sample_cost = arrays.cost * factor
         routed = least_cost_flow(arrays.with_cost(sample_cost), origin, shares, reuse_unbarred=True)
         flow = routed.edge_flow
