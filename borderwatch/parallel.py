@@ -414,9 +414,13 @@ class SharedView:
     arrays: GraphArrays
     segment_of: np.ndarray
     _facts: dict = field(default_factory=dict, repr=False)
+    _last: tuple[np.ndarray, GraphArrays] | None = field(default=None, repr=False)
 
     def view(self, cost: np.ndarray | None) -> GraphArrays:
         """Return the view with ``cost`` (``None`` or the same costs: :attr:`arrays` itself).
+
+        The last other view is kept, so the tasks of one scenario (an edited
+        one's samples) build its view once per process, not once per task.
 
         Parameters
         ----------
@@ -429,7 +433,12 @@ class SharedView:
         """
         if cost is None or np.array_equal(cost, self.arrays.cost):
             return self.arrays
-        return self.arrays.with_cost(cost)
+        if self._last is None or not (self._last[0] is cost or np.array_equal(self._last[0], cost)):
+            self._last = (cost, self.arrays.with_cost(cost))
+        return self._last[1]
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_last": None}  # a worker builds its own views
 
     def fact(self, name: str, compute: Callable[[], Any]) -> Any:
         """Return a fact of the graph computed once per process (``compute()`` the first time).

@@ -35,9 +35,12 @@ STREAMS = {"edge": 1, "gate": 2}
 def _splitmix64(x: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
         z = x + _GOLDEN
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
+        z ^= z >> np.uint64(30)
+        z *= np.uint64(0xBF58476D1CE4E5B9)
+        z ^= z >> np.uint64(27)
+        z *= np.uint64(0x94D049BB133111EB)
+        z ^= z >> np.uint64(31)
+    return z
 
 
 def sample_key(seed: int, sample: int, stream: str) -> np.uint64:
@@ -74,8 +77,12 @@ def uniforms(tags: np.ndarray, key: np.uint64) -> np.ndarray:
     -------
     numpy.ndarray
     """
-    bits = _splitmix64(np.asarray(tags, dtype=np.uint64) ^ key) >> np.uint64(11)
-    return (bits.astype(float) + 0.5) * 2.0**-53
+    bits = _splitmix64(np.asarray(tags, dtype=np.uint64) ^ key)
+    bits >>= np.uint64(11)
+    u = bits.astype(float)
+    u += 0.5
+    u *= 2.0**-53
+    return u
 
 
 def lognormal_factors(tags: np.ndarray, *, seed: int, sample: int, stream: str, sigma: float) -> np.ndarray:
@@ -107,16 +114,18 @@ def lognormal_factors(tags: np.ndarray, *, seed: int, sample: int, stream: str, 
     if sigma == 0:
         return np.ones(len(tags))
     z = scipy.special.ndtri(uniforms(tags, sample_key(seed, sample, stream)))
-    return np.exp(sigma * z)
+    z *= sigma
+    return np.exp(z, out=z)
 
 
 @dataclass(frozen=True)
 class GateDraws:
-    """Where each edge's gate factor comes from: one tag per gate, the gate of every edge (-1: none)."""
+    """Where each edge's gate factor comes from: a tag per gate, each edge's gate (-1: none), the gates' edges."""
 
     gate_ids: np.ndarray
     tags: np.ndarray
     on_gate: np.ndarray
+    edges: np.ndarray
 
     @classmethod
     def of(cls, arrays: GraphArrays) -> GateDraws:
@@ -128,10 +137,12 @@ class GateDraws:
         if key not in arrays.structure:
             gate_ids = np.array(sorted(set(arrays.gate_id[arrays.crossing == "gate"])), dtype=object)
             index = {g: i for i, g in enumerate(gate_ids)}
+            on_gate = np.array([index.get(g, -1) for g in arrays.gate_id], dtype=np.int64)
             arrays.structure[key] = cls(
                 gate_ids=gate_ids,
                 tags=identity_tags([f"gate:{g}" for g in gate_ids]),
-                on_gate=np.array([index.get(g, -1) for g in arrays.gate_id], dtype=np.int64),
+                on_gate=on_gate,
+                edges=np.flatnonzero(on_gate >= 0),
             )
         return arrays.structure[key]
 
@@ -143,6 +154,7 @@ def cost_factors(
     sample: int,
     sigma_edge: float,
     sigma_gate: float,
+    edges: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return every edge's cost factor in one ensemble sample: its own draw times its gate's.
 
@@ -157,11 +169,13 @@ def cost_factors(
         Ensemble seed and sample index.
     sigma_edge, sigma_gate
         Log-sd of the per-edge and the per-gate factors.
+    edges
+        Only these edges' factors (indices; the same values as in the full array).
 
     Returns
     -------
     numpy.ndarray
-        One factor per edge.
+        One factor per edge (or per one of ``edges``).
 
     Examples
     --------
@@ -172,9 +186,12 @@ def cost_factors(
     >>> f.tolist()  # no gate, no edge noise
     [1.0]
     """
-    factor = lognormal_factors(arrays.edge_tag, seed=seed, sample=sample, stream="edge", sigma=sigma_edge)
+    tags = arrays.edge_tag if edges is None else arrays.edge_tag[edges]
+    factor = lognormal_factors(tags, seed=seed, sample=sample, stream="edge", sigma=sigma_edge)
     gates = GateDraws.of(arrays)
     if sigma_gate > 0 and len(gates.gate_ids):
         per_gate = lognormal_factors(gates.tags, seed=seed, sample=sample, stream="gate", sigma=sigma_gate)
-        factor = np.where(gates.on_gate >= 0, factor * per_gate[np.maximum(gates.on_gate, 0)], factor)
+        at = gates.edges if edges is None else np.flatnonzero(gates.on_gate[edges] >= 0)
+        on = gates.on_gate[gates.edges] if edges is None else gates.on_gate[edges][at]
+        factor[at] *= per_gate[on]
     return factor

@@ -41,6 +41,8 @@ class Flow:
         Destination node -> share of the demand (normalised to sum 1).
     origin_distance
         Least cost from the origin to every node (no graph rule applied).
+    origin_predecessor
+        Each node's predecessor on that least-cost tree (-9999: none).
     """
 
     edge_flow: np.ndarray
@@ -48,6 +50,7 @@ class Flow:
     paths: dict[Hashable, np.ndarray]
     demand: dict[Hashable, float]
     origin_distance: np.ndarray | None = None
+    origin_predecessor: np.ndarray | None = None
 
     @property
     def total_cost(self) -> float:
@@ -122,7 +125,9 @@ def least_cost_flow(
                 paths[node], cost[node] = view.path_edges(origin, node, dist=d[0], pred=p[0])
     reached = {n: w for n, w in demand.items() if n in paths}
     flow = arrays.accumulate([paths[n] for n in reached], [reached[n] for n in reached])
-    return Flow(edge_flow=flow, cost=cost, paths=paths, demand=reached, origin_distance=free[0])
+    return Flow(
+        edge_flow=flow, cost=cost, paths=paths, demand=reached, origin_distance=free[0], origin_predecessor=free[1]
+    )
 
 
 def gate_flow(arrays: GraphArrays, edge_flow: np.ndarray) -> pd.Series:

@@ -39,7 +39,7 @@ from ..scenario import Scenario, as_scenario
 from . import FLOW_EPS
 from .compare import INTERVAL_PCT, _differences
 from .coverage import blo_coverage
-from .ensemble import Ensemble, flow_ensemble
+from .ensemble import Ensemble, flow_ensemble, rerouted
 from .flow import least_cost_flow
 
 #: Columns of a sweep table.
@@ -233,21 +233,40 @@ def sweep(
         if differences:
             raise ParameterError(f"scenario {sc.name!r} differs from the base in " + "; ".join(differences))
     rows = []
+    coverages: dict[tuple, Any] = {}
     with parallel.running(workers=workers, scheduler=scheduler):
-        reference = _row_facts(base)
+        reference = _row_facts(base, coverages, reference=None)
         for i, sc in enumerate(scenarios, 1):
             started = time.perf_counter()
-            facts = _row_facts(sc)
+            facts = _row_facts(sc, coverages, reference=reference["ensemble"])
             rows.append(_row(sc, reference, facts, base) | {"seconds": round(time.perf_counter() - started, 3)})
             if progress is not None:
                 progress(i, len(scenarios))
     return SweepResult(table=pd.DataFrame(rows, columns=SWEEP_COLUMNS), base=base, scenarios=list(scenarios))
 
 
-def _row_facts(sc: Scenario) -> dict[str, Any]:
-    ensemble = flow_ensemble(sc)
+def _row_facts(sc: Scenario, coverages: dict[tuple, Any], *, reference: Ensemble | None) -> dict[str, Any]:
+    """Return a row's ensemble, least-cost flow and coverage.
+
+    The base keeps its ensemble's support; a scenario that only raises costs
+    re-routes just the samples whose routes its edits touch
+    (:func:`~borderwatch.analysis.ensemble.rerouted`: the same flows and costs
+    as a full run; a row needs no least cost through each gate).  Coverage
+    depends only on where the BLOs stand and how long they patrol on the
+    patrol model, so scenarios that share those share it.
+    """
+    if reference is None:
+        ensemble = flow_ensemble(sc, keep_support=True)
+    else:
+        ensemble = rerouted(reference, sc, travel=False) or flow_ensemble(sc)
     flow = least_cost_flow(sc.arrays, sc.origin, sc.shares)
-    coverage = blo_coverage(sc) if sc.region is not None and sc.is_route_graph else None
+    coverage = None
+    if sc.region is not None and sc.is_route_graph:
+        starts = sc.blo_starts
+        key = (id(sc.patrol), *(tuple(starts[c]) for c in ("blo_id", "start_node", "hours")), sc.settings.stretch_km)
+        if key not in coverages:
+            coverages[key] = blo_coverage(sc)
+        coverage = coverages[key]
     return {"ensemble": ensemble, "flow": flow, "coverage": coverage}
 
 
