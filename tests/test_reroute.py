@@ -213,3 +213,24 @@ def test_the_factors_of_some_edges_are_those_of_the_full_draw(scenario):
     full = cost_factors(arrays, seed=5, sample=11, sigma_edge=0.3, sigma_gate=0.2)
     part = cost_factors(arrays, seed=5, sample=11, sigma_edge=0.3, sigma_gate=0.2, edges=some)
     assert np.array_equal(part, full[some])
+
+
+def test_a_comparison_reuses_its_base_samples_and_gives_the_same_tables(monkeypatch):
+    from borderwatch.analysis import chokepoints as chokepoints_module
+    from borderwatch.analysis.compare import compare
+
+    base = three_gates()
+    closed = base.edited(CloseGates(("A",)))
+    counts = counting_runs(monkeypatch)
+    fast = compare(base, closed)
+    used_a = int((fast.base.chokepoints.ensemble.gate_samples["A"] > 0).sum())
+    assert counts == [base.settings.samples, used_a]  # the base in full, then only the samples that used A
+    monkeypatch.setattr(chokepoints_module, "rerouted_of", lambda *a, **k: None)
+    slow = compare(three_gates(), three_gates().edited(CloseGates(("A",))))
+    for name in ("destinations", "gates", "segments", "summary"):
+        want, got = getattr(slow, name), getattr(fast, name)
+        if isinstance(want, pd.DataFrame):
+            pd.testing.assert_frame_equal(got, want, check_exact=True)
+        else:
+            assert got == want
+    assert_same_ensemble(fast.other.chokepoints.ensemble, slow.other.chokepoints.ensemble)

@@ -27,7 +27,7 @@ from ..errors import NoRouteError, ParameterError
 from ..network.arrays import GraphArrays
 from ..scenario import Scenario, as_scenario
 from . import FLOW_EPS
-from .ensemble import Ensemble, ensemble_of
+from .ensemble import Ensemble, ensemble_of, rerouted_of
 from .flow import Flow, criticality_of, least_cost_flow
 from .mincut import MinimumCut, minimum_cut
 from .pinch import PinchPoints, pinch_points
@@ -93,6 +93,7 @@ def analyse(
     cut_destinations: Sequence[Hashable],
     within_pct: float | None,
     progress: Callable[[int, int], None] | None = None,
+    like: Ensemble | None = None,
 ) -> Chokepoints:
     """Run every metric on an array view.
 
@@ -114,6 +115,10 @@ def analyse(
         The cut's route-cost bound (``None``: every route).
     progress
         Called as ``progress(done, total)`` after each ensemble sample.
+    like
+        The ensemble of a scenario on the same graph and draws (a comparison's
+        base): the samples its support shows an edit cannot change are taken
+        from it (:func:`~borderwatch.analysis.ensemble.rerouted_of`; the same result).
 
     Returns
     -------
@@ -136,19 +141,18 @@ def analyse(
         ),
     )
     pinch = timed("pinch_points", lambda: pinch_points(arrays, origin, list(shares), weights=shares))
+    draws = {
+        "samples": ensemble["samples"],
+        "seed": int(ensemble["seed"]),
+        "sigma_edge": float(ensemble["sigma_edge"]),
+        "sigma_gate": float(ensemble["sigma_gate"]),
+        "segment_of": segment_of,
+        "progress": progress,
+    }
     runs = timed(
         "ensemble",
-        lambda: ensemble_of(
-            arrays,
-            origin,
-            shares,
-            samples=ensemble["samples"],
-            seed=int(ensemble["seed"]),
-            sigma_edge=float(ensemble["sigma_edge"]),
-            sigma_gate=float(ensemble["sigma_gate"]),
-            segment_of=segment_of,
-            progress=progress,
-        ),
+        lambda: (like is not None and rerouted_of(like, arrays, origin, shares, **draws))
+        or ensemble_of(arrays, origin, shares, keep_support=True, **draws),  # kept: a comparison reuses it
     )
     return Chokepoints(
         arrays=arrays,
@@ -165,7 +169,9 @@ def analyse(
     )
 
 
-def chokepoint_metrics(scenario: Scenario, *, progress: Callable[[int, int], None] | None = None) -> Chokepoints:
+def chokepoint_metrics(
+    scenario: Scenario, *, progress: Callable[[int, int], None] | None = None, like: Chokepoints | None = None
+) -> Chokepoints:
     """Run every chokepoint metric on a scenario, once (later calls return the same result).
 
     On a route graph with its region, crossings are gates and the informal
@@ -183,6 +189,10 @@ def chokepoint_metrics(scenario: Scenario, *, progress: Callable[[int, int], Non
         A :class:`~borderwatch.Scenario`.
     progress
         Called as ``progress(done, total)`` after each ensemble sample.
+    like
+        The chokepoint metrics of a scenario on the same graph and draws (the
+        base of a comparison): an edit that only raises costs re-routes just
+        the ensemble samples it touches (the same result, in less time).
 
     Returns
     -------
@@ -191,7 +201,7 @@ def chokepoint_metrics(scenario: Scenario, *, progress: Callable[[int, int], Non
     Raises
     ------
     ParameterError
-        ``scenario`` is not a scenario, or ``progress`` not a function or None.
+        ``scenario`` is not a scenario, ``progress`` not a function or None, ``like`` not chokepoint metrics.
     NoRouteError
         No destination can be reached (a user graph), or one cannot (a route graph).
 
@@ -213,10 +223,11 @@ def chokepoint_metrics(scenario: Scenario, *, progress: Callable[[int, int], Non
     """
     sc = as_scenario(scenario, what="chokepoint_metrics")
     require(progress, (callable, None), where="chokepoint_metrics", name="progress")
-    return sc.memo("chokepoints", lambda: _metrics(sc, progress))
+    require(like, (Chokepoints, None), where="chokepoint_metrics", name="like")
+    return sc.memo("chokepoints", lambda: _metrics(sc, progress, None if like is None else like.ensemble))
 
 
-def _metrics(sc: Scenario, progress: Callable[[int, int], None] | None) -> Chokepoints:
+def _metrics(sc: Scenario, progress: Callable[[int, int], None] | None, like: Ensemble | None) -> Chokepoints:
     arrays, s = sc.arrays, sc.settings
     ensemble = {"samples": s.samples, "seed": s.seed, "sigma_edge": s.sigma_edge, "sigma_gate": s.sigma_gate}
     if sc.is_route_graph and sc.region is not None:
@@ -232,6 +243,7 @@ def _metrics(sc: Scenario, progress: Callable[[int, int], None] | None) -> Choke
             cut_destinations=sc.cut_destinations(),
             within_pct=s.cut_bound(),
             progress=progress,
+            like=like,
         )
         result.segment_length_km = sc.segment_length_km
         return result
@@ -253,6 +265,7 @@ def _metrics(sc: Scenario, progress: Callable[[int, int], None] | None) -> Choke
         cut_destinations=list(reached),
         within_pct=s.cut_bound(),
         progress=progress,
+        like=like,
     )
     result.unreachable = unreachable
     return result

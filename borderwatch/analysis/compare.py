@@ -206,7 +206,8 @@ def compare(
     sides = []
     for label, sc in (("base", a), ("scenario", b)):
         started = time.perf_counter()
-        metrics = chokepoint_metrics(sc, progress=progress)
+        like = sides[0].chokepoints if sides and not differences else None  # re-route only what the edits touch
+        metrics = chokepoint_metrics(sc, progress=progress, like=like)
         ranking = rank_gates(sc, chokepoints=metrics)
         coverage = blo_coverage(sc, chokepoints=metrics) if sc.region is not None and sc.is_route_graph else None
         sides.append(Side(sc, metrics, ranking, coverage))

@@ -298,31 +298,66 @@ def rerouted(
     """
     require(reference, Ensemble, where="rerouted", name="reference", fix="give a flow_ensemble(...) result")
     sc = as_scenario(scenario, what="rerouted")
+    require(travel, bool, where="rerouted", name="travel")
     require(progress, (callable, None), where="rerouted", name="progress")
-    sup, s, arrays = reference.support, sc.settings, sc.arrays
+    s = sc.settings
+    return rerouted_of(
+        reference,
+        sc.arrays,
+        sc.origin,
+        sc.shares,
+        samples=s.samples,
+        seed=s.seed,
+        sigma_edge=s.sigma_edge,
+        sigma_gate=s.sigma_gate,
+        segment_of=sc.segment_of if sc.region is not None else None,
+        travel=travel,
+        progress=progress,
+    )
+
+
+def rerouted_of(
+    reference: Ensemble,
+    arrays: GraphArrays,
+    origin: Hashable,
+    shares: Mapping[Hashable, float],
+    *,
+    samples: int,
+    seed: int,
+    sigma_edge: float,
+    sigma_gate: float,
+    segment_of: np.ndarray | None = None,
+    travel: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> Ensemble | None:
+    """Run :func:`rerouted` on any array view (the chokepoint metrics' ensemble); the arguments of :func:`ensemble_of`.
+
+    Returns
+    -------
+    Ensemble or None
+        ``None`` when ``reference`` cannot be reused.
+    """
+    sup = reference.support
     if (
         sup is None
-        or reference.samples != s.samples
-        or (sup.seed, sup.sigmas) != (s.seed, (s.sigma_edge, s.sigma_gate))
-        or sup.origin != sc.origin
-        or sup.shares != dict(sc.shares)
+        or reference.samples != samples
+        or (sup.seed, sup.sigmas) != (seed, (sigma_edge, sigma_gate))
+        or sup.origin != origin
+        or sup.shares != dict(shares)
         or len(sup.cost) != arrays.n_edges
         or not (sup.edge_tag is arrays.edge_tag or np.array_equal(sup.edge_tag, arrays.edge_tag))
         or (arrays.cost < sup.cost).any()
     ):
         return None
     changed = np.flatnonzero(arrays.cost != sup.cost)
-    require(travel, bool, where="rerouted", name="travel")
     rests_on = zip(sup.routes_rest_on, sup.tails_rest_on if travel else [[]] * reference.samples, strict=True)
     touched = np.array(
         [i for i, (routes, tails) in enumerate(rests_on) if _meets(routes, changed) or _meets(tails, changed)],
         dtype=np.int64,
     )
-    segment_of = sc.segment_of if sc.region is not None else None
     parts, used, units = _run(
-        arrays, sc.origin, sc.shares, s.seed, s.sigma_edge, s.sigma_gate, segment_of,
-        sup.first_sample + touched, progress, False,
-    )  # fmt: skip
+        arrays, origin, shares, seed, sigma_edge, sigma_gate, segment_of, sup.first_sample + touched, progress, False
+    )
     for i in touched:  # take the touched samples' flows out of the reference's exact sums
         used[sup.flow_edges[i]] -= 1
         units[sup.flow_edges[i]] -= sup.flow_units[i]
@@ -342,7 +377,7 @@ def rerouted(
         informal[touched] = np.concatenate([p.informal for p in parts])
     lay = _layout(parallel.shared_view(arrays, segment_of).value)
     if travel:
-        untouched = np.setdiff1d(np.arange(reference.samples), touched)
+        untouched = np.setdiff1d(np.arange(samples), touched)
         tables["travel_samples"] = _through_changed_crossings(
             tables["travel_samples"], untouched, sup, arrays, lay, changed
         )
@@ -399,6 +434,8 @@ def _run(
     keep_support: bool,
 ) -> tuple[list[_Part], np.ndarray, np.ndarray]:
     """Run the samples ``indices`` on the engine in force: their parts (in order) and exact per-edge sums."""
+    if not len(indices):
+        return [], np.zeros(arrays.n_edges, dtype=np.int64), np.zeros(arrays.n_edges, dtype=np.int64)
     engine = parallel.current()
     shared = parallel.shared_view(arrays, segment_of)
     # this process: one task per sample (progress after each); workers: a few batches each (balance)
