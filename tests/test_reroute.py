@@ -234,3 +234,14 @@ def test_a_comparison_reuses_its_base_samples_and_gives_the_same_tables(monkeypa
         else:
             assert got == want
     assert_same_ensemble(fast.other.chokepoints.ensemble, slow.other.chokepoints.ensemble)
+
+
+def test_an_extended_ensemble_keeps_the_support_of_both_parts():
+    from borderwatch.analysis.ensemble import extend
+
+    base = three_gates()
+    first = flow_ensemble(base.with_settings(samples=25), keep_support=True)
+    more = flow_ensemble(base.with_settings(samples=35), keep_support=True, first_sample=25)
+    joined = extend(first, more)
+    closed = base.edited(CloseGates(("A",)))
+    assert_same_ensemble(rerouted(joined, closed), flow_ensemble(closed))

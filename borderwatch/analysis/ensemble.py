@@ -16,10 +16,17 @@ The samples run in batches on the engine in force (:mod:`borderwatch.parallel`:
 this process, local worker processes or a Dask cluster); the per-edge sums are
 exact integers (:data:`FLOW_BITS`), so the result is the same bits for any split
 of the samples and any engine, and :func:`extend` equals one longer run exactly.
+
+An ensemble can keep each sample's *support* (the edges of its routes and of
+the least-cost tree's paths to every gate crossing).  An edited scenario that
+only raises costs then re-routes just the samples whose support it touches
+(:func:`rerouted`): the others keep their routes, exactly.  Sweeps and
+comparisons use it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 
@@ -594,6 +601,17 @@ class Support:
             first_sample=int(first_sample),
         )
 
+    def then(self, more: Support) -> Support:
+        """Return the support of this ensemble's samples followed by ``more``'s (:func:`extend`)."""
+        return dataclasses.replace(
+            self,
+            routes_rest_on=self.routes_rest_on + more.routes_rest_on,
+            tails_rest_on=self.tails_rest_on + more.tails_rest_on,
+            tail_cost=np.vstack([self.tail_cost, more.tail_cost]),
+            flow_edges=self.flow_edges + more.flow_edges,
+            flow_units=self.flow_units + more.flow_units,
+        )
+
 
 def _layout(base: parallel.SharedView) -> _Layout:
     return base.fact("ensemble layout", lambda: _Layout.of(base.arrays, base.segment_of))
@@ -721,6 +739,7 @@ def extend(first: Ensemble, more: Ensemble) -> Ensemble:
         informal_samples=np.concatenate([first.informal_samples, more.informal_samples]),
         edge_use_count=first.edge_use_count + more.edge_use_count,
         edge_flow_units=first.edge_flow_units + more.edge_flow_units,
+        support=first.support.then(more.support) if first.support and more.support else None,
     )
 
 
