@@ -17,9 +17,10 @@ same graph, plainly and fairly:
   Dijkstra tree (``dijkstra_predecessor_and_distance``) per graph rule and a
   weight function that hides the barred edges (no graph copy); the gate
   flows and costs must agree;
-* criticality: every used gate closed in turn: ours vs networkx with a weight
-  function hiding the closed gate's edges (and the barred ones); the cost
-  rises must agree;
+* criticality: the base flow, then every used gate closed in turn: ours vs
+  networkx with a weight function hiding the closed gate's edges (and the
+  barred ones), both computing their own base flow inside the timing; the
+  gates closed and the cost rises must agree;
 * the 200-sample ensemble: one sample's parts (CPU), 200 samples on one core (CPU) and on
   1 and 2 worker processes (wall);
 * the warm ``borderwatch report`` (CPU seconds of the command and its workers);
@@ -118,9 +119,11 @@ def nx_flow(G, origin, shares: dict, rules: dict, *, closed_gate: str | None = N
     return gates, cost
 
 
-def nx_criticality(G, origin, shares, rules, used: list[str], before: dict) -> dict:
+def nx_criticality(G, origin, shares, rules) -> dict:
+    """Every used gate closed in turn: the demand-weighted cost rise (the base flow included, as in ours)."""
+    base_gates, before = nx_flow(G, origin, shares, rules)
     rise = {}
-    for gid in used:
+    for gid in [g for g, s in base_gates.items() if s > 0]:
         after = nx_flow(G, origin, shares, rules, closed_gate=gid)[1]
         rise[gid] = sum(shares[n] * (after[n] - before[n]) for n in after)
     return rise
@@ -231,7 +234,8 @@ def main() -> None:
         if "criticality" not in skip:
             ours_c, crit = runs(lambda: criticality_of(arrays, origin, shares), args.repeat)
             used = [g for g in crit.index if crit.loc[g, "flow"] > 0]
-            nx_c, rise = runs(lambda: nx_criticality(G, origin, shares, rules, used, nx_cost), args.repeat)
+            nx_c, rise = runs(lambda: nx_criticality(G, origin, shares, rules), args.repeat)
+            assert sorted(rise) == sorted(used)
             assert all(abs(rise[g] - crit.loc[g, "cost_rise_heq"]) < 1e-6 for g in used)
             ratio = nx_c["median"] / ours_c["median"]
             figures["criticality_s"] = {"ours": ours_c, "networkx": nx_c, "ratio": ratio, "gates_closed": len(used)}
