@@ -19,7 +19,7 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check borderwatch tests scripts benchmarks
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile  # the two cores: tests in one file share a worker and its fixtures
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile  # two cores; a file's tests share a worker and its fixtures (tests/conftest.py: which files share one, which start first)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"

@@ -65,26 +65,64 @@ def route_graph(scenario):
     return scenario.G
 
 
-#: Files started first under ``--dist loadfile``: xdist hands out whole files, most tests first, so
-#: tests/test_notebook.py (6 tests, but the five notebooks run for minutes) came 39th of 45 files and ran
-#: alone at the end while the other worker idled.
-START_FIRST = ("tests/test_notebook.py",)
+#: Files that run on one worker, as one unit of ``--dist loadfile``: each uses the session fixtures ``analysis``
+#: (every analysis of the shipped scenario, about a minute; it does not pickle, so each worker would build its
+#: own) or ``cau_treo`` (a comparison).  One worker builds them once.
+SHARED_WORKER = (
+    "tests/test_report.py",
+    "tests/test_maps.py",
+    "tests/test_browser.py",
+    "tests/test_charts.py",
+    "tests/test_datadict.py",
+    "tests/test_places.py",
+    "tests/test_blo_sites.py",
+    "tests/test_stability.py",
+    "tests/test_compare.py",
+)
+SHARED_UNIT = "tests/[analysis and cau_treo fixtures]"
+
+#: Units started first, longest first (seconds of the full run of 1 Dec 2026, before this order; xdist would
+#: otherwise hand out files by test count, so a few-test file with minutes of work, such as the notebooks,
+#: came late and ran alone while the other worker idled).  A unit not listed follows, by test count.
+START_FIRST = (
+    "tests/test_notebook.py",  # the five notebooks, about 250 s on one worker
+    SHARED_UNIT,
+    "tests/test_cli.py",
+    "tests/test_cli_chokepoints.py",
+    "tests/test_network.py",
+    "tests/test_parallel.py",
+    "tests/test_contract.py",
+    "tests/test_routing.py",
+    "tests/test_coverage.py",
+    "tests/test_calibrate.py",
+    "tests/test_examples.py",
+    "tests/test_interdiction.py",
+    "tests/test_fidelity.py",
+    "tests/test_scenario.py",
+    "tests/test_siting.py",
+    "tests/test_pinch.py",
+    "tests/test_safety.py",
+)
 
 
 @pytest.hookimpl(optionalhook=True)  # an xdist hook: absent with -p no:xdist
 def pytest_xdist_make_scheduler(config, log):
-    """Under ``--dist loadfile``, start the files of :data:`START_FIRST` before the others."""
+    """Under ``--dist loadfile``: :data:`SHARED_WORKER` as one unit, and the units of :data:`START_FIRST` first."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
 
-    class StartFirst(LoadFileScheduling):
+    class LongestFirst(LoadFileScheduling):
+        def _split_scope(self, nodeid):
+            scope = super()._split_scope(nodeid)
+            return SHARED_UNIT if scope in SHARED_WORKER else scope
+
         def _assign_work_unit(self, node):
-            for scope in [s for s in self.workqueue if s in START_FIRST]:
-                self.workqueue.move_to_end(scope, last=False)
+            for scope in sorted(self.workqueue, key=lambda s: START_FIRST.index(s) if s in START_FIRST else 99):
+                self.workqueue.move_to_end(scope)  # the listed ones in order, then the rest as they were
             super()._assign_work_unit(node)
 
-    return StartFirst(config, log)
+    return LongestFirst(config, log)
 
 
 def pytest_configure(config):

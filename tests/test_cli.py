@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from borderwatch.cli import main
+from borderwatch.edits import AddBLO, CloseGates, InspectGates, MoveBLO, PatrolHours, RemoveBLO
 from borderwatch.readers import LAYER_FILES
 
 
@@ -325,7 +326,17 @@ def test_scenario_file_with_a_typo_exits_1_naming_it(tmp_path, text, message):
     assert not out.exists()
 
 
-def test_unknown_gate_and_blo_at_sea_exit_1_naming_them(tmp_path):
+@pytest.fixture
+def no_graph(monkeypatch):
+    """Make building or reading the route graph fail the test: what is refused here is refused before it."""
+
+    def built(*args, **kwargs):
+        pytest.fail("the route graph was built or read before the refusal")
+
+    monkeypatch.setattr("borderwatch.scenario.Scenario.from_region", built)
+
+
+def test_unknown_gate_and_blo_at_sea_exit_1_naming_them(tmp_path, no_graph):
     out = tmp_path / "cmp"
     result = run("compare", "--close", "Cau Treoo", "--samples", "4", "--out", str(out))
     _fails_cleanly(result, "unknown gate 'Cau Treoo'; did you mean 'Cau Treo'")
@@ -335,10 +346,55 @@ def test_unknown_gate_and_blo_at_sea_exit_1_naming_them(tmp_path):
     assert not out.exists()
 
 
-def test_sweep_file_with_an_unknown_gate_or_format_exits_1(tmp_path):
+def test_sweep_file_with_an_unknown_gate_or_format_exits_1(tmp_path, no_graph):
     out = tmp_path / "sweep.csv"
     bad = tmp_path / "bad.toml"
     bad.write_text('[[scenarios]]\nname = "x"\n[[scenarios.edits]]\ntype = "close_gates"\ngates = ["Cau Treoo"]\n')
     _fails_cleanly(run("sweep", str(bad), "--samples", "4", "--out", str(out)), "unknown gate 'Cau Treoo'")
     _fails_cleanly(run("sweep", str(bad), "--out", str(tmp_path / "sweep.geojson")), "use one of .csv")
     assert not list(tmp_path.glob("sweep*"))
+
+
+def test_a_base_file_or_scenario_file_naming_an_unknown_blo_is_refused_before_the_build(tmp_path, no_graph):
+    base = tmp_path / "base.toml"
+    base.write_text('[[edits]]\ntype = "remove_blo"\nblo = "Moc Chauu"\n', encoding="utf-8")
+    out = tmp_path / "cmp"
+    result = run("compare", "--base", str(base), "--close", "VN-LAO-016", "--out", str(out))
+    _fails_cleanly(result, "edit 'remove BLO Moc Chauu': unknown BLO 'Moc Chauu'; did you mean 'Moc Chau'")
+    result = run("coverage", "--scenario", str(base), "--out", str(tmp_path / "c.geojson"))
+    _fails_cleanly(result, "unknown BLO 'Moc Chauu'")
+    assert not list(tmp_path.glob("c*"))
+
+
+@pytest.mark.parametrize(
+    "edits",
+    [
+        [CloseGates(("Cau Treoo",))],
+        [CloseGates(("VN-LAO-016",)), InspectGates(("Tay Trangg",))],
+        [AddBLO(name="x", lon=109.5, lat=12.0)],  # at sea
+        [AddBLO(name="x", lon=102.6, lat=17.97)],  # Vientiane, Laos
+        [AddBLO(name="x", at_gate="Lao Caii")],
+        [MoveBLO("Moc Chauu", lon=104.6, lat=20.8)],
+        [RemoveBLO("BLO-99")],
+        [PatrolHours({"BLO-01": 3.0, "Mong Caii": 4.0})],
+        [AddBLO(name="y", lon=105.0, lat=21.9, id="NEW-X"), RemoveBLO("NEW-X")],  # the BLO added is known
+        [CloseGates(("Cầu Treo",)), MoveBLO("Mộc Châu", at_gate="Lóng Sập"), PatrolHours({"BLO-01": 3.0})],
+    ],
+    ids=lambda edits: "; ".join(e.describe() for e in edits),
+)
+def test_the_checks_before_the_build_refuse_what_the_scenario_refuses_in_its_words(region, scenario, edits):
+    """The CLI's early checks (the region alone) give the scenario's own message, or pass what it accepts."""
+    from borderwatch.cli.options import check_edits
+    from borderwatch.errors import BorderwatchError
+
+    try:
+        scenario.edited(*edits)
+        expected = None
+    except BorderwatchError as exc:
+        expected = (type(exc), str(exc))
+    try:
+        check_edits(region, edits)
+        early = None
+    except BorderwatchError as exc:
+        early = (type(exc), str(exc))
+    assert early == expected

@@ -93,7 +93,10 @@ def test_unknown_node_exits_1(tmp_path, toy_graphml):
         ("date,lat,lon\n2024-01-01,-33.9,151.2\n", "is outside the region"),
     ],
 )
-def test_bad_incidents_exit_1_before_the_graph_is_built(tmp_path, text, message):
+def test_bad_incidents_exit_1_before_the_graph_is_built(tmp_path, monkeypatch, text, message):
+    monkeypatch.setattr("borderwatch.scenario.Scenario.from_region", lambda *a, **k: pytest.fail("graph built"))
+    if text.startswith("date,place"):  # a header without the needed columns is refused before the region is read
+        monkeypatch.setattr("borderwatch.readers.load_region", lambda *a, **k: pytest.fail("region loaded"))
     incidents = tmp_path / "incidents.csv"
     incidents.write_text(text, encoding="utf-8")
     out = tmp_path / "ranking.csv"

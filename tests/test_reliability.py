@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -185,13 +184,13 @@ def test_origin_without_graph_and_graph_with_build_options(tmp_path):
         assert failed_cleanly(result, f"--graph uses a saved graph, so {extra[0]} would be ignored")
 
 
-def test_demand_city_that_is_no_place_fails_before_the_build(tmp_path):
+def test_demand_city_that_is_no_place_fails_before_the_build(tmp_path, monkeypatch):
+    # no build happened: building or reading the graph fails the test (a time bound failed on a busy machine)
+    monkeypatch.setattr("borderwatch.scenario.Scenario.from_region", lambda *a, **k: pytest.fail("graph built"))
     bad = tmp_path / "p.toml"
     bad.write_text('[demand]\n"Atlantis" = 0.1\n')
-    started = time.perf_counter()
     result = run("build-network", "--profile", str(bad))
     assert failed_cleanly(result, "key 'demand.Atlantis': 'Atlantis' is not a destination")
-    assert time.perf_counter() - started < 8  # the graph build alone takes longer; no build happened
 
 
 # -- 12. predictable names ------------------------------------------------------------------

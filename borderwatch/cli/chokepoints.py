@@ -106,6 +106,11 @@ def rank_gates(
     )
     check_graph_inputs(scenario_opts.graph_path, incidents=incidents)
 
+    if incidents is not None:
+        from ..analysis.incidents import check_incidents_header
+
+        check_incidents_header(incidents)  # a missing file or a bad header fails before the region is loaded
+
     def incidents_readable(region, profile) -> None:  # a bad file fails before the graph is built
         if incidents is not None:
             _check_incidents(incidents, region, profile)

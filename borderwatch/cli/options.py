@@ -513,6 +513,14 @@ class ScenarioOptions:
         out += [parse_add_blo(value, i) for i, value in enumerate(self.add_blo, 1)]
         return out
 
+    def file_edits(self) -> list[Edit]:
+        """Return the edits of the ``--scenario`` file (none without one)."""
+        if self.scenario_path is None:
+            return []
+        from ..edits import read_scenario_file
+
+        return list(read_scenario_file(self.scenario_path).edits)
+
     def inputs(self) -> dict[str, Path | None]:
         """Return what the scenario is read from: option or data layer -> file (for :func:`check_outputs`)."""
         named = {
@@ -710,6 +718,100 @@ def load_data(options: ScenarioOptions) -> tuple[Region, Profile]:
     return load_inputs(options.data_dir, profile, options.roads_path), profile
 
 
+def check_edits(region: Region, edits: Iterable[Edit], *, where: str = "", applied: Iterable[Edit] = ()) -> None:
+    """Refuse, before the route graph is built or read, edits the region alone shows cannot apply.
+
+    An edit naming no gate of the region (``--close``, ``--inspect``, a BLO
+    ``at_gate``), a BLO placed at sea, outside the region or in another
+    country, and a BLO moved, removed or given hours that the region does not
+    have.  The messages are those of :meth:`Scenario.edited
+    <borderwatch.Scenario.edited>`, which checks every edit again (and what
+    needs the graph: a gate left out of it) when the scenario is derived; this
+    only moves the refusals before the minutes of building.  BLO names are
+    checked only up to the first edit that adds or removes a BLO (a later edit
+    may name the BLO added).
+
+    Parameters
+    ----------
+    region
+        The loaded region.
+    edits
+        The edits, in the order they will apply.
+    where
+        Put before each message (a sweep file names its scenario).
+    applied
+        Edits applied before these (the base's): a BLO they add or remove stops the BLO name checks.
+
+    Raises
+    ------
+    UnknownNameError
+        An unknown gate or BLO (close matches listed).
+    ParameterError
+        A BLO position at sea, outside the region or outside Vietnam.
+    """
+    from ..edits import AddBLO, CloseGates, InspectGates, MoveBLO, PatrolHours, RemoveBLO
+    from ..errors import UnknownNameError
+    from ..names import close_matches, fold
+
+    def close(name: str, options: Iterable[Any]) -> str:
+        hits = close_matches(name, [o for o in options if isinstance(o, str)])
+        return f"; did you mean {' or '.join(map(repr, hits))}?" if hits else "; no close match"
+
+    def keys(table: Any) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for rec in table.to_dict("records"):
+            for col in ("id", "name", "name_vi"):
+                if isinstance(rec.get(col), str):
+                    out.setdefault(fold(rec[col]), rec["id"])
+        return out
+
+    gates, blos = keys(region.gates), keys(region.blos)
+    blo_names_known = not any(isinstance(e, AddBLO | RemoveBLO) for e in applied)
+    for edit in edits:
+        problem: BorderwatchError | None = None
+        names = list(edit.gates) if isinstance(edit, CloseGates | InspectGates) else []
+        if isinstance(edit, AddBLO | MoveBLO) and edit.at_gate is not None:
+            names.append(edit.at_gate)
+        unknown = [name for name in names if fold(name) not in gates]
+        if unknown:
+            options = [*gates.values(), *region.gates.get("name", [])]
+            problem = UnknownNameError(f"unknown gate {unknown[0]!r}{close(unknown[0], options)}")
+        elif isinstance(edit, AddBLO | MoveBLO) and edit.at_gate is None:
+            problem = _site_problem(region, float(edit.lon), float(edit.lat))
+        if problem is None and blo_names_known:
+            blo_names = [edit.blo] if isinstance(edit, MoveBLO | RemoveBLO) else []
+            if isinstance(edit, PatrolHours) and isinstance(edit.hours, Mapping):
+                blo_names = list(edit.hours)
+            unknown = [name for name in blo_names if fold(name) not in blos]
+            if unknown:
+                options = [*region.blos["id"], *region.blos["name"]]
+                problem = UnknownNameError(f"unknown BLO {unknown[0]!r}{close(unknown[0], options)}")
+        if problem is not None:
+            raise type(problem)(f"{where}edit '{edit.describe()}': {problem}")
+        blo_names_known = blo_names_known and not isinstance(edit, AddBLO | RemoveBLO)
+
+
+def _site_problem(region: Region, lon: float, lat: float) -> ParameterError | None:
+    """Why a BLO cannot stand at ``lon``, ``lat`` (at sea, outside the region, in another country), or ``None``."""
+    import shapely
+
+    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+        return None  # the edit itself refuses it
+    inside = region.countries[region.countries.geometry.covers(shapely.Point(lon, lat))]
+    if inside.empty:
+        return ParameterError(
+            f"{lon:.4f} E {lat:.4f} N lies at sea or outside the region; a BLO stands on land in Vietnam "
+            "(check the lon/lat order)"
+        )
+    iso = str(inside["iso_a3"].iloc[0])
+    if iso != "VNM":
+        return ParameterError(
+            f"{lon:.4f} E {lat:.4f} N lies in {iso}, not in Vietnam; a BLO stands on the Vietnamese side "
+            "(check the lon/lat order)"
+        )
+    return None
+
+
 def build_base(
     options: ScenarioOptions,
     *,
@@ -727,7 +829,8 @@ def build_base(
     check
         Called with the region and profile after loading and before the graph
         is built (or read from the cache), for checks of a command's own inputs
-        against the data (destination names, an incidents file).
+        against the data (destination names, an incidents file).  The edit
+        options are checked against the region next (:func:`check_edits`).
     on_step
         Called with ``"load data"`` and ``"route graph"`` as each step starts (progress display).
 
@@ -759,6 +862,7 @@ def build_base(
         blo_hours = read_hour_overrides(options.blo_hours_path, blo_ids=list(region.blos["id"]))
     if check is not None:
         check(region, profile)
+    check_edits(region, options.file_edits() + options.edits())
     if on_step is not None:
         on_step("route graph")
     return Scenario.from_region(

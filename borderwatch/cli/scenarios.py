@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import ParameterError
+from ..errors import BorderwatchError, ParameterError
 from .format import echo, format_rows, json_text
 from .options import (
     ScenarioOptions,
     apply_edits,
     build_base,
     build_scenario,
+    check_edits,
     check_outputs,
     handle_errors,
     json_option,
@@ -24,6 +25,10 @@ from .options import (
     scenario_options,
 )
 from .report import TILE_CHOICES
+
+if TYPE_CHECKING:
+    from ..network.profile import Profile
+    from ..region import Region
 
 #: Crossings listed as gaining and as losing flow.
 TOP = 5
@@ -104,7 +109,7 @@ def compare(
         read_scenario_file(base_path)  # a bad file fails before any loading
     from ..report import write_comparison  # fails now, not after the work, if it is missing
 
-    base = build_base(scenario_opts)
+    base = build_base(scenario_opts, check=_file_edits_known(base_path))
     if base_path is not None:
         from ..scenario import Scenario
 
@@ -119,6 +124,48 @@ def compare(
     for line in compare_summary(comparison):
         echo(line)
     echo(f"wrote {', '.join(sorted(p.name for p in out.iterdir()))} to {out}")
+
+
+def _file_edits_known(path: Path | None) -> Callable[[Region, Profile], None]:
+    """Return the check, before the graph is built, of the edits of the ``--base`` scenario file (if any)."""
+
+    def check(region: Region, profile: Profile) -> None:
+        if path is not None:
+            from ..edits import read_scenario_file
+
+            check_edits(region, read_scenario_file(path).edits)
+
+    return check
+
+
+def _sweep_edits_known(path: Path, options: ScenarioOptions) -> Callable[[Region, Profile], None]:
+    """Return the check, before the graph is built, of the edits each ``[[scenarios]]`` entry of a sweep file lists.
+
+    A file that cannot be read this far is left to
+    :func:`~borderwatch.analysis.sweep.read_sweep_file`, which names its
+    problem (it reads the file with the base, after the build).
+    """
+
+    def check(region: Region, profile: Profile) -> None:
+        from ..edits import read_scenario_file, read_toml, scenario_from_dict
+
+        where = f"sweep file {str(path)!r}"
+        try:
+            entries = read_toml(path, what=where).get("scenarios", [])
+            specs = [
+                read_scenario_file(path.parent / str(entry["file"]))
+                if "file" in entry
+                else scenario_from_dict(entry, where=f"{where}, scenario {i}", folder=path.parent)
+                for i, entry in enumerate(entries if isinstance(entries, list) else [], 1)
+                if isinstance(entry, Mapping)
+            ]
+        except BorderwatchError:
+            return  # read_sweep_file names the problem
+        applied = options.file_edits() + options.edits()
+        for spec in specs:
+            check_edits(region, spec.edits, where=f"{where}, scenario {spec.name!r}: ", applied=applied)
+
+    return check
 
 
 def _two_runs(update: Callable[[int, int], None] | None) -> Callable[[int, int], None] | None:
@@ -268,7 +315,7 @@ def sweep(sweep_path: Path, out: Path, overwrite: bool, scenario_opts: ScenarioO
     if not sweep_path.is_file():
         what = "is a folder; give a TOML file" if sweep_path.is_dir() else "does not exist; check the path"
         raise ParameterError(f"sweep file {str(sweep_path)!r} {what}")
-    base = build_scenario(scenario_opts)
+    base = build_scenario(scenario_opts, check=_sweep_edits_known(sweep_path, scenario_opts))
     scenarios = read_sweep_file(sweep_path, base=base)
     with progress_bar("scenarios") as progress:
         result = run_sweep(base, scenarios, progress=progress)
