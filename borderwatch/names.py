@@ -62,3 +62,15 @@ def close_matches(name: object, options: Iterable[object], *, n: int = 3) -> lis
         if ratio >= CUTOFF:
             scored[option] = max(ratio, scored.get(option, 0.0))
     return sorted(scored, key=lambda o: -scored[o])[:n]
+
+
+def did_you_mean(name: object, options: Iterable[object]) -> str:
+    """Return the tail of an "unknown name" message: the close matches, or that there is none.
+
+    Examples
+    --------
+    >>> "unknown gate 'Cau Tre'" + did_you_mean("Cau Tre", ["Cau Treo", "Na Meo"])
+    "unknown gate 'Cau Tre'; did you mean 'Cau Treo'?"
+    """
+    hits = close_matches(name, [o for o in options if isinstance(o, str)])
+    return f"; did you mean {' or '.join(map(repr, hits))}?" if hits else "; no close match"

@@ -60,7 +60,7 @@ from .edits import (
 from .errors import GraphContractError, ParameterError, ProfileError, UnknownNameError
 from .gates import place_gates
 from .geodesy import distance_m, to_metres
-from .names import close_matches
+from .names import did_you_mean
 from .names import fold as _fold
 from .network.arrays import GraphArrays
 from .network.contract import GraphMeta, validate_route_graph
@@ -558,7 +558,7 @@ class Scenario:
         if isinstance(edit, DemandShares):
             for name in edit.shares:
                 if name not in self.destinations:
-                    raise UnknownNameError(f"unknown destination {name!r}{_close(name, self.destinations)}")
+                    raise UnknownNameError(f"unknown destination {name!r}{did_you_mean(name, self.destinations)}")
             return self._derive(settings=self.settings.replace(demand=edit.shares))
         if isinstance(edit, SettingsChange):
             return self._derive(settings=self.settings.replace(**dict(edit.values)))
@@ -961,7 +961,8 @@ class Scenario:
         for name in names:
             gid = keys.get(_fold(name))
             if gid is None:
-                raise UnknownNameError(f"unknown gate {name!r}{_close(name, [*keys.values(), *table.get('name', [])])}")
+                options = [*keys.values(), *table.get("name", [])]
+                raise UnknownNameError(f"unknown gate {name!r}{did_you_mean(name, options)}")
             if gid not in in_graph:
                 why = self.gates_left_out.get(gid, "it has no crossing in the graph")
                 raise UnknownNameError(f"gate {name!r} ({gid}) is not in the route graph: {why}")
@@ -985,7 +986,7 @@ class Scenario:
         for sid in ids:
             found = next((k for k in known if k.casefold() == str(sid).strip().casefold()), None)
             if found is None:
-                raise UnknownNameError(f"unknown border segment {sid!r}{_close(str(sid), known)}")
+                raise UnknownNameError(f"unknown border segment {sid!r}{did_you_mean(str(sid), known)}")
             out.append(found)
         return out
 
@@ -1005,7 +1006,7 @@ class Scenario:
         for rec in blos.to_dict("records"):
             if _fold(name) in {_fold(str(rec.get(c, ""))) for c in ("id", "name", "name_vi")}:
                 return str(rec["id"])
-        raise UnknownNameError(f"unknown BLO {name!r}{_close(name, [*blos['id'], *blos['name']])}")
+        raise UnknownNameError(f"unknown BLO {name!r}{did_you_mean(name, [*blos['id'], *blos['name']])}")
 
     def _edited_blos(self, edit: AddBLO | MoveBLO | RemoveBLO) -> gpd.GeoDataFrame:
         blos = self.blos.copy()
@@ -1046,20 +1047,9 @@ class Scenario:
         lon, lat = float(edit.lon), float(edit.lat)
         if not (np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
             raise ParameterError(f"position {lon!r}, {lat!r} is not a longitude, latitude pair")
-        countries = self._facts._region("a BLO position").countries
-        point = shapely.Point(lon, lat)
-        inside = countries[countries.geometry.covers(point)]
-        if inside.empty:
-            raise ParameterError(
-                f"{lon:.4f} E {lat:.4f} N lies at sea or outside the region; a BLO stands on land in Vietnam "
-                "(check the lon/lat order)"
-            )
-        iso = str(inside["iso_a3"].iloc[0])
-        if iso != "VNM":
-            raise ParameterError(
-                f"{lon:.4f} E {lat:.4f} N lies in {iso}, not in Vietnam; a BLO stands on the Vietnamese side "
-                "(check the lon/lat order)"
-            )
+        problem = blo_site_problem(self._facts._region("a BLO position").countries, lon, lat)
+        if problem is not None:
+            raise problem
         return lon, lat, None, "given lon/lat", 0.0
 
     def _check_blo_hours(self) -> None:
@@ -1083,9 +1073,33 @@ class Scenario:
         self.origin_shares  # noqa: B018 (every origin with a share is a node, or this says which is not)
 
 
-def _close(name: str, options: Iterable[str]) -> str:
-    hits = close_matches(name, [o for o in options if isinstance(o, str)])
-    return f"; did you mean {' or '.join(map(repr, hits))}?" if hits else "; no close match"
+def blo_site_problem(countries: gpd.GeoDataFrame, lon: float, lat: float) -> ParameterError | None:
+    """Return why a BLO cannot stand at ``lon``, ``lat`` (at sea, outside the region, in another country), or ``None``.
+
+    Parameters
+    ----------
+    countries
+        The region's countries (``iso_a3`` and polygons).
+    lon, lat
+        A finite position in degrees.
+
+    Returns
+    -------
+    ParameterError or None
+    """
+    inside = countries[countries.geometry.covers(shapely.Point(lon, lat))]
+    if inside.empty:
+        return ParameterError(
+            f"{lon:.4f} E {lat:.4f} N lies at sea or outside the region; a BLO stands on land in Vietnam "
+            "(check the lon/lat order)"
+        )
+    iso = str(inside["iso_a3"].iloc[0])
+    if iso != "VNM":
+        return ParameterError(
+            f"{lon:.4f} E {lat:.4f} N lies in {iso}, not in Vietnam; a BLO stands on the Vietnamese side "
+            "(check the lon/lat order)"
+        )
+    return None
 
 
 def _check_cost_bound(G: nx.Graph, weight: str = "cost") -> None:

@@ -151,8 +151,10 @@ def analyse(
     }
     runs = timed(
         "ensemble",
-        lambda: (like is not None and rerouted_of(like, arrays, origin, shares, **draws))
-        or ensemble_of(arrays, origin, shares, keep_support=True, **draws),  # kept: a comparison reuses it
+        lambda: (
+            (like is not None and rerouted_of(like, arrays, origin, shares, **draws))
+            or ensemble_of(arrays, origin, shares, keep_support=True, **draws)
+        ),  # kept: a comparison reuses it
     )
     return Chokepoints(
         arrays=arrays,

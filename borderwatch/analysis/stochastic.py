@@ -106,9 +106,7 @@ def sample_cost(arrays: GraphArrays, *, seed: int, sample: int, sigma_edge: floa
     numpy.ndarray
         One cost per edge.
     """
-    return arrays.cost * cost_factors(
-        arrays, seed=seed, sample=sample, sigma_edge=sigma_edge, sigma_gate=sigma_gate
-    )
+    return arrays.cost * cost_factors(arrays, seed=seed, sample=sample, sigma_edge=sigma_edge, sigma_gate=sigma_gate)
 
 
 def sample_costs(

@@ -751,11 +751,8 @@ def check_edits(region: Region, edits: Iterable[Edit], *, where: str = "", appli
     """
     from ..edits import AddBLO, CloseGates, InspectGates, MoveBLO, PatrolHours, RemoveBLO
     from ..errors import UnknownNameError
-    from ..names import close_matches, fold
-
-    def close(name: str, options: Iterable[Any]) -> str:
-        hits = close_matches(name, [o for o in options if isinstance(o, str)])
-        return f"; did you mean {' or '.join(map(repr, hits))}?" if hits else "; no close match"
+    from ..names import did_you_mean, fold
+    from ..scenario import blo_site_problem
 
     def keys(table: Any) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -775,9 +772,11 @@ def check_edits(region: Region, edits: Iterable[Edit], *, where: str = "", appli
         unknown = [name for name in names if fold(name) not in gates]
         if unknown:
             options = [*gates.values(), *region.gates.get("name", [])]
-            problem = UnknownNameError(f"unknown gate {unknown[0]!r}{close(unknown[0], options)}")
+            problem = UnknownNameError(f"unknown gate {unknown[0]!r}{did_you_mean(unknown[0], options)}")
         elif isinstance(edit, AddBLO | MoveBLO) and edit.at_gate is None:
-            problem = _site_problem(region, float(edit.lon), float(edit.lat))
+            lon, lat = float(edit.lon), float(edit.lat)
+            if math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90:
+                problem = blo_site_problem(region.countries, lon, lat)  # else the edit itself refuses it
         if problem is None and blo_names_known:
             blo_names = [edit.blo] if isinstance(edit, MoveBLO | RemoveBLO) else []
             if isinstance(edit, PatrolHours) and isinstance(edit.hours, Mapping):
@@ -785,31 +784,10 @@ def check_edits(region: Region, edits: Iterable[Edit], *, where: str = "", appli
             unknown = [name for name in blo_names if fold(name) not in blos]
             if unknown:
                 options = [*region.blos["id"], *region.blos["name"]]
-                problem = UnknownNameError(f"unknown BLO {unknown[0]!r}{close(unknown[0], options)}")
+                problem = UnknownNameError(f"unknown BLO {unknown[0]!r}{did_you_mean(unknown[0], options)}")
         if problem is not None:
             raise type(problem)(f"{where}edit '{edit.describe()}': {problem}")
         blo_names_known = blo_names_known and not isinstance(edit, AddBLO | RemoveBLO)
-
-
-def _site_problem(region: Region, lon: float, lat: float) -> ParameterError | None:
-    """Why a BLO cannot stand at ``lon``, ``lat`` (at sea, outside the region, in another country), or ``None``."""
-    import shapely
-
-    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-        return None  # the edit itself refuses it
-    inside = region.countries[region.countries.geometry.covers(shapely.Point(lon, lat))]
-    if inside.empty:
-        return ParameterError(
-            f"{lon:.4f} E {lat:.4f} N lies at sea or outside the region; a BLO stands on land in Vietnam "
-            "(check the lon/lat order)"
-        )
-    iso = str(inside["iso_a3"].iloc[0])
-    if iso != "VNM":
-        return ParameterError(
-            f"{lon:.4f} E {lat:.4f} N lies in {iso}, not in Vietnam; a BLO stands on the Vietnamese side "
-            "(check the lon/lat order)"
-        )
-    return None
 
 
 def build_base(
