@@ -355,6 +355,29 @@ def test_sweep_file_with_an_unknown_gate_or_format_exits_1(tmp_path, no_graph):
     assert not list(tmp_path.glob("sweep*"))
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[grid]\nclose_each_gate = ["LAOS"]\n', "close_each_gate must be true or a list of borders (LAO, CHN, KHM)"),
+        ("[grid]\npatrol_hours = [2, -1]\n", "patrol_hours must be a list of numbers > 0"),
+        ("[grid]\nclose_every_gate = true\n", "unknown [grid] key 'close_every_gate'"),
+        ('[grids]\nclose_each_gate = ["LAO"]\n', "unknown section 'grids'"),
+        ('name = "empty"\n', "lists no scenario"),
+        ('[grid]\nscenario_files = ["missing.toml"]\n', "missing.toml"),
+    ],
+)
+def test_a_malformed_sweep_file_is_refused_before_the_region_is_read(tmp_path, monkeypatch, text, message):
+    def read(*args, **kwargs):
+        pytest.fail("the region was read before the refusal")
+
+    monkeypatch.setattr("borderwatch.readers.load_region", read)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text, encoding="utf-8")
+    out = tmp_path / "sweep.csv"
+    _fails_cleanly(run("sweep", str(bad), "--samples", "4", "--out", str(out)), message)
+    assert not out.exists()
+
+
 def test_a_base_file_or_scenario_file_naming_an_unknown_blo_is_refused_before_the_build(tmp_path, no_graph):
     base = tmp_path / "base.toml"
     base.write_text('[[edits]]\ntype = "remove_blo"\nblo = "Moc Chauu"\n', encoding="utf-8")

@@ -245,3 +245,15 @@ def test_an_extended_ensemble_keeps_the_support_of_both_parts():
     joined = extend(first, more)
     closed = base.edited(CloseGates(("A",)))
     assert_same_ensemble(rerouted(joined, closed), flow_ensemble(closed))
+
+
+def test_progress_counts_the_kept_samples_as_done():
+    base = three_gates()
+    e0 = flow_ensemble(base, keep_support=True)
+    seen: list[tuple[int, int]] = []
+    rerouted(e0, base.edited(CloseGates(("C",))), progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(60, 60)]
+    seen.clear()
+    rerouted(e0, base.edited(CloseGates(("A",))), progress=lambda d, t: seen.append((d, t)))
+    used_a = int((e0.gate_samples["A"] > 0).sum())
+    assert [d for d, _ in seen] == list(range(61 - used_a, 61)) and {t for _, t in seen} == {60}

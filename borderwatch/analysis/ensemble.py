@@ -275,7 +275,7 @@ def rerouted(
         and leaves ``travel_samples`` NaN (not computed): enough for flows,
         costs and shares (:func:`~borderwatch.analysis.sweep.sweep`).
     progress
-        Called as ``progress(done, total)`` after each re-routed sample.
+        Called as ``progress(done, samples)`` after each re-routed sample (the kept ones count as done).
 
     Returns
     -------
@@ -362,9 +362,13 @@ def rerouted_of(
         [i for i, (routes, tails) in enumerate(rests_on) if _meets(routes, changed) or _meets(tails, changed)],
         dtype=np.int64,
     )
+    kept = samples - len(touched)
+    counted = None if progress is None else (lambda done, _total: progress(kept + done, samples))
     parts, used, units = _run(
-        arrays, origin, shares, seed, sigma_edge, sigma_gate, segment_of, sup.first_sample + touched, progress, False
+        arrays, origin, shares, seed, sigma_edge, sigma_gate, segment_of, sup.first_sample + touched, counted, False
     )
+    if progress is not None and not len(touched):
+        progress(samples, samples)
     for i in touched:  # take the touched samples' flows out of the reference's exact sums
         used[sup.flow_edges[i]] -= 1
         units[sup.flow_edges[i]] -= sup.flow_units[i]

@@ -83,6 +83,86 @@ class SweepResult:
     scenarios: list[Scenario]
 
 
+#: Borders whose gates a ``[grid] close_each_gate`` list may name.
+GRID_BORDERS = ("LAO", "CHN", "KHM")
+
+
+@dataclass
+class SweepFile:
+    """A sweep file read and checked without a scenario (:func:`parse_sweep_file`).
+
+    Attributes
+    ----------
+    path
+        The file.
+    scenarios
+        ``(name, edits)`` of each ``[[scenarios]]`` entry, in order.
+    grid
+        The ``[grid]`` dimensions given, each value checked (``close_each_gate``
+        ``True`` or borders; ``patrol_hours`` numbers; ``scenario_files`` read).
+    """
+
+    path: Path
+    scenarios: list[tuple[str, tuple[Edit, ...]]]
+    grid: dict[str, Any]
+
+    @property
+    def edits(self) -> list[tuple[str, tuple[Edit, ...]]]:
+        """Every named edit list the file gives before its gate closures: its scenarios and grid files."""
+        return self.scenarios + list(self.grid.get("scenario_files", []))
+
+    def scenarios_of(self, base: Scenario) -> list[Scenario]:
+        """Return the file's scenarios derived from ``base`` (:func:`read_sweep_file`)."""
+        where = f"sweep file {str(self.path)!r}"
+        specs = self.scenarios + (_grid_scenarios(self.grid, base, where=where) if self.grid else [])
+        out = []
+        for name, edits in specs:
+            try:
+                out.append(base.edited(*edits, name=name))
+            except (ParameterError, UnknownNameError, ProfileError) as exc:
+                raise type(exc)(f"{where}, scenario {name!r}: {exc}") from None
+        return out
+
+
+def parse_sweep_file(path: str | Path) -> SweepFile:
+    """Read a sweep file (module docstring) and check everything that needs no scenario.
+
+    Parameters
+    ----------
+    path
+        The TOML file.
+
+    Returns
+    -------
+    SweepFile
+
+    Raises
+    ------
+    ParameterError
+        An unreadable file, an unknown section or key (named), a bad grid value, a scenario entry that is
+        not a table, or a scenario file that cannot be read.
+    """
+    path = Path(path)
+    where = f"sweep file {str(path)!r}"
+    data = read_toml(path, what=where)
+    unknown = sorted(set(data) - {"name", "description", "scenarios", "grid"})
+    if unknown:
+        raise ParameterError(f"{where}: unknown section {unknown[0]!r}; a sweep has name, [[scenarios]] and [grid]")
+    specs: list[tuple[str, tuple[Edit, ...]]] = []
+    for i, entry in enumerate(data.get("scenarios", []), 1):
+        if not isinstance(entry, Mapping):
+            raise ParameterError(f"{where}: scenarios entry {i} must be a table")
+        if "file" in entry:
+            spec = read_scenario_file(path.parent / str(entry["file"]))
+        else:
+            spec = scenario_from_dict(entry, where=f"{where}, scenario {i}", folder=path.parent)
+        specs.append((spec.name, spec.edits))
+    grid = _grid(data["grid"], folder=path.parent, where=where) if "grid" in data else {}
+    if not specs and not grid:
+        raise ParameterError(f"{where} lists no scenario; add [[scenarios]] or a [grid]")
+    return SweepFile(path=path, scenarios=specs, grid=grid)
+
+
 def read_sweep_file(path: str | Path, *, base: Scenario) -> list[Scenario]:
     """Read the scenarios of a sweep file (module docstring), each derived from ``base``.
 
@@ -100,56 +180,30 @@ def read_sweep_file(path: str | Path, *, base: Scenario) -> list[Scenario]:
     Raises
     ------
     ParameterError
-        An unreadable file, an unknown section or key (named), a bad grid value, or an edit that does not apply.
+        As :func:`parse_sweep_file`; a ``close_each_gate`` border with no gate in the graph, or an edit
+        that does not apply.
     """
-    path = Path(path)
-    where = f"sweep file {str(path)!r}"
-    data = read_toml(path, what=where)
-    unknown = sorted(set(data) - {"name", "description", "scenarios", "grid"})
-    if unknown:
-        raise ParameterError(f"{where}: unknown section {unknown[0]!r}; a sweep has name, [[scenarios]] and [grid]")
-    specs: list[tuple[str, tuple[Edit, ...]]] = []
-    for i, entry in enumerate(data.get("scenarios", []), 1):
-        if not isinstance(entry, Mapping):
-            raise ParameterError(f"{where}: scenarios entry {i} must be a table")
-        if "file" in entry:
-            spec = read_scenario_file(path.parent / str(entry["file"]))
-        else:
-            spec = scenario_from_dict(entry, where=f"{where}, scenario {i}", folder=path.parent)
-        specs.append((spec.name, spec.edits))
-    if "grid" in data:
-        specs += _grid(data["grid"], base, folder=path.parent, where=where)
-    if not specs:
-        raise ParameterError(f"{where} lists no scenario; add [[scenarios]] or a [grid]")
-    out = []
-    for name, edits in specs:
-        try:
-            out.append(base.edited(*edits, name=name))
-        except (ParameterError, UnknownNameError, ProfileError) as exc:
-            raise type(exc)(f"{where}, scenario {name!r}: {exc}") from None
-    return out
+    return parse_sweep_file(path).scenarios_of(base)
 
 
-def _grid(grid: Any, base: Scenario, *, folder: Path, where: str) -> list[tuple[str, tuple[Edit, ...]]]:
+def _grid(grid: Any, *, folder: Path, where: str) -> dict[str, Any]:
+    """Check the ``[grid]`` table: its dimensions with their values (scenario files read)."""
     if not isinstance(grid, Mapping):
         raise ParameterError(f"{where}: [grid] must be a table")
-    dims: list[list[tuple[str, tuple[Edit, ...]]]] = []
     known = {"close_each_gate", "patrol_hours", "scenario_files"}
     for key in sorted(set(grid) - known):
         raise ParameterError(f"{where}: unknown [grid] key {key!r}; use {', '.join(sorted(known))}")
+    out: dict[str, Any] = {}
     if "close_each_gate" in grid:
         value = grid["close_each_gate"]
-        gates = base.gates
-        in_graph = set(base.arrays.gate_id[base.arrays.crossing == "gate"])
-        if value is True:
-            chosen = gates[gates["id"].isin(in_graph)]
-        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-            chosen = gates[gates["id"].isin(in_graph) & gates["border"].isin(value)]
-            if chosen.empty:
-                raise ParameterError(f"{where}: close_each_gate = {value!r} matches no gate; use borders LAO, CHN, KHM")
-        else:
-            raise ParameterError(f"{where}: close_each_gate must be true or a list of borders, got {value!r}")
-        dims.append([(f"close {g.name}", (CloseGates((g.id,)),)) for g in chosen.itertuples()])
+        ok = value is True or (
+            isinstance(value, list) and value and all(isinstance(v, str) and v in GRID_BORDERS for v in value)
+        )
+        if not ok:
+            raise ParameterError(
+                f"{where}: close_each_gate must be true or a list of borders ({', '.join(GRID_BORDERS)}), got {value!r}"
+            )
+        out["close_each_gate"] = value
     if "patrol_hours" in grid:
         hours = grid["patrol_hours"]
         ok = (
@@ -161,7 +215,7 @@ def _grid(grid: Any, base: Scenario, *, folder: Path, where: str) -> list[tuple[
         )
         if not ok:
             raise ParameterError(f"{where}: patrol_hours must be a list of numbers > 0, e.g. [1, 2, 4], got {hours!r}")
-        dims.append([(f"patrol {h:g} h", (PatrolHours(h),)) for h in hours])
+        out["patrol_hours"] = hours
     if "scenario_files" in grid:
         files = grid["scenario_files"]
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
@@ -173,11 +227,29 @@ def _grid(grid: Any, base: Scenario, *, folder: Path, where: str) -> list[tuple[
             else:
                 spec = read_scenario_file(folder / f)
                 options.append((spec.name, spec.edits))
-        dims.append(options)
-    out = []
-    for combo in itertools.product(*dims):
-        out.append((" + ".join(n for n, _ in combo), tuple(e for _, edits in combo for e in edits)))
+        out["scenario_files"] = options
     return out
+
+
+def _grid_scenarios(grid: dict[str, Any], base: Scenario, *, where: str) -> list[tuple[str, tuple[Edit, ...]]]:
+    """Every combination of the grid's dimensions, its gate closures those of ``base``'s graph."""
+    dims: list[list[tuple[str, tuple[Edit, ...]]]] = []
+    if "close_each_gate" in grid:
+        value = grid["close_each_gate"]
+        gates = base.gates
+        in_graph = set(base.arrays.gate_id[base.arrays.crossing == "gate"])
+        chosen = gates[gates["id"].isin(in_graph) & (True if value is True else gates["border"].isin(value))]
+        if chosen.empty:
+            raise ParameterError(f"{where}: close_each_gate = {value!r} matches no gate of the route graph")
+        dims.append([(f"close {g.name}", (CloseGates((g.id,)),)) for g in chosen.itertuples()])
+    if "patrol_hours" in grid:
+        dims.append([(f"patrol {h:g} h", (PatrolHours(h),)) for h in grid["patrol_hours"]])
+    if "scenario_files" in grid:
+        dims.append(grid["scenario_files"])
+    return [
+        (" + ".join(n for n, _ in combo), tuple(e for _, edits in combo for e in edits))
+        for combo in itertools.product(*dims)
+    ]
 
 
 def sweep(

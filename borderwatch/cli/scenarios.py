@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import BorderwatchError, ParameterError
+from ..errors import ParameterError
 from .format import echo, format_rows, json_text
 from .options import (
     ScenarioOptions,
@@ -27,6 +27,7 @@ from .options import (
 from .report import TILE_CHOICES
 
 if TYPE_CHECKING:
+    from ..analysis.sweep import SweepFile
     from ..network.profile import Profile
     from ..region import Region
 
@@ -138,32 +139,13 @@ def _file_edits_known(path: Path | None) -> Callable[[Region, Profile], None]:
     return check
 
 
-def _sweep_edits_known(path: Path, options: ScenarioOptions) -> Callable[[Region, Profile], None]:
-    """Return the check, before the graph is built, of the edits each ``[[scenarios]]`` entry of a sweep file lists.
-
-    A file that cannot be read this far is left to
-    :func:`~borderwatch.analysis.sweep.read_sweep_file`, which names its
-    problem (it reads the file with the base, after the build).
-    """
+def _sweep_edits_known(parsed: SweepFile, options: ScenarioOptions) -> Callable[[Region, Profile], None]:
+    """Return the check, before the graph is built, of the edits a sweep file's scenarios and grid files list."""
 
     def check(region: Region, profile: Profile) -> None:
-        from ..edits import read_scenario_file, read_toml, scenario_from_dict
-
-        where = f"sweep file {str(path)!r}"
-        try:
-            entries = read_toml(path, what=where).get("scenarios", [])
-            specs = [
-                read_scenario_file(path.parent / str(entry["file"]))
-                if "file" in entry
-                else scenario_from_dict(entry, where=f"{where}, scenario {i}", folder=path.parent)
-                for i, entry in enumerate(entries if isinstance(entries, list) else [], 1)
-                if isinstance(entry, Mapping)
-            ]
-        except BorderwatchError:
-            return  # read_sweep_file names the problem
         applied = options.file_edits() + options.edits()
-        for spec in specs:
-            check_edits(region, spec.edits, where=f"{where}, scenario {spec.name!r}: ", applied=applied)
+        for name, edits in parsed.edits:
+            check_edits(region, edits, where=f"sweep file {str(parsed.path)!r}, scenario {name!r}: ", applied=applied)
 
     return check
 
@@ -305,7 +287,7 @@ def sweep(sweep_path: Path, out: Path, overwrite: bool, scenario_opts: ScenarioO
       borderwatch sweep sweep.toml --out sweep.csv --samples 50
       borderwatch sweep close_laos.toml --out laos.csv --hours 4
     """
-    from ..analysis.sweep import read_sweep_file
+    from ..analysis.sweep import parse_sweep_file
     from ..analysis.sweep import sweep as run_sweep
     from ..output import write_table
 
@@ -315,8 +297,9 @@ def sweep(sweep_path: Path, out: Path, overwrite: bool, scenario_opts: ScenarioO
     if not sweep_path.is_file():
         what = "is a folder; give a TOML file" if sweep_path.is_dir() else "does not exist; check the path"
         raise ParameterError(f"sweep file {str(sweep_path)!r} {what}")
-    base = build_scenario(scenario_opts, check=_sweep_edits_known(sweep_path, scenario_opts))
-    scenarios = read_sweep_file(sweep_path, base=base)
+    parsed = parse_sweep_file(sweep_path)  # a malformed file is refused before anything is loaded
+    base = build_scenario(scenario_opts, check=_sweep_edits_known(parsed, scenario_opts))
+    scenarios = parsed.scenarios_of(base)
     with progress_bar("scenarios") as progress:
         result = run_sweep(base, scenarios, progress=progress)
     table = result.table
