@@ -65,8 +65,8 @@ def toy_cache(tmp_path, monkeypatch):
 
 
 def test_the_cached_view_is_the_view_of_the_graph(toy_cache):
-    get, path, builds = toy_cache
-    G1, status1, view1, meta1 = get()
+    get, _, builds = toy_cache
+    _, status1, view1, meta1 = get()
     G2, status2, view2, meta2 = get()
     assert (status1, status2, len(builds)) == ("built, cached", "cache hit", 1)
     assert_same_view(view2, GraphArrays.from_graph(G2))
@@ -88,7 +88,7 @@ def _other_toy():
 
 @pytest.mark.parametrize("fault", ["no view", "view of another graph", "view of other edges", "a flipped bit"])
 def test_a_missing_or_altered_view_is_rebuilt(toy_cache, fault, caplog):
-    get, path, builds = toy_cache
+    get, path, _ = toy_cache
     get()
     G = toy_graph()
     if fault == "no view":
@@ -119,11 +119,11 @@ def test_a_missing_or_altered_view_is_rebuilt(toy_cache, fault, caplog):
 
 
 def test_a_graph_that_breaks_the_contract_is_not_cached(toy_cache, monkeypatch):
-    get, path, builds = toy_cache
+    _, path, _ = toy_cache
     broken = toy_graph()
     broken["o"]["d"][0]["cost"] = -1.0
     monkeypatch.setattr(cache, "build_route_graph", lambda region, profile: broken)
-    with pytest.raises(GraphContractError, match="'o' -> 'd' has cost = -1.0"):
+    with pytest.raises(GraphContractError, match=r"'o' -> 'd' has cost = -1\.0"):
         cache.cached_route_graph(NO_LAYERS, profile=load_profile())
     assert not path.exists()
 
@@ -149,3 +149,32 @@ def test_a_warm_load_reads_the_shipped_view_and_check_from_the_cache(region, sce
     monkeypatch.undo()
     assert_same_view(view, build_view(sc.G))
     assert sc.meta == validate_route_graph(sc.G)  # the check the warm load skipped passes, with the same metadata
+
+
+# -- the region: each GeoJSON file is parsed once -------------------------------------------------------------
+
+
+def test_a_geojson_layer_is_read_without_listing_its_layers(monkeypatch, tmp_path):
+    """GeoJSON holds one layer: listing the layers parsed the whole file a second time; the frame is the same."""
+    import pyogrio
+    from geopandas.testing import assert_geodataframe_equal
+
+    from borderwatch import readers
+
+    path = readers.shipped_data_dir() / readers.LAYER_FILES["lakes"]
+    listed = []
+    list_layers = pyogrio.list_layers
+    monkeypatch.setattr(pyogrio, "list_layers", lambda p: listed.append(p) or list_layers(p))
+    lakes = readers.read_layer(path, "lakes")
+    assert listed == []
+    monkeypatch.setattr(readers, "_single_layer_format", lambda p: False)  # the old way: list, then read
+    listed_way = readers.read_layer(path, "lakes")
+    assert_geodataframe_equal(listed_way, lakes, check_dtype=True)
+    assert listed_way.geometry.to_wkb().tolist() == lakes.geometry.to_wkb().tolist()
+    assert listed == [path]
+    monkeypatch.undo()
+    topology = tmp_path / "lakes.geojson"  # TopoJSON (several layers) under a GeoJSON name is still listed
+    topology.write_text('{"type": "Topology", "objects": {}, "arcs": []}')
+    assert not readers._single_layer_format(topology)
+    assert readers._single_layer_format(path) and readers._single_layer_format(tmp_path / "x.shp")
+    assert not readers._single_layer_format(tmp_path / "x.gpkg")
