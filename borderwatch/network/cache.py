@@ -1,7 +1,7 @@
 """A cache of built route graphs, so that commands do not rebuild the same graph.
 
-Building the shipped graph takes about 60 s; loading it from the cache about
-2 s.  With the graph the archive keeps its array view (the
+Building the shipped graph takes about 20 s of CPU; loading it from the cache
+about 2 s.  With the graph the archive keeps its array view (the
 :data:`~borderwatch.network.arrays.COLUMNS` of
 :class:`~borderwatch.network.arrays.GraphArrays`, among them the edges'
 identity tags) and the fact that it passed the route-graph contract
