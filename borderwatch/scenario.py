@@ -85,9 +85,18 @@ class _GraphFacts:
     """Facts of one graph, shared by every scenario on it (computed on first use)."""
 
     def __init__(
-        self, G: nx.MultiDiGraph, meta: GraphMeta, region: Region | None, status: str, *, use_cache: bool = True
+        self,
+        G: nx.MultiDiGraph,
+        meta: GraphMeta,
+        region: Region | None,
+        status: str,
+        *,
+        use_cache: bool = True,
+        arrays: GraphArrays | None = None,
     ) -> None:
         self.G = G
+        if arrays is not None:  # the view the graph cache read with the graph (GraphArrays.from_graph(G))
+            self.__dict__["arrays"] = arrays
         self.use_cache = use_cache
         self.meta = meta
         self.region = region
@@ -96,6 +105,14 @@ class _GraphFacts:
         self._segment_of: dict[float, np.ndarray] = {}
         self._patrol: dict[float, PatrolModel] = {}
         self._segment_names: dict[float, pd.Series] = {}
+
+    @classmethod
+    def load(cls, region: Region, profile: Profile, *, use_cache: bool) -> _GraphFacts:
+        """Load the route graph of ``region`` and ``profile``, checked, with its array view (from the graph cache)."""
+        from .network.cache import cached_route_graph
+
+        G, status, arrays, meta = cached_route_graph(region, profile=profile, use_cache=use_cache, with_view=True)
+        return cls(G, meta, region, status, use_cache=use_cache, arrays=arrays)
 
     @cached_property
     def arrays(self) -> GraphArrays:
@@ -321,7 +338,6 @@ class Scenario:
             A bad profile, or a ``lattice.refine`` whose lattice would not fit
             in the available memory (:mod:`borderwatch.network.estimate`).
         """
-        from .network.cache import cached_route_graph
         from .network.estimate import check_lattice_memory
         from .readers import load_region
 
@@ -334,15 +350,13 @@ class Scenario:
             region = load_region(region)
         if region.terrain is not None:
             check_lattice_memory(region.terrain.shape, checked["lattice"]["refine"])
-        G, status = cached_route_graph(region, profile=checked, use_cache=use_cache)
-        meta = validate_route_graph(G)
-        facts = _GraphFacts(G, meta, region, status, use_cache=use_cache)
+        facts = _GraphFacts.load(region, checked, use_cache=use_cache)
         return cls(
             facts,
             profile=checked,
             settings=parsed,
             origin=None,
-            destinations=meta.destinations,
+            destinations=facts.meta.destinations,
             name=name,
         )
 
@@ -567,8 +581,6 @@ class Scenario:
         raise ParameterError(f"unknown edit {edit!r}")
 
     def _overridden(self, edit: ProfileOverride) -> Scenario:
-        from .network.cache import cached_route_graph
-
         profile = load_profile(self.profile, **nest(edit.values))
         profile.source = f"{self.profile.source} + {edit.source}"
         settings = self.settings.with_profile_keys(edit.values)
@@ -582,9 +594,7 @@ class Scenario:
             )
         log.info("scenario %s: rebuilding the route graph for %s", self.name, edit.describe())
         use_cache = self._facts.use_cache  # --no-cache holds for a rebuilt graph too
-        G, status = cached_route_graph(region, profile=profile, use_cache=use_cache)
-        meta = validate_route_graph(G)
-        facts = _GraphFacts(G, meta, region, status, use_cache=use_cache)
+        facts = _GraphFacts.load(region, profile, use_cache=use_cache)
         return self._derive(facts=facts, profile=profile, settings=settings)
 
     # ------------------------------------------------------------------ facts

@@ -40,6 +40,21 @@ from ..errors import GraphContractError, NoRouteError, ParameterError, UnknownNa
 FLOAT_ATTRIBUTES = ("time_h", "exposure", "length_m")
 #: Edge attributes copied into aligned string arrays ("" where an edge lacks one).
 TEXT_ATTRIBUTES = ("mode", "gate_id", "crossing", "border")
+#: The per-node and per-edge arrays a view is assembled from (:meth:`GraphArrays.from_columns`): its node
+#: index, node-pair grouping and CSR matrix follow from them.
+COLUMNS = (
+    "node_kind",
+    "node_country",
+    "node_x",
+    "node_y",
+    "edge_u",
+    "edge_v",
+    "edge_key",
+    *FLOAT_ATTRIBUTES,
+    *TEXT_ATTRIBUTES,
+    "cost",
+    "edge_tag",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,28 +183,64 @@ class GraphArrays:
             texts = {a: np.concatenate([x, x]) for a, x in texts.items()}
         # a user graph may mark gates by gate_id alone
         texts["crossing"] = np.where((texts["gate_id"] != "") & (texts["crossing"] == ""), "gate", texts["crossing"])
-        pairs = _Pairs.of(eu, ev)
-        matrix, entry = _collapse(pairs, cost, len(nodes))
+        columns = {
+            "node_kind": np.array([str(k or "") for _, k in G.nodes(data="kind")], dtype=object),
+            "node_country": np.array([str(c or "") for _, c in G.nodes(data="country")], dtype=object),
+            "node_x": np.array([_coordinate(x) for _, x in G.nodes(data="x")], dtype=float),
+            "node_y": np.array([_coordinate(y) for _, y in G.nodes(data="y")], dtype=float),
+            "edge_u": eu,
+            "edge_v": ev,
+            "edge_key": ekey,
+            "cost": cost,
+            "edge_tag": identity_tags(
+                [f"{nodes[u]!r}|{nodes[v]!r}|{k!r}" for u, v, k in zip(eu, ev, ekey, strict=True)]
+            ),
+            **floats,
+            **texts,
+        }
+        return cls.from_columns(nodes, columns, weight=weight, rules=dict(G.graph.get("no_entry_from") or {}))
+
+    @classmethod
+    def from_columns(
+        cls, nodes: Sequence[Hashable], columns: dict[str, np.ndarray], *, weight: str, rules: dict[Hashable, str]
+    ) -> GraphArrays:
+        """Assemble a view from its :data:`COLUMNS` (as :meth:`columns` gives them); the rest follows from them.
+
+        :meth:`from_graph` reads the columns from a graph; the graph cache
+        (:mod:`borderwatch.network.cache`) stores them, so a warm load
+        assembles the same view without walking the graph.
+
+        Parameters
+        ----------
+        nodes
+            Node ids in matrix order.
+        columns
+            :data:`COLUMNS` -> array (per node, or per edge).
+        weight
+            The edge attribute the costs came from.
+        rules
+            Graph rule ``no_entry_from`` (destination node -> barred country).
+
+        Returns
+        -------
+        GraphArrays
+        """
+        pairs = _Pairs.of(columns["edge_u"], columns["edge_v"])
+        matrix, entry = _collapse(pairs, columns["cost"], len(nodes))
         return cls(
-            nodes=nodes,
-            index=index,
-            node_kind=np.array([str(k or "") for _, k in G.nodes(data="kind")], dtype=object),
-            node_country=np.array([str(c or "") for _, c in G.nodes(data="country")], dtype=object),
-            node_x=np.array([_coordinate(x) for _, x in G.nodes(data="x")], dtype=float),
-            node_y=np.array([_coordinate(y) for _, y in G.nodes(data="y")], dtype=float),
-            edge_u=eu,
-            edge_v=ev,
-            edge_key=ekey,
-            cost=cost,
+            nodes=list(nodes),
+            index={n: i for i, n in enumerate(nodes)},
             weight=weight,
             matrix=matrix,
             entry_edge=entry,
-            rules=dict(G.graph.get("no_entry_from") or {}),
-            edge_tag=identity_tags([f"{nodes[u]!r}|{nodes[v]!r}|{k!r}" for u, v, k in zip(eu, ev, ekey, strict=True)]),
+            rules=rules,
             pairs=pairs,
-            **floats,
-            **texts,
+            **{name: columns[name] for name in COLUMNS},
         )
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """Return the :data:`COLUMNS` of the view (:meth:`from_columns` assembles it again from them)."""
+        return {name: getattr(self, name) for name in COLUMNS}
 
     @property
     def n_edges(self) -> int:

@@ -1,7 +1,14 @@
 """A cache of built route graphs, so that commands do not rebuild the same graph.
 
-Building the shipped graph takes about 10 s; loading it from the cache about
-2 s.  A cached graph is keyed by a SHA-256 of everything it depends on: the
+Building the shipped graph takes about 20 s of CPU; loading it from the cache
+about 2 s.  With the graph the archive keeps its array view (the
+:data:`~borderwatch.network.arrays.COLUMNS` of
+:class:`~borderwatch.network.arrays.GraphArrays`, among them the edges'
+identity tags) and the fact that it passed the route-graph contract
+(:func:`~borderwatch.network.contract.validate_route_graph`, checked before a
+graph is written): a warm :meth:`Scenario.from_region
+<borderwatch.Scenario.from_region>` neither walks the graph again for its view
+nor checks it again (``with_view=True``).  A cached graph is keyed by a SHA-256 of everything it depends on: the
 SHA-256 of every input file of the region (layers and DEM), the build part of
 the cost profile (:func:`~borderwatch.network.profile.build_part`: analysis
 tables such as ``[ensemble]`` or ``[ranking]`` and the demand shares never
@@ -19,8 +26,11 @@ created ``0700`` and the files ``0600`` whatever the umask; a folder or file
 that is not yours, or that others may write to, is never read (nor the folder
 written), so nobody else can plant a graph.  A cached file that cannot be read
 as a graph with the expected key (truncated, corrupt, another format, a folder
-in its place) is logged and the graph rebuilt; a graph with an attribute value
-the format cannot store exactly (see :func:`encode_graph`) is not cached.
+in its place) is logged and the graph rebuilt; so is a file whose bytes changed
+(every archive member carries a CRC-32, checked as it is read) or whose view
+does not match its graph.  A graph with an attribute value the format cannot
+store exactly (see :func:`encode_graph`) is not cached, nor one that breaks the
+route-graph contract (:class:`~borderwatch.errors.GraphContractError` is raised).
 """
 
 from __future__ import annotations
@@ -46,14 +56,15 @@ from ..errors import BorderwatchError
 from ..output import write_atomic
 from ..readers import LAYER_FILES
 from ..region import Region
+from .arrays import COLUMNS, GraphArrays
 from .build import build_route_graph
-from .contract import graph_meta, set_graph_meta
+from .contract import GraphMeta, graph_meta, set_graph_meta, validate_route_graph
 from .profile import Profile, build_part
 
 log = logging.getLogger(__name__)
 
 #: Bump when the cached format changes (it is part of the key, so old files are never read).
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 def cache_dir() -> Path:
@@ -113,7 +124,9 @@ def graph_key(region: Region, profile: Profile) -> str | None:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def cached_route_graph(region: Region, *, profile: Profile, use_cache: bool = True) -> tuple[nx.MultiDiGraph, str]:
+def cached_route_graph(
+    region: Region, *, profile: Profile, use_cache: bool = True, with_view: bool = False
+) -> tuple[nx.MultiDiGraph, str] | tuple[nx.MultiDiGraph, str, GraphArrays, GraphMeta]:
     """Build the route graph, or load it from the cache when nothing it depends on changed.
 
     Parameters
@@ -124,6 +137,12 @@ def cached_route_graph(region: Region, *, profile: Profile, use_cache: bool = Tr
         The cost profile.
     use_cache
         ``False`` builds afresh and neither reads nor writes the cache.
+    with_view
+        Also return the graph's array view (``GraphArrays.from_graph(G)``) and
+        its metadata checked against the route-graph contract
+        (``validate_route_graph(G)``).  On a cache hit both come from the file
+        (it holds them only for a graph that passed the check); otherwise they
+        are computed.
 
     Returns
     -------
@@ -131,43 +150,60 @@ def cached_route_graph(region: Region, *, profile: Profile, use_cache: bool = Tr
         The graph and how it was obtained: ``"cache hit"``, ``"built, cached"``,
         ``"built"`` (cache off, not cacheable or not safe to use) or
         ``"built, cache not writable"``.
+    G, status, arrays, meta
+        With ``with_view``.
 
     Raises
     ------
     ParameterError
-        ``region`` is not a Region, ``profile`` not a Profile, ``use_cache`` not a bool.
+        ``region`` is not a Region, ``profile`` not a Profile, ``use_cache`` or ``with_view`` not a bool.
     ProfileError
         From :func:`~borderwatch.network.build.build_route_graph`.
+    GraphContractError
+        A graph built to be cached (or with ``with_view``) breaks the route-graph contract.
     """
     require(region, Region, where="cached_route_graph", name="region", fix="load one with borderwatch.load_region()")
     require(profile, Profile, where="cached_route_graph", name="profile", fix="give load_profile(...)")
     require(use_cache, bool, where="cached_route_graph", name="use_cache")
+    require(with_view, bool, where="cached_route_graph", name="with_view")
+
+    def result(G: nx.MultiDiGraph, status: str, view: tuple[GraphArrays, GraphMeta] | None = None):
+        if not with_view:
+            return G, status
+        if view is None:
+            meta = validate_route_graph(G)
+            view = GraphArrays.from_graph(G), meta
+        return G, status, *view
+
     key = graph_key(region, profile) if use_cache else None
     if key is None:
-        return build_route_graph(region, profile=profile), "built"
+        return result(build_route_graph(region, profile=profile), "built")
     folder = cache_dir()
     unsafe = _unsafe_folder(folder)
     if unsafe:
         log.warning("not using the graph cache %s: %s", folder, unsafe)
-        return build_route_graph(region, profile=profile), "built"
+        return result(build_route_graph(region, profile=profile), "built")
     path = folder / f"route-graph-{key[:32]}.npz"
-    G = _read_cached(path, key, profile)
-    if G is not None:
+    cached = _read_cached(path, key, profile, with_view=with_view)
+    if cached is not None:
         log.info("route graph loaded from the cache %s", path)
-        return G, "cache hit"
+        G, view = cached
+        return result(G, "cache hit", view)
     G = build_route_graph(region, profile=profile)
+    meta = validate_route_graph(G)  # a graph that breaks the contract is never cached
+    arrays = GraphArrays.from_graph(G)
     try:
-        arrays = encode_graph(G, key=key)
+        archive = encode_graph(G, key=key, view=arrays)
     except NotCacheableError as exc:
         log.warning("the route graph is not cached: %s", exc)
-        return G, "built"
+        return result(G, "built", (arrays, meta))
     try:
         _private_folder(folder)
-        write_atomic(path, lambda tmp: _write_private(tmp, arrays), overwrite=True)
+        write_atomic(path, lambda tmp: _write_private(tmp, archive), overwrite=True)
     except (OSError, BorderwatchError) as exc:
         log.warning("could not cache the route graph in %s (%s)", path, exc)
-        return G, "built, cache not writable"
-    return G, "built, cached"
+        return result(G, "built, cache not writable", (arrays, meta))
+    return result(G, "built, cached", (arrays, meta))
 
 
 def _unsafe_folder(folder: Path) -> str | None:
@@ -204,8 +240,10 @@ def _write_private(path: Path, arrays: dict[str, np.ndarray]) -> None:
         write_graph_archive(fh, arrays)
 
 
-def _read_cached(path: Path, key: str, profile: Profile) -> nx.MultiDiGraph | None:
-    """Load the cached graph at ``path`` with ``profile``; None (logged) when absent, unsafe or unreadable."""
+def _read_cached(
+    path: Path, key: str, profile: Profile, *, with_view: bool
+) -> tuple[nx.MultiDiGraph, tuple[GraphArrays, GraphMeta] | None] | None:
+    """Load the cached graph at ``path`` with ``profile`` (and its view); None (logged): absent, unsafe, unreadable."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
@@ -220,7 +258,7 @@ def _read_cached(path: Path, key: str, profile: Profile) -> nx.MultiDiGraph | No
     else:
         with os.fdopen(fd, "rb") as fh:
             try:
-                G = read_graph_archive(fh, key=key)
+                G, arrays = _read_archive(fh, key, with_view=with_view)
                 # checks that the metadata names nodes of the graph; the analysis tables are the caller's,
                 # not those of the run that built the graph
                 set_graph_meta(G, replace(graph_meta(G), profile=profile))
@@ -229,7 +267,7 @@ def _read_cached(path: Path, key: str, profile: Profile) -> nx.MultiDiGraph | No
     if problem is not None:
         log.warning("ignoring the cached graph %s (%s); rebuilding it", path, problem)
         return None
-    return G
+    return G, (None if arrays is None else (arrays, graph_meta(G)))
 
 
 # ------------------------------------------------------------------------------ the archive format
@@ -373,8 +411,8 @@ def _decode_records(prefix: str, spec: dict[str, Any], arrays: Any, n: int) -> l
     return records
 
 
-def encode_graph(G: nx.MultiDiGraph, *, key: str) -> dict[str, np.ndarray]:
-    """Turn a route graph into the arrays of a cache archive, exactly.
+def encode_graph(G: nx.MultiDiGraph, *, key: str, view: GraphArrays | None = None) -> dict[str, np.ndarray]:
+    """Turn a route graph (and its array view) into the arrays of a cache archive, exactly.
 
     Node ids, edge keys and attribute values may be ``float``, ``int``,
     ``bool``, ``str``, shapely geometries (stored as WKB), or anything JSON
@@ -388,6 +426,9 @@ def encode_graph(G: nx.MultiDiGraph, *, key: str) -> dict[str, np.ndarray]:
         A :class:`networkx.MultiDiGraph`.
     key
         The cache key, stored so that a file is never read for another key.
+    view
+        ``GraphArrays.from_graph(G)``, stored as its
+        :data:`~borderwatch.network.arrays.COLUMNS`.
 
     Returns
     -------
@@ -423,6 +464,7 @@ def encode_graph(G: nx.MultiDiGraph, *, key: str) -> dict[str, np.ndarray]:
         "edge_keys": _encode_column("edges.key", [k for _, _, k, _ in edges], arrays),
         "nodes": _encode_records("nodes", (d for _, d in G.nodes(data=True)), arrays),
         "edges": _encode_records("edges", (d for _, _, _, d in edges), arrays),
+        "view": None if view is None else _encode_view(view, arrays),
     }
     arrays["doc"] = np.frombuffer(json.dumps(doc, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
     return arrays
@@ -462,18 +504,66 @@ def read_graph_archive(fh: IO[bytes] | str | Path, *, key: str) -> nx.MultiDiGra
         Not an archive of this format and key, or inconsistent contents
         (other errors of NumPy's and zipfile's readers pass through).
     """
+    return _read_archive(fh, key, with_view=False)[0]
+
+
+def _read_archive(
+    fh: IO[bytes] | str | Path, key: str, *, with_view: bool
+) -> tuple[nx.MultiDiGraph, GraphArrays | None]:
+    """:func:`read_graph_archive`, and with ``with_view`` the graph's array view (ValueError if it has none)."""
     gc.disable()  # hundreds of thousands of small dicts: the collector would only slow this down
     try:
         with np.load(fh, allow_pickle=False) as arrays:
-            return _decode(arrays, key)
+            doc = json.loads(arrays["doc"].tobytes().decode("utf-8"))
+            if not isinstance(doc, dict) or doc.get("format") != CACHE_FORMAT or doc.get("key") != key:
+                raise ValueError("written by another format or for another key")
+            G = _decode(arrays, doc)
+            if not with_view:
+                return G, None
+            if doc["view"] is None:
+                raise ValueError("the archive holds no array view")
+            return G, _decode_view(doc["view"], arrays, G)
     finally:
         gc.enable()
 
 
-def _decode(arrays: Any, key: str) -> nx.MultiDiGraph:
-    doc = json.loads(arrays["doc"].tobytes().decode("utf-8"))
-    if not isinstance(doc, dict) or doc.get("format") != CACHE_FORMAT or doc.get("key") != key:
-        raise ValueError("written by another format or for another key")
+def _encode_view(view: GraphArrays, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Store a view's columns: typed arrays as they are, object arrays (text, edge keys) as columns."""
+    spec: dict[str, Any] = {"weight": view.weight, "columns": {}}
+    for name, values in view.columns().items():
+        if values.dtype == object:
+            spec["columns"][name] = _encode_column(f"view.{name}", values.tolist(), arrays)
+        else:
+            arrays[f"view.{name}"] = values
+            spec["columns"][name] = {"kind": "array", "dtype": values.dtype.str}
+    return spec
+
+
+def _decode_view(spec: dict[str, Any], arrays: Any, G: nx.MultiDiGraph) -> GraphArrays:
+    """Assemble the stored view of ``G``; ValueError when it does not fit the graph."""
+    n, m = G.number_of_nodes(), len(arrays["edges.u"])
+    if list(spec["columns"]) != list(COLUMNS):
+        raise ValueError("the array view has other columns")
+    columns = {}
+    for name, column in spec["columns"].items():
+        size = n if name.startswith("node_") else m
+        if column["kind"] == "array":
+            values = arrays[f"view.{name}"]
+            if values.dtype.str != column["dtype"] or values.shape != (size,):
+                raise ValueError(f"view.{name}: {values.dtype} {values.shape} instead of {column['dtype']} ({size},)")
+        else:
+            values = _decode_column(f"view.{name}", column, arrays, size)
+            if values.dtype != object:  # typed edge keys: the view holds them as Python objects
+                values = _objects(values.tolist())
+        columns[name] = values
+    for end in ("u", "v"):
+        if not np.array_equal(columns[f"edge_{end}"], arrays[f"edges.{end}"]):
+            raise ValueError(f"the array view's edge_{end} does not match the graph's edges")
+    rules = dict(G.graph.get("no_entry_from") or {})
+    return GraphArrays.from_columns(list(G), columns, weight=spec["weight"], rules=rules)
+
+
+def _decode(arrays: Any, doc: dict[str, Any]) -> nx.MultiDiGraph:
     n, m = doc["node_count"], doc["edge_count"]
     nodes = _decode_column("nodes.id", doc["node_ids"], arrays, n).tolist()
     node_attrs = _decode_records("nodes", doc["nodes"], arrays, n)
