@@ -157,21 +157,28 @@ def flow_ensemble(
     require(progress, (callable, None), where="flow_ensemble", name="progress")
     require(first_sample, int, where="flow_ensemble", name="first_sample")
     require(keep_support, bool, where="flow_ensemble", name="keep_support")
-    s = sc.settings
     with parallel.running(workers=workers, scheduler=scheduler):
         return ensemble_of(
             sc.arrays,
             sc.origin,
             sc.shares,
-            samples=s.samples,
-            seed=s.seed,
-            sigma_edge=s.sigma_edge,
-            sigma_gate=s.sigma_gate,
-            segment_of=sc.segment_of if sc.region is not None else None,
+            **_draws_of(sc),
             progress=progress,
             first_sample=first_sample,
             keep_support=keep_support,
         )
+
+
+def _draws_of(sc: Scenario) -> dict:
+    """Return the scenario's ensemble settings as :func:`ensemble_of` takes them."""
+    s = sc.settings
+    return {
+        "samples": s.samples,
+        "seed": s.seed,
+        "sigma_edge": s.sigma_edge,
+        "sigma_gate": s.sigma_gate,
+        "segment_of": sc.segment_of if sc.region is not None else None,
+    }
 
 
 def ensemble_of(
@@ -307,20 +314,7 @@ def rerouted(
     sc = as_scenario(scenario, what="rerouted")
     require(travel, bool, where="rerouted", name="travel")
     require(progress, (callable, None), where="rerouted", name="progress")
-    s = sc.settings
-    return rerouted_of(
-        reference,
-        sc.arrays,
-        sc.origin,
-        sc.shares,
-        samples=s.samples,
-        seed=s.seed,
-        sigma_edge=s.sigma_edge,
-        sigma_gate=s.sigma_gate,
-        segment_of=sc.segment_of if sc.region is not None else None,
-        travel=travel,
-        progress=progress,
-    )
+    return rerouted_of(reference, sc.arrays, sc.origin, sc.shares, **_draws_of(sc), travel=travel, progress=progress)
 
 
 def rerouted_of(
