@@ -309,6 +309,16 @@ def test_a_planted_symlink_cannot_redirect_a_temporary(tmp_path, region):
 # -- signals ------------------------------------------------------------------------------------------------
 
 
+def _default_signal_handling() -> None:
+    """In the child: the signals a launcher may have set to be ignored (nohup: SIGHUP; `&`: SIGINT) act again.
+
+    The command keeps an ignored SIGHUP ignored (the next test); this test is about what it does
+    when a signal arrives, so its child starts as a terminal's would.
+    """
+    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130), (signal.SIGHUP, 129)])
 def test_sigterm_ctrl_c_and_sighup_exit_by_convention_and_leave_nothing(tmp_path, sig, code):
     out = tmp_path / "graph.gpkg"
@@ -319,6 +329,7 @@ def test_sigterm_ctrl_c_and_sighup_exit_by_convention_and_leave_nothing(tmp_path
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=_default_signal_handling,  # as from a terminal, even when the suite runs under nohup or in `&`
     )
     deadline = time.monotonic() + 30
     while not (tmp_path / ".graph.gpkg.lock").exists() and time.monotonic() < deadline:  # --out checked
