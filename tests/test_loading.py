@@ -20,7 +20,7 @@ from borderwatch.network.arrays import GraphArrays
 from borderwatch.network.contract import validate_route_graph
 from borderwatch.network.profile import load_profile
 
-from .test_safety import NO_LAYERS, toy_graph
+from .test_safety import NO_LAYERS, cached_toy, toy_graph
 
 
 def assert_same_view(a: GraphArrays, b: GraphArrays) -> None:
@@ -52,16 +52,7 @@ def assert_same_view(a: GraphArrays, b: GraphArrays) -> None:
 @pytest.fixture
 def toy_cache(tmp_path, monkeypatch):
     """cached_route_graph on the toy graph with its view; builds are counted; the cache is tmp_path/cache."""
-    builds = []
-    monkeypatch.setenv("BORDERWATCH_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(cache, "graph_key", lambda region, profile: "ab" * 32)
-    monkeypatch.setattr(cache, "build_route_graph", lambda region, profile: builds.append(1) or toy_graph())
-    profile = load_profile()
-
-    def get():
-        return cache.cached_route_graph(NO_LAYERS, profile=profile, with_view=True)
-
-    return get, tmp_path / "cache" / f"route-graph-{'ab' * 16}.npz", builds
+    return cached_toy(tmp_path, monkeypatch, with_view=True)
 
 
 def test_the_cached_view_is_the_view_of_the_graph(toy_cache):

@@ -425,18 +425,28 @@ def toy_graph() -> nx.MultiDiGraph:
     return G
 
 
-@pytest.fixture
-def toy_cache(tmp_path, monkeypatch):
-    """cached_route_graph on a toy graph: builds count the calls; the cache is tmp_path/cache."""
+def cached_toy(tmp_path, monkeypatch, *, with_view: bool = False):
+    """cached_route_graph on the toy graph (its view too with ``with_view``): the getter, the file, the builds.
+
+    The key is fixed and every build is counted; the cache is tmp_path/cache.
+    """
     builds = []
     monkeypatch.setenv("BORDERWATCH_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(cache, "graph_key", lambda region, profile: "ab" * 32)
     monkeypatch.setattr(cache, "build_route_graph", lambda region, profile: builds.append(1) or toy_graph())
     profile = load_profile()
+    kwargs = {"with_view": True} if with_view else {}
 
     def get():
-        return cache.cached_route_graph(NO_LAYERS, profile=profile)
+        return cache.cached_route_graph(NO_LAYERS, profile=profile, **kwargs)
 
+    return get, tmp_path / "cache" / f"route-graph-{'ab' * 16}.npz", builds
+
+
+@pytest.fixture
+def toy_cache(tmp_path, monkeypatch):
+    """cached_route_graph on a toy graph, built and cached once: builds count the calls."""
+    get, _, builds = cached_toy(tmp_path, monkeypatch)
     assert get()[1] == "built, cached"
     (path,) = (tmp_path / "cache").glob("route-graph-*")
     return get, path, builds
