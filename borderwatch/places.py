@@ -42,6 +42,9 @@ AT_KM = 0.5
 #: Compass points of a bearing, clockwise from north.
 COMPASS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
 #: Columns of :meth:`Gazetteer.table`.
+#: How many answers of :meth:`Gazetteer.table` are kept (by their coordinates' bytes).
+TABLES_KEPT = 8
+
 PLACE_COLUMNS = ["place", "landmark", "landmark_km", "bearing", "district", "province"]
 _CACHE: dict[int, tuple[weakref.ref, Gazetteer]] = {}
 
@@ -73,6 +76,7 @@ class Gazetteer:
         """Index the landmarks (3-D unit vectors: the nearest by chord is the nearest on the sphere)."""
         object.__setattr__(self, "_tree", cKDTree(_unit(self.lon, self.lat)) if len(self.names) else None)
         object.__setattr__(self, "_shapes", shapely.STRtree(self.province_shapes))
+        object.__setattr__(self, "_tables", {})  # the last few answers: a report names the same segments often
 
     def table(self, lon: np.ndarray, lat: np.ndarray) -> pd.DataFrame:
         """Name every point: nearest landmark, distance and bearing from it, district, province.
@@ -105,6 +109,14 @@ class Gazetteer:
         lon, lat = np.asarray(lon, dtype=float).ravel(), np.asarray(lat, dtype=float).ravel()
         if lon.shape != lat.shape:
             raise ParameterError(f"lon and lat must have one entry per point; got {len(lon)} and {len(lat)}")
+        key = (lon.tobytes(), lat.tobytes())
+        if key not in self._tables:
+            if len(self._tables) >= TABLES_KEPT:
+                self._tables.pop(next(iter(self._tables)))
+            self._tables[key] = self._table(lon, lat)
+        return self._tables[key].copy()
+
+    def _table(self, lon: np.ndarray, lat: np.ndarray) -> pd.DataFrame:
         n = len(lon)
         ok = np.isfinite(lon) & np.isfinite(lat)
         out = pd.DataFrame({c: [""] * n for c in PLACE_COLUMNS})
@@ -115,8 +127,7 @@ class Gazetteer:
         points = shapely.points(lon[rows], lat[rows])
         province = np.full(len(rows), "", dtype=object)
         if len(self.province_shapes):
-            _, nearest = self._shapes.query_nearest(points, all_matches=False)
-            province = self.province_names[nearest]
+            province = self.province_names[self._province_of(points)]
         out.loc[rows, "province"] = province
         if self._tree is None:
             out.loc[rows, "place"] = province
@@ -138,6 +149,19 @@ class Gazetteer:
         out.loc[rows, "bearing"] = np.where(km < AT_KM, "", bearing)
         out.loc[rows, "district"] = district
         return out
+
+    def _province_of(self, points: np.ndarray) -> np.ndarray:
+        """Index of each point's province: the first polygon it lies in, else the nearest (a point at sea, abroad)."""
+        point, shape = self._shapes.query(points, predicate="intersects")  # cheap; the nearest search is not
+        found = np.full(len(points), -1, dtype=np.int64)
+        order = np.lexsort((shape, point))  # a point on a shared boundary: the lower polygon
+        point, shape = point[order], shape[order]
+        first = np.flatnonzero(np.diff(point, prepend=-1))
+        found[point[first]] = shape[first]
+        outside = np.flatnonzero(found < 0)
+        if len(outside):
+            _, found[outside] = self._shapes.query_nearest(points[outside], all_matches=False)
+        return found
 
     def names_of(self, lon: np.ndarray, lat: np.ndarray) -> list[str]:
         """Return only the ``place`` of every point (see :meth:`table`).

@@ -234,3 +234,37 @@ def test_new_costs_on_the_same_edges_reuse_the_structure_and_give_the_full_rebui
         assert np.array_equal(fast.matrix.indptr, matrix.indptr) and np.array_equal(fast.matrix.indices, matrix.indices)
         assert np.array_equal(fast.matrix.data, matrix.data)
     assert len(arrays.pairs.parallel[0]) > 0  # the shipped graph has parallel edges, so the search is exercised
+
+
+def test_a_rule_view_of_new_costs_reuses_the_edges_in_force_of_an_earlier_one_and_gives_the_full_rebuild(
+    scenario, monkeypatch
+):
+    """Each sample's China-rule view removes the same edges: from the second on, with_cost reuses the first's."""
+    from borderwatch.network import arrays as module
+    from borderwatch.network.arrays import _collapse
+
+    arrays = scenario.arrays
+    china = next(d for d in arrays.rules)
+    rng = np.random.default_rng(5)
+    arrays.times(rng.lognormal(0.0, 0.25, arrays.n_edges)).for_destination(china)
+    full = []
+    monkeypatch.setattr(module, "_collapse", lambda *a: full.append(1) or _collapse(*a))
+    for factor in (rng.lognormal(0.0, 0.25, arrays.n_edges), np.ones(arrays.n_edges)):
+        view = arrays.times(factor).for_destination(china)
+        assert not full  # the structure of the first rule view, reused
+        matrix, entry = _collapse(arrays.pairs, view.cost, len(arrays.nodes))
+        assert np.array_equal(view.entry_edge, entry) and np.array_equal(view.matrix.data, matrix.data)
+        assert np.array_equal(view.matrix.indptr, matrix.indptr) and np.array_equal(view.matrix.indices, matrix.indices)
+    assert np.isinf(view.cost[arrays.entry_edges(arrays.rules[china])]).all()
+    other = arrays.without(arrays.gate_edges(["VN-LAO-016"]))  # other edges removed: built afresh, not confused
+    assert full and other.matrix.nnz == arrays.matrix.nnz - 2  # Cầu Treo's two crossings gone, nothing else
+
+
+def test_gate_edges_of_each_gate_equal_a_scan_of_the_gate_ids(scenario):
+    arrays = scenario.arrays
+    gates = np.flatnonzero(arrays.crossing == "gate")
+    assert np.array_equal(arrays.gate_edges(), gates)
+    for ids in (["VN-LAO-016"], ["VN-KHM-009", "VN-LAO-016", "VN-KHM-009"], ["no such gate"], []):
+        expected = np.flatnonzero((arrays.crossing == "gate") & np.isin(arrays.gate_id, ids))
+        assert np.array_equal(arrays.gate_edges(ids), expected), ids
+    assert len(arrays.gate_edges(["VN-LAO-016"])) == 2  # a gate is crossed both ways

@@ -107,13 +107,14 @@ def least_cost_flow(
         paths[node], cost[node] = arrays.path_edges(origin, node, dist=free[0], pred=free[1])
     for country, nodes in by_rule.items():
         if reuse_unbarred:
-            barred = arrays.entry_edges(country)
+            barred = np.zeros(arrays.n_edges, dtype=bool)
+            barred[arrays.entry_edges(country)] = True
             for node in nodes:
                 try:
                     path, c = arrays.path_edges(origin, node, dist=free[0], pred=free[1])
                 except NoRouteError:
                     continue
-                if not np.isin(path, barred, assume_unique=True).any():
+                if not barred[path].any():
                     paths[node], cost[node] = path, c
         rest = [n for n in nodes if n not in paths]
         if rest:

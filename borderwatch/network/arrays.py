@@ -274,10 +274,17 @@ class GraphArrays:
             raise ParameterError(
                 f"cost of edge {self.edge_id(bad)!r} is {float(cost[bad])!r}; costs must be >= 0 (inf removes an edge)"
             )
-        if np.array_equal(np.isinf(cost), np.isinf(self.cost)):  # same edges in force: only the weights change
+        removed = np.isinf(cost)
+        if np.array_equal(removed, np.isinf(self.cost)):  # same edges in force: only the weights change
             return self._reweighted_in_place(cost)
+        known = self.structure.setdefault("in_force", _InForce())
+        like = known.get(removed)
+        if like is not None:  # these edges were in force in an earlier view (a rule's view of each sample)
+            return self._reweighted_in_place(cost, like=like)
         matrix, entry = _collapse(self.pairs, cost, len(self.nodes))
-        return dataclasses.replace(self, cost=cost, matrix=matrix, entry_edge=entry)
+        view = dataclasses.replace(self, cost=cost, matrix=matrix, entry_edge=entry)
+        known.keep(removed, view)
+        return view
 
     def times(self, factor: np.ndarray) -> GraphArrays:
         """Return the same graph with every edge's cost multiplied by its own positive, finite factor.
@@ -319,11 +326,15 @@ class GraphArrays:
             raise ParameterError(f"factor of edge {self.edge_id(bad)!r} is {float(factor[bad])!r}; give one > 0")
         return self._reweighted_in_place(self.cost * factor)
 
-    def _reweighted_in_place(self, cost: np.ndarray) -> GraphArrays:
-        """Return the view for new costs with the same edges in force (matrix structure and pair keys kept)."""
-        matrix, entry = _recollapse(self.pairs, cost, self.matrix, self.entry_edge, self._pair_keys)
+    def _reweighted_in_place(self, cost: np.ndarray, *, like: GraphArrays | None = None) -> GraphArrays:
+        """Return the view for new costs with the edges in force of ``like`` (default this view).
+
+        The matrix structure and pair keys of ``like`` are kept.
+        """
+        like = self if like is None else like
+        matrix, entry = _recollapse(self.pairs, cost, like.matrix, like.entry_edge, like._pair_keys)
         view = dataclasses.replace(self, cost=cost, matrix=matrix, entry_edge=entry)
-        view.__dict__["_pair_keys"] = self._pair_keys  # the same (row, col) entries
+        view.__dict__["_pair_keys"] = like._pair_keys  # the same (row, col) entries
         return view
 
     def reweighted(self, cost_of: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> GraphArrays:
@@ -481,10 +492,19 @@ class GraphArrays:
         -------
         numpy.ndarray
         """
-        mask = self.crossing == "gate"
-        if gate_ids is not None:
-            mask &= np.isin(self.gate_id, list(gate_ids))
-        return np.flatnonzero(mask)
+        if "gate_edges" not in self.structure:  # gate id -> its edges, grouped once (interdiction asks per gate)
+            edges = np.flatnonzero(self.crossing == "gate")
+            ids = self.gate_id[edges].astype(str)
+            order = np.argsort(ids, kind="stable")
+            cuts = np.flatnonzero(ids[order][1:] != ids[order][:-1]) + 1
+            self.structure["gate_edges"] = {
+                str(ids[group[0]]): edges[group] for group in np.split(order, cuts) if len(group)
+            }
+        by_gate = self.structure["gate_edges"]
+        if gate_ids is None:
+            return np.flatnonzero(self.crossing == "gate")
+        found = [by_gate[g] for g in dict.fromkeys(gate_ids) if g in by_gate]
+        return np.sort(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
 
     def parallel(self, edges: np.ndarray | Sequence[int]) -> np.ndarray:
         """Return every edge that joins the same ordered node pair as one of ``edges``.
@@ -804,6 +824,34 @@ class _Pairs:
         """Where each group of :attr:`parallel` starts among its members (for ``np.minimum.reduceat``)."""
         _, _, owner = self.parallel
         return np.flatnonzero(np.diff(owner, prepend=-1))
+
+
+class _InForce:
+    """The last few views of a graph by the edges in force (:meth:`GraphArrays.with_cost`'s fast path).
+
+    Views under one rule or one closure differ in their weights only, so a
+    view with the same edges removed as a kept one reuses its matrix
+    structure.  Not pickled: a worker keeps its own.
+    """
+
+    KEPT = 8
+
+    def __init__(self) -> None:
+        self._views: dict[bytes, tuple[np.ndarray, GraphArrays]] = {}
+
+    def get(self, removed: np.ndarray) -> GraphArrays | None:
+        packed = np.packbits(removed)
+        hit = self._views.get(hashlib.blake2b(packed.tobytes(), digest_size=16).digest())
+        return hit[1] if hit is not None and np.array_equal(hit[0], packed) else None
+
+    def keep(self, removed: np.ndarray, view: GraphArrays) -> None:
+        packed = np.packbits(removed)
+        while len(self._views) >= self.KEPT:
+            self._views.pop(next(iter(self._views)))
+        self._views[hashlib.blake2b(packed.tobytes(), digest_size=16).digest()] = (packed, view)
+
+    def __reduce__(self):
+        return (_InForce, ())
 
 
 def _recollapse(
