@@ -79,6 +79,9 @@ MAX_EDGE_COST_H = 1e12
 EXPORT_DEMAND = "export"
 #: Settings that change no route, flow, cut or draw (the chokepoint metrics stay valid when only these change).
 ROUTE_FREE_SETTINGS = {"weights", "incident_match_km", "hours", "blo_hours", "inspect_exposure", "blo_at_gate"}
+#: Results (:meth:`Scenario.memo` keys) of the routes, flows, cuts and draws alone: one computation serves every
+#: scenario that differs from another only in those settings and in BLO edits.
+ROUTE_MEMO = frozenset({"chokepoints"})
 
 
 class _GraphFacts:
@@ -296,6 +299,9 @@ class Scenario:
         self._inspected: dict[str, float] = dict(state.get("inspected", {}))
         self._blos: gpd.GeoDataFrame | None = state.get("blos")
         self._memo: dict[Hashable, Any] = {}
+        # results of the routes alone (ROUTE_MEMO): shared with the scenarios that differ only in BLOs and
+        # route-free settings, so whichever of them computes one first computes it for all
+        self._route_memo: dict[Hashable, Any] = {}
         self._check_demand()
         self._check_blo_hours()
 
@@ -477,8 +483,8 @@ class Scenario:
         Scenario
         """
         derived = self._derive(settings=self.settings.replace(**changes))
-        if set(changes) <= ROUTE_FREE_SETTINGS and "chokepoints" in self._memo:
-            derived._memo["chokepoints"] = self._memo["chokepoints"]  # the routes and draws are the same
+        if set(changes) <= ROUTE_FREE_SETTINGS:
+            derived._route_memo = self._route_memo  # the routes and draws are the same
         return derived
 
     def edited(self, *edits: Edit, name: str | None = None, description: str | None = None) -> Scenario:
@@ -504,13 +510,14 @@ class Scenario:
         """
         current = self._derive()
         current._memo = dict(self._memo)  # nothing changed yet
+        current._route_memo = self._route_memo
         for edit in edits:
             if not isinstance(edit, Edit):
                 raise ParameterError(f"edits must be borderwatch.edits objects, got {type(edit).__name__} {edit!r}")
             try:
                 previous, current = current, current._apply(edit)
-                if isinstance(edit, AddBLO | MoveBLO | RemoveBLO | PatrolHours) and "chokepoints" in previous._memo:
-                    current._memo["chokepoints"] = previous._memo["chokepoints"]  # BLOs move no traffic
+                if isinstance(edit, AddBLO | MoveBLO | RemoveBLO | PatrolHours):
+                    current._route_memo = previous._route_memo  # BLOs move no traffic
             except (ParameterError, ProfileError, UnknownNameError) as exc:
                 raise type(exc)(f"edit '{edit.describe()}': {exc}") from None
         current.name = name if name is not None else ("; ".join(e.describe() for e in edits) or self.name)
@@ -921,9 +928,10 @@ class Scenario:
         compute
             Makes the result.
         """
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
+        store = self._route_memo if key in ROUTE_MEMO else self._memo
+        if key not in store:
+            store[key] = compute()
+        return store[key]
 
     def describe(self) -> dict[str, Any]:
         """Plain data for manifests: name, description, edits, settings, graph status."""

@@ -52,6 +52,21 @@ def test_common_random_numbers_leave_unaffected_samples_identical():
     assert np.array_equal(before.to_numpy()[unused], after.to_numpy()[unused])
 
 
+def test_scenarios_differing_only_in_blos_or_patrol_settings_share_one_run_of_the_route_metrics():
+    """Made before the base ran them, a patrol edit and a patrol setting still share its chokepoint metrics."""
+    from borderwatch.analysis.chokepoints import chokepoint_metrics
+
+    base = two_corridors(samples=10)
+    blo = base.edited(PatrolHours(3.0))
+    hours = base.with_settings(hours=6.0)
+    closed = blo.edited(CloseGates(("A",)))  # routes change: its own run
+    resampled = base.with_settings(samples=12)  # draws change: its own run
+    metrics = chokepoint_metrics(blo)
+    assert chokepoint_metrics(base) is metrics and chokepoint_metrics(hours) is metrics
+    assert chokepoint_metrics(closed) is not metrics and chokepoint_metrics(resampled) is not metrics
+    assert chokepoint_metrics(closed).flow.edge_flow.sum() > 0
+
+
 def test_without_common_draws_noise_would_show():
     """The same edit compared across two seeds is refused: the difference would be mostly noise."""
     base = two_corridors(samples=20, seed=1)
