@@ -45,6 +45,64 @@ def test_current_and_resistance_agree_with_networkx(seed):
         assert result.edge_current[e] / 4.0 == pytest.approx(edges.get((u, v), edges.get((v, u))), abs=1e-9)
 
 
+def test_destination_sinks_of_few_and_many_links_agree_with_networkx_on_each_sinks_own_network():
+    """Sinks take current only into themselves, and none carries another's; few-link ones use the low-rank path.
+
+    S1 has three links (two parallel edges from one node, and a dead-end node D beyond it), S2 two (one from
+    the origin itself), BIG more than FEW_LINKS (its own factorisation); node 7 is a port (not a sink).
+    networkx solves each destination on the undirected network with every other sink removed.
+    """
+    from borderwatch.analysis.pinch import FEW_LINKS
+
+    U = random_connected(2)
+    G = nx.MultiDiGraph()
+    for a, b, d in U.edges(data=True):
+        G.add_edge(a, b, cost=d["cost"])
+        G.add_edge(b, a, cost=d["cost"])
+    links = {
+        "S1": [(3, 2.0), (3, 4.0), (11, 1.5), ("D", 1.0)],
+        "S2": [(0, 3.0), (14, 2.5)],
+        "BIG": [(n, 1.0 + n / 10) for n in range(1, FEW_LINKS + 4)],
+    }
+    for sink, ends in links.items():
+        G.add_node(sink, kind="destination")
+        for end, cost in ends:
+            G.add_edge(end, sink, cost=cost)
+    weights = {"S1": 0.5, "S2": 0.3, "BIG": 0.15, 7: 0.05}
+    result = pinch_points(GraphArrays.from_graph(G), 0, list(weights), weights=weights)
+    arrays = GraphArrays.from_graph(G)
+    node_expected: dict = {}
+    edge_expected = np.zeros(arrays.n_edges)
+    for t, w in weights.items():
+        K = nx.Graph()
+        K.add_edges_from((a, b, {"conductance": 1.0 / d["cost"]}) for a, b, d in U.edges(data=True))
+        for end, cost in links.get(t, []):
+            if K.has_edge(end, t):
+                K[end][t]["conductance"] += 1.0 / cost
+            else:
+                K.add_edge(end, t, conductance=1.0 / cost)
+        K = K.subgraph(nx.node_connected_component(K, 0)).copy()  # D hangs off S1 only when S1 is the sink
+        for e in K.edges.values():
+            e["cost"] = 1.0 / e["conductance"]
+        assert result.resistance[t] == pytest.approx(nx.resistance_distance(K, 0, t, weight="cost", invert_weight=True))
+        nodes = nx.current_flow_betweenness_centrality_subset(K, [0], [t], normalized=False, weight="conductance")
+        for node, value in nodes.items():
+            node_expected[node] = node_expected.get(node, 0.0) + w * 2.0 * (value - 1.0 / (2 - K.number_of_nodes()))
+        links_t = nx.edge_current_flow_betweenness_centrality_subset(
+            K, [0], [t], normalized=False, weight="conductance"
+        )
+        for e in range(arrays.n_edges):
+            a, b, _ = arrays.edge_id(e)
+            if K.has_edge(a, b):
+                value = links_t.get((a, b), links_t.get((b, a)))
+                share = (1.0 / G.edges[arrays.edge_id(e)]["cost"]) / K[a][b]["conductance"] if b in links else 1.0
+                edge_expected[e] += w * 4.0 * value * share
+    for node, value in node_expected.items():
+        assert result.node_current[node] == pytest.approx(value, abs=1e-9), node
+    assert np.allclose(result.edge_current, edge_expected, atol=1e-9)
+    assert result.node_current["D"] == pytest.approx(0.0, abs=1e-12) and not result.unreachable
+
+
 def test_weighted_current_is_the_share_weighted_sum_of_each_destinations_current():
     """The chokepoint metrics draw each destination's demand share, not one unit per destination."""
     G = random_connected(1)
