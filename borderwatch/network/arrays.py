@@ -834,15 +834,19 @@ class _InForce:
     structure.  Not pickled: a worker keeps its own.
     """
 
-    KEPT = 8
+    KEPT = 4
 
     def __init__(self) -> None:
         self._views: dict[bytes, tuple[np.ndarray, GraphArrays]] = {}
 
     def get(self, removed: np.ndarray) -> GraphArrays | None:
         packed = np.packbits(removed)
-        hit = self._views.get(hashlib.blake2b(packed.tobytes(), digest_size=16).digest())
-        return hit[1] if hit is not None and np.array_equal(hit[0], packed) else None
+        key = hashlib.blake2b(packed.tobytes(), digest_size=16).digest()
+        hit = self._views.pop(key, None)
+        if hit is None or not np.array_equal(hit[0], packed):
+            return None
+        self._views[key] = hit  # the most recently used last: one-off closures do not push a rule's view out
+        return hit[1]
 
     def keep(self, removed: np.ndarray, view: GraphArrays) -> None:
         packed = np.packbits(removed)
