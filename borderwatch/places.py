@@ -41,10 +41,9 @@ from .region import Region
 AT_KM = 0.5
 #: Compass points of a bearing, clockwise from north.
 COMPASS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
-#: Columns of :meth:`Gazetteer.table`.
 #: How many answers of :meth:`Gazetteer.table` are kept (by their coordinates' bytes).
 TABLES_KEPT = 8
-
+#: Columns of :meth:`Gazetteer.table`.
 PLACE_COLUMNS = ["place", "landmark", "landmark_km", "bearing", "district", "province"]
 _CACHE: dict[int, tuple[weakref.ref, Gazetteer]] = {}
 

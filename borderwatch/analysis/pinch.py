@@ -152,10 +152,14 @@ def pinch_points(
 FEW_LINKS = 16
 
 
+def _links(arrays: GraphArrays, row: int) -> np.ndarray:
+    """Return the edges in force between node ``row`` and another node."""
+    touching = (arrays.edge_u == row) | (arrays.edge_v == row)
+    return np.flatnonzero(touching & np.isfinite(arrays.cost) & (arrays.edge_u != arrays.edge_v))
+
+
 def _few_links(arrays: GraphArrays, sink: Hashable) -> bool:
-    row = arrays.row(sink)
-    live = np.isfinite(arrays.cost) & ((arrays.edge_u == row) | (arrays.edge_v == row))
-    return int(live.sum()) <= FEW_LINKS
+    return len(_links(arrays, arrays.row(sink))) <= FEW_LINKS
 
 
 class _Circuit:
@@ -234,8 +238,7 @@ class _Circuit:
         and links to nodes outside the origin's component carry no current (a dead end beyond the sink).
         """
         s = arrays.row(sink)
-        live = np.isfinite(arrays.cost) & (arrays.edge_u != arrays.edge_v)
-        edges = np.flatnonzero(live & ((arrays.edge_u == s) | (arrays.edge_v == s)))
+        edges = _links(arrays, s)
         other = np.where(arrays.edge_u[edges] == s, arrays.edge_v[edges], arrays.edge_u[edges])
         into = arrays.edge_v[edges] == s
         conductance = 1.0 / np.maximum(arrays.cost[edges], MIN_RESISTANCE_H)

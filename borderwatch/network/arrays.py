@@ -492,6 +492,8 @@ class GraphArrays:
         -------
         numpy.ndarray
         """
+        if gate_ids is None:
+            return np.flatnonzero(self.crossing == "gate")
         if "gate_edges" not in self.structure:  # gate id -> its edges, grouped once (interdiction asks per gate)
             edges = np.flatnonzero(self.crossing == "gate")
             ids = self.gate_id[edges].astype(str)
@@ -501,8 +503,6 @@ class GraphArrays:
                 str(ids[group[0]]): edges[group] for group in np.split(order, cuts) if len(group)
             }
         by_gate = self.structure["gate_edges"]
-        if gate_ids is None:
-            return np.flatnonzero(self.crossing == "gate")
         found = [by_gate[g] for g in dict.fromkeys(gate_ids) if g in by_gate]
         return np.sort(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
 
@@ -837,22 +837,19 @@ class _InForce:
     KEPT = 4
 
     def __init__(self) -> None:
-        self._views: dict[bytes, tuple[np.ndarray, GraphArrays]] = {}
+        self._views: dict[bytes, GraphArrays] = {}  # keyed by the packed removed-edge mask itself
 
     def get(self, removed: np.ndarray) -> GraphArrays | None:
-        packed = np.packbits(removed)
-        key = hashlib.blake2b(packed.tobytes(), digest_size=16).digest()
-        hit = self._views.pop(key, None)
-        if hit is None or not np.array_equal(hit[0], packed):
-            return None
-        self._views[key] = hit  # the most recently used last: one-off closures do not push a rule's view out
-        return hit[1]
+        key = np.packbits(removed).tobytes()
+        view = self._views.pop(key, None)
+        if view is not None:
+            self._views[key] = view  # the most recently used last: one-off closures do not push a rule's view out
+        return view
 
     def keep(self, removed: np.ndarray, view: GraphArrays) -> None:
-        packed = np.packbits(removed)
         while len(self._views) >= self.KEPT:
             self._views.pop(next(iter(self._views)))
-        self._views[hashlib.blake2b(packed.tobytes(), digest_size=16).digest()] = (packed, view)
+        self._views[np.packbits(removed).tobytes()] = view
 
     def __reduce__(self):
         return (_InForce, ())
