@@ -202,6 +202,7 @@ def _join_dangling_ends(pieces: list, detailed_m) -> int:
     other road (detailed or Natural Earth) closes the gap.  Returns how many ends were joined.
     """
     import shapely
+    import shapely.ops
 
     tree = shapely.STRtree(pieces)
     joined = 0
@@ -218,7 +219,11 @@ def _join_dangling_ends(pieces: list, detailed_m) -> int:
             if not candidates:
                 continue  # a real dead end
             other = min(candidates, key=lambda g: g.distance(end))
-            target = other.interpolate(other.project(end))
+            # not other.interpolate(other.project(end)): on the union of the detailed roads (a MultiLineString)
+            # that walked to a point far away (seven ends joined 9.7 to 1,302 km off, phantom straight roads)
+            target = shapely.ops.nearest_points(other, end)[0]
+            if target.distance(end) > NE_JOIN_M + 1.0:
+                raise RuntimeError(f"Natural Earth end {end} would join {target.distance(end):.0f} m away")
             coords = [(target.x, target.y), *coords] if at == 0 else [*coords, (target.x, target.y)]
             joined += 1
         pieces[k] = shapely.LineString(coords)

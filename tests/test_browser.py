@@ -26,11 +26,15 @@ EVIL = "<script>alert(1)</script>"
 
 @pytest.fixture(scope="module")
 def comparison(scenario):
-    """Loc Thinh (on the least-cost routes) closed, Cau Treo inspected, a BLO named like a script added."""
-    from borderwatch import AddBLO, CloseGates, InspectGates, compare
+    """Loc Thinh closed and the trails of the route to Ho Chi Minh City, Cau Treo inspected, a BLO named like a
+    script added."""
+    from borderwatch import AddBLO, CloseGates, CloseSegments, InspectGates, compare
 
     other = scenario.edited(
-        CloseGates(("VN-KHM-009",)), InspectGates(("VN-LAO-016",)), AddBLO(name=EVIL, at_gate="VN-LAO-019")
+        CloseGates(("VN-KHM-009",)),
+        CloseSegments(("KHM-05-0104",)),
+        InspectGates(("VN-LAO-016",)),
+        AddBLO(name=EVIL, at_gate="VN-LAO-019"),
     )
     return compare(scenario, other)
 
@@ -292,7 +296,7 @@ def test_clicking_a_gate_opens_its_popup_with_metrics_and_provenance(browser, re
     browser.execute_script("arguments[0].click()", marker)
     text = popup_text(browser)
     assert top["name"] in text and "risk score" in text and "Provenance" in text and "snapping method" in text
-    assert "Ranked 1 of" in text and "mainly because" in text and "If it closes, its flow moves: " in text
+    assert "Ranked 1 of" in text and "mainly because" in text and "closing it would move no flow" in text
     assert not browser.find_element("css selector", ".leaflet-popup details").get_attribute("open")  # folded
     shot(browser, "map_popup.png")
 

@@ -227,26 +227,26 @@ def _fails_cleanly(result, *messages):
 def test_compare_writes_the_folder_and_summarises_the_edit(tmp_path):
     import pandas as pd
 
-    out = tmp_path / "loc_thinh"
-    result = run("-q", "compare", "--close", "VN-KHM-009", "--samples", "8", "--out", str(out))
+    out = tmp_path / "na_meo"
+    result = run("-q", "compare", "--close", "VN-LAO-009", "--samples", "8", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert {"compare.csv", "compare.html", "compare.json"} <= {p.name for p in out.iterdir()}
     text = result.stdout
-    assert "edits: close gate VN-KHM-009" in text
+    assert "edits: close gate VN-LAO-009" in text
     assert "cost change per destination" in text and "Hanoi" in text and "demand-weighted least cost:" in text
     losing = text.split("crossings losing flow")[1]
-    assert "VN-KHM-009" in losing.split("coverage")[0]  # the closed gate loses all its flow
+    assert "VN-LAO-009" in losing.split("coverage")[0]  # the closed gate loses all its flow
     assert "coverage by BLO patrols:" in text and "wrote compare.csv, compare.html, compare.json" in text
     facts = json.loads((out / "compare.json").read_text(encoding="utf-8"))
-    assert facts["summary"]["edits"] == ["close gate VN-KHM-009"] and facts["summary"]["comparable"]
-    assert facts["method"]["samples"] == 8 and facts["scenario"]["edits"][0]["gates"] == ["VN-KHM-009"]
+    assert facts["summary"]["edits"] == ["close gate VN-LAO-009"] and facts["summary"]["comparable"]
+    assert facts["method"]["samples"] == 8 and facts["scenario"]["edits"][0]["gates"] == ["VN-LAO-009"]
     table = pd.read_csv(out / "compare.csv")
-    closed = table[table["id"] == "VN-KHM-009"].iloc[0]
+    closed = table[table["id"] == "VN-LAO-009"].iloc[0]
     assert closed["kind"] == "gate" and closed["edit"] == "closed" and closed["flow_scenario"] == 0.0
     assert set(table["kind"]) == {"gate", "segment"}
     # an existing folder is refused at once, and left as it was
     before = sorted((p.name, p.stat().st_mtime_ns) for p in out.iterdir())
-    again = run("compare", "--close", "VN-KHM-009", "--samples", "8", "--out", str(out))
+    again = run("compare", "--close", "VN-LAO-009", "--samples", "8", "--out", str(out))
     _fails_cleanly(again, "exists; pass --overwrite")
     assert sorted((p.name, p.stat().st_mtime_ns) for p in out.iterdir()) == before
 

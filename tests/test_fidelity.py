@@ -37,6 +37,31 @@ def test_natural_earth_roads_cover_the_neighbours_and_only_fill_gaps_in_laos_and
         assert detailed.distance(mid) > 1500, piece["road_id"]  # a gap-filler, not a duplicate
 
 
+def _longest_steps_km(geoms) -> np.ndarray:
+    """The longest vertex-to-vertex step of each line (of any of its parts), geodesic km."""
+    out = []
+    for geom in geoms:
+        steps = [distance_m(*c[:-1].T, *c[1:].T) for c in map(shapely.get_coordinates, shapely.get_parts(geom))]
+        out.append(np.concatenate(steps).max() / 1000)
+    return np.asarray(out)
+
+
+def test_no_shipped_road_takes_a_straight_step_longer_than_natural_earth_ever_does(region):
+    # the raw Natural Earth tiles hold four decoding artefacts: a line's end joined to a vertex far away
+    # (1,302 km from Lai Chau to Saigon, 384 km out and back across northern Laos, 132 km over the Gulf
+    # of Tonkin, 126 km across central Laos); the longest real step in the box is 28.7 km
+    steps = _longest_steps_km(region.roads.geometry)
+    worst = region.roads["road_id"].to_numpy()[np.argsort(-steps)[:3]]
+    assert steps.max() < 50, dict(zip(worst, np.sort(steps)[::-1][:3].round(1), strict=True))
+
+
+def test_no_road_edge_of_the_route_graph_is_a_phantom_straight_line(route_graph):
+    roads = [(u, v, d) for u, v, d in route_graph.edges(data=True) if d.get("mode") == "road"]
+    steps = _longest_steps_km([d["geometry"] for _, _, d in roads])
+    u, v, d = roads[int(steps.argmax())]
+    assert steps.max() < 50, (u, v, d.get("line_id"), round(float(steps.max()), 1))
+
+
 # -- 2. distinct gates stay distinct ---------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas.testing as pd_testing
 import pytest
 
-from borderwatch import CloseGates, ParameterError, Scenario
+from borderwatch import CloseGates, CloseSegments, ParameterError, Scenario
 from borderwatch.analysis.draws import lognormal_factors
 from borderwatch.analysis.ensemble import ensemble_of, flow_ensemble
 from borderwatch.analysis.flow import gate_criticality, gate_flow, informal_flow, least_cost_flow
@@ -123,11 +123,17 @@ def test_gate_criticality_on_the_shipped_graph(scenario):
     started = time.perf_counter()
     table = gate_criticality(scenario)
     assert time.perf_counter() - started < 120
-    used = table[table["flow"] > 0]
-    # Lộc Thịnh (Ho Chi Minh City and the southern export ports) is the only gate a least-cost route uses
-    assert list(used.index) == ["VN-KHM-009"] and (used["cost_rise_heq"] > 0).all()
-    assert np.isclose(table["flow"].sum() + informal_flow(arrays, flow.edge_flow), 1.0)
-    assert (table.loc[table["flow"] == 0, "cost_rise_heq"] == 0).all()
+    # every least-cost route crosses on trails (trails are less exposed than any gate): no gate carries its
+    # flow, and closing one raises no cost
+    assert table["flow"].sum() == 0 and informal_flow(arrays, flow.edge_flow) == pytest.approx(1.0)
+    assert (table["cost_rise_heq"] == 0).all()
+    # with every trail of the border sealed, the routes must take gates, and the gates they take are critical
+    segments = tuple(scenario.segments["segment_id"])
+    sealed = gate_criticality(scenario.edited(CloseSegments(segments), name="trails sealed"))
+    used = sealed[sealed["flow"] > 0]
+    assert set(used.index) == {"VN-LAO-005", "VN-LAO-002", "VN-LAO-013", "VN-KHM-016"}  # Lóng Sập carries half
+    assert used["flow"].sum() == pytest.approx(1.0) and used["flow"].idxmax() == "VN-LAO-005"
+    assert (used["cost_rise_heq"] > 0).all() and (sealed.loc[sealed["flow"] == 0, "cost_rise_heq"] == 0).all()
 
 
 def ensemble_graph(sigma_gate: float) -> nx.MultiDiGraph:

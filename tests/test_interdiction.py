@@ -7,7 +7,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from borderwatch import CloseGates, GraphArrays, NoRouteError, ParameterError, Scenario
+from borderwatch import CloseGates, CloseSegments, GraphArrays, NoRouteError, ParameterError, Scenario
 from borderwatch.analysis.interdiction import CLOSED_COST_H, interdict, interdict_crossings
 
 
@@ -141,16 +141,21 @@ def test_interdicting_gates_on_the_shipped_graph(scenario):
     arrays = scenario.arrays
     units = {g: arrays.gate_edges([g]) for g in sorted(set(arrays.gate_id[arrays.crossing == "gate"]))}
     exact = interdict(arrays, scenario.origin, scenario.shares, units=units, k=2)
-    # Lộc Thịnh is the only gate the least-cost routes use (the northern routes walk round Tây Trang on the
-    # border band's trails), and no second gate's closing raises the cost once it is closed: one unit is chosen
-    assert exact.status == "optimal" and set(exact.chosen) == {"VN-KHM-009"}
+    # every least-cost route crosses on trails, so no gate's closing raises the cost: none is chosen
+    assert exact.status == "optimal" and exact.chosen == [] and exact.cost_after == exact.cost_before
+    # with every trail sealed the routes take gates: Lóng Sập (half the demand) and Tây Trang are the best two
+    sealed = scenario.edited(CloseSegments(tuple(scenario.segments["segment_id"])), name="trails sealed")
+    arrays = sealed.arrays
+    units = {g: arrays.gate_edges([g]) for g in sorted(set(arrays.gate_id[arrays.crossing == "gate"]))}
+    exact = interdict(arrays, sealed.origin, sealed.shares, units=units, k=2)
+    assert exact.status == "optimal" and set(exact.chosen) == {"VN-LAO-005", "VN-LAO-002"}
     assert exact.cost_after > exact.cost_before and not exact.cut_off
     # the same through the scenario; its plan, applied as an edit, gives the cost it promised
-    plan = interdict_crossings(scenario, k=2, candidates="gates")
-    assert set(plan.chosen) == {"gate:VN-KHM-009"}
+    plan = interdict_crossings(sealed, k=2, candidates="gates")
+    assert set(plan.chosen) == {"gate:VN-LAO-005", "gate:VN-LAO-002"}
     assert plan.result.cost_after == pytest.approx(exact.cost_after)
-    closed = scenario.edited(*plan.as_edits())
-    assert closed.closed_gates == {"VN-KHM-009"}
+    closed = sealed.edited(*plan.as_edits())
+    assert closed.closed_gates == {"VN-LAO-005", "VN-LAO-002"}
     after = sum(share * closed.least_cost(node) for node, share in closed.shares.items())
     assert after == pytest.approx(plan.result.cost_after, rel=1e-9)
 
@@ -198,12 +203,16 @@ def test_interdict_command_on_the_shipped_graph_shows_displacement():
 
     from borderwatch.cli import main
 
-    result = CliRunner().invoke(main, ["interdict", "--k", "2", "--json"])
+    result = CliRunner().invoke(main, ["-q", "interdict", "--k", "2"])  # gates: none is on a least-cost route
+    assert result.exit_code == 0 and "note: no gate is on a least-cost route" in result.output, result.output
+    result = CliRunner().invoke(main, ["interdict", "--k", "2", "--candidates", "both", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["chosen"] == ["gate:VN-KHM-009"] and report["status"] == "optimal"  # see the test above
+    # the trails beside Tây Trang carry the Hanoi, Haiphong, China and northern export routes: closing them
+    # and their neighbour sends those routes to the next stretch of trails
+    assert report["chosen"] == ["segment:LAO-00-0062", "segment:LAO-00-0061"] and report["status"] == "optimal"
     moved = {d["crossing"]: d for d in report["displacement"]}
-    assert moved["gate:VN-KHM-009"]["share_after"] == 0.0 and moved["gate:VN-KHM-009"]["share_before"] > 0.25
+    assert moved["segment:LAO-00-0062"]["share_after"] == 0.0 and moved["segment:LAO-00-0062"]["share_before"] > 0.5
     assert any(c.startswith("segment:") and d["share_after"] > d["share_before"] for c, d in moved.items())
 
 

@@ -8,6 +8,7 @@ import re
 import folium
 import pytest
 
+from borderwatch import CloseSegments, rank_gates
 from borderwatch.errors import OutputExistsError, ParameterError
 from borderwatch.maps import (
     base_map,
@@ -71,11 +72,13 @@ def title_html(m) -> str:
 
 @pytest.fixture(scope="module")
 def comparison(scenario):
-    """Loc Thinh (on the least-cost routes) closed, Cau Treo inspected, a BLO named like a script added, one removed."""
-    from borderwatch import AddBLO, CloseGates, InspectGates, RemoveBLO, compare
+    """Loc Thinh closed and the trails of the route to Ho Chi Minh City (KHM-05-0104), Cau Treo inspected, a BLO
+    named like a script added, one removed."""
+    from borderwatch import AddBLO, CloseGates, CloseSegments, InspectGates, RemoveBLO, compare
 
     other = scenario.edited(
         CloseGates(("VN-KHM-009",)),
+        CloseSegments(("KHM-05-0104",)),
         InspectGates(("VN-LAO-016",)),
         AddBLO(name=EVIL, at_gate="VN-LAO-019"),
         RemoveBLO("BLO-01"),
@@ -399,8 +402,20 @@ def test_gate_popups_say_in_plain_words_why_a_gate_ranks_and_where_its_flow_goes
     start = html.index(f"<h4>{top['name']} (")
     text = html[start : html.index('"t":', start)]
     assert f"Ranked 1 of {int(analysis.ranking.gates['rank'].notna().sum())} mainly because" in text
-    assert "If it closes, its flow moves: " in text and "% to " in text  # where the flow goes, with shares
+    # every least-cost route crosses on trails, so the top gate's popup says closing it moves no flow ...
+    assert "No least-cost route uses it: closing it would move no flow." in text
     assert "<details><summary" in text and "Provenance" in text and "Model figures" in text
+    # ... and with every trail sealed, Lóng Sập carries half the demand and its popup says where that goes
+    sealed = analysis.scenario.edited(CloseSegments(tuple(analysis.scenario.segments["segment_id"])))
+    m = base_map(sealed)
+    ranking = rank_gates(sealed.with_settings(samples=10))
+    gates_layer(m, sealed, ranking)
+    html = page(m)
+    start = html.index("<h4>Long Sap (")
+    text = html[start : html.index('"t":', start)]
+    flow = ranking.gates.set_index("gate_id").loc["VN-LAO-005", "flow_share"]
+    assert flow > 0.5 and f"the least-cost routes send {flow:.0%} of the demand through it" in text
+    assert "If it closes, its flow moves: " in text and "% to " in text  # where the flow goes, with shares
 
 
 @pytest.mark.slow

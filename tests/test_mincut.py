@@ -137,9 +137,9 @@ def test_border_cut_on_the_shipped_graph(scenario, region):
     segments = segment_borders(borderlines(region.countries))
     assert list(scenario.segments["segment_id"]) == list(segments["segment_id"])  # the cut's units: these segments
     least = border_cut(scenario, within_pct=0.0)
-    # the least-cost routes enter through these crossings only: Lộc Thịnh, the trails beside Tây Trang
-    # (LAO-00-0062) and those towards Da Nang (LAO-00-0201)
-    assert set(least.units.index) == {"gate:VN-KHM-009", "segment:LAO-00-0062", "segment:LAO-00-0201"}
+    # the least-cost routes enter through these crossings only: the trails beside Tây Trang (LAO-00-0062),
+    # those towards Da Nang (LAO-00-0201) and those of Tây Ninh towards Ho Chi Minh City (KHM-05-0104)
+    assert set(least.units.index) == {"segment:KHM-05-0104", "segment:LAO-00-0062", "segment:LAO-00-0201"}
     assert scenario.settings.within_pct == 25.0
     plausible = border_cut(scenario)  # settings: within 25 %
     every = border_cut(scenario, every_route=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import geopandas as gpd
 import pandas as pd
@@ -19,10 +20,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def comparison(scenario):
-    """The base scenario against Loc Thinh (the gate on the least-cost routes) closed."""
-    from borderwatch import CloseGates, compare
+    """The base scenario against Loc Thinh and the trails of the route to Ho Chi Minh City (KHM-05-0104) closed."""
+    from borderwatch import CloseGates, CloseSegments, compare
 
-    return compare(scenario, scenario.edited(CloseGates(("VN-KHM-009",))))
+    return compare(scenario, scenario.edited(CloseGates(("VN-KHM-009",)), CloseSegments(("KHM-05-0104",))))
 
 
 def test_the_report_says_where_its_data_came_from(analysis, data_dir, tmp_path):
@@ -242,15 +243,18 @@ def test_report_with_a_comparison_adds_its_files_and_section(analysis, compariso
     assert set(manifest["files"]) == set(REPORT_FILES) - {"manifest.json"} | set(COMPARISON_FILES)
     for name, entry in manifest["files"].items():
         assert hashlib.sha256((out / name).read_bytes()).hexdigest() == entry["sha256"], name
-    assert manifest["comparison"]["scenario"]["edits_described"] == ["close gate VN-KHM-009"]
+    edits = ["close gate VN-KHM-009", "close border segment KHM-05-0104"]
+    assert manifest["comparison"]["scenario"]["edits_described"] == edits
     index = (out / "index.html").read_text(encoding="utf-8")
     s = comparison.summary
     assert "What if: close gate VN-KHM-009" in index and 'href="compare.html"' in index
     assert f"{s['demand_weighted_cost_base_heq']:.1f} → {s['demand_weighted_cost_scenario_heq']:.1f} h-eq" in index
-    assert f"{s['flow_moved']:.1%} of the demand" in index and "Loc Thinh" in index
+    assert f"{s['flow_moved']:.1%} of the demand" in index
+    # the route to Ho Chi Minh City moves along the Tây Ninh border, beside Xa Mát
+    assert "Least-cost routes changed  Ho Chi Minh City" in re.sub("<[^>]+>", " ", index) and "Xa Mát" in index
     assert "<script" not in index
     data = json.loads((out / "compare.json").read_text(encoding="utf-8"))
-    assert data["summary"]["scenario"] == "close gate VN-KHM-009"
+    assert data["summary"]["scenario"] == "; ".join(edits)
     table = pd.read_csv(out / "compare.csv")
     assert len(table) == len(comparison.table()) and set(table["kind"]) == {"gate", "segment"}
 
@@ -276,7 +280,8 @@ def test_write_comparison_writes_its_files_and_a_manifest(comparison, tmp_path):
     assert set(manifest["files"]) == set(COMPARISON_FILES)
     assert manifest["kind"] == "comparison" and manifest["data"] == "the shipped data"
     assert manifest["base"]["name"] == "base" and manifest["scenario"]["edits"] == [
-        {"type": "close_gates", "gates": ["VN-KHM-009"]}
+        {"type": "close_gates", "gates": ["VN-KHM-009"]},
+        {"type": "close_segments", "segments": ["KHM-05-0104"]},
     ]
     assert manifest["inputs"]["gates"]["sha256"] == comparison.base.scenario.region.manifest()["gates"]["sha256"]
     assert {"compare.base", "compare.scenario", "write.compare.html"} <= set(manifest["timings_s"])

@@ -214,13 +214,15 @@ def test_cli_routes_on_an_edited_scenario(tmp_path):
 
     from borderwatch.cli import main
 
-    city = "Ho Chi Minh City"
-    base = CliRunner().invoke(main, ["-q", "routes", "--to", city])
+    base = CliRunner().invoke(main, ["-q", "routes", "--to", "Hanoi", "--k", "9"])
     assert base.exit_code == 0, base.output
-    assert "VN-KHM-009" in base.stdout  # the least-cost route to Ho Chi Minh City enters through Lộc Thịnh
+    # the least-cost routes cross on trails; the 9th route to Hanoi enters through Lóng Sập
+    assert "VN-LAO-005" in base.stdout.splitlines()[8] and "VN-LAO-005" not in base.stdout.splitlines()[0]
     out = tmp_path / "routes.csv"
-    closed = CliRunner().invoke(main, ["-q", "routes", "--to", city, "--close", "VN-KHM-009", "--out", str(out)])
+    closed = CliRunner().invoke(
+        main, ["-q", "routes", "--to", "Hanoi", "--k", "9", "--close", "VN-LAO-005", "--out", str(out)]
+    )
     assert closed.exit_code == 0, closed.output
-    assert closed.stdout.startswith(f"scenario 'close gate VN-KHM-009': close gate VN-KHM-009\n{city} #1:")
-    assert "VN-KHM-009" not in closed.stdout.splitlines()[1]
-    assert "VN-KHM-009" not in out.read_text(encoding="utf-8").split("\n", 1)[1]
+    assert closed.stdout.startswith("scenario 'close gate VN-LAO-005': close gate VN-LAO-005\nHanoi #1:")
+    assert "VN-LAO-005" not in "".join(closed.stdout.splitlines()[1:])
+    assert "VN-LAO-005" not in out.read_text(encoding="utf-8").split("\n", 1)[1]

@@ -344,7 +344,7 @@ def test_shipped_data_stochastic_plan_and_inspection(scenario):
     assert row["sto_in_sample_heq"] > study.cost_before_heq  # closing a used gate raises the cost in these samples
     edited = scenario.edited(*study.as_edits(1))
     assert edited.closed_gates == {row["stochastic_plan"].removeprefix("gate:")}
-    plan = inspection_game(scenario, teams=2, candidates="gates")
+    plan = inspection_game(scenario, teams=2, candidates="both")  # the least-cost routes cross on trails
     assert plan.status == "optimal" and plan.crossings["probability"].sum() <= 2 + 1e-6
     assert plan.value_heq >= plan.fixed_value_heq - 1e-6 >= plan.free_heq - 1e-6
     assert 0 <= plan.interception <= 1 and plan.crossings.crs.to_epsg() == 4326
@@ -354,6 +354,7 @@ def test_shipped_data_stochastic_plan_and_inspection(scenario):
     m = base_map(scenario)
     layer = inspection_layer(m, scenario, plan)
     drawn = (plan.crossings["probability"] >= 1e-4) | plan.crossings["fixed"]
-    assert len(layer._children) == int(drawn.sum()) > 0 and "interception" in layer.layer_name
+    (geo,) = layer._children.values()
+    assert len(json.loads(geo.data)["features"]) == int(drawn.sum()) > 0 and "interception" in layer.layer_name
     section = inspection_html([plan])
     assert "Randomised inspection" in section and html.escape(plan.crossings["place"].iloc[0]) in section

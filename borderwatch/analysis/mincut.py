@@ -311,7 +311,7 @@ def border_cut(
 
     >>> tight = border_cut(scenario, within_pct=0)
     >>> sorted(tight.units["id"])
-    ['LAO-00-0062', 'LAO-00-0201', 'VN-KHM-009']
+    ['KHM-05-0104', 'LAO-00-0062', 'LAO-00-0201']
     >>> len(border_cut(scenario, within_pct=10).units) > len(tight.units)
     True
     """

@@ -188,7 +188,13 @@ def interdict(
         echo(format_rows([{k: v for k, v in r.items() if k != "nodes_after"} for r in report["routes_after"]]))
         if report["displacement"]:
             echo(format_rows(report["displacement"]))
-        if len(result.chosen) < k:
+        on_routes = any("gate:" in str(r["crossings_before"]) for r in report["routes_after"])
+        if not result.chosen and k and candidate_kind == "gates" and not on_routes:
+            echo(
+                "note: no gate is on a least-cost route (they all cross on trails: crossings_before), so closing "
+                "gates changes nothing; --candidates both lets the trails of border segments be closed too"
+            )
+        elif len(result.chosen) < k:
             echo(f"note: only {len(result.chosen)} of {k} units raise the cost; the others would change nothing")
         for t in report["cut_off"]:
             echo(f"note: {t} can no longer be reached")
