@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import BorderwatchError, ParameterError
+from .kept import Kept
 
 if TYPE_CHECKING:
     from .network.arrays import GraphArrays
@@ -166,17 +167,13 @@ class Serial(Engine):
 
 
 #: In a worker process: shared key -> value, loaded once per process (the last few kept).
-_LOADED: dict[str, Any] = {}
-_KEEP = 4
+_LOADED = Kept(4)
 
 
 def _local_task(fn: Callable[..., Any], key: str, path: str, args: tuple) -> Any:
     if key not in _LOADED:
         with open(path, "rb") as f:
-            value = pickle.load(f)
-        while len(_LOADED) >= _KEEP:
-            _LOADED.pop(next(iter(_LOADED)))
-        _LOADED[key] = value
+            _LOADED.put(key, pickle.load(f))
     return fn(_LOADED[key], *args)
 
 
@@ -460,7 +457,7 @@ class SharedView:
 
 
 #: Shared views already built: (graph token, id of segment_of) -> (segment_of, Shared).
-_VIEWS: dict[tuple[str, int], tuple[np.ndarray | None, Shared]] = {}
+_VIEWS = Kept(8)
 
 
 def shared_view(arrays: GraphArrays, segment_of: np.ndarray | None = None) -> Shared:
@@ -485,7 +482,5 @@ def shared_view(arrays: GraphArrays, segment_of: np.ndarray | None = None) -> Sh
     key = (token, id(segment_of))
     if key not in _VIEWS or _VIEWS[key][0] is not segment_of:
         seg_of = segment_of if segment_of is not None else np.full(arrays.n_edges, "", dtype=object)
-        while len(_VIEWS) >= 8:
-            _VIEWS.pop(next(iter(_VIEWS)))
-        _VIEWS[key] = (segment_of, Shared(uuid.uuid4().hex, SharedView(arrays, seg_of)))
+        _VIEWS.put(key, (segment_of, Shared(uuid.uuid4().hex, SharedView(arrays, seg_of))))
     return _VIEWS[key][1]

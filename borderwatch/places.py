@@ -35,6 +35,7 @@ from scipy.spatial import cKDTree
 from .doors import require
 from .errors import ParameterError
 from .geodesy import GEOD
+from .kept import Kept
 from .region import Region
 
 #: A point closer than this (km) to its landmark is "at" it.
@@ -75,7 +76,8 @@ class Gazetteer:
         """Index the landmarks (3-D unit vectors: the nearest by chord is the nearest on the sphere)."""
         object.__setattr__(self, "_tree", cKDTree(_unit(self.lon, self.lat)) if len(self.names) else None)
         object.__setattr__(self, "_shapes", shapely.STRtree(self.province_shapes))
-        object.__setattr__(self, "_tables", {})  # the last few answers: a report names the same segments often
+        # the last few answers: a report names the same segments often
+        object.__setattr__(self, "_tables", Kept(TABLES_KEPT))
 
     def table(self, lon: np.ndarray, lat: np.ndarray) -> pd.DataFrame:
         """Name every point: nearest landmark, distance and bearing from it, district, province.
@@ -110,9 +112,7 @@ class Gazetteer:
             raise ParameterError(f"lon and lat must have one entry per point; got {len(lon)} and {len(lat)}")
         key = (lon.tobytes(), lat.tobytes())
         if key not in self._tables:
-            if len(self._tables) >= TABLES_KEPT:
-                self._tables.pop(next(iter(self._tables)))
-            self._tables[key] = self._table(lon, lat)
+            self._tables.put(key, self._table(lon, lat))
         return self._tables[key].copy()
 
     def _table(self, lon: np.ndarray, lat: np.ndarray) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import pytest
 
 MODULES = [
     "borderwatch.doors",
+    "borderwatch.kept",
     "borderwatch.scenario",
     "borderwatch.settings",
     "borderwatch.edits",

@@ -35,6 +35,7 @@ import scipy.sparse
 import scipy.sparse.csgraph
 
 from ..errors import GraphContractError, NoRouteError, ParameterError, UnknownNameError
+from ..kept import Kept
 
 #: Edge attributes copied into aligned float arrays (NaN where an edge lacks one).
 FLOAT_ATTRIBUTES = ("time_h", "exposure", "length_m")
@@ -837,19 +838,15 @@ class _InForce:
     KEPT = 4
 
     def __init__(self) -> None:
-        self._views: dict[bytes, GraphArrays] = {}  # keyed by the packed removed-edge mask itself
+        # keyed by the packed removed-edge mask itself; the least recently used goes: one-off closures
+        # do not push a rule's view out
+        self._views = Kept(self.KEPT, recent=True)
 
     def get(self, removed: np.ndarray) -> GraphArrays | None:
-        key = np.packbits(removed).tobytes()
-        view = self._views.pop(key, None)
-        if view is not None:
-            self._views[key] = view  # the most recently used last: one-off closures do not push a rule's view out
-        return view
+        return self._views.get(np.packbits(removed).tobytes())
 
     def keep(self, removed: np.ndarray, view: GraphArrays) -> None:
-        while len(self._views) >= self.KEPT:
-            self._views.pop(next(iter(self._views)))
-        self._views[np.packbits(removed).tobytes()] = view
+        self._views.put(np.packbits(removed).tobytes(), view)
 
     def __reduce__(self):
         return (_InForce, ())
