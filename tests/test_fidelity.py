@@ -47,9 +47,9 @@ def _longest_steps_km(geoms) -> np.ndarray:
 
 
 def test_no_shipped_road_takes_a_straight_step_longer_than_natural_earth_ever_does(region):
-    # the raw Natural Earth tiles hold four decoding artefacts: a line's end joined to a vertex far away
-    # (1,302 km from Lai Chau to Saigon, 384 km out and back across northern Laos, 132 km over the Gulf
-    # of Tonkin, 126 km across central Laos); the longest real step in the box is 28.7 km
+    # scripts/build_data.py once joined seven Natural Earth road ends to points 9.7 to 1,302 km away (from Lai
+    # Chau to Saigon, out and back across northern Laos, over the Gulf of Tonkin); the longest real step of a
+    # Natural Earth road in the box is 28.7 km
     steps = _longest_steps_km(region.roads.geometry)
     worst = region.roads["road_id"].to_numpy()[np.argsort(-steps)[:3]]
     assert steps.max() < 50, dict(zip(worst, np.sort(steps)[::-1][:3].round(1), strict=True))

@@ -127,7 +127,8 @@ def test_gate_criticality_on_the_shipped_graph(scenario):
     # flow, and closing one raises no cost
     assert table["flow"].sum() == 0 and informal_flow(arrays, flow.edge_flow) == pytest.approx(1.0)
     assert (table["cost_rise_heq"] == 0).all()
-    # with every trail of the border sealed, the routes must take gates, and the gates they take are critical
+    # with every trail into Vietnam sealed (every border segment closed), the routes must take gates, and the
+    # gates they take are critical
     segments = tuple(scenario.segments["segment_id"])
     sealed = gate_criticality(scenario.edited(CloseSegments(segments), name="trails sealed"))
     used = sealed[sealed["flow"] > 0]

@@ -261,10 +261,11 @@ def test_rank_gates_on_the_shipped_graph(scenario, region, tmp_path):
     ranked = gates[gates["status"] == "ranked"].sort_values("rank")
     assert list(ranked["rank"]) == list(range(1, len(ranked) + 1))
     assert ranked["score"].is_monotonic_decreasing
-    # no gate is on a least-cost corridor (they all cross on trails): the perturbed routes' usage leads, and
-    # Nậm Cắn, the gate they take most, is first
-    assert (ranked["flow_share"] == 0).all() and ranked["usage_probability"].iloc[0] > 0
-    assert ranked["gate_id"].iloc[0] == "VN-LAO-013"
+    # no gate is on a least-cost corridor (they all cross on trails), so the perturbed routes' usage leads: the
+    # three leaders are among the four gates those routes use most (which ones, and their order, move with the
+    # samples: the stability check)
+    assert (ranked["flow_share"] == 0).all() and (ranked["usage_probability"].iloc[:3] > 0).all()
+    assert set(ranked["gate_id"].iloc[:3]) <= set(ranked.nlargest(4, "usage_probability")["gate_id"])
     assert ranking.agreement.loc["score", "score"] == 1.0
     segs = ranking.segments
     assert len(segs) > 100 and segs["rank"].notna().sum() > 100

@@ -315,8 +315,8 @@ def coverage_summary(result: Coverage) -> dict[str, Any]:
             g: {"nearest_blo": b or None, "hours": None if not np.isfinite(h) else round(float(h), 3)}
             for g, b, h in zip(gates["gate_id"], gates["nearest_blo"], gates["nearest_blo_h"], strict=True)
         },
-        "flow_covered_pct": round(result.flow_covered_pct, 2),
-        "ensemble_flow_covered_pct": round(result.ensemble_flow_covered_pct, 2),
+        "flow_covered_pct": round(result.flow_covered_pct, 4),  # 4 places: a display at one place rounds once
+        "ensemble_flow_covered_pct": round(result.ensemble_flow_covered_pct, 4),
         "blos": result.blos.astype(object).where(result.blos.notna(), None).to_dict("records"),
         "uncovered_stretches": len(result.uncovered),
         "stretch_km": result.stretch_km,

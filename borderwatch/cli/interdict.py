@@ -189,7 +189,8 @@ def interdict(
         if report["displacement"]:
             echo(format_rows(report["displacement"]))
         on_routes = any("gate:" in str(r["crossings_before"]) for r in report["routes_after"])
-        if not result.chosen and k and candidate_kind == "gates" and not on_routes:
+        built = scenario.is_route_graph and scenario.region is not None  # a user graph names no trails
+        if not result.chosen and k and mode == "close" and candidate_kind == "gates" and built and not on_routes:
             echo(
                 "note: no gate is on a least-cost route (they all cross on trails: crossings_before), so closing "
                 "gates changes nothing; --candidates both lets the trails of border segments be closed too"
