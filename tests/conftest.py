@@ -60,6 +60,17 @@ def scenario(region):
 
 
 @pytest.fixture(scope="session")
+def sealed(scenario):
+    """The base scenario with every trail into Vietnam sealed (every border segment closed): the routes take gates.
+
+    No least-cost route of the shipped data uses a gate, so tests of what closing a used gate does run on this.
+    """
+    from borderwatch import CloseSegments
+
+    return scenario.edited(CloseSegments(tuple(scenario.segments["segment_id"])), name="trails sealed")
+
+
+@pytest.fixture(scope="session")
 def route_graph(scenario):
     """The route graph of the shipped data with the default profile (the base scenario's)."""
     return scenario.G

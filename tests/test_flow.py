@@ -8,7 +8,7 @@ import numpy as np
 import pandas.testing as pd_testing
 import pytest
 
-from borderwatch import CloseGates, CloseSegments, ParameterError, Scenario
+from borderwatch import CloseGates, ParameterError, Scenario
 from borderwatch.analysis.draws import lognormal_factors
 from borderwatch.analysis.ensemble import ensemble_of, flow_ensemble
 from borderwatch.analysis.flow import gate_criticality, gate_flow, informal_flow, least_cost_flow
@@ -114,7 +114,7 @@ def test_demand_naming_no_destination_is_refused():
 
 
 @pytest.mark.slow
-def test_gate_criticality_on_the_shipped_graph(scenario):
+def test_gate_criticality_on_the_shipped_graph(scenario, sealed):
     arrays = scenario.arrays
     assert arrays is scenario.arrays  # the scenario's array view is made once and shared
     flow = least_cost_flow(arrays, scenario.origin, scenario.shares)
@@ -129,12 +129,11 @@ def test_gate_criticality_on_the_shipped_graph(scenario):
     assert (table["cost_rise_heq"] == 0).all()
     # with every trail into Vietnam sealed (every border segment closed), the routes must take gates, and the
     # gates they take are critical
-    segments = tuple(scenario.segments["segment_id"])
-    sealed = gate_criticality(scenario.edited(CloseSegments(segments), name="trails sealed"))
-    used = sealed[sealed["flow"] > 0]
+    table = gate_criticality(sealed)
+    used = table[table["flow"] > 0]
     assert set(used.index) == {"VN-LAO-005", "VN-LAO-002", "VN-LAO-013", "VN-KHM-016"}  # Lóng Sập carries half
     assert used["flow"].sum() == pytest.approx(1.0) and used["flow"].idxmax() == "VN-LAO-005"
-    assert (used["cost_rise_heq"] > 0).all() and (sealed.loc[sealed["flow"] == 0, "cost_rise_heq"] == 0).all()
+    assert (used["cost_rise_heq"] > 0).all() and (table.loc[table["flow"] == 0, "cost_rise_heq"] == 0).all()
 
 
 def ensemble_graph(sigma_gate: float) -> nx.MultiDiGraph:

@@ -7,7 +7,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from borderwatch import CloseGates, CloseSegments, GraphArrays, NoRouteError, ParameterError, Scenario
+from borderwatch import CloseGates, GraphArrays, NoRouteError, ParameterError, Scenario
 from borderwatch.analysis.interdiction import CLOSED_COST_H, interdict, interdict_crossings
 
 
@@ -137,14 +137,13 @@ def test_a_gate_closed_by_an_edit_is_no_candidate_on_a_user_graph():
 
 
 @pytest.mark.slow
-def test_interdicting_gates_on_the_shipped_graph(scenario):
+def test_interdicting_gates_on_the_shipped_graph(scenario, sealed):
     arrays = scenario.arrays
     units = {g: arrays.gate_edges([g]) for g in sorted(set(arrays.gate_id[arrays.crossing == "gate"]))}
     exact = interdict(arrays, scenario.origin, scenario.shares, units=units, k=2)
     # every least-cost route crosses on trails, so no gate's closing raises the cost: none is chosen
     assert exact.status == "optimal" and exact.chosen == [] and exact.cost_after == exact.cost_before
     # with every trail sealed the routes take gates: Lóng Sập (half the demand) and Tây Trang are the best two
-    sealed = scenario.edited(CloseSegments(tuple(scenario.segments["segment_id"])), name="trails sealed")
     arrays = sealed.arrays
     units = {g: arrays.gate_edges([g]) for g in sorted(set(arrays.gate_id[arrays.crossing == "gate"]))}
     exact = interdict(arrays, sealed.origin, sealed.shares, units=units, k=2)

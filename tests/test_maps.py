@@ -8,7 +8,7 @@ import re
 import folium
 import pytest
 
-from borderwatch import CloseSegments, rank_gates
+from borderwatch import rank_gates
 from borderwatch.errors import OutputExistsError, ParameterError
 from borderwatch.maps import (
     base_map,
@@ -394,7 +394,7 @@ def test_analysis_map_has_every_layer_and_stays_small(analysis):
 
 
 @pytest.mark.slow
-def test_gate_popups_say_in_plain_words_why_a_gate_ranks_and_where_its_flow_goes(analysis):
+def test_gate_popups_say_in_plain_words_why_a_gate_ranks_and_where_its_flow_goes(analysis, sealed):
     m = base_map(analysis.scenario)
     gates_layer(m, analysis.scenario, analysis.ranking)
     html = page(m)
@@ -406,7 +406,6 @@ def test_gate_popups_say_in_plain_words_why_a_gate_ranks_and_where_its_flow_goes
     assert "No least-cost route uses it: closing it would move no flow." in text
     assert "<details><summary" in text and "Provenance" in text and "Model figures" in text
     # ... and with every trail sealed, Lóng Sập carries half the demand and its popup says where that goes
-    sealed = analysis.scenario.edited(CloseSegments(tuple(analysis.scenario.segments["segment_id"])))
     m = base_map(sealed)
     ranking = rank_gates(sealed.with_settings(samples=10))
     gates_layer(m, sealed, ranking)
